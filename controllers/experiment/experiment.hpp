@@ -1,0 +1,95 @@
+#pragma once
+// An experiment as plain values: what the TOML file says, validated, with the
+// source position of everything a later error may need to point at.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace faultline {
+
+using Duration = std::chrono::milliseconds;
+
+struct SourcePosition {
+  int line = 0;
+  int column = 0;
+};
+
+struct RegionSpec {
+  std::string name;  // e.g. "us-east-1"
+  std::string geo;   // e.g. "us"
+  SourcePosition where;
+};
+
+struct HealthCheck {
+  std::string path = "/health";  // HTTP GET from the region's client host
+  std::uint16_t port = 0;        // 0: no health check
+  Duration timeout{15000};       // how long to wait for the first 200
+};
+
+struct ServiceSpec {
+  std::string name;
+  std::string host;                  // the host (namespace) in each region it runs in
+  std::vector<std::string> command;  // argv template; see docs/experiments.md
+  std::string program;               // command[0] resolved to an absolute path
+  HealthCheck health;
+  SourcePosition where;
+};
+
+struct WorkloadSpec {
+  std::string service = "app";  // clients talk to this service in their own region
+  std::uint16_t port = 8080;
+  int clients_per_region = 2;
+  double rate = 100;            // operations per second, all clients together
+  int keys = 8;
+  double read_fraction = 0.5;
+  Duration timeout{1000};       // per operation
+  SourcePosition where;
+};
+
+enum class FaultKind { partition, isolate, kill, pause, restart };
+
+struct FaultSpec {
+  FaultKind kind = FaultKind::partition;
+  Duration at{0};
+  Duration length{0};  // the `for` key; 0 for restart
+  // partition: groups of regions; isolate: one region (stored as groups too)
+  std::vector<std::vector<std::string>> groups;
+  bool one_way = false;     // partition: the first group cannot reach the others
+  bool prohibit = false;    // prohibit routes (fail fast) instead of blackhole
+  std::string region;       // isolate, kill, pause, restart
+  std::string service;      // kill, pause, restart
+  SourcePosition where;
+};
+
+enum class InvariantKind { convergence, no_lost_writes };
+
+struct InvariantSpec {
+  InvariantKind kind = InvariantKind::convergence;
+  Duration within{10000};  // convergence: bound on time from heal to agreement
+  SourcePosition where;
+};
+
+struct Experiment {
+  std::string path;  // the file it came from
+  std::string name;
+  std::string description;
+  Duration duration{0};
+  std::uint64_t seed = 0;
+  std::vector<std::string> hosts{"app", "db", "client"};
+  std::vector<RegionSpec> regions;
+  std::vector<ServiceSpec> services;
+  WorkloadSpec workload;
+  std::vector<FaultSpec> faults;
+  std::vector<InvariantSpec> invariants;
+
+  const RegionSpec* find_region(const std::string& name) const;
+  const ServiceSpec* find_service(const std::string& name) const;
+  // The longest convergence bound, or a default when no invariant names one.
+  Duration settle_bound() const;
+};
+
+const char* fault_kind_name(FaultKind kind);
+const char* invariant_kind_name(InvariantKind kind);
+
+}  // namespace faultline

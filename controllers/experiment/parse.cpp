@@ -1,0 +1,625 @@
+#include "controllers/experiment/parse.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+std::string Diagnostic::to_string() const {
+  return file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+         message;
+}
+
+namespace {
+std::string join_lines(const std::vector<Diagnostic>& diagnostics) {
+  std::string text;
+  for (const auto& d : diagnostics) text += (text.empty() ? "" : "\n") + d.to_string();
+  return text;
+}
+}  // namespace
+
+ExperimentError::ExperimentError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_lines(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"ms", 1.0}, {"s", 1000.0}, {"m", 60000.0}, {"h", 3600000.0}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (text.size() <= suffix.size() || text.substr(text.size() - suffix.size()) != suffix) continue;
+    std::string number(text.substr(0, text.size() - suffix.size()));
+    // "ms" also ends in "s": make sure the number part is a number.
+    if (number.empty() || !(std::isdigit(static_cast<unsigned char>(number[0])) || number[0] == '-'))
+      continue;
+    std::istringstream in(number);
+    double value = 0;
+    in >> value;
+    if (!in || !in.eof()) continue;
+    if (!std::isfinite(value)) return std::nullopt;
+    return Duration(static_cast<long long>(std::llround(value * scale)));
+  }
+  return std::nullopt;
+}
+
+std::string format_duration(Duration d) {
+  auto ms = d.count();
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::optional<std::string> nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diagonal = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    return row[b.size()];
+  };
+  std::optional<std::string> best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    size_t d = distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> resolve_program(const std::string& program, const std::string& base_dir) {
+  auto executable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) {
+    fs::path p = fs::path(program).is_absolute() ? fs::path(program) : fs::path(base_dir) / program;
+    if (executable(p)) return fs::weakly_canonical(p).string();
+    return std::nullopt;
+  }
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && executable(self.parent_path() / program)) return (self.parent_path() / program).string();
+  const char* path_env = std::getenv("PATH");
+  std::string paths = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::istringstream in(paths);
+  for (std::string dir; std::getline(in, dir, ':');)
+    if (!dir.empty() && executable(fs::path(dir) / program)) return (fs::path(dir) / program).string();
+  return std::nullopt;
+}
+
+namespace {
+
+using Keys = std::vector<std::string>;
+
+SourcePosition position_of(const toml::source_region& source) {
+  return {static_cast<int>(source.begin.line), static_cast<int>(source.begin.column)};
+}
+
+bool valid_name(const std::string& s, size_t max_len, bool allow_dash) {
+  if (s.empty() || s.size() > max_len) return false;
+  if (!std::islower(static_cast<unsigned char>(s[0])) && !std::isdigit(static_cast<unsigned char>(s[0])))
+    return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+           (allow_dash && c == '-');
+  });
+}
+
+// Reads values out of toml tables, collecting diagnostics instead of stopping at
+// the first, so a user sees every problem of a file in one go.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  void error(SourcePosition at, std::string message) {
+    diagnostics_.push_back({file_, at, std::move(message)});
+  }
+  void error(const toml::node& node, std::string message) { error(position_of(node.source()), std::move(message)); }
+  std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
+
+  void check_keys(const toml::table& table, const std::string& where, const Keys& allowed) {
+    for (auto&& [key, value] : table) {
+      std::string k(key.str());
+      if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
+      std::string message = "unknown key '" + k + "' in " + where;
+      if (auto guess = nearest(k, allowed)) message += "; did you mean '" + *guess + "'?";
+      error(position_of(key.source()), message);
+    }
+  }
+
+  std::optional<std::string> string(const toml::table& t, const char* key, bool required = false) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required) missing(t, key);
+      return std::nullopt;
+    }
+    if (auto v = node->value<std::string>(); v && node->is_string()) return *v;
+    error(*node, std::string("'") + key + "' must be a string");
+    return std::nullopt;
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& t, const char* key, std::int64_t lo,
+                                      std::int64_t hi, bool required = false) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required) missing(t, key);
+      return std::nullopt;
+    }
+    if (!node->is_integer()) {
+      error(*node, std::string("'") + key + "' must be an integer");
+      return std::nullopt;
+    }
+    auto v = *node->value<std::int64_t>();
+    if (v < lo || v > hi) {
+      error(*node, std::string("'") + key + "' must be between " + std::to_string(lo) + " and " +
+                       std::to_string(hi) + ", not " + std::to_string(v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<double> number(const toml::table& t, const char* key, double lo, double hi) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_number()) {
+      error(*node, std::string("'") + key + "' must be a number");
+      return std::nullopt;
+    }
+    double v = *node->value<double>();
+    if (!(v >= lo && v <= hi)) {
+      std::ostringstream msg;
+      msg << "'" << key << "' must be between " << lo << " and " << hi << ", not " << v;
+      error(*node, msg.str());
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<Duration> duration(const toml::table& t, const char* key, Duration lo, Duration hi,
+                                    bool required = false) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required) missing(t, key);
+      return std::nullopt;
+    }
+    auto text = node->value<std::string>();
+    if (!node->is_string() || !text) {
+      error(*node, std::string("'") + key + "' must be a duration string such as \"500ms\" or \"10s\"");
+      return std::nullopt;
+    }
+    auto d = parse_duration(*text);
+    if (!d) {
+      error(*node, std::string("'") + key + "' = \"" + *text +
+                       "\" is not a duration; write a number with ms, s, m or h, such as \"10s\"");
+      return std::nullopt;
+    }
+    if (d->count() < 0) {
+      error(*node, std::string("'") + key + "' must not be negative, got \"" + *text + "\"");
+      return std::nullopt;
+    }
+    if (*d < lo || *d > hi) {
+      error(*node, std::string("'") + key + "' must be between " + format_duration(lo) + " and " +
+                       format_duration(hi) + ", got \"" + *text + "\"");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  std::optional<bool> boolean(const toml::table& t, const char* key) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) {
+      error(*node, std::string("'") + key + "' must be true or false");
+      return std::nullopt;
+    }
+    return *node->value<bool>();
+  }
+
+  std::optional<std::vector<std::string>> strings(const toml::table& t, const char* key,
+                                                  bool required = false) {
+    const toml::node* node = t.get(key);
+    if (node == nullptr) {
+      if (required) missing(t, key);
+      return std::nullopt;
+    }
+    const toml::array* array = node->as_array();
+    std::vector<std::string> out;
+    bool ok = array != nullptr;
+    if (ok)
+      for (const auto& item : *array) {
+        if (!item.is_string()) {
+          ok = false;
+          break;
+        }
+        out.push_back(*item.value<std::string>());
+      }
+    if (!ok) {
+      error(*node, std::string("'") + key + "' must be an array of strings");
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  // An array of tables ([[region]]) or nothing; anything else is an error.
+  const toml::array* tables(const toml::table& root, const char* key) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return nullptr;
+    const toml::array* array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      error(*node, std::string("'") + key + "' must be written as [[" + key + "]] tables");
+      return nullptr;
+    }
+    return array;
+  }
+
+  const toml::table* table(const toml::table& root, const char* key) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) {
+      error(*node, std::string("'") + key + "' must be a table, written [" + key + "]");
+      return nullptr;
+    }
+    return node->as_table();
+  }
+
+ private:
+  void missing(const toml::table& t, const char* key) {
+    error(position_of(t.source()), std::string("missing required key '") + key + "'");
+  }
+
+  std::string file_;
+  std::vector<Diagnostic> diagnostics_;
+};
+
+constexpr Duration kMaxDuration{24 * 3600 * 1000};
+
+const Keys kRootKeys{"experiment", "region", "service", "workload", "fault", "invariant"};
+const Keys kExperimentKeys{"name", "description", "duration", "seed", "hosts"};
+const Keys kRegionKeys{"name", "geo"};
+const Keys kServiceKeys{"name", "host", "command", "health"};
+const Keys kHealthKeys{"path", "port", "timeout"};
+const Keys kWorkloadKeys{"kind", "service", "port", "clients_per_region", "rate", "keys", "reads", "timeout"};
+const Keys kFaultKeys{"kind", "at", "for", "groups", "direction", "mode", "region", "service"};
+const Keys kFaultKinds{"partition", "isolate", "kill", "pause", "restart"};
+const Keys kInvariantKeys{"kind", "within"};
+const Keys kInvariantKinds{"convergence", "no-lost-writes"};
+const Keys kPlaceholders{"region", "geo", "addr", "addr6", "peers", "peers6", "results"};
+
+void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::table* t = r.table(root, "experiment");
+  if (t == nullptr) {
+    if (!root.contains("experiment")) r.error({1, 1}, "missing [experiment] table with 'name' and 'duration'");
+    return;
+  }
+  r.check_keys(*t, "[experiment]", kExperimentKeys);
+  if (auto name = r.string(*t, "name", true)) {
+    if (!valid_name(*name, 64, true))
+      r.error(*t->get("name"), "'name' must be lowercase letters, digits and '-', at most 64 characters");
+    e.name = *name;
+  }
+  e.description = r.string(*t, "description").value_or("");
+  if (auto d = r.duration(*t, "duration", Duration(1000), kMaxDuration, true)) e.duration = *d;
+  if (auto seed = r.integer(*t, "seed", 0, INT64_MAX)) e.seed = static_cast<std::uint64_t>(*seed);
+  if (auto hosts = r.strings(*t, "hosts")) {
+    std::set<std::string> seen;
+    for (const auto& h : *hosts) {
+      if (!valid_name(h, 10, false))
+        r.error(*t->get("hosts"), "host name '" + h + "' must be 1 to 10 lowercase letters or digits");
+      if (!seen.insert(h).second) r.error(*t->get("hosts"), "host '" + h + "' is listed twice");
+    }
+    if (hosts->empty()) r.error(*t->get("hosts"), "'hosts' must name at least one host");
+    e.hosts = *hosts;
+  }
+}
+
+void read_regions(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::array* regions = r.tables(root, "region");
+  if (regions == nullptr) {
+    if (!root.contains("region")) r.error({1, 1}, "no [[region]] tables: an experiment needs at least one region");
+    return;
+  }
+  for (const auto& node : *regions) {
+    const toml::table& t = *node.as_table();
+    r.check_keys(t, "[[region]]", kRegionKeys);
+    RegionSpec region;
+    region.where = position_of(t.source());
+    if (auto name = r.string(t, "name", true)) {
+      if (!valid_name(*name, 32, true))
+        r.error(*t.get("name"), "region name '" + *name + "' must be lowercase letters, digits and '-', at most 32 characters");
+      else if (e.find_region(*name) != nullptr)
+        r.error(*t.get("name"), "region '" + *name + "' is defined twice");
+      region.name = *name;
+    }
+    region.geo = r.string(t, "geo", true).value_or("");
+    if (!region.name.empty()) e.regions.push_back(region);
+  }
+  if (e.regions.size() > 200) r.error(position_of(regions->source()), "at most 200 regions are supported");
+}
+
+void read_services(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                   const ProgramResolver& resolver) {
+  const toml::array* services = r.tables(root, "service");
+  if (services == nullptr) return;
+  for (const auto& node : *services) {
+    const toml::table& t = *node.as_table();
+    r.check_keys(t, "[[service]]", kServiceKeys);
+    ServiceSpec s;
+    s.where = position_of(t.source());
+    s.name = r.string(t, "name", true).value_or("");
+    if (!s.name.empty() && !valid_name(s.name, 32, true))
+      r.error(*t.get("name"), "service name '" + s.name + "' must be lowercase letters, digits and '-'");
+    if (!s.name.empty() && e.find_service(s.name) != nullptr)
+      r.error(*t.get("name"), "service '" + s.name + "' is defined twice");
+    if (auto host = r.string(t, "host", true)) {
+      if (std::find(e.hosts.begin(), e.hosts.end(), *host) == e.hosts.end()) {
+        std::string msg = "service '" + s.name + "' runs on unknown host '" + *host + "'";
+        if (auto guess = nearest(*host, e.hosts)) msg += "; did you mean '" + *guess + "'?";
+        r.error(*t.get("host"), msg);
+      }
+      s.host = *host;
+    }
+    if (auto command = r.strings(t, "command", true)) {
+      const toml::node& cnode = *t.get("command");
+      if (command->empty()) {
+        r.error(cnode, "'command' must name a program");
+      } else {
+        for (const auto& arg : *command) {
+          for (size_t open = arg.find('{'); open != std::string::npos; open = arg.find('{', open + 1)) {
+            size_t close = arg.find('}', open);
+            std::string name = arg.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+            if (close == std::string::npos || std::find(kPlaceholders.begin(), kPlaceholders.end(), name) == kPlaceholders.end()) {
+              std::string msg = "unknown placeholder '{" + name + "}' in command";
+              if (auto guess = nearest(name, kPlaceholders)) msg += "; did you mean '{" + *guess + "}'?";
+              r.error(cnode, msg);
+            }
+          }
+        }
+        if (auto program = resolver((*command)[0], base_dir)) {
+          s.program = *program;
+        } else {
+          r.error(cnode, "program '" + (*command)[0] +
+                             "' not found (looked next to faultline and on PATH; a path with '/' is "
+                             "relative to the experiment file): build it or fix the path");
+        }
+        s.command = *command;
+      }
+    }
+    if (const toml::node* hnode = t.get("health")) {
+      if (const toml::table* h = hnode->as_table()) {
+        r.check_keys(*h, "service health", kHealthKeys);
+        if (auto path = r.string(*h, "path")) {
+          if (path->empty() || (*path)[0] != '/') r.error(*h->get("path"), "health 'path' must start with '/'");
+          s.health.path = *path;
+        }
+        if (auto port = r.integer(*h, "port", 1, 65535, true)) s.health.port = static_cast<std::uint16_t>(*port);
+        if (auto timeout = r.duration(*h, "timeout", Duration(100), Duration(600000))) s.health.timeout = *timeout;
+      } else {
+        r.error(*hnode, "'health' must be a table such as { path = \"/health\", port = 8080 }");
+      }
+    }
+    if (!s.name.empty()) e.services.push_back(s);
+  }
+}
+
+void read_workload(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::table* t = r.table(root, "workload");
+  if (t == nullptr) return;
+  r.check_keys(*t, "[workload]", kWorkloadKeys);
+  WorkloadSpec& w = e.workload;
+  w.where = position_of(t->source());
+  if (auto kind = r.string(*t, "kind"); kind && *kind != "kv")
+    r.error(*t->get("kind"), "unknown workload kind '" + *kind + "'; the only kind is 'kv'");
+  if (auto service = r.string(*t, "service")) w.service = *service;
+  if (auto port = r.integer(*t, "port", 1, 65535)) w.port = static_cast<std::uint16_t>(*port);
+  if (auto n = r.integer(*t, "clients_per_region", 1, 64)) w.clients_per_region = static_cast<int>(*n);
+  if (auto rate = r.number(*t, "rate", 0.1, 100000)) w.rate = *rate;
+  if (auto keys = r.integer(*t, "keys", 1, 100000)) w.keys = static_cast<int>(*keys);
+  if (auto reads = r.number(*t, "reads", 0, 1)) w.read_fraction = *reads;
+  if (auto timeout = r.duration(*t, "timeout", Duration(10), Duration(60000))) w.timeout = *timeout;
+}
+
+void read_faults(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::array* faults = r.tables(root, "fault");
+  if (faults == nullptr) return;
+  std::vector<std::string> region_names;
+  for (const auto& region : e.regions) region_names.push_back(region.name);
+
+  auto check_region = [&](const toml::node& at, const std::string& name) {
+    if (e.find_region(name) != nullptr) return true;
+    std::string msg = "unknown region '" + name + "'";
+    if (auto guess = nearest(name, region_names)) msg += "; did you mean '" + *guess + "'?";
+    r.error(at, msg);
+    return false;
+  };
+
+  for (const auto& node : *faults) {
+    const toml::table& t = *node.as_table();
+    r.check_keys(t, "[[fault]]", kFaultKeys);
+    FaultSpec f;
+    f.where = position_of(t.source());
+    auto kind = r.string(t, "kind", true);
+    if (!kind) continue;
+    auto k = std::find(kFaultKinds.begin(), kFaultKinds.end(), *kind);
+    if (k == kFaultKinds.end()) {
+      std::string msg = "unknown fault kind '" + *kind + "'";
+      if (auto guess = nearest(*kind, kFaultKinds)) msg += "; did you mean '" + *guess + "'?";
+      msg += " (kinds: partition, isolate, kill, pause, restart)";
+      r.error(*t.get("kind"), msg);
+      continue;
+    }
+    f.kind = static_cast<FaultKind>(k - kFaultKinds.begin());
+    if (auto at = r.duration(t, "at", Duration(0), kMaxDuration, true)) {
+      f.at = *at;
+      if (e.duration.count() > 0 && f.at >= e.duration)
+        r.error(*t.get("at"), "fault starts at " + format_duration(f.at) + ", after the experiment ends (" +
+                                  format_duration(e.duration) + ")");
+    }
+    const bool timed = f.kind != FaultKind::restart;
+    if (timed) {
+      if (auto length = r.duration(t, "for", Duration(1), kMaxDuration, true)) f.length = *length;
+    } else if (t.contains("for")) {
+      r.error(*t.get("for"), "a restart is instantaneous: remove 'for'");
+    }
+
+    const bool network = f.kind == FaultKind::partition || f.kind == FaultKind::isolate;
+    if (auto mode = r.string(t, "mode")) {
+      if (!network) r.error(*t.get("mode"), "'mode' applies to partition and isolate faults only");
+      else if (*mode == "prohibit") f.prohibit = true;
+      else if (*mode != "blackhole") r.error(*t.get("mode"), "'mode' must be \"blackhole\" (drop silently) or \"prohibit\" (reject at once)");
+    }
+    if (auto direction = r.string(t, "direction")) {
+      if (f.kind != FaultKind::partition) r.error(*t.get("direction"), "'direction' applies to partition faults only");
+      else if (*direction == "one-way") f.one_way = true;
+      else if (*direction != "both") r.error(*t.get("direction"), "'direction' must be \"both\" or \"one-way\"");
+    }
+
+    if (f.kind == FaultKind::partition) {
+      const toml::node* gnode = t.get("groups");
+      const toml::array* groups = gnode ? gnode->as_array() : nullptr;
+      if (gnode == nullptr) {
+        r.error(f.where, "a partition needs 'groups', e.g. groups = [[\"us-east-1\"], [\"eu-west-1\"]]");
+      } else if (groups == nullptr || groups->size() < 2) {
+        r.error(*gnode, "'groups' must be an array of at least two arrays of region names");
+      } else {
+        std::set<std::string> seen;
+        for (const auto& g : *groups) {
+          const toml::array* group = g.as_array();
+          if (group == nullptr || group->empty()) {
+            r.error(g, "each group must be a non-empty array of region names");
+            continue;
+          }
+          std::vector<std::string> names;
+          for (const auto& item : *group) {
+            auto name = item.value<std::string>();
+            if (!item.is_string() || !name) {
+              r.error(item, "region names must be strings");
+              continue;
+            }
+            if (!check_region(item, *name)) continue;
+            if (!seen.insert(*name).second) r.error(item, "region '" + *name + "' is in more than one group");
+            names.push_back(*name);
+          }
+          f.groups.push_back(names);
+        }
+      }
+    } else if (t.contains("groups")) {
+      r.error(*t.get("groups"), "'groups' applies to partition faults only");
+    }
+
+    if (f.kind != FaultKind::partition) {
+      if (auto region = r.string(t, "region", true)) {
+        if (check_region(*t.get("region"), *region)) f.region = *region;
+      }
+    } else if (t.contains("region")) {
+      r.error(*t.get("region"), "a partition names its regions in 'groups', not 'region'");
+    }
+    if (f.kind == FaultKind::isolate && !f.region.empty()) {
+      if (e.regions.size() < 2) r.error(f.where, "isolating a region needs at least two regions");
+      std::vector<std::string> others;
+      for (const auto& region : e.regions)
+        if (region.name != f.region) others.push_back(region.name);
+      f.groups = {{f.region}, others};
+    }
+
+    if (!network) {
+      if (auto service = r.string(t, "service", true)) {
+        if (e.find_service(*service) == nullptr) {
+          std::vector<std::string> names;
+          for (const auto& s : e.services) names.push_back(s.name);
+          std::string msg = "unknown service '" + *service + "'";
+          if (auto guess = nearest(*service, names)) msg += "; did you mean '" + *guess + "'?";
+          r.error(*t.get("service"), msg);
+        }
+        f.service = *service;
+      }
+    } else if (t.contains("service")) {
+      r.error(*t.get("service"), "'service' applies to kill, pause and restart faults only");
+    }
+    e.faults.push_back(f);
+  }
+  if (e.faults.size() > 500) r.error(position_of(faults->source()), "at most 500 faults per experiment");
+}
+
+void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::array* invariants = r.tables(root, "invariant");
+  if (invariants == nullptr) return;
+  for (const auto& node : *invariants) {
+    const toml::table& t = *node.as_table();
+    r.check_keys(t, "[[invariant]]", kInvariantKeys);
+    InvariantSpec inv;
+    inv.where = position_of(t.source());
+    auto kind = r.string(t, "kind", true);
+    if (!kind) continue;
+    auto k = std::find(kInvariantKinds.begin(), kInvariantKinds.end(), *kind);
+    if (k == kInvariantKinds.end()) {
+      std::string msg = "unknown invariant '" + *kind + "'";
+      if (auto guess = nearest(*kind, kInvariantKinds)) msg += "; did you mean '" + *guess + "'?";
+      msg += " (invariants: convergence, no-lost-writes)";
+      r.error(*t.get("kind"), msg);
+      continue;
+    }
+    inv.kind = static_cast<InvariantKind>(k - kInvariantKinds.begin());
+    if (auto within = r.duration(t, "within", Duration(100), Duration(600000))) {
+      if (inv.kind != InvariantKind::convergence) r.error(*t.get("within"), "'within' applies to convergence only");
+      inv.within = *within;
+    }
+    e.invariants.push_back(inv);
+  }
+}
+
+}  // namespace
+
+Experiment parse_experiment(std::string_view text, const std::string& path, const ProgramResolver& resolver) {
+  Reader r(path);
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& err) {
+    r.error(position_of(err.source()), "TOML syntax: " + std::string(err.description()));
+    throw ExperimentError(std::move(r.diagnostics()));
+  }
+  Experiment e;
+  e.path = path;
+  const std::string base_dir = fs::path(path).parent_path().string();
+  r.check_keys(root, "the experiment file", kRootKeys);
+  read_experiment_table(r, root, e);
+  read_regions(r, root, e);
+  read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
+  read_workload(r, root, e);
+  read_faults(r, root, e);
+  read_invariants(r, root, e);
+
+  if (!e.services.empty() && root.contains("workload") && e.find_service(e.workload.service) == nullptr)
+    r.error(e.workload.where, "workload targets unknown service '" + e.workload.service + "'");
+  if (root.contains("workload") && e.services.empty())
+    r.error(e.workload.where, "a workload needs a [[service]] to talk to");
+  if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));
+  return e;
+}
+
+Experiment load_experiment(const std::string& path, const ProgramResolver& resolver) {
+  std::ifstream in(path);
+  if (!in) throw ExperimentError({{path, {0, 0}, "cannot read the experiment file"}});
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parse_experiment(buffer.str(), path, resolver);
+}
+
+}  // namespace faultline

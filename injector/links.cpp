@@ -1,0 +1,102 @@
+#include "injector/links.hpp"
+
+#include <linux/if_addr.h>
+#include <net/if.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/veth.h>
+
+#include "injector/kernel_error.hpp"
+#include "injector/libnl_ptr.hpp"
+
+namespace faultline::injector {
+
+using detail::AddrPtr;
+using detail::LinkPtr;
+
+namespace {
+
+LinkPtr get_link(NetlinkSocket& sock, const std::string& name) {
+  rtnl_link* link = nullptr;
+  if (int err = rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &link); err < 0)
+    throw_netlink("find link " + name, err);
+  return LinkPtr(link);
+}
+
+void check_link_name(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ)
+    throw KernelError("link name '" + name + "'", "must be 1 to 15 characters (IFNAMSIZ)");
+}
+
+}  // namespace
+
+int link_index(NetlinkSocket& sock, const std::string& name) {
+  return rtnl_link_get_ifindex(get_link(sock, name).get());
+}
+
+bool link_exists(NetlinkSocket& sock, const std::string& name) {
+  rtnl_link* link = nullptr;
+  if (rtnl_link_get_kernel(sock.get(), 0, name.c_str(), &link) < 0) return false;
+  rtnl_link_put(link);
+  return true;
+}
+
+void create_veth(NetlinkSocket& sock, const std::string& name, const std::string& peer_name,
+                 const NamespaceFd& peer_ns) {
+  check_link_name(name);
+  check_link_name(peer_name);
+  rtnl_link* raw = rtnl_link_veth_alloc();
+  if (raw == nullptr) throw KernelError("create veth " + name, "out of memory");
+  // rtnl_link_veth_release drops both the link and its peer.
+  std::unique_ptr<rtnl_link, void (*)(rtnl_link*)> link(raw, rtnl_link_veth_release);
+  rtnl_link_set_name(link.get(), name.c_str());
+  rtnl_link* peer = rtnl_link_veth_get_peer(link.get());
+  rtnl_link_set_name(peer, peer_name.c_str());
+  rtnl_link_set_ns_fd(peer, peer_ns.get());
+  rtnl_link_put(peer);  // get_peer took a reference
+  if (int err = rtnl_link_add(sock.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    throw_netlink("create veth " + name + " <-> " + peer_name, err);
+}
+
+void create_bridge(NetlinkSocket& sock, const std::string& name) {
+  check_link_name(name);
+  if (int err = rtnl_link_bridge_add(sock.get(), name.c_str()); err < 0)
+    throw_netlink("create bridge " + name, err);
+}
+
+void attach_to_bridge(NetlinkSocket& sock, const std::string& port, const std::string& bridge) {
+  int master = link_index(sock, bridge);
+  int slave = link_index(sock, port);
+  if (int err = rtnl_link_enslave_ifindex(sock.get(), master, slave); err < 0)
+    throw_netlink("attach " + port + " to bridge " + bridge, err);
+}
+
+void set_link_up(NetlinkSocket& sock, const std::string& name, bool up) {
+  LinkPtr current = get_link(sock, name);
+  LinkPtr change(rtnl_link_alloc());
+  if (up)
+    rtnl_link_set_flags(change.get(), IFF_UP);
+  else
+    rtnl_link_unset_flags(change.get(), IFF_UP);
+  if (int err = rtnl_link_change(sock.get(), current.get(), change.get(), 0); err < 0)
+    throw_netlink(std::string("set link ") + name + (up ? " up" : " down"), err);
+}
+
+void delete_link(NetlinkSocket& sock, const std::string& name) {
+  LinkPtr current = get_link(sock, name);
+  if (int err = rtnl_link_delete(sock.get(), current.get()); err < 0)
+    throw_netlink("delete link " + name, err);
+}
+
+void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr) {
+  auto local = detail::parse_address(cidr);
+  AddrPtr addr(rtnl_addr_alloc());
+  rtnl_addr_set_ifindex(addr.get(), link_index(sock, link));
+  if (int err = rtnl_addr_set_local(addr.get(), local.get()); err < 0)
+    throw_netlink("address " + cidr, err);
+  rtnl_addr_set_prefixlen(addr.get(), nl_addr_get_prefixlen(local.get()));
+  if (nl_addr_get_family(local.get()) == AF_INET6) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  if (int err = rtnl_addr_add(sock.get(), addr.get(), 0); err < 0)
+    throw_netlink("add address " + cidr + " to " + link, err);
+}
+
+}  // namespace faultline::injector

@@ -1,0 +1,30 @@
+#pragma once
+// Links and addresses through rtnetlink: veth pairs, bridges, link state and
+// interface addresses (IPv4 and IPv6).
+#include <string>
+
+#include "injector/netlink_socket.hpp"
+
+namespace faultline::injector {
+
+// The interface index of `name` in the socket's namespace; throws if absent.
+int link_index(NetlinkSocket& sock, const std::string& name);
+bool link_exists(NetlinkSocket& sock, const std::string& name);
+
+// Creates a veth pair: `name` in the socket's namespace, `peer_name` created
+// directly inside `peer_ns` (IFLA_NET_NS_FD on the peer), so neither end ever
+// appears in another namespace, least of all the root one.
+void create_veth(NetlinkSocket& sock, const std::string& name, const std::string& peer_name,
+                 const NamespaceFd& peer_ns);
+void create_bridge(NetlinkSocket& sock, const std::string& name);
+void attach_to_bridge(NetlinkSocket& sock, const std::string& port, const std::string& bridge);
+void set_link_up(NetlinkSocket& sock, const std::string& name, bool up = true);
+void delete_link(NetlinkSocket& sock, const std::string& name);
+
+// Adds `cidr` (e.g. "198.18.1.10/24" or "2001:2:0:1::10/64") to a link. IPv6
+// addresses skip duplicate address detection (IFA_F_NODAD): in a namespace we
+// built there is no one to collide with, and DAD would hold the address
+// "tentative" for a second or more.
+void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr);
+
+}  // namespace faultline::injector
