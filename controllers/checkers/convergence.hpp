@@ -1,0 +1,15 @@
+#pragma once
+// Convergence: after the last heal, every region returns the same value for
+// every key, within a bound. Judged from the final reads ("final-read"
+// operations), which the controller repeats until the regions agree or the
+// bound has passed; the time from the heal to the first agreement is reported.
+#include <vector>
+
+#include "controllers/checkers/check_result.hpp"
+#include "controllers/experiment/experiment.hpp"
+
+namespace faultline {
+
+CheckResult check_convergence(const std::vector<Operation>& history, Duration within);
+
+}  // namespace faultline

@@ -1,0 +1,123 @@
+// faultline: chaos experiments for multi-region, active-active systems.
+//
+//   faultline run EXPERIMENT.toml [--results DIR] [--dry-run]
+//   faultline validate EXPERIMENT.toml...
+//   faultline check RESULTS_DIR
+//
+// Exit codes: 0 every invariant holds, 1 one is violated, 2 unknown (could
+// not decide), 130 interrupted (after cleaning up), 254 bad input, 255
+// internal error.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "controllers/checkers/convergence.hpp"
+#include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/experiment/parse.hpp"
+#include "controllers/report/verdict.hpp"
+#include "controllers/run/experiment_run.hpp"
+#include "controllers/run/interrupt.hpp"
+
+using namespace faultline;
+
+namespace {
+
+// Checking a stored run needs no programs: accept any command.
+std::optional<std::string> accept_any_program(const std::string& program, const std::string&) {
+  return program;
+}
+
+int check_stored_run(const std::string& dir) {
+  namespace fs = std::filesystem;
+  Experiment e = load_experiment((fs::path(dir) / "experiment.toml").string(), accept_any_program);
+  auto history = read_history((fs::path(dir) / "history.jsonl").string());
+  Verdict verdict;
+  verdict.experiment = e.name;
+  verdict.run_id = fs::path(dir).filename().string();
+  verdict.seed = e.seed;
+  for (const auto& inv : e.invariants)
+    verdict.results.push_back(inv.kind == InvariantKind::convergence ? check_convergence(history, inv.within)
+                                                                     : check_no_lost_writes(history));
+  std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
+  return verdict.exit_code();
+}
+
+bool running_as_root() { return ::geteuid() == 0; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("faultline");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+
+  CLI::App app{"faultline: chaos experiments for multi-region, active-active systems"};
+  app.require_subcommand(1);
+  bool verbose = false;
+  app.add_flag("-v,--verbose", verbose, "log debug detail");
+
+  RunOptions run_options;
+  std::string run_file;
+  auto* run = app.add_subcommand("run", "run an experiment and print its verdict");
+  run->add_option("experiment", run_file, "experiment TOML file")->required();
+  run->add_option("--results", run_options.results_root, "where results/<name>-<time>-<run>/ goes")
+      ->capture_default_str();
+  run->add_flag("--dry-run", run_options.dry_run,
+                "print the topology and the kernel changes each fault makes; create nothing");
+
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "check experiment files without running them");
+  validate->add_option("experiments", validate_files, "experiment TOML files")->required();
+
+  std::string check_dir;
+  auto* check = app.add_subcommand("check", "re-run the checkers on a stored run");
+  check->add_option("results_dir", check_dir, "a results directory of an earlier run")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitBadInput;
+  }
+  if (verbose) spdlog::set_level(spdlog::level::debug);
+
+  try {
+    if (*validate) {
+      int code = 0;
+      for (const auto& file : validate_files) {
+        try {
+          Experiment e = load_experiment(file);
+          std::cout << file << ": ok (" << e.regions.size() << " regions, " << e.faults.size() << " faults, "
+                    << e.invariants.size() << " invariants)\n";
+        } catch (const ExperimentError& err) {
+          std::cerr << err.what() << "\n";
+          code = kExitBadInput;
+        }
+      }
+      return code;
+    }
+    if (*check) return check_stored_run(check_dir);
+
+    Experiment experiment = load_experiment(run_file);
+    if (!run_options.dry_run && !running_as_root()) {
+      std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN): "
+                   "run it with sudo, or use --dry-run to see the plan without root\n";
+      return kExitBadInput;
+    }
+    return run_experiment(experiment, run_options);
+  } catch (const ExperimentError& err) {
+    std::cerr << err.what() << "\n";
+    return kExitBadInput;
+  } catch (const Interrupted&) {
+    std::cerr << "faultline: interrupted; every fault reverted, every service stopped, every namespace deleted\n";
+    return kExitInterrupted;
+  } catch (const std::exception& err) {
+    std::cerr << "faultline: internal error: " << err.what() << " (everything the run created was removed)\n";
+    return kExitInternal;
+  }
+}

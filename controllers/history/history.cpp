@@ -1,0 +1,95 @@
+#include "controllers/history/history.hpp"
+
+#include <stdexcept>
+
+namespace faultline {
+
+const char* op_type_name(OpType type) {
+  switch (type) {
+    case OpType::invoke: return "invoke";
+    case OpType::ok: return "ok";
+    case OpType::fail: return "fail";
+    case OpType::info: return "info";
+  }
+  return "?";
+}
+
+nlohmann::json to_json(const Operation& op) {
+  nlohmann::json j{{"index", op.index}, {"time", op.time}, {"type", op_type_name(op.type)}};
+  if (op.process == kNemesisProcess)
+    j["process"] = "nemesis";
+  else
+    j["process"] = op.process;
+  j["f"] = op.f;
+  j["value"] = op.value;
+  if (!op.error.empty()) j["error"] = op.error;
+  if (!op.region.empty()) j["region"] = op.region;
+  if (!op.served_by.empty()) j["served_by"] = op.served_by;
+  return j;
+}
+
+Operation operation_from_json(const nlohmann::json& j) {
+  Operation op;
+  op.index = j.at("index").get<std::uint64_t>();
+  op.time = j.at("time").get<std::int64_t>();
+  const std::string type = j.at("type").get<std::string>();
+  if (type == "invoke") op.type = OpType::invoke;
+  else if (type == "ok") op.type = OpType::ok;
+  else if (type == "fail") op.type = OpType::fail;
+  else if (type == "info") op.type = OpType::info;
+  else throw std::invalid_argument("unknown operation type '" + type + "'");
+  const auto& process = j.at("process");
+  op.process = process.is_string() ? kNemesisProcess : process.get<std::int64_t>();
+  op.f = j.at("f").get<std::string>();
+  op.value = j.value("value", nlohmann::json());
+  op.error = j.value("error", "");
+  op.region = j.value("region", "");
+  op.served_by = j.value("served_by", "");
+  return op;
+}
+
+std::vector<Operation> read_history(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::vector<Operation> ops;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    try {
+      ops.push_back(operation_from_json(nlohmann::json::parse(line)));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
+    }
+  }
+  return ops;
+}
+
+HistoryRecorder::HistoryRecorder(const std::string& path, Clock::time_point start)
+    : start_(start), out_(path) {
+  if (!out_) throw std::runtime_error("cannot write " + path);
+}
+
+std::int64_t HistoryRecorder::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
+}
+
+Operation HistoryRecorder::record(Operation op) {
+  std::lock_guard lock(mutex_);
+  op.index = operations_.size();
+  op.time = now_ns();
+  out_ << to_json(op).dump() << '\n';
+  operations_.push_back(op);
+  return op;
+}
+
+std::vector<Operation> HistoryRecorder::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return operations_;
+}
+
+void HistoryRecorder::flush() {
+  std::lock_guard lock(mutex_);
+  out_.flush();
+}
+
+}  // namespace faultline

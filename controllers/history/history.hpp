@@ -1,0 +1,58 @@
+#pragma once
+// The history of a run in Jepsen's operation schema (index, time, type,
+// process, f, value, error) plus the fields regions need (region, served_by).
+// One JSON object per line in history.jsonl, so Jepsen-family tools can re-check
+// it offline.
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace faultline {
+
+enum class OpType { invoke, ok, fail, info };
+
+// Jepsen writes the nemesis's process as :nemesis; we keep processes as
+// integers in memory and write this one as "nemesis".
+inline constexpr std::int64_t kNemesisProcess = -1;
+
+struct Operation {
+  std::uint64_t index = 0;
+  std::int64_t time = 0;  // nanoseconds since the run started
+  OpType type = OpType::invoke;
+  std::int64_t process = 0;
+  std::string f;         // "read", "write", "final-read", or a nemesis action
+  nlohmann::json value;  // kv operations: [key, value]; null when unknown
+  std::string error;     // why a fail or info
+  std::string region;    // where the client ran
+  std::string served_by; // the region that answered, if it said
+};
+
+const char* op_type_name(OpType type);
+nlohmann::json to_json(const Operation& op);
+Operation operation_from_json(const nlohmann::json& line);  // throws on a malformed line
+std::vector<Operation> read_history(const std::string& path);
+
+// Records operations from many threads, stamping index and time, and streams
+// them to history.jsonl as they come.
+class HistoryRecorder {
+ public:
+  using Clock = std::chrono::steady_clock;
+  HistoryRecorder(const std::string& path, Clock::time_point start);
+
+  Operation record(Operation op);
+  std::vector<Operation> snapshot() const;
+  std::int64_t now_ns() const;
+  void flush();
+
+ private:
+  Clock::time_point start_;
+  mutable std::mutex mutex_;
+  std::vector<Operation> operations_;
+  std::ofstream out_;
+};
+
+}  // namespace faultline

@@ -1,0 +1,470 @@
+#include "controllers/run/experiment_run.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <random>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "common/http_client.hpp"
+#include "controllers/checkers/convergence.hpp"
+#include "controllers/checkers/final_state.hpp"
+#include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/experiment/parse.hpp"
+#include "controllers/faults/partition_plan.hpp"
+#include "controllers/history/history.hpp"
+#include "controllers/report/verdict.hpp"
+#include "controllers/run/interrupt.hpp"
+#include "controllers/services/command.hpp"
+#include "controllers/services/service_process.hpp"
+#include "controllers/timeline/timeline.hpp"
+#include "controllers/topology/netns_topology.hpp"
+#include "controllers/workload/kv_client.hpp"
+#include "controllers/workload/kv_workload.hpp"
+#include "injector/route_block.hpp"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+std::string new_run_id() {
+  std::random_device rd;
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%06x", rd() & 0xffffffu);
+  return buf;
+}
+
+std::string timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+injector::RouteType drop_of(const FaultSpec& f) {
+  return f.prohibit ? injector::RouteType::prohibit : injector::RouteType::blackhole;
+}
+
+std::vector<RegionInput> region_inputs(const Experiment& e) {
+  std::vector<RegionInput> inputs;
+  for (const auto& r : e.regions) inputs.push_back({r.name, r.geo});
+  return inputs;
+}
+
+std::string describe_fault(const FaultSpec& f) {
+  std::string text = fault_kind_name(f.kind);
+  if (f.kind == FaultKind::partition) {
+    text += " ";
+    for (size_t g = 0; g < f.groups.size(); ++g) {
+      if (g) text += f.one_way ? " -/-> " : " | ";
+      text += "[";
+      for (size_t i = 0; i < f.groups[g].size(); ++i) text += (i ? "," : "") + f.groups[g][i];
+      text += "]";
+    }
+  } else {
+    text += " " + f.region;
+    if (!f.service.empty()) text += "/" + f.service;
+  }
+  return text;
+}
+
+// Undoes one applied fault exactly once: on stop, at the heal, or when the run
+// unwinds after an error or an interrupt.
+class FaultGuard {
+ public:
+  explicit FaultGuard(std::function<void()> revert) : revert_(std::move(revert)) {}
+  FaultGuard(const FaultGuard&) = delete;
+  FaultGuard& operator=(const FaultGuard&) = delete;
+  ~FaultGuard() {
+    try {
+      revert();
+    } catch (const std::exception& e) {
+      spdlog::error("reverting a fault during cleanup: {}", e.what());
+    }
+  }
+  void revert() {
+    if (!revert_) return;
+    auto fn = std::move(revert_);
+    revert_ = nullptr;
+    fn();
+  }
+
+ private:
+  std::function<void()> revert_;
+};
+
+class Run {
+ public:
+  Run(const Experiment& e, const RunOptions& options) : e_(e), options_(options) {}
+  int execute();
+
+ private:
+  void start_services();
+  void wait_healthy();
+  void run_timeline();
+  void start_fault(std::size_t index);
+  void stop_fault(std::size_t index);
+  void heal();
+  void final_reads();
+  Verdict judge();
+  void record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error = "");
+  ServiceProcess& service(const std::string& region, const std::string& name);
+
+  const Experiment& e_;
+  const RunOptions& options_;
+  std::string run_id_ = new_run_id();
+  fs::path results_;
+  TopologyPlan plan_;
+  // Declaration order is teardown order reversed: faults are reverted first,
+  // then the workload stops, then services, then the namespaces go.
+  std::unique_ptr<NamespaceTopology> topology_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> services_;
+  std::unique_ptr<HistoryRecorder> history_;
+  std::unique_ptr<KvWorkload> workload_;
+  std::map<std::size_t, std::unique_ptr<FaultGuard>> active_;
+  std::vector<std::size_t> active_order_;
+  nlohmann::json fault_log_ = nlohmann::json::array();
+  std::int64_t converged_after_ns_ = -1;
+};
+
+ServiceProcess& Run::service(const std::string& region, const std::string& name) {
+  return *services_.at({region, name});
+}
+
+void Run::record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error) {
+  Operation op{.type = type, .process = kNemesisProcess, .f = f, .value = std::move(value), .error = error};
+  history_->record(op);
+}
+
+void Run::start_services() {
+  for (const auto& region : plan_.regions)
+    for (const auto& s : e_.services) {
+      auto argv = expand_command(s.command, plan_, region.name, s.host, results_.string());
+      std::vector<std::string> args(argv.begin() + 1, argv.end());
+      const std::string label = s.name + "@" + region.name;
+      auto process = std::make_unique<ServiceProcess>(
+          label, s.program, args, topology_->host(region.name, s.host),
+          (results_ / ("service-" + s.name + "-" + region.name + ".log")).string());
+      process->start();
+      spdlog::info("started {} (pid {}) on {}", label, process->pid(), region.host(s.host).ipv4);
+      services_.emplace(std::make_pair(region.name, s.name), std::move(process));
+    }
+}
+
+void Run::wait_healthy() {
+  for (const auto& region : plan_.regions) {
+    // Health checks go out from the region's client host, as a client's would.
+    const std::string probe_host =
+        std::find(e_.hosts.begin(), e_.hosts.end(), "client") != e_.hosts.end() ? "client" : e_.hosts.front();
+    for (const auto& s : e_.services) {
+      if (s.health.port == 0) continue;
+      ServiceProcess& proc = service(region.name, s.name);
+      const auto deadline = SteadyClock::now() + s.health.timeout;
+      injector::NetnsEntry inside(topology_->host(region.name, probe_host));
+      http::Client client(region.host(s.host).ipv4, s.health.port, 500ms);
+      for (;;) {
+        throw_if_interrupted();
+        if (!proc.running())
+          throw std::runtime_error(proc.label() + " exited during startup; see " + proc.log_path());
+        auto outcome = client.get(s.health.path);
+        if (outcome.response && outcome.response->status == 200) break;
+        if (SteadyClock::now() > deadline)
+          throw std::runtime_error(proc.label() + " not healthy after " + format_duration(s.health.timeout) +
+                                   " (GET " + s.health.path + " on port " + std::to_string(s.health.port) +
+                                   "); see " + proc.log_path());
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+  }
+  spdlog::info("all services healthy");
+}
+
+void Run::start_fault(std::size_t index) {
+  const FaultSpec& f = e_.faults[index];
+  const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
+  nlohmann::json value{{"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
+  record_nemesis(OpType::invoke, f_name, value);
+  try {
+    std::unique_ptr<FaultGuard> guard;
+    switch (f.kind) {
+      case FaultKind::partition:
+      case FaultKind::isolate: {
+        std::vector<injector::RouteBlockGuard::Entry> entries;
+        for (auto& change : plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index)))
+          entries.push_back({topology_->socket(change.netns), change.netns, change.route});
+        auto routes = std::make_shared<injector::RouteBlockGuard>(injector::RouteBlockGuard::apply(std::move(entries)));
+        guard = std::make_unique<FaultGuard>([routes] {
+          auto problems = routes->revert();
+          if (!problems.empty()) throw std::runtime_error(problems.front());
+        });
+        break;
+      }
+      case FaultKind::kill: {
+        ServiceProcess& proc = service(f.region, f.service);
+        proc.kill();
+        guard = std::make_unique<FaultGuard>([&proc] { proc.start(); });
+        break;
+      }
+      case FaultKind::pause: {
+        ServiceProcess& proc = service(f.region, f.service);
+        proc.pause();
+        guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
+        break;
+      }
+      case FaultKind::restart: {
+        ServiceProcess& proc = service(f.region, f.service);
+        proc.kill();
+        proc.start();
+        break;
+      }
+    }
+    if (guard) {
+      active_[index] = std::move(guard);
+      active_order_.push_back(index);
+    }
+    record_nemesis(OpType::ok, f_name, value);
+    spdlog::info("fault {} started: {}", index, describe_fault(f));
+    fault_log_.push_back({{"fault", index}, {"what", describe_fault(f)}, {"start_ms", history_->now_ns() / 1000000}});
+  } catch (const std::exception& ex) {
+    record_nemesis(OpType::fail, f_name, value, ex.what());
+    throw;
+  }
+}
+
+void Run::stop_fault(std::size_t index) {
+  auto it = active_.find(index);
+  if (it == active_.end()) return;
+  const FaultSpec& f = e_.faults[index];
+  const std::string f_name = std::string("stop-") + fault_kind_name(f.kind);
+  nlohmann::json value{{"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
+  record_nemesis(OpType::invoke, f_name, value);
+  try {
+    it->second->revert();
+  } catch (const std::exception& ex) {
+    record_nemesis(OpType::info, f_name, value, ex.what());
+    throw;
+  }
+  active_.erase(it);
+  active_order_.erase(std::find(active_order_.begin(), active_order_.end(), index));
+  record_nemesis(OpType::ok, f_name, value);
+  spdlog::info("fault {} stopped: {}", index, describe_fault(f));
+  for (auto& entry : fault_log_)
+    if (entry["fault"] == index && !entry.contains("stop_ms")) entry["stop_ms"] = history_->now_ns() / 1000000;
+}
+
+// The fault timeline on Boost.Asio timers: one timer for the next event, one
+// for the end of the workload phase, and a short tick that notices Ctrl-C.
+void Run::run_timeline() {
+  boost::asio::io_context io;
+  Timeline timeline(e_.faults, e_.duration);
+  const auto start = SteadyClock::now();
+  std::exception_ptr failure;
+
+  boost::asio::steady_timer next(io), end(io), tick(io);
+  std::function<void()> arm = [&] {
+    auto at = timeline.next();
+    if (!at) return;
+    next.expires_at(start + *at);
+    next.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      try {
+        for (const auto& event : timeline.due(std::chrono::duration_cast<Duration>(SteadyClock::now() - start))) {
+          if (event.action == FaultAction::start) start_fault(event.fault);
+          else stop_fault(event.fault);
+        }
+        arm();
+      } catch (...) {
+        failure = std::current_exception();
+        io.stop();
+      }
+    });
+  };
+  std::function<void()> watch = [&] {
+    tick.expires_after(50ms);
+    tick.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      if (interrupt_requested()) io.stop();
+      else watch();
+    });
+  };
+  end.expires_at(start + e_.duration);
+  end.async_wait([&](boost::system::error_code ec) {
+    if (!ec) io.stop();
+  });
+  arm();
+  watch();
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  throw_if_interrupted();
+}
+
+void Run::heal() {
+  record_nemesis(OpType::invoke, kHealF, nullptr);
+  // Newest first, so overlapping faults unwind in the reverse of how they came.
+  while (!active_order_.empty()) stop_fault(active_order_.back());
+  record_nemesis(OpType::ok, kHealF, nullptr);
+  spdlog::info("healed: every fault reverted");
+}
+
+void Run::final_reads() {
+  if (e_.services.empty()) return;
+  const auto keys = workload_keys(e_.workload.keys);
+  const auto deadline = SteadyClock::now() + e_.settle_bound() + 2s;
+  const auto healed = SteadyClock::now();
+  for (int round = 0;; ++round) {
+    throw_if_interrupted();
+    std::vector<std::map<std::string, nlohmann::json>> seen(plan_.regions.size());
+    std::vector<std::thread> readers;
+    for (std::size_t i = 0; i < plan_.regions.size(); ++i)
+      readers.emplace_back([&, i] {
+        const RegionPlan& region = plan_.regions[i];
+        injector::enter_namespace(topology_->host(region.name, "client"));
+        KvClient kv(region.host(e_.find_service(e_.workload.service)->host).ipv4, e_.workload.port,
+                    e_.workload.timeout, *history_, region.name);
+        for (const auto& key : keys) {
+          Operation done = kv.read(1000000 + static_cast<std::int64_t>(i), kFinalReadF, key);
+          seen[i][key] = done.type == OpType::ok ? done.value[1] : nlohmann::json("<no answer>");
+        }
+      });
+    for (auto& t : readers) t.join();
+    bool agree = true;
+    for (const auto& key : keys)
+      for (std::size_t i = 1; i < seen.size(); ++i)
+        if (seen[i][key] != seen[0][key] || seen[i][key] == "<no answer>") agree = false;
+    if (agree) {
+      converged_after_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - healed).count();
+      spdlog::info("final reads: regions agree after round {}", round + 1);
+      return;
+    }
+    if (SteadyClock::now() > deadline) {
+      spdlog::warn("final reads: regions still differ after {} rounds", round + 1);
+      return;
+    }
+    std::this_thread::sleep_for(250ms);
+  }
+}
+
+Verdict Run::judge() {
+  const auto history = history_->snapshot();
+  Verdict verdict;
+  verdict.experiment = e_.name;
+  verdict.run_id = run_id_;
+  verdict.seed = e_.seed;
+  for (const auto& inv : e_.invariants) {
+    switch (inv.kind) {
+      case InvariantKind::convergence: verdict.results.push_back(check_convergence(history, inv.within)); break;
+      case InvariantKind::no_lost_writes: verdict.results.push_back(check_no_lost_writes(history)); break;
+    }
+  }
+  std::map<std::string, std::map<std::string, int>> per_region;
+  for (const auto& op : history)
+    if (op.process != kNemesisProcess && op.type != OpType::invoke) per_region[op.region][op_type_name(op.type)]++;
+  verdict.run = {{"operations", history.size()},
+                 {"per_region", per_region},
+                 {"faults", fault_log_},
+                 {"results_dir", results_.string()},
+                 {"duration_ms", e_.duration.count()}};
+  return verdict;
+}
+
+int Run::execute() {
+  plan_ = plan_topology(run_id_, region_inputs(e_), e_.hosts);
+  results_ = fs::path(options_.results_root) / (e_.name + "-" + timestamp() + "-" + run_id_);
+  fs::create_directories(results_);
+  fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
+  spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(), results_.string());
+
+  const auto setup_start = SteadyClock::now();
+  topology_ = NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
+  throw_if_interrupted();
+  start_services();
+  wait_healthy();
+  spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - setup_start).count());
+
+  history_ = std::make_unique<HistoryRecorder>((results_ / "history.jsonl").string(), SteadyClock::now());
+  if (!e_.services.empty()) {
+    std::vector<WorkloadTarget> targets;
+    const ServiceSpec* target_service = e_.find_service(e_.workload.service);
+    for (const auto& region : plan_.regions)
+      targets.push_back({region.name, &topology_->host(region.name, "client"), region.host(target_service->host).ipv4});
+    workload_ = std::make_unique<KvWorkload>(e_.workload, targets, *history_, e_.seed);
+    workload_->start();
+  }
+  spdlog::info("workload running for {}", format_duration(e_.duration));
+  run_timeline();
+  if (workload_) workload_->stop();
+  heal();
+  final_reads();
+  history_->flush();
+
+  Verdict verdict = judge();
+  std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
+  std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0) << "  results: " << results_.string() << "\n";
+  return verdict.exit_code();
+}
+
+}  // namespace
+
+int run_experiment(const Experiment& experiment, const RunOptions& options) {
+  if (options.dry_run) {
+    print_plan(experiment, "dryrun");
+    return kExitHolds;
+  }
+  install_interrupt_handlers();
+  Run run(experiment, options);
+  int code;
+  try {
+    code = run.execute();
+  } catch (const Interrupted&) {
+    spdlog::warn("interrupted: reverting faults, stopping services, deleting namespaces");
+    throw;
+  }
+  return code;
+}
+
+void print_plan(const Experiment& e, const std::string& run_id) {
+  const TopologyPlan plan = plan_topology(run_id, region_inputs(e), e.hosts);
+  std::cout << "topology (run id '" << run_id << "' stands for the random id of a real run):\n";
+  std::cout << "  backbone namespace " << plan.backbone_netns << ", bridge " << kBackboneBridge << "\n";
+  for (const auto& r : plan.regions) {
+    std::cout << "  region " << r.name << " (geo " << r.geo << "): router " << r.router_netns << ", LAN " << r.lan_v4
+              << " " << r.lan_v6 << ", backbone " << r.wan_v4 << " " << r.wan_v6 << "\n";
+    for (const auto& h : r.hosts)
+      std::cout << "    host " << h.name << ": " << h.netns << " " << h.ipv4 << " " << h.ipv6 << "\n";
+  }
+  std::cout << "faults:\n";
+  for (std::size_t i = 0; i < e.faults.size(); ++i) {
+    const FaultSpec& f = e.faults[i];
+    std::cout << "  [" << i << "] at " << format_duration(f.at);
+    if (f.kind != FaultKind::restart) std::cout << " for " << format_duration(f.length);
+    std::cout << ": " << describe_fault(f) << "\n";
+    if (f.kind == FaultKind::partition || f.kind == FaultKind::isolate) {
+      for (const auto& change : plan_partition(plan, f.groups, f.one_way, drop_of(f), partition_metric(i)))
+        std::cout << "      netns " << change.netns << ": route add " << injector::describe(change.route)
+                  << " proto " << int(injector::kFaultlineRouteProtocol) << "\n";
+    } else if (f.kind == FaultKind::kill) {
+      std::cout << "      SIGKILL the process group of " << f.service << "@" << f.region << "; start it again at the end\n";
+    } else if (f.kind == FaultKind::pause) {
+      std::cout << "      SIGSTOP the process group of " << f.service << "@" << f.region << "; SIGCONT at the end\n";
+    } else {
+      std::cout << "      SIGKILL then start " << f.service << "@" << f.region << "\n";
+    }
+  }
+}
+
+}  // namespace faultline

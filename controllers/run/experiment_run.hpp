@@ -1,0 +1,24 @@
+#pragma once
+// One run of an experiment, start to finish: topology, services, health,
+// workload under the fault timeline, heal, final reads, checks, verdict,
+// teardown.
+#include <string>
+
+#include "controllers/experiment/experiment.hpp"
+
+namespace faultline {
+
+struct RunOptions {
+  std::string results_root = "results";
+  bool dry_run = false;  // print the plan and the changes each fault makes; create nothing
+};
+
+// Returns the exit code (see report/verdict.hpp). Throws Interrupted after
+// cleaning up when the run was interrupted, and std::exception on internal
+// errors, also after cleaning up.
+int run_experiment(const Experiment& experiment, const RunOptions& options);
+
+// Prints what `faultline run --dry-run` shows. No root needed.
+void print_plan(const Experiment& experiment, const std::string& run_id);
+
+}  // namespace faultline

@@ -1,0 +1,52 @@
+#pragma once
+// One service of the system under test, running in a host's namespace.
+//
+// Started with Boost.Process from an argv array (never a shell). In the child,
+// before exec: setns(2) into the host's network namespace, a process group of
+// its own (so the terminal's Ctrl-C reaches the controller, which then stops
+// services in order), PR_SET_PDEATHSIG so it dies with a killed controller,
+// and stdout/stderr appended to a log in the results directory.
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "injector/network_namespace.hpp"
+
+namespace boost::process {
+class child;
+}
+
+namespace faultline {
+
+class ServiceProcess {
+ public:
+  ServiceProcess(std::string label, std::string program, std::vector<std::string> args,
+                 const injector::NamespaceFd& netns, std::string log_path);
+  ~ServiceProcess();
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  void start();
+  void kill();    // SIGKILL, no goodbye: a crashed process
+  void pause();   // SIGSTOP: a hung process
+  void resume();  // SIGCONT
+  // SIGTERM, then SIGKILL after a grace period. Idempotent.
+  void stop() noexcept;
+  bool running();
+  pid_t pid() const;
+  const std::string& label() const { return label_; }
+  const std::string& log_path() const { return log_path_; }
+
+ private:
+  std::string label_;
+  std::string program_;
+  std::vector<std::string> args_;
+  const injector::NamespaceFd& netns_;
+  std::string log_path_;
+  std::unique_ptr<boost::process::child> child_;
+  bool paused_ = false;
+};
+
+}  // namespace faultline
