@@ -1,7 +1,10 @@
 #include "injector/links.hpp"
 
 #include <linux/if_addr.h>
-#include <net/if.h>
+#include <linux/if.h>
+#include <linux/rtnetlink.h>
+#include <netlink/cache.h>
+#include <thread>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
@@ -85,6 +88,40 @@ void delete_link(NetlinkSocket& sock, const std::string& name) {
   LinkPtr current = get_link(sock, name);
   if (int err = rtnl_link_delete(sock.get(), current.get()); err < 0)
     throw_netlink("delete link " + name, err);
+}
+
+namespace {
+
+// Whether IPv6 has finished configuring the link: it has a link-local address
+// that is no longer tentative. addrconf does this when it sees the carrier,
+// and until then neighbour discovery on the link can lose the first packets.
+bool ipv6_ready(NetlinkSocket& sock, int ifindex) {
+  nl_cache* cache = nullptr;
+  if (rtnl_addr_alloc_cache(sock.get(), &cache) < 0) return false;
+  bool ready = false;
+  for (nl_object* obj = nl_cache_get_first(cache); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    if (rtnl_addr_get_ifindex(addr) != ifindex || rtnl_addr_get_family(addr) != AF_INET6) continue;
+    if (rtnl_addr_get_scope(addr) == RT_SCOPE_LINK && !(rtnl_addr_get_flags(addr) & IFA_F_TENTATIVE)) {
+      ready = true;
+      break;
+    }
+  }
+  nl_cache_free(cache);
+  return ready;
+}
+
+}  // namespace
+
+bool wait_operational(NetlinkSocket& sock, const std::string& name, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    LinkPtr link = get_link(sock, name);
+    if (rtnl_link_get_operstate(link.get()) == IF_OPER_UP && ipv6_ready(sock, rtnl_link_get_ifindex(link.get())))
+      return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr) {

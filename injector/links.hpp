@@ -1,6 +1,7 @@
 #pragma once
 // Links and addresses through rtnetlink: veth pairs, bridges, link state and
 // interface addresses (IPv4 and IPv6).
+#include <chrono>
 #include <string>
 
 #include "injector/netlink_socket.hpp"
@@ -20,6 +21,14 @@ void create_bridge(NetlinkSocket& sock, const std::string& name);
 void attach_to_bridge(NetlinkSocket& sock, const std::string& port, const std::string& bridge);
 void set_link_up(NetlinkSocket& sock, const std::string& name, bool up = true);
 void delete_link(NetlinkSocket& sock, const std::string& name);
+
+// Waits until the kernel reports the link operationally up (IF_OPER_UP) and
+// IPv6 has configured it (a link-local address past duplicate detection).
+// Setting a link up is not enough to pass traffic: the kernel attaches its
+// queueing discipline only when the deferred "linkwatch" work notices the
+// carrier, up to a second later, and drops packets sent before that. Returns
+// false on timeout.
+bool wait_operational(NetlinkSocket& sock, const std::string& name, std::chrono::milliseconds timeout);
 
 // Adds `cidr` (e.g. "198.18.1.10/24" or "2001:2:0:1::10/64") to a link. IPv6
 // addresses skip duplicate address detection (IFA_F_NODAD): in a namespace we

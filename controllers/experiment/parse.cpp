@@ -135,6 +135,7 @@ class Reader {
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
   void check_keys(const toml::table& table, const std::string& where, const Keys& allowed) {
+    context_ = where;
     for (auto&& [key, value] : table) {
       std::string k(key.str());
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
@@ -281,10 +282,11 @@ class Reader {
 
  private:
   void missing(const toml::table& t, const char* key) {
-    error(position_of(t.source()), std::string("missing required key '") + key + "'");
+    error(position_of(t.source()), std::string("missing required key '") + key + "' in " + context_);
   }
 
   std::string file_;
+  std::string context_ = "the table";  // the table being read, for messages
   std::vector<Diagnostic> diagnostics_;
 };
 

@@ -21,6 +21,7 @@ std::unique_ptr<NamespaceTopology> NamespaceTopology::build(
     if (progress) progress("region " + region.name + " up (" + region.lan_v4 + ", " + region.lan_v6 + ")");
   }
   topology->route_between_regions();
+  topology->wait_for_links();
   return topology;
 }
 
@@ -37,6 +38,11 @@ void NamespaceTopology::create_namespace(const std::string& name) {
   auto ns = NetworkNamespace::create(name);
   order_.push_back(name);
   auto& stored = namespaces_.emplace(name, std::move(ns)).first->second;
+  // No duplicate address detection on links made later in this namespace: we
+  // own every address on these networks, and DAD would hold each link's
+  // addresses "tentative" for about a second, dropping the first IPv6 packets.
+  write_sysctl(stored.fd(), "net/ipv6/conf/default/accept_dad", "0");
+  write_sysctl(stored.fd(), "net/ipv6/conf/all/accept_dad", "0");
   auto sock = std::make_shared<NetlinkSocket>(NetlinkSocket::open_in(stored.fd()));
   set_link_up(*sock, "lo");
   sockets_.emplace(name, std::move(sock));
@@ -62,6 +68,12 @@ std::shared_ptr<NetlinkSocket> NamespaceTopology::router_socket(const std::strin
   return socket(plan_.region(region).router_netns);
 }
 
+void NamespaceTopology::wait_for_links() {
+  for (const auto& [netns, link] : veths_)
+    if (!wait_operational(*sockets_.at(netns), link, std::chrono::seconds(5)))
+      throw std::runtime_error("link " + link + " in " + netns + " did not come up within 5 s");
+}
+
 void NamespaceTopology::build_backbone() {
   create_namespace(plan_.backbone_netns);
   auto& bb = *sockets_.at(plan_.backbone_netns);
@@ -79,6 +91,8 @@ void NamespaceTopology::build_region(const RegionPlan& region) {
   // Router <-> backbone. The router end is made in the router namespace and
   // the backbone end straight inside the backbone namespace.
   create_veth(router, kRouterWanLink, region.backbone_port, netns(plan_.backbone_netns));
+  veths_.emplace_back(region.router_netns, kRouterWanLink);
+  veths_.emplace_back(plan_.backbone_netns, region.backbone_port);
   attach_to_bridge(backbone, region.backbone_port, kBackboneBridge);
   set_link_up(backbone, region.backbone_port);
   add_address(router, kRouterWanLink, region.wan_v4 + "/24");
@@ -95,6 +109,8 @@ void NamespaceTopology::build_region(const RegionPlan& region) {
     create_namespace(host.netns);
     auto& h = *sockets_.at(host.netns);
     create_veth(router, host.router_port, kHostLink, netns(host.netns));
+    veths_.emplace_back(region.router_netns, host.router_port);
+    veths_.emplace_back(host.netns, kHostLink);
     attach_to_bridge(router, host.router_port, kRouterLanBridge);
     set_link_up(router, host.router_port);
     add_address(h, kHostLink, host.ipv4 + "/" + std::to_string(plan_.lan_prefix_v4));

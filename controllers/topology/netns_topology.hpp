@@ -37,11 +37,13 @@ class NamespaceTopology {
   void build_backbone();
   void build_region(const RegionPlan& region);
   void route_between_regions();
+  void wait_for_links();
 
   TopologyPlan plan_;
   std::vector<std::string> order_;  // creation order; deleted in reverse
   std::map<std::string, injector::NetworkNamespace> namespaces_;
   std::map<std::string, std::shared_ptr<injector::NetlinkSocket>> sockets_;
+  std::vector<std::pair<std::string, std::string>> veths_;  // (namespace, link)
 };
 
 }  // namespace faultline

@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include "controllers/checkers/no_lost_writes.hpp"
+#include "unit/history_builder.hpp"
+
+using namespace faultline;
+using faultline::testing::HistoryBuilder;
+
+TEST_CASE("a write superseded by a later write is not lost", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2).heal(40);
+  h.final_read(50, "us", "k", 2).final_read(50, "eu", "k", 2);
+  auto r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::holds);
+  CHECK(r.details["acknowledged"] == 2);
+}
+
+TEST_CASE("concurrent writes may end in either order", "[no-lost-writes]") {
+  // Both writes overlap in time, so whichever the store kept is fine.
+  HistoryBuilder a;
+  a.write(0, 30, 0, "k", 1).write(10, 20, 1, "k", 2).heal(40).final_read(50, "us", "k", 1);
+  CHECK(check_no_lost_writes(a.build()).validity == Validity::holds);
+  HistoryBuilder b;
+  b.write(0, 30, 0, "k", 1).write(10, 20, 1, "k", 2).heal(40).final_read(50, "us", "k", 2);
+  CHECK(check_no_lost_writes(b.build()).validity == Validity::holds);
+}
+
+TEST_CASE("an earlier write winning over a later acknowledged one is a lost write", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2).heal(40);
+  h.final_read(50, "us", "k", 2).final_read(50, "eu", "k", 1);  // eu kept the older value
+  auto r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::violated);
+  CHECK(r.details["lost"] == 1);
+  REQUIRE(r.witness.size() == 3);
+  CHECK(r.witness[0].value == nlohmann::json::array({"k", 2}));  // the lost write's invoke
+  CHECK(r.witness[2].region == "eu");                            // the read that proves it
+}
+
+TEST_CASE("an acknowledged write to a key that ends empty is lost", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).heal(20).final_read(30, "us", "k", nullptr);
+  CHECK(check_no_lost_writes(h.build()).validity == Validity::violated);
+}
+
+TEST_CASE("writes of unknown outcome may win but need not survive", "[no-lost-writes]") {
+  // Process 1's write timed out (info): it may have happened after all.
+  HistoryBuilder wins;
+  wins.write(0, 10, 0, "k", 1).write(20, 25, 1, "k", 2, OpType::info).heal(40).final_read(50, "us", "k", 2);
+  CHECK(check_no_lost_writes(wins.build()).validity == Validity::holds);
+  HistoryBuilder vanished;
+  vanished.write(0, 10, 0, "k", 1).write(20, 25, 1, "k", 2, OpType::info).heal(40).final_read(50, "us", "k", 1);
+  CHECK(check_no_lost_writes(vanished.build()).validity == Validity::holds);
+}
+
+TEST_CASE("a failed write that shows up in the final state is a phantom", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2, OpType::fail).heal(40).final_read(50, "us", "k", 2);
+  auto r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::violated);
+  CHECK(r.details["phantom_values"] == 1);
+}
+
+TEST_CASE("no-lost-writes is unknown when a region's final read failed", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).heal(20).final_read(30, "us", "k", 1).final_read(30, "eu", "k", 1, OpType::fail);
+  CHECK(check_no_lost_writes(h.build()).validity == Validity::unknown);
+  HistoryBuilder none;
+  none.write(0, 10, 0, "k", 1).heal(20);
+  CHECK(check_no_lost_writes(none.build()).validity == Validity::unknown);
+}

@@ -1,0 +1,69 @@
+// `faultline validate` on the corpus of malformed experiments in
+// tests/experiments/invalid/: each file's first line says the exact error it
+// must produce (after the file name), and the exit code must be 254.
+#include <sys/wait.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string output;
+};
+
+Result run(const std::string& command) {
+  Result result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) result.output += buf.data();
+  int status = ::pclose(pipe);
+  result.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("faultline validate rejects each malformed experiment with its exact one-line error", "[cli]") {
+  const fs::path corpus = fs::path(FAULTLINE_SOURCE_DIR) / "tests/experiments/invalid";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(corpus)) {
+    if (entry.path().extension() != ".toml") continue;
+    std::ifstream in(entry.path());
+    std::string first;
+    std::getline(in, first);
+    const std::string marker = "# expect: ";
+    REQUIRE(first.rfind(marker, 0) == 0);
+    const std::string expected = entry.path().string() + ":" + first.substr(marker.size());
+    auto result = run(std::string(FAULTLINE_BINARY) + " validate '" + entry.path().string() + "'");
+    INFO(entry.path().filename().string());
+    CHECK(result.code == 254);
+    CHECK(result.output.substr(0, result.output.find('\n')) == expected);
+    ++checked;
+  }
+  CHECK(checked >= 10);
+}
+
+TEST_CASE("faultline validate accepts every shipped experiment", "[cli]") {
+  for (const auto& entry : fs::directory_iterator(fs::path(FAULTLINE_SOURCE_DIR) / "experiments")) {
+    if (entry.path().extension() != ".toml") continue;
+    auto result = run(std::string(FAULTLINE_BINARY) + " validate '" + entry.path().string() + "'");
+    INFO(result.output);
+    CHECK(result.code == 0);
+  }
+}
+
+TEST_CASE("faultline run --dry-run prints the routes a partition installs without root", "[cli]") {
+  auto result = run(std::string(FAULTLINE_BINARY) + " run --dry-run " + FAULTLINE_SOURCE_DIR +
+                    "/experiments/split-brain.toml");
+  CHECK(result.code == 0);
+  CHECK_THAT(result.output, Catch::Contains("netns fl-dryrun-us-east-1: route add blackhole 198.18.2.0/24 metric 100"));
+  CHECK_THAT(result.output, Catch::Contains("route add blackhole 2001:2:0:1::/64"));
+}
