@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test.
+#
+# As root (as CI runs it): unit tests, root tests in namespaces they create,
+# and end-to-end experiments; then checks that the root network namespace is
+# exactly as before and that no namespace of the project is left.
+# As another user: the unit tests only, with a note on what was skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default
+
+if [[ $EUID -ne 0 ]]; then
+  ctest --preset unit
+  echo "faultline: not root, so the namespace and end-to-end tests were skipped; run as root for all of them" >&2
+  exit 0
+fi
+
+snapshot=$(mktemp -d)
+trap 'rm -rf "$snapshot"' EXIT
+./scripts/host-snapshot.sh > "$snapshot/before"
+status=0
+ctest --preset all || status=$?
+./scripts/host-snapshot.sh > "$snapshot/after"
+
+if ! diff -u "$snapshot/before" "$snapshot/after"; then
+  echo "FAIL: the test suite changed the root network namespace (diff above)" >&2
+  status=1
+fi
+if ls /run/netns 2>/dev/null | grep -q '^fl-'; then
+  echo "FAIL: namespaces left behind:" >&2
+  ls /run/netns | grep '^fl-' >&2
+  status=1
+else
+  echo "host check: root network namespace unchanged, no fl-* namespace left"
+fi
+exit $status
