@@ -3,9 +3,7 @@
 # and runs the demo experiment (three regions, a partition, a heal, a verdict).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
-cmake --preset default >/dev/null
-cmake --build --preset default
+./scripts/build.sh
 if [[ $EUID -ne 0 ]]; then
   echo "faultline: the demo creates network namespaces and needs root: sudo $0" >&2
   exit 1

@@ -8,9 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/install-deps.sh
-cmake --preset default >/dev/null
-cmake --build --preset default
+./scripts/build.sh
 
 if [[ $EUID -ne 0 ]]; then
   ctest --preset unit

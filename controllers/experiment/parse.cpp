@@ -156,6 +156,21 @@ class Reader {
     return std::nullopt;
   }
 
+  // A required string that must be one of `choices`; returns its index.
+  std::optional<std::size_t> choice(const toml::table& t, const char* key, const Keys& choices,
+                                    const std::string& what) {
+    auto value = string(t, key, true);
+    if (!value) return std::nullopt;
+    auto it = std::find(choices.begin(), choices.end(), *value);
+    if (it != choices.end()) return static_cast<std::size_t>(it - choices.begin());
+    std::string msg = "unknown " + what + " '" + *value + "'";
+    if (auto guess = nearest(*value, choices)) msg += "; did you mean '" + *guess + "'?";
+    std::string all;
+    for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+    error(*t.get(key), msg + " (one of: " + all + ")");
+    return std::nullopt;
+  }
+
   std::optional<std::int64_t> integer(const toml::table& t, const char* key, std::int64_t lo,
                                       std::int64_t hi, bool required = false) {
     const toml::node* node = t.get(key);
@@ -456,17 +471,9 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
     r.check_keys(t, "[[fault]]", kFaultKeys);
     FaultSpec f;
     f.where = position_of(t.source());
-    auto kind = r.string(t, "kind", true);
+    auto kind = r.choice(t, "kind", kFaultKinds, "fault kind");
     if (!kind) continue;
-    auto k = std::find(kFaultKinds.begin(), kFaultKinds.end(), *kind);
-    if (k == kFaultKinds.end()) {
-      std::string msg = "unknown fault kind '" + *kind + "'";
-      if (auto guess = nearest(*kind, kFaultKinds)) msg += "; did you mean '" + *guess + "'?";
-      msg += " (kinds: partition, isolate, kill, pause, restart)";
-      r.error(*t.get("kind"), msg);
-      continue;
-    }
-    f.kind = static_cast<FaultKind>(k - kFaultKinds.begin());
+    f.kind = static_cast<FaultKind>(*kind);
     if (auto at = r.duration(t, "at", Duration(0), kMaxDuration, true)) {
       f.at = *at;
       if (e.duration.count() > 0 && f.at >= e.duration)
@@ -567,17 +574,9 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
     r.check_keys(t, "[[invariant]]", kInvariantKeys);
     InvariantSpec inv;
     inv.where = position_of(t.source());
-    auto kind = r.string(t, "kind", true);
+    auto kind = r.choice(t, "kind", kInvariantKinds, "invariant");
     if (!kind) continue;
-    auto k = std::find(kInvariantKinds.begin(), kInvariantKinds.end(), *kind);
-    if (k == kInvariantKinds.end()) {
-      std::string msg = "unknown invariant '" + *kind + "'";
-      if (auto guess = nearest(*kind, kInvariantKinds)) msg += "; did you mean '" + *guess + "'?";
-      msg += " (invariants: convergence, no-lost-writes)";
-      r.error(*t.get("kind"), msg);
-      continue;
-    }
-    inv.kind = static_cast<InvariantKind>(k - kInvariantKinds.begin());
+    inv.kind = static_cast<InvariantKind>(*kind);
     if (auto within = r.duration(t, "within", Duration(100), Duration(600000))) {
       if (inv.kind != InvariantKind::convergence) r.error(*t.get("within"), "'within' applies to convergence only");
       inv.within = *within;
