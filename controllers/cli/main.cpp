@@ -22,6 +22,7 @@
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
+#include "injector/capabilities.hpp"
 
 using namespace faultline;
 
@@ -48,6 +49,25 @@ int check_stored_run(const std::string& dir) {
 }
 
 bool running_as_root() { return ::geteuid() == 0; }
+
+int print_doctor_report(const std::vector<injector::Capability>& caps) {
+  std::cout << "kernel capabilities (probed in a scratch namespace):\n";
+  for (const auto& c : caps) {
+    std::cout << "  " << (c.available ? "yes" : "NO ") << "  " << c.kind << " " << c.name;
+    if (!c.available) std::cout << " (" << c.error << ")";
+    std::cout << "\n        used for: " << c.needed_for << "\n";
+  }
+  if (!injector::has_capability(caps, "netem"))
+    std::cout << "\nwithout sch_netem this kernel cannot serve delay, jitter, loss, duplicate, reorder,\n"
+                 "corrupt, slow-db or a WAN baseline through netem: experiments that use them stop\n"
+                 "before creating anything. Load the module (modprobe sch_netem) or use a kernel that\n"
+                 "has it (Debian's linux-image-amd64 does). Partitions, kill, pause, restart and\n"
+                 "bandwidth (htb) still work.\n";
+  if (!injector::has_capability(caps, "htb") || !injector::has_capability(caps, "u32"))
+    std::cout << "\nwithout htb and u32 no traffic-control fault can be scoped: they all stop before\n"
+                 "creating anything. Partitions, kill, pause and restart still work.\n";
+  return 0;
+}
 
 }  // namespace
 
@@ -78,6 +98,8 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "re-run the checkers on a stored run");
   check->add_option("results_dir", check_dir, "a results directory of an earlier run")->required();
 
+  auto* doctor = app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -102,6 +124,13 @@ int main(int argc, char** argv) {
       return code;
     }
     if (*check) return check_stored_run(check_dir);
+    if (*doctor) {
+      if (!running_as_root()) {
+        std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs root: sudo faultline doctor\n";
+        return kExitBadInput;
+      }
+      return print_doctor_report(injector::probe_capabilities());
+    }
 
     Experiment experiment = load_experiment(run_file);
     if (!run_options.dry_run && !running_as_root()) {

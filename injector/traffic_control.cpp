@@ -1,0 +1,367 @@
+#include "injector/traffic_control.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_sched.h>
+#include <netinet/in.h>
+#include <netlink/errno.h>
+#include <netlink/route/class.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/cls/u32.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/htb.h>
+#include <netlink/route/qdisc/netem.h>
+#include <netlink/route/tc.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "injector/kernel_error.hpp"
+#include "injector/libnl_ptr.hpp"
+#include "injector/links.hpp"
+
+namespace faultline::injector {
+
+namespace {
+
+// An unlimited class still needs a rate: 100 Gbit/s, beyond any veth here.
+constexpr std::uint64_t kUnlimitedBytesPerSecond = 100'000'000'000ULL / 8;
+
+struct QdiscPut {
+  void operator()(rtnl_qdisc* p) const noexcept { rtnl_qdisc_put(p); }
+};
+struct ClassPut {
+  void operator()(rtnl_class* p) const noexcept { rtnl_class_put(p); }
+};
+struct ClsPut {
+  void operator()(rtnl_cls* p) const noexcept { rtnl_cls_put(p); }
+};
+using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscPut>;
+using ClassPtr = std::unique_ptr<rtnl_class, ClassPut>;
+using ClsPtr = std::unique_ptr<rtnl_cls, ClsPut>;
+
+std::uint32_t handle(std::uint16_t major, std::uint16_t minor) { return TC_HANDLE(major, minor); }
+std::uint16_t leaf_major(std::uint16_t minor) { return static_cast<std::uint16_t>(kTcMajor | minor); }
+
+// netem takes probabilities and correlations as fractions of 2^32 - 1, as
+// iproute2's get_percent() computes them (tc/tc_util.c).
+int scaled(double percent) {
+  double fraction = std::clamp(percent, 0.0, 100.0) / 100.0;
+  return static_cast<int>(static_cast<std::uint32_t>(std::llround(fraction * 4294967295.0)));
+}
+
+std::string hex(std::uint32_t v) {
+  std::ostringstream out;
+  out << std::hex << v;
+  return out.str();
+}
+
+std::string percent(double p) {
+  std::ostringstream out;
+  out << p << "%";
+  return out.str();
+}
+
+std::string microseconds(std::uint32_t us) {
+  if (us % 1000 == 0) return std::to_string(us / 1000) + "ms";
+  return std::to_string(us) + "us";
+}
+
+// iproute2 ships netem's delay distributions as tables of signed 16-bit
+// values (tc/normal.dist ...); Debian puts them under the multiarch libdir.
+std::vector<std::int16_t> load_distribution(const std::string& name) {
+  for (const char* dir : {"/usr/lib/x86_64-linux-gnu/tc/", "/usr/lib/tc/", "/usr/lib64/tc/", "/usr/local/lib/tc/"}) {
+    std::ifstream in(std::string(dir) + name + ".dist");
+    if (!in) continue;
+    std::vector<std::int16_t> table;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      std::istringstream words(line);
+      long value;
+      while (words >> value) table.push_back(static_cast<std::int16_t>(value));
+    }
+    return table;
+  }
+  throw KernelError("netem distribution '" + name + "'",
+                    "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)");
+}
+
+void configure_netem(rtnl_qdisc* q, const NetemSpec& n) {
+  rtnl_tc_set_kind(TC_CAST(q), "netem");
+  rtnl_netem_set_limit(q, static_cast<int>(n.limit));
+  if (n.delay_us) rtnl_netem_set_delay(q, static_cast<int>(n.delay_us));
+  if (n.jitter_us) rtnl_netem_set_jitter(q, static_cast<int>(n.jitter_us));
+  if (n.delay_correlation > 0) rtnl_netem_set_delay_correlation(q, scaled(n.delay_correlation));
+  if (!n.distribution.empty() && n.distribution != "uniform") {
+    auto table = load_distribution(n.distribution);
+    if (int err = rtnl_netem_set_delay_distribution_data(q, table.data(), table.size()); err < 0)
+      throw_netlink("netem distribution " + n.distribution, err);
+  }
+  if (n.loss > 0) rtnl_netem_set_loss(q, scaled(n.loss));
+  if (n.loss_correlation > 0) rtnl_netem_set_loss_correlation(q, scaled(n.loss_correlation));
+  if (n.duplicate > 0) rtnl_netem_set_duplicate(q, scaled(n.duplicate));
+  if (n.reorder > 0) rtnl_netem_set_reorder_probability(q, scaled(n.reorder));
+  if (n.reorder_correlation > 0) rtnl_netem_set_reorder_correlation(q, scaled(n.reorder_correlation));
+  if (n.corrupt > 0) rtnl_netem_set_corruption_probability(q, scaled(n.corrupt));
+}
+
+// Offsets in the IP headers, as iproute2's u32 "match ip/ip6" uses them
+// (tc/f_u32.c); ports assume no IPv4 options and no IPv6 extension headers.
+constexpr int kV4Protocol = 9, kV4Src = 12, kV4Dst = 16, kV4Sport = 20, kV4Dport = 22;
+constexpr int kV6NextHeader = 6, kV6Src = 8, kV6Dst = 24, kV6Sport = 40, kV6Dport = 42;
+
+void add_keys(rtnl_cls* cls, const PacketMatch& m) {
+  const bool v6 = m.family == AF_INET6;
+  auto prefix = [&](const std::string& cidr, int offset) {
+    auto addr = detail::parse_address(cidr);
+    auto bits = static_cast<uint8_t>(nl_addr_get_prefixlen(addr.get()));
+    int err = v6 ? rtnl_u32_add_key_in6_addr(cls, static_cast<in6_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0)
+                 : rtnl_u32_add_key_in_addr(cls, static_cast<in_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0);
+    if (err < 0) throw_netlink("u32 match " + cidr, err);
+  };
+  if (m.dst) prefix(*m.dst, v6 ? kV6Dst : kV4Dst);
+  if (m.src) prefix(*m.src, v6 ? kV6Src : kV4Src);
+  if (m.protocol) rtnl_u32_add_key_uint8(cls, m.protocol, 0xff, v6 ? kV6NextHeader : kV4Protocol, 0);
+  if (m.sport) rtnl_u32_add_key_uint16(cls, m.sport->value, m.sport->mask, v6 ? kV6Sport : kV4Sport, 0);
+  if (m.dport) rtnl_u32_add_key_uint16(cls, m.dport->value, m.dport->mask, v6 ? kV6Dport : kV4Dport, 0);
+  if (!m.dst && !m.src && !m.protocol && !m.sport && !m.dport)
+    rtnl_u32_add_key_uint32(cls, 0, 0, 0, 0);  // match everything of this family
+}
+
+bool not_found(int err) { return err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR || err == -NLE_NODEV; }
+
+}  // namespace
+
+std::vector<PortMatch> port_range_masks(std::uint16_t low, std::uint16_t high) {
+  std::vector<PortMatch> out;
+  std::uint32_t start = low;
+  while (start <= high) {
+    std::uint32_t size = 1;
+    while (size < 65536 && start % (size * 2) == 0 && start + size * 2 - 1 <= high) size *= 2;
+    out.push_back({static_cast<std::uint16_t>(start), static_cast<std::uint16_t>(~(size - 1) & 0xffff)});
+    start += size;
+  }
+  return out;
+}
+
+std::uint32_t filter_prio(std::uint16_t minor, int band) {
+  return 10 + static_cast<std::uint32_t>(band) * 1000 + 2u * minor;
+}
+
+std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t minor, std::uint32_t prio,
+                                          const ShapingSpec& spec) {
+  std::vector<std::string> lines;
+  const std::string cls = hex(kTcMajor) + ":" + hex(minor);
+  std::string rate = spec.rate_bits_per_second ? std::to_string(*spec.rate_bits_per_second) + "bit" : "100gbit";
+  lines.push_back("tc class add dev " + dev + " parent " + hex(kTcMajor) + ": classid " + cls + " htb rate " + rate +
+                  " ceil " + rate);
+  if (!spec.netem.empty()) {
+    const NetemSpec& n = spec.netem;
+    std::string q = "tc qdisc add dev " + dev + " parent " + cls + " handle " + hex(leaf_major(minor)) +
+                    ": netem limit " + std::to_string(n.limit);
+    if (n.delay_us || n.jitter_us) {
+      q += " delay " + microseconds(n.delay_us);
+      if (n.jitter_us) q += " " + microseconds(n.jitter_us);
+      if (n.delay_correlation > 0) q += " " + percent(n.delay_correlation);
+      if (!n.distribution.empty()) q += " distribution " + n.distribution;
+    }
+    if (n.loss > 0) q += " loss " + percent(n.loss) + (n.loss_correlation > 0 ? " " + percent(n.loss_correlation) : "");
+    if (n.duplicate > 0) q += " duplicate " + percent(n.duplicate);
+    if (n.reorder > 0) q += " reorder " + percent(n.reorder) + (n.reorder_correlation > 0 ? " " + percent(n.reorder_correlation) : "");
+    if (n.corrupt > 0) q += " corrupt " + percent(n.corrupt);
+    lines.push_back(q);
+  }
+  for (const auto& m : spec.matches) {
+    const bool v6 = m.family == AF_INET6;
+    const std::string ip = v6 ? "ip6" : "ip";
+    std::string f = "tc filter add dev " + dev + " parent " + hex(kTcMajor) + ": prio " +
+                    std::to_string(prio + (v6 ? 1 : 0)) + " protocol " + (v6 ? "ipv6" : "ip") + " u32";
+    if (m.dst) f += " match " + ip + " dst " + *m.dst;
+    if (m.src) f += " match " + ip + " src " + *m.src;
+    if (m.protocol) f += " match " + ip + " " + (v6 ? "nexthdr " : "protocol ") + std::to_string(m.protocol) + " 0xff";
+    if (m.sport) f += " match " + ip + " sport " + std::to_string(m.sport->value) + " 0x" + hex(m.sport->mask);
+    if (m.dport) f += " match " + ip + " dport " + std::to_string(m.dport->value) + " 0x" + hex(m.dport->mask);
+    lines.push_back(f + " flowid " + cls);
+  }
+  return lines;
+}
+
+std::shared_ptr<ShapedInterface> ShapedInterface::open(std::shared_ptr<NetlinkSocket> sock, std::string where,
+                                                       std::string dev) {
+  return std::shared_ptr<ShapedInterface>(new ShapedInterface(std::move(sock), std::move(where), std::move(dev)));
+}
+
+void ShapedInterface::ensure_root() {
+  if (root_) return;
+  ifindex_ = link_index(*sock_, dev_);
+  const std::string what = "shape " + dev_ + " in " + where_;
+
+  // Never replace a root qdisc someone configured. The kernel's own default
+  // (noqueue, pfifo_fast, fq_codel, mq ...) has handle 0 and may be replaced:
+  // deleting ours brings it back.
+  nl_cache* cache = nullptr;
+  if (int err = rtnl_qdisc_alloc_cache(sock_->get(), &cache); err < 0) throw_netlink(what, err);
+  rtnl_qdisc* existing = rtnl_qdisc_get_by_parent(cache, ifindex_, TC_H_ROOT);
+  std::uint32_t existing_handle = existing ? rtnl_tc_get_handle(TC_CAST(existing)) : 0;
+  std::string existing_kind = existing && rtnl_tc_get_kind(TC_CAST(existing)) ? rtnl_tc_get_kind(TC_CAST(existing)) : "";
+  if (existing) rtnl_qdisc_put(existing);
+  nl_cache_free(cache);
+  if (existing_handle != 0)
+    throw KernelError(what, "root qdisc " + existing_kind + " " + hex(TC_H_MAJ(existing_handle) >> 16) +
+                                ": is not faultline's; faultline never replaces a root qdisc it did not create");
+
+  QdiscPtr root(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(root.get()), ifindex_);
+  rtnl_tc_set_parent(TC_CAST(root.get()), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(root.get()), handle(kTcMajor, 0));
+  rtnl_tc_set_kind(TC_CAST(root.get()), "htb");
+  rtnl_htb_set_defcls(root.get(), handle(kTcMajor, kDefaultClassMinor));
+  if (int err = rtnl_qdisc_add(sock_->get(), root.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    throw_netlink(what + ": add root htb", err);
+  root_ = true;
+
+  ClassPtr fallback(rtnl_class_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(fallback.get()), ifindex_);
+  rtnl_tc_set_parent(TC_CAST(fallback.get()), handle(kTcMajor, 0));
+  rtnl_tc_set_handle(TC_CAST(fallback.get()), handle(kTcMajor, kDefaultClassMinor));
+  rtnl_tc_set_kind(TC_CAST(fallback.get()), "htb");
+  rtnl_htb_set_rate64(fallback.get(), kUnlimitedBytesPerSecond);
+  rtnl_htb_set_ceil64(fallback.get(), kUnlimitedBytesPerSecond);
+  rtnl_htb_set_quantum(fallback.get(), 60000);
+  if (int err = rtnl_class_add(sock_->get(), fallback.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+    remove_root_if_unused();
+    throw_netlink(what + ": add default class", err);
+  }
+}
+
+void ShapedInterface::remove_root_if_unused() noexcept {
+  if (!root_ || !minors_in_use_.empty()) return;
+  QdiscPtr root(rtnl_qdisc_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(root.get()), ifindex_);
+  rtnl_tc_set_parent(TC_CAST(root.get()), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(root.get()), handle(kTcMajor, 0));
+  rtnl_qdisc_delete(sock_->get(), root.get());  // its classes and filters go with it
+  root_ = false;
+}
+
+std::uint16_t ShapedInterface::allocate_minor() {
+  for (std::uint16_t m = kFirstFaultMinor; m <= kLastFaultMinor; ++m)
+    if (std::find(minors_in_use_.begin(), minors_in_use_.end(), m) == minors_in_use_.end()) {
+      minors_in_use_.push_back(m);
+      return m;
+    }
+  throw KernelError("shape " + dev_ + " in " + where_, "more than 240 shaped classes on one interface");
+}
+
+ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
+  ensure_root();
+  const std::uint16_t minor = allocate_minor();
+  const std::uint32_t prio = filter_prio(minor, band);
+  const std::string what = "shape " + dev_ + " in " + where_;
+  // The guard starts with everything marked present so that a failure part
+  // way removes whatever was added (removing what is absent is a no-op).
+  int v4 = 0, v6 = 0;
+  for (const auto& m : spec.matches) (m.family == AF_INET6 ? v6 : v4)++;
+  ShapingGuard guard(shared_from_this(), minor, prio, !spec.netem.empty(), v4, v6);
+
+  ClassPtr cls(rtnl_class_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(cls.get()), ifindex_);
+  rtnl_tc_set_parent(TC_CAST(cls.get()), handle(kTcMajor, 0));
+  rtnl_tc_set_handle(TC_CAST(cls.get()), handle(kTcMajor, minor));
+  rtnl_tc_set_kind(TC_CAST(cls.get()), "htb");
+  const std::uint64_t bytes = spec.rate_bits_per_second ? std::max<std::uint64_t>(*spec.rate_bits_per_second / 8, 1)
+                                                        : kUnlimitedBytesPerSecond;
+  rtnl_htb_set_rate64(cls.get(), bytes);
+  rtnl_htb_set_ceil64(cls.get(), bytes);
+  rtnl_htb_set_quantum(cls.get(), static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytes / 10, 1514, 60000)));
+  if (int err = rtnl_class_add(sock_->get(), cls.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
+    throw_netlink(what + ": add class " + hex(kTcMajor) + ":" + hex(minor), err);
+
+  if (!spec.netem.empty()) {
+    QdiscPtr leaf(rtnl_qdisc_alloc());
+    rtnl_tc_set_ifindex(TC_CAST(leaf.get()), ifindex_);
+    rtnl_tc_set_parent(TC_CAST(leaf.get()), handle(kTcMajor, minor));
+    rtnl_tc_set_handle(TC_CAST(leaf.get()), handle(leaf_major(minor), 0));
+    configure_netem(leaf.get(), spec.netem);
+    if (int err = rtnl_qdisc_add(sock_->get(), leaf.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+      std::string hint;
+      if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOATTR || err == -NLE_OPNOTSUPP || err == -NLE_INVAL)
+        hint = " (is sch_netem available? see `faultline doctor`)";
+      throw KernelError(what + ": add netem", std::string(nl_geterror(err)) + hint);
+    }
+  }
+
+  for (const auto& m : spec.matches) {
+    ClsPtr filter(rtnl_cls_alloc());
+    rtnl_tc_set_ifindex(TC_CAST(filter.get()), ifindex_);
+    rtnl_tc_set_parent(TC_CAST(filter.get()), handle(kTcMajor, 0));
+    rtnl_tc_set_kind(TC_CAST(filter.get()), "u32");
+    const bool v6 = m.family == AF_INET6;
+    rtnl_cls_set_prio(filter.get(), static_cast<std::uint16_t>(prio + (v6 ? 1 : 0)));
+    rtnl_cls_set_protocol(filter.get(), v6 ? ETH_P_IPV6 : ETH_P_IP);
+    add_keys(filter.get(), m);
+    rtnl_u32_set_classid(filter.get(), handle(kTcMajor, minor));
+    rtnl_u32_set_cls_terminal(filter.get());
+    if (int err = rtnl_cls_add(sock_->get(), filter.get(), NLM_F_CREATE); err < 0)
+      throw_netlink(what + ": add u32 filter", err);
+  }
+  return guard;
+}
+
+std::vector<std::string> ShapingGuard::revert() noexcept {
+  std::vector<std::string> problems;
+  if (!owner_) return problems;
+  ShapedInterface& iface = *owner_;
+  nl_sock* sk = iface.sock_->get();
+  auto check = [&](int err, const std::string& step) {
+    if (err < 0 && !not_found(err)) problems.push_back(iface.where_ + " " + iface.dev_ + ": " + step + ": " + nl_geterror(-err));
+  };
+  for (int family : {AF_INET, AF_INET6}) {
+    if ((family == AF_INET ? filters_v4_ : filters_v6_) == 0) continue;
+    ClsPtr filter(rtnl_cls_alloc());
+    rtnl_tc_set_ifindex(TC_CAST(filter.get()), iface.ifindex_);
+    rtnl_tc_set_parent(TC_CAST(filter.get()), handle(kTcMajor, 0));
+    rtnl_tc_set_kind(TC_CAST(filter.get()), "u32");
+    rtnl_cls_set_prio(filter.get(), static_cast<std::uint16_t>(prio_ + (family == AF_INET6 ? 1 : 0)));
+    rtnl_cls_set_protocol(filter.get(), family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
+    check(rtnl_cls_delete(sk, filter.get(), 0), "delete filters");
+  }
+  if (leaf_) {
+    QdiscPtr leaf(rtnl_qdisc_alloc());
+    rtnl_tc_set_ifindex(TC_CAST(leaf.get()), iface.ifindex_);
+    rtnl_tc_set_parent(TC_CAST(leaf.get()), handle(kTcMajor, minor_));
+    rtnl_tc_set_handle(TC_CAST(leaf.get()), handle(leaf_major(minor_), 0));
+    check(rtnl_qdisc_delete(sk, leaf.get()), "delete netem");
+  }
+  ClassPtr cls(rtnl_class_alloc());
+  rtnl_tc_set_ifindex(TC_CAST(cls.get()), iface.ifindex_);
+  rtnl_tc_set_parent(TC_CAST(cls.get()), handle(kTcMajor, 0));
+  rtnl_tc_set_handle(TC_CAST(cls.get()), handle(kTcMajor, minor_));
+  check(rtnl_class_delete(sk, cls.get()), "delete class");
+  iface.minors_in_use_.erase(std::remove(iface.minors_in_use_.begin(), iface.minors_in_use_.end(), minor_),
+                             iface.minors_in_use_.end());
+  iface.remove_root_if_unused();
+  owner_.reset();
+  return problems;
+}
+
+std::vector<std::string> qdisc_tree(NetlinkSocket& sock, const std::string& dev) {
+  const int ifindex = link_index(sock, dev);
+  std::vector<std::string> lines;
+  nl_cache* cache = nullptr;
+  if (int err = rtnl_qdisc_alloc_cache(sock.get(), &cache); err < 0) throw_netlink("list qdiscs", err);
+  for (nl_object* obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
+    auto* tc = TC_CAST(obj);
+    if (rtnl_tc_get_ifindex(tc) != ifindex) continue;
+    const char* kind = rtnl_tc_get_kind(tc);
+    lines.push_back(std::string(kind ? kind : "?") + " " + hex(rtnl_tc_get_handle(tc)) + " " + hex(rtnl_tc_get_parent(tc)));
+  }
+  nl_cache_free(cache);
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+}  // namespace faultline::injector
