@@ -142,6 +142,9 @@ int main(int argc, char** argv) {
   } catch (const ExperimentError& err) {
     std::cerr << err.what() << "\n";
     return kExitBadInput;
+  } catch (const CapabilityError& err) {
+    std::cerr << "faultline: " << err.what() << "\n";
+    return kExitBadInput;
   } catch (const Interrupted&) {
     std::cerr << "faultline: interrupted; every fault reverted, every service stopped, every namespace deleted\n";
     return kExitInterrupted;

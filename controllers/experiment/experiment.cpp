@@ -27,6 +27,18 @@ Duration Experiment::settle_bound() const {
   return bound;
 }
 
+bool is_traffic_fault(FaultKind kind) { return kind >= FaultKind::delay; }
+
+bool Experiment::needs_netem() const {
+  auto uses_netem = [](const LinkImpairment& i) {
+    return i.delay.count() || i.jitter.count() || i.loss > 0 || i.duplicate > 0 || i.reorder > 0 || i.corrupt > 0;
+  };
+  if (wan && uses_netem(wan->impairment)) return true;
+  for (const auto& f : faults)
+    if (is_traffic_fault(f.kind) && uses_netem(f.impairment)) return true;
+  return false;
+}
+
 const char* fault_kind_name(FaultKind kind) {
   switch (kind) {
     case FaultKind::partition: return "partition";
@@ -34,6 +46,13 @@ const char* fault_kind_name(FaultKind kind) {
     case FaultKind::kill: return "kill";
     case FaultKind::pause: return "pause";
     case FaultKind::restart: return "restart";
+    case FaultKind::delay: return "delay";
+    case FaultKind::loss: return "loss";
+    case FaultKind::duplicate: return "duplicate";
+    case FaultKind::reorder: return "reorder";
+    case FaultKind::corrupt: return "corrupt";
+    case FaultKind::bandwidth: return "bandwidth";
+    case FaultKind::slow_db: return "slow-db";
   }
   return "?";
 }

@@ -3,6 +3,7 @@
 // source position of everything a later error may need to point at.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,39 @@ struct WorkloadSpec {
   SourcePosition where;
 };
 
-enum class FaultKind { partition, isolate, kill, pause, restart };
+enum class FaultKind {
+  partition, isolate, kill, pause, restart,
+  // traffic-control faults: netem and htb through netlink
+  delay, loss, duplicate, reorder, corrupt, bandwidth, slow_db,
+};
+
+bool is_traffic_fault(FaultKind kind);
+
+// netem parameters as an experiment states them (percentages, durations).
+struct LinkImpairment {
+  Duration delay{0};
+  Duration jitter{0};
+  double delay_correlation = 0;
+  std::string distribution;  // "", "uniform", "normal", "pareto", "paretonormal"
+  double loss = 0;
+  double loss_correlation = 0;
+  double duplicate = 0;
+  double reorder = 0;
+  double reorder_correlation = 0;
+  double corrupt = 0;
+  std::uint64_t rate_bits = 0;  // 0: no limit
+};
+
+// The WAN baseline: every region pair, both directions, for the whole run.
+struct WanBaseline {
+  LinkImpairment impairment;
+  SourcePosition where;
+};
+
+struct PortRange {
+  std::uint16_t low = 0;
+  std::uint16_t high = 0;
+};
 
 struct FaultSpec {
   FaultKind kind = FaultKind::partition;
@@ -57,8 +90,14 @@ struct FaultSpec {
   std::vector<std::vector<std::string>> groups;
   bool one_way = false;     // partition: the first group cannot reach the others
   bool prohibit = false;    // prohibit routes (fail fast) instead of blackhole
-  std::string region;       // isolate, kill, pause, restart
+  std::string region;       // isolate, kill, pause, restart, slow-db
   std::string service;      // kill, pause, restart
+  // traffic-control faults
+  std::vector<std::string> between;  // two regions; empty: every pair
+  LinkImpairment impairment;
+  std::optional<PortRange> ports;    // narrows to traffic from or to these ports
+  std::uint8_t protocol = 6;         // with ports: IPPROTO_TCP or IPPROTO_UDP
+  std::string host = "db";           // slow-db: the database's host
   SourcePosition where;
 };
 
@@ -80,6 +119,7 @@ struct Experiment {
   std::vector<RegionSpec> regions;
   std::vector<ServiceSpec> services;
   WorkloadSpec workload;
+  std::optional<WanBaseline> wan;
   std::vector<FaultSpec> faults;
   std::vector<InvariantSpec> invariants;
 
@@ -87,6 +127,8 @@ struct Experiment {
   const ServiceSpec* find_service(const std::string& name) const;
   // The longest convergence bound, or a default when no invariant names one.
   Duration settle_bound() const;
+  // Whether any fault or the baseline needs sch_netem.
+  bool needs_netem() const;
 };
 
 const char* fault_kind_name(FaultKind kind);

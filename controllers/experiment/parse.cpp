@@ -307,14 +307,17 @@ class Reader {
 
 constexpr Duration kMaxDuration{24 * 3600 * 1000};
 
-const Keys kRootKeys{"experiment", "region", "service", "workload", "fault", "invariant"};
+const Keys kRootKeys{"experiment", "region", "service", "workload", "wan", "fault", "invariant"};
 const Keys kExperimentKeys{"name", "description", "duration", "seed", "hosts"};
 const Keys kRegionKeys{"name", "geo"};
 const Keys kServiceKeys{"name", "host", "command", "health"};
 const Keys kHealthKeys{"path", "port", "timeout"};
 const Keys kWorkloadKeys{"kind", "service", "port", "clients_per_region", "rate", "keys", "reads", "timeout"};
-const Keys kFaultKeys{"kind", "at", "for", "groups", "direction", "mode", "region", "service"};
-const Keys kFaultKinds{"partition", "isolate", "kill", "pause", "restart"};
+const Keys kFaultKeys{"kind", "at", "for", "groups", "direction", "mode", "region", "service", "between", "port",
+                      "ports", "protocol", "delay", "jitter", "correlation", "distribution", "percent", "rate",
+                      "host", "loss"};
+const Keys kFaultKinds{"partition", "isolate", "kill", "pause",   "restart", "delay",
+                       "loss",      "duplicate", "reorder", "corrupt", "bandwidth", "slow-db"};
 const Keys kInvariantKeys{"kind", "within"};
 const Keys kInvariantKinds{"convergence", "no-lost-writes"};
 const Keys kPlaceholders{"region", "geo", "addr", "addr6", "peers", "peers6", "results"};
@@ -452,6 +455,57 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
   if (auto timeout = r.duration(*t, "timeout", Duration(10), Duration(60000))) w.timeout = *timeout;
 }
 
+// Which keys each fault kind takes (besides kind and at).
+const std::map<std::string, Keys> kFaultKindKeys{
+    {"partition", {"for", "groups", "direction", "mode"}},
+    {"isolate", {"for", "region", "mode"}},
+    {"kill", {"for", "region", "service"}},
+    {"pause", {"for", "region", "service"}},
+    {"restart", {"region", "service"}},
+    {"delay", {"for", "between", "direction", "port", "ports", "protocol", "delay", "jitter", "correlation", "distribution"}},
+    {"loss", {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation"}},
+    {"duplicate", {"for", "between", "direction", "port", "ports", "protocol", "percent"}},
+    {"reorder", {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation", "delay"}},
+    {"corrupt", {"for", "between", "direction", "port", "ports", "protocol", "percent"}},
+    {"bandwidth", {"for", "between", "direction", "port", "ports", "protocol", "rate"}},
+    {"slow-db", {"for", "region", "host", "port", "delay", "jitter", "distribution", "loss"}},
+};
+const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
+
+// "10mbit", "1.5gbit", "500kbit", "64000bit" (tc's units; bits per second).
+std::optional<std::uint64_t> parse_rate(const std::string& text) {
+  static const std::pair<std::string_view, double> kUnits[] = {{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (text.size() <= suffix.size() || text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    std::istringstream in(text.substr(0, text.size() - suffix.size()));
+    double v = 0;
+    in >> v;
+    if (!in || !in.eof() || !(v > 0) || !std::isfinite(v)) return std::nullopt;
+    return static_cast<std::uint64_t>(std::llround(v * scale));
+  }
+  return std::nullopt;
+}
+
+// Shared by [wan] and traffic-control faults: netem's delay parameters.
+void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool required) {
+  if (auto d = r.duration(t, "delay", Duration(0), Duration(60000), required)) i.delay = *d;
+  if (auto j = r.duration(t, "jitter", Duration(0), Duration(60000))) {
+    i.jitter = *j;
+    if (i.jitter > i.delay && t.contains("delay"))
+      r.error(*t.get("jitter"), "'jitter' larger than 'delay' would need negative delays; netem clips them");
+  }
+  if (auto c = r.number(t, "correlation", 0, 100)) i.delay_correlation = *c;
+  if (const toml::node* node = t.get("distribution")) {
+    auto name = node->value<std::string>();
+    if (!node->is_string() || std::find(kDistributions.begin(), kDistributions.end(), *name) == kDistributions.end())
+      r.error(*node, "'distribution' must be one of: uniform, normal, pareto, paretonormal");
+    else if (i.jitter.count() == 0 && !t.contains("jitter"))
+      r.error(*node, "a 'distribution' shapes the jitter: give 'jitter' too");
+    else
+      i.distribution = *name;
+  }
+}
+
 void read_faults(Reader& r, const toml::table& root, Experiment& e) {
   const toml::array* faults = r.tables(root, "fault");
   if (faults == nullptr) return;
@@ -474,28 +528,38 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
     auto kind = r.choice(t, "kind", kFaultKinds, "fault kind");
     if (!kind) continue;
     f.kind = static_cast<FaultKind>(*kind);
+    const std::string kind_name = kFaultKinds[*kind];
+
+    // Keys that exist but belong to other kinds of fault.
+    const Keys& own = kFaultKindKeys.at(kind_name);
+    for (auto&& [key, value] : t) {
+      std::string k(key.str());
+      if (k == "kind" || k == "at" || std::find(kFaultKeys.begin(), kFaultKeys.end(), k) == kFaultKeys.end()) continue;
+      if (std::find(own.begin(), own.end(), k) != own.end()) continue;
+      if (k == "for" && f.kind == FaultKind::restart) {
+        r.error(position_of(key.source()), "a restart is instantaneous: remove 'for'");
+        continue;
+      }
+      std::string all = "at";
+      for (const auto& o : own) all += ", " + o;
+      r.error(position_of(key.source()), "'" + k + "' does not apply to a " + kind_name + " fault (its keys: " + all + ")");
+    }
+
     if (auto at = r.duration(t, "at", Duration(0), kMaxDuration, true)) {
       f.at = *at;
       if (e.duration.count() > 0 && f.at >= e.duration)
         r.error(*t.get("at"), "fault starts at " + format_duration(f.at) + ", after the experiment ends (" +
                                   format_duration(e.duration) + ")");
     }
-    const bool timed = f.kind != FaultKind::restart;
-    if (timed) {
+    if (f.kind != FaultKind::restart)
       if (auto length = r.duration(t, "for", Duration(1), kMaxDuration, true)) f.length = *length;
-    } else if (t.contains("for")) {
-      r.error(*t.get("for"), "a restart is instantaneous: remove 'for'");
-    }
 
-    const bool network = f.kind == FaultKind::partition || f.kind == FaultKind::isolate;
     if (auto mode = r.string(t, "mode")) {
-      if (!network) r.error(*t.get("mode"), "'mode' applies to partition and isolate faults only");
-      else if (*mode == "prohibit") f.prohibit = true;
+      if (*mode == "prohibit") f.prohibit = true;
       else if (*mode != "blackhole") r.error(*t.get("mode"), "'mode' must be \"blackhole\" (drop silently) or \"prohibit\" (reject at once)");
     }
     if (auto direction = r.string(t, "direction")) {
-      if (f.kind != FaultKind::partition) r.error(*t.get("direction"), "'direction' applies to partition faults only");
-      else if (*direction == "one-way") f.one_way = true;
+      if (*direction == "one-way") f.one_way = true;
       else if (*direction != "both") r.error(*t.get("direction"), "'direction' must be \"both\" or \"one-way\"");
     }
 
@@ -528,16 +592,11 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
           f.groups.push_back(names);
         }
       }
-    } else if (t.contains("groups")) {
-      r.error(*t.get("groups"), "'groups' applies to partition faults only");
     }
 
-    if (f.kind != FaultKind::partition) {
-      if (auto region = r.string(t, "region", true)) {
+    if (std::find(own.begin(), own.end(), "region") != own.end()) {
+      if (auto region = r.string(t, "region", true))
         if (check_region(*t.get("region"), *region)) f.region = *region;
-      }
-    } else if (t.contains("region")) {
-      r.error(*t.get("region"), "a partition names its regions in 'groups', not 'region'");
     }
     if (f.kind == FaultKind::isolate && !f.region.empty()) {
       if (e.regions.size() < 2) r.error(f.where, "isolating a region needs at least two regions");
@@ -547,7 +606,7 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
       f.groups = {{f.region}, others};
     }
 
-    if (!network) {
+    if (std::find(own.begin(), own.end(), "service") != own.end()) {
       if (auto service = r.string(t, "service", true)) {
         if (e.find_service(*service) == nullptr) {
           std::vector<std::string> names;
@@ -558,12 +617,131 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
         }
         f.service = *service;
       }
-    } else if (t.contains("service")) {
-      r.error(*t.get("service"), "'service' applies to kill, pause and restart faults only");
+    }
+
+    if (is_traffic_fault(f.kind)) {
+      if (auto between = r.strings(t, "between")) {
+        if (between->size() != 2 || (*between)[0] == (*between)[1])
+          r.error(*t.get("between"), "'between' names two different regions: the link between them");
+        else if (check_region(*t.get("between"), (*between)[0]) && check_region(*t.get("between"), (*between)[1]))
+          f.between = *between;
+      } else if (f.one_way && f.kind != FaultKind::slow_db) {
+        r.error(*t.get("direction"), "a one-way fault needs 'between' to say which way: from the first region to the second");
+      }
+      if (t.contains("port") && t.contains("ports")) r.error(*t.get("ports"), "give 'port' or 'ports', not both");
+      if (auto port = r.integer(t, "port", 1, 65535)) f.ports = PortRange{static_cast<std::uint16_t>(*port), static_cast<std::uint16_t>(*port)};
+      if (auto ports = r.string(t, "ports")) {
+        unsigned lo = 0, hi = 0;
+        char dash = 0, extra = 0;
+        if (std::sscanf(ports->c_str(), "%u%c%u%c", &lo, &dash, &hi, &extra) != 3 || dash != '-' || lo < 1 || hi > 65535 || lo > hi)
+          r.error(*t.get("ports"), "'ports' must be a range such as \"8000-8100\"");
+        else
+          f.ports = PortRange{static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi)};
+      }
+      if (auto protocol = r.string(t, "protocol")) {
+        if (*protocol == "udp") f.protocol = 17;
+        else if (*protocol != "tcp") r.error(*t.get("protocol"), "'protocol' must be \"tcp\" or \"udp\"");
+        if (!t.contains("port") && !t.contains("ports")) r.error(*t.get("protocol"), "'protocol' narrows 'port' or 'ports': give one");
+      }
+      LinkImpairment& i = f.impairment;
+      switch (f.kind) {
+        case FaultKind::delay: read_delay(r, t, i, true); break;
+        case FaultKind::loss:
+          if (auto p = r.number(t, "percent", 0, 100)) i.loss = *p;
+          else if (!t.contains("percent")) r.error(f.where, "a loss fault needs 'percent'");
+          if (auto c = r.number(t, "correlation", 0, 100)) i.loss_correlation = *c;
+          break;
+        case FaultKind::duplicate:
+        case FaultKind::corrupt: {
+          auto p = r.number(t, "percent", 0, 100);
+          if (!p && !t.contains("percent")) r.error(f.where, std::string("a ") + kind_name + " fault needs 'percent'");
+          (f.kind == FaultKind::duplicate ? i.duplicate : i.corrupt) = p.value_or(0);
+          break;
+        }
+        case FaultKind::reorder:
+          if (auto p = r.number(t, "percent", 0, 100)) i.reorder = *p;
+          else if (!t.contains("percent")) r.error(f.where, "a reorder fault needs 'percent'");
+          if (auto c = r.number(t, "correlation", 0, 100)) i.reorder_correlation = *c;
+          // netem reorders by sending some packets at once while it delays the rest.
+          if (auto d = r.duration(t, "delay", Duration(1), Duration(60000), true)) i.delay = *d;
+          break;
+        case FaultKind::bandwidth:
+          if (auto rate = r.string(t, "rate", true)) {
+            if (auto bits = parse_rate(*rate)) i.rate_bits = *bits;
+            else r.error(*t.get("rate"), "'rate' = \"" + *rate + "\" is not a rate; write e.g. \"10mbit\", \"500kbit\" or \"1gbit\"");
+          }
+          break;
+        case FaultKind::slow_db:
+          read_delay(r, t, i, true);
+          if (auto p = r.number(t, "loss", 0, 100)) i.loss = *p;
+          if (auto host = r.string(t, "host")) {
+            if (std::find(e.hosts.begin(), e.hosts.end(), *host) == e.hosts.end())
+              r.error(*t.get("host"), "unknown host '" + *host + "'");
+            f.host = *host;
+          } else if (std::find(e.hosts.begin(), e.hosts.end(), "db") == e.hosts.end()) {
+            r.error(f.where, "slow-db acts on the 'db' host, which this experiment's hosts lack: give 'host'");
+          }
+          if (!f.ports) f.ports = PortRange{5432, 5432};  // PostgreSQL's port
+          break;
+        default: break;
+      }
     }
     e.faults.push_back(f);
   }
   if (e.faults.size() > 500) r.error(position_of(faults->source()), "at most 500 faults per experiment");
+}
+
+// The (interface, direction) each traffic-control fault shapes, for the
+// coexistence rule: two such faults on one directed link may not overlap in
+// time (their effects would not compose predictably).
+std::vector<std::string> shaped_links(const Experiment& e, const FaultSpec& f) {
+  std::vector<std::string> links;
+  if (f.kind == FaultKind::slow_db) return {"db-host " + f.region + "/" + f.host};
+  for (const auto& a : e.regions)
+    for (const auto& b : e.regions) {
+      if (a.name == b.name) continue;
+      if (!f.between.empty()) {
+        bool forward = a.name == f.between[0] && b.name == f.between[1];
+        bool backward = a.name == f.between[1] && b.name == f.between[0];
+        if (!forward && !(backward && !f.one_way)) continue;
+      }
+      links.push_back(a.name + "->" + b.name);
+    }
+  return links;
+}
+
+void check_coexistence(Reader& r, const Experiment& e) {
+  for (size_t i = 0; i < e.faults.size(); ++i)
+    for (size_t j = i + 1; j < e.faults.size(); ++j) {
+      const FaultSpec& a = e.faults[i];
+      const FaultSpec& b = e.faults[j];
+      if (!is_traffic_fault(a.kind) || !is_traffic_fault(b.kind)) continue;
+      if (a.at + a.length <= b.at || b.at + b.length <= a.at) continue;
+      auto la = shaped_links(e, a), lb = shaped_links(e, b);
+      for (const auto& link : la)
+        if (std::find(lb.begin(), lb.end(), link) != lb.end()) {
+          r.error(b.where, std::string(fault_kind_name(b.kind)) + " fault overlaps the " + fault_kind_name(a.kind) +
+                               " fault at line " + std::to_string(a.where.line) + " on " + link +
+                               ": traffic-control faults on one link must not overlap in time; combine them in one "
+                               "window or move one");
+          return;
+        }
+    }
+}
+
+void read_wan(Reader& r, const toml::table& root, Experiment& e) {
+  const toml::table* t = r.table(root, "wan");
+  if (t == nullptr) return;
+  r.check_keys(*t, "[wan]", {"delay", "jitter", "correlation", "distribution", "loss", "rate"});
+  WanBaseline wan;
+  wan.where = position_of(t->source());
+  read_delay(r, *t, wan.impairment, false);
+  if (auto p = r.number(*t, "loss", 0, 100)) wan.impairment.loss = *p;
+  if (auto rate = r.string(*t, "rate")) {
+    if (auto bits = parse_rate(*rate)) wan.impairment.rate_bits = *bits;
+    else r.error(*t->get("rate"), "'rate' = \"" + *rate + "\" is not a rate; write e.g. \"100mbit\"");
+  }
+  e.wan = wan;
 }
 
 void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
@@ -604,7 +782,9 @@ Experiment parse_experiment(std::string_view text, const std::string& path, cons
   read_regions(r, root, e);
   read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_workload(r, root, e);
+  read_wan(r, root, e);
   read_faults(r, root, e);
+  check_coexistence(r, e);
   read_invariants(r, root, e);
 
   if (!e.services.empty() && root.contains("workload") && e.find_service(e.workload.service) == nullptr)

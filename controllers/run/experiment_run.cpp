@@ -21,6 +21,9 @@
 #include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/partition_plan.hpp"
+#include "controllers/faults/shaping_plan.hpp"
+#include "injector/capabilities.hpp"
+#include "injector/traffic_control.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -76,11 +79,32 @@ std::string describe_fault(const FaultSpec& f) {
       for (size_t i = 0; i < f.groups[g].size(); ++i) text += (i ? "," : "") + f.groups[g][i];
       text += "]";
     }
+  } else if (is_traffic_fault(f.kind) && f.kind != FaultKind::slow_db) {
+    text += f.between.empty() ? " every region pair" : " " + f.between[0] + (f.one_way ? " -> " : " <-> ") + f.between[1];
+    if (f.ports) text += " port " + std::to_string(f.ports->low) + (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "");
   } else {
     text += " " + f.region;
     if (!f.service.empty()) text += "/" + f.service;
+    if (f.kind == FaultKind::slow_db) text += "/" + f.host + " port " + std::to_string(f.ports->low);
   }
   return text;
+}
+
+// Refuses, before anything is created, an experiment this kernel cannot serve.
+void check_kernel_supports(const Experiment& e) {
+  bool traffic = e.wan.has_value();
+  for (const auto& f : e.faults) traffic = traffic || is_traffic_fault(f.kind);
+  if (!traffic) return;
+  auto caps = injector::probe_capabilities();
+  std::string missing;
+  for (const char* piece : {"htb", "u32"})
+    if (!injector::has_capability(caps, piece)) missing += std::string(missing.empty() ? "" : ", ") + piece;
+  if (e.needs_netem() && !injector::has_capability(caps, "netem")) missing += std::string(missing.empty() ? "" : ", ") + "netem";
+  if (!missing.empty())
+    throw CapabilityError("this kernel lacks " + missing + ", which " + e.path +
+                          " needs for its traffic-control faults; nothing was created. Load the modules "
+                          "(modprobe sch_netem sch_htb cls_u32) or use a kernel that has them; `faultline doctor` "
+                          "shows what this kernel offers");
 }
 
 // Undoes one applied fault exactly once: on stop, at the heal, or when the run
@@ -124,6 +148,8 @@ class Run {
   Verdict judge();
   void record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error = "");
   ServiceProcess& service(const std::string& region, const std::string& name);
+  injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
+  void apply_wan_baseline();
 
   const Experiment& e_;
   const RunOptions& options_;
@@ -134,6 +160,8 @@ class Run {
   // then the workload stops, then services, then the namespaces go.
   std::unique_ptr<NamespaceTopology> topology_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> services_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>> shapers_;
+  std::vector<injector::ShapingGuard> baseline_;
   std::unique_ptr<HistoryRecorder> history_;
   std::unique_ptr<KvWorkload> workload_;
   std::map<std::size_t, std::unique_ptr<FaultGuard>> active_;
@@ -144,6 +172,20 @@ class Run {
 
 ServiceProcess& Run::service(const std::string& region, const std::string& name) {
   return *services_.at({region, name});
+}
+
+injector::ShapedInterface& Run::shaper(const std::string& netns, const std::string& dev) {
+  auto& slot = shapers_[{netns, dev}];
+  if (!slot) slot = injector::ShapedInterface::open(topology_->socket(netns), netns, dev);
+  return *slot;
+}
+
+void Run::apply_wan_baseline() {
+  if (!e_.wan) return;
+  for (const auto& change : plan_wan_baseline(plan_, *e_.wan))
+    baseline_.push_back(shaper(change.netns, change.dev).shape(change.spec, change.band));
+  spdlog::info("WAN baseline on every region pair: delay {} jitter {}", format_duration(e_.wan->impairment.delay),
+               format_duration(e_.wan->impairment.jitter));
 }
 
 void Run::record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error) {
@@ -230,6 +272,26 @@ void Run::start_fault(std::size_t index) {
         ServiceProcess& proc = service(f.region, f.service);
         proc.kill();
         proc.start();
+        break;
+      }
+      case FaultKind::delay:
+      case FaultKind::loss:
+      case FaultKind::duplicate:
+      case FaultKind::reorder:
+      case FaultKind::corrupt:
+      case FaultKind::bandwidth:
+      case FaultKind::slow_db: {
+        // If a later interface fails, `shaped` unwinds the earlier ones.
+        std::vector<injector::ShapingGuard> shaped;
+        for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
+          shaped.push_back(shaper(change.netns, change.dev).shape(change.spec, change.band));
+        auto held = std::make_shared<std::vector<injector::ShapingGuard>>(std::move(shaped));
+        guard = std::make_unique<FaultGuard>([held] {
+          std::vector<std::string> problems;
+          for (auto it = held->rbegin(); it != held->rend(); ++it)
+            for (auto& p : it->revert()) problems.push_back(p);
+          if (!problems.empty()) throw std::runtime_error(problems.front());
+        });
         break;
       }
     }
@@ -392,6 +454,7 @@ int Run::execute() {
   const auto setup_start = SteadyClock::now();
   topology_ = NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
   throw_if_interrupted();
+  apply_wan_baseline();
   start_services();
   wait_healthy();
   spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - setup_start).count());
@@ -425,6 +488,7 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
     print_plan(experiment, "dryrun");
     return kExitHolds;
   }
+  check_kernel_supports(experiment);
   install_interrupt_handlers();
   Run run(experiment, options);
   int code;
@@ -447,6 +511,23 @@ void print_plan(const Experiment& e, const std::string& run_id) {
     for (const auto& h : r.hosts)
       std::cout << "    host " << h.name << ": " << h.netns << " " << h.ipv4 << " " << h.ipv6 << "\n";
   }
+  // Class minors are handed out per interface as faults start; the dry run
+  // numbers them in file order, so a run whose faults start in another order
+  // may number them differently.
+  std::map<std::pair<std::string, std::string>, std::uint16_t> next_minor;
+  auto print_shaping = [&](const ShapingChange& change) {
+    auto [it, fresh] = next_minor.try_emplace({change.netns, change.dev}, injector::kFirstFaultMinor);
+    if (fresh)
+      std::cout << "      netns " << change.netns << ": tc qdisc add dev " << change.dev
+                << " root handle fa00: htb default 1 (once per interface, with class fa00:1 unlimited)\n";
+    const std::uint16_t minor = it->second++;
+    for (const auto& line : injector::describe_shaping(change.dev, minor, injector::filter_prio(minor, change.band), change.spec))
+      std::cout << "      netns " << change.netns << ": " << line << "\n";
+  };
+  if (e.wan) {
+    std::cout << "WAN baseline (whole run):\n";
+    for (const auto& change : plan_wan_baseline(plan, *e.wan)) print_shaping(change);
+  }
   std::cout << "faults:\n";
   for (std::size_t i = 0; i < e.faults.size(); ++i) {
     const FaultSpec& f = e.faults[i];
@@ -457,6 +538,8 @@ void print_plan(const Experiment& e, const std::string& run_id) {
       for (const auto& change : plan_partition(plan, f.groups, f.one_way, drop_of(f), partition_metric(i)))
         std::cout << "      netns " << change.netns << ": route add " << injector::describe(change.route)
                   << " proto " << int(injector::kFaultlineRouteProtocol) << "\n";
+    } else if (is_traffic_fault(f.kind)) {
+      for (const auto& change : plan_traffic_fault(plan, f, e.wan)) print_shaping(change);
     } else if (f.kind == FaultKind::kill) {
       std::cout << "      SIGKILL the process group of " << f.service << "@" << f.region << "; start it again at the end\n";
     } else if (f.kind == FaultKind::pause) {

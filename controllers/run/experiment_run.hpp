@@ -2,11 +2,19 @@
 // One run of an experiment, start to finish: topology, services, health,
 // workload under the fault timeline, heal, final reads, checks, verdict,
 // teardown.
+#include <stdexcept>
 #include <string>
 
 #include "controllers/experiment/experiment.hpp"
 
 namespace faultline {
+
+// The kernel lacks a piece the experiment needs; raised before anything is
+// created.
+class CapabilityError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct RunOptions {
   std::string results_root = "results";

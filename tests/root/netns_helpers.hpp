@@ -108,3 +108,59 @@ inline bool datagram_arrives(const injector::NamespaceFd& from, const Fd& receiv
 }
 
 }  // namespace faultline::testing
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace faultline::testing {
+
+// Goodput of one TCP stream from `from` to a fresh listener at ip:port inside
+// `to`, in bits per second, measured over `window` after a short warm-up.
+inline double tcp_goodput(const injector::NamespaceFd& from, const injector::NamespaceFd& to, const std::string& ip,
+                          int port, std::chrono::milliseconds window = std::chrono::milliseconds(1500)) {
+  auto listener = bound_socket(to, ip, port, SOCK_STREAM);
+  std::atomic<bool> done{false};
+  std::atomic<long long> received{0};
+  std::atomic<bool> counting{false};
+  std::thread sink([&] {
+    pollfd p{listener.get(), POLLIN, 0};
+    if (::poll(&p, 1, 3000) != 1) return;
+    Fd conn(::accept(listener.get(), nullptr, nullptr));
+    std::vector<char> buf(65536);
+    while (!done) {
+      pollfd q{conn.get(), POLLIN, 0};
+      if (::poll(&q, 1, 100) != 1) continue;
+      ssize_t n = ::recv(conn.get(), buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      if (counting) received += n;
+    }
+  });
+  socklen_t len;
+  auto addr = make_addr(ip, port, len);
+  Fd fd;
+  {
+    injector::NetnsEntry inside(from);
+    fd = Fd(::socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  }
+  double bits_per_second = 0;
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) == 0) {
+    timeval tv{0, 100000};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    std::vector<char> chunk(16384, 'x');
+    auto start = std::chrono::steady_clock::now();
+    auto warm = start + std::chrono::milliseconds(500);
+    auto end = warm + window;
+    while (std::chrono::steady_clock::now() < end) {
+      if (!counting && std::chrono::steady_clock::now() >= warm) counting = true;
+      ::send(fd.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    }
+    counting = false;
+    bits_per_second = received * 8.0 / std::chrono::duration<double>(window).count();
+  }
+  done = true;
+  sink.join();
+  return bits_per_second;
+}
+
+}  // namespace faultline::testing

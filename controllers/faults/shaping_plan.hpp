@@ -1,0 +1,42 @@
+#pragma once
+// Which interfaces a traffic-control fault shapes and how, as a pure function
+// of the topology, so it can be printed (--dry-run) and tested without root.
+//
+// A fault on the WAN link from region A to region B shapes the egress of A's
+// router towards the backbone (wan0), selecting packets whose destination is
+// B's LAN; "both" directions adds the mirror image in B's router. A fault
+// narrowed to ports selects packets from or to those ports. slow-db shapes the
+// database host's own egress, selecting what its port sends: every answer
+// leaves later, so each query takes that much longer, and nothing else from
+// the region is touched.
+//
+// Composition with the WAN baseline: a fault's class takes the traffic it
+// selects away from the baseline's class, so the fault carries the baseline
+// too: delays add up, and every other parameter the fault sets replaces the
+// baseline's.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controllers/experiment/experiment.hpp"
+#include "controllers/topology/plan.hpp"
+#include "injector/traffic_control.hpp"
+
+namespace faultline {
+
+struct ShapingChange {
+  std::string netns;
+  std::string dev;
+  injector::ShapingSpec spec;
+  int band = 0;  // 0: a fault; 1: the baseline (consulted after faults)
+};
+
+injector::NetemSpec to_netem(const LinkImpairment& impairment);
+// The fault's impairment on top of the baseline, per the rule above.
+LinkImpairment compose(const LinkImpairment& baseline, const LinkImpairment& fault);
+
+std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan);
+std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,
+                                              const std::optional<WanBaseline>& wan);
+
+}  // namespace faultline

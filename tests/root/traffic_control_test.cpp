@@ -1,0 +1,122 @@
+// Traffic-control faults that need no netem (htb classes, u32 filters), on
+// the real kernel of this machine. Faults that need netem are in tests/netem/
+// and run in the kernel lane.
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/tc.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "controllers/faults/shaping_plan.hpp"
+#include "controllers/topology/netns_topology.hpp"
+#include "injector/kernel_error.hpp"
+#include "injector/links.hpp"
+#include "injector/traffic_control.hpp"
+#include "root/netns_helpers.hpp"
+
+using namespace faultline;
+using injector::ShapedInterface;
+using injector::ShapingGuard;
+
+namespace {
+
+struct Regions {
+  TopologyPlan plan;
+  std::unique_ptr<NamespaceTopology> topology;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<ShapedInterface>> shapers;
+  Regions()
+      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "db", "client"})),
+        topology(NamespaceTopology::build(plan)) {}
+
+  std::vector<ShapingGuard> apply(const FaultSpec& f) {
+    std::vector<ShapingGuard> guards;
+    for (const auto& change : plan_traffic_fault(plan, f, std::nullopt)) {
+      auto& s = shapers[{change.netns, change.dev}];
+      if (!s) s = ShapedInterface::open(topology->socket(change.netns), change.netns, change.dev);
+      guards.push_back(s->shape(change.spec, change.band));
+    }
+    return guards;
+  }
+  std::map<std::string, std::vector<std::string>> trees() {
+    std::map<std::string, std::vector<std::string>> out;
+    for (const auto& r : plan.regions) out[r.name] = injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink);
+    return out;
+  }
+  const injector::NamespaceFd& host(const std::string& r, const std::string& h) { return topology->host(r, h); }
+  std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
+  std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
+};
+
+FaultSpec bandwidth(std::vector<std::string> between, std::uint64_t bits) {
+  FaultSpec f;
+  f.kind = FaultKind::bandwidth;
+  f.between = std::move(between);
+  f.impairment.rate_bits = bits;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("a bandwidth fault holds the named link to its rate over IPv4 and IPv6 and leaves other links alone",
+          "[root][tc]") {
+  Regions t;
+  auto guards = t.apply(bandwidth({"us", "eu"}, 10'000'000));
+  const double v4 = testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v4("eu", "app"), 9600);
+  const double v6 = testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v6("eu", "app"), 9601);
+  const double other = testing::tcp_goodput(t.host("us", "client"), t.host("ap", "app"), t.v4("ap", "app"), 9602);
+  INFO("us->eu v4 " << v4 / 1e6 << " Mbit/s, v6 " << v6 / 1e6 << " Mbit/s; us->ap " << other / 1e6 << " Mbit/s");
+  // Goodput is the payload: about 95% of the rate on the wire for full frames.
+  CHECK(v4 > 8.5e6);
+  CHECK(v4 < 10.5e6);
+  CHECK(v6 > 8.5e6);
+  CHECK(v6 < 10.5e6);
+  CHECK(other > 50e6);
+}
+
+TEST_CASE("applying and reverting a traffic fault leaves every qdisc tree exactly as before", "[root][tc]") {
+  Regions t;
+  const auto before = t.trees();
+  FaultSpec f = bandwidth({}, 1'000'000);  // every pair
+  f.ports = PortRange{8000, 8100};
+  {
+    auto guards = t.apply(f);
+    CHECK(t.trees() != before);
+    auto second = t.apply(bandwidth({"us", "ap"}, 5'000'000));  // coexists on the same interfaces
+    for (auto& g : second) CHECK(g.revert().empty());
+    for (auto& g : guards) CHECK(g.revert().empty());
+    for (auto& g : guards) CHECK(g.revert().empty());  // idempotent
+  }
+  CHECK(t.trees() == before);
+}
+
+TEST_CASE("a root qdisc faultline did not create is never replaced", "[root][tc]") {
+  Regions t;
+  auto sock = t.topology->socket(t.plan.region("us").router_netns);
+  // Someone else's root: a tbf with handle 1:.
+  rtnl_qdisc* q = rtnl_qdisc_alloc();
+  rtnl_tc_set_ifindex(TC_CAST(q), injector::link_index(*sock, kRouterWanLink));
+  rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+  rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+  rtnl_tc_set_kind(TC_CAST(q), "tbf");
+  rtnl_qdisc_tbf_set_rate(q, 1'000'000, 10000, 0);
+  rtnl_qdisc_tbf_set_limit(q, 100000);
+  REQUIRE(rtnl_qdisc_add(sock->get(), q, NLM_F_CREATE | NLM_F_EXCL) == 0);
+  rtnl_qdisc_put(q);
+  const auto before = injector::qdisc_tree(*sock, kRouterWanLink);
+  CHECK_THROWS_WITH(t.apply(bandwidth({"us", "eu"}, 1'000'000)), Catch::Contains("is not faultline's"));
+  CHECK(injector::qdisc_tree(*sock, kRouterWanLink) == before);
+}
+
+TEST_CASE("a traffic fault that fails half-way is rolled back", "[root][tc]") {
+  Regions t;
+  const auto before = t.trees();
+  FaultSpec f;
+  f.kind = FaultKind::delay;
+  f.between = {"us", "eu"};
+  f.impairment.delay = Duration(10);
+  f.impairment.jitter = Duration(1);
+  f.impairment.distribution = "no-such-table";  // fails after the class is in place
+  CHECK_THROWS_AS(t.apply(f), injector::KernelError);
+  CHECK(t.trees() == before);
+}
