@@ -102,7 +102,7 @@ TEST_CASE("every problem names file line and column", "[parse]") {
       {"groups = [[\"us-east-1\"], [\"eu-west-1\"]]", "groups = [[\"us-east-1\"], [\"eu-wset-1\"]]",
        "x.toml:29:27: unknown region 'eu-wset-1'; did you mean 'eu-west-1'?"},
       {"kind = \"pause\"", "kind = \"paus\"",
-       "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, kill, pause, restart)"},
+       "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db)"},
       {"at = \"12s\"", "at = \"25s\"", "x.toml:37:6: fault starts at 25s, after the experiment ends (20s)"},
       {"service = \"app\"\nat", "service = \"api\"\nat", "x.toml:36:11: unknown service 'api'; did you mean 'app'?"},
       {"\"{region}\"]", "\"{regoin}\"]", "x.toml:18:11: unknown placeholder '{regoin}' in command; did you mean '{region}'?"},
