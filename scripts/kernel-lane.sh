@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# The kernel lane: runs the tests that need sch_netem (and the root tests
+# again) on Debian's stock kernel, booted under qemu with software emulation
+# (TCG; no KVM needed), because the CI machine's own kernel has no netem.
+#
+#   scripts/kernel-lane.sh [BUILD_DIR]
+#
+# Downloads linux-image-amd64 with apt (not installed: only unpacked into
+# BUILD_DIR/kernel-lane), builds an initramfs with busybox, the kernel's
+# traffic-control, veth and bridge modules, and the test binaries with their
+# shared libraries, boots it, and exits with the tests' status. The guest has
+# no network device: all traffic stays in namespaces inside it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+lane=$build/kernel-lane
+mkdir -p "$lane"
+
+need=()
+for p in qemu-system-x86 busybox-static cpio kmod; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if ((${#need[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# The stock kernel, unpacked once per build directory.
+if [[ ! -f $lane/kernel.ready ]]; then
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  if [[ -z $pkg ]]; then
+    apt-get update -qq
+    pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  fi
+  rm -rf "$lane/kernel" && mkdir -p "$lane/kernel"
+  (cd "$lane" && rm -f ./*.deb && apt-get download "$pkg" >/dev/null 2>&1)
+  dpkg-deb -x "$lane"/"$pkg"_*.deb "$lane/kernel"
+  rm -f "$lane"/*.deb
+  touch "$lane/kernel.ready"
+fi
+kver=$(ls "$lane/kernel/lib/modules")
+vmlinuz=$lane/kernel/boot/vmlinuz-$kver
+/usr/sbin/depmod -b "$lane/kernel" "$kver"
+
+# The initramfs.
+ird=$lane/initramfs
+rm -rf "$ird"
+mkdir -p "$ird"/{bin,proc,sys,dev,run,tmp,etc,opt/faultline/bin,opt/faultline/experiments,lib/modules/$kver}
+cp /bin/busybox "$ird/bin/"
+mods=$lane/kernel/lib/modules/$kver
+for d in kernel/net/sched kernel/net/bridge kernel/net/802 kernel/net/llc kernel/drivers/net/veth.ko; do
+  mkdir -p "$ird/lib/modules/$kver/$(dirname $d)"
+  cp -r "$mods/$d" "$ird/lib/modules/$kver/$(dirname $d)/"
+done
+cp "$mods"/modules.* "$ird/lib/modules/$kver/"
+binaries=("$build/faultline" "$build/faultline-kv" "$build/tests/faultline_netem_tests" "$build/tests/faultline_root_tests")
+for b in "${binaries[@]}"; do
+  strip --strip-debug -o "$ird/opt/faultline/bin/$(basename "$b")" "$b"
+  for lib in $(ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
+    mkdir -p "$ird$(dirname "$lib")"
+    cp -nL "$lib" "$ird$lib"
+  done
+done
+mkdir -p "$ird/usr/lib/x86_64-linux-gnu/tc"
+cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$ird/usr/lib/x86_64-linux-gnu/tc/"
+cp "$root"/experiments/*.toml "$ird/opt/faultline/experiments/"
+cat > "$ird/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/opt/faultline/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs run /run
+mkdir -p /run/netns
+for m in sch_netem sch_htb sch_tbf sch_ingress cls_u32 act_gact act_mirred veth bridge; do modprobe $m; done
+echo "lane: kernel $(uname -r)"
+cd /opt/faultline
+faultline doctor
+export FAULTLINE_BIN_DIR=/opt/faultline/bin FAULTLINE_EXPERIMENTS=/opt/faultline/experiments
+status=0
+faultline_netem_tests --reporter compact --durations yes || status=1
+faultline_root_tests --reporter compact || status=1
+echo "lane: namespaces left: $(ls /run/netns | wc -l)"
+[ "$(ls /run/netns | wc -l)" -eq 0 ] || status=1
+echo "FAULTLINE-LANE-STATUS=$status"
+poweroff -f
+INIT
+chmod +x "$ird/init"
+(cd "$ird" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$lane/initramfs.cpio.gz"
+echo "kernel lane: booting $kver under qemu (TCG), initramfs $(du -h "$lane/initramfs.cpio.gz" | cut -f1)"
+
+console=$lane/console.log
+timeout 1500 qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -nic none -no-reboot -nographic \
+  -kernel "$vmlinuz" -initrd "$lane/initramfs.cpio.gz" \
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init" </dev/null 2>&1 | tr -d '\r' | tee "$console" |
+  grep -v -e '^\x1b' -e 'SeaBIOS' -e 'iPXE' -e 'Booting from ROM' || true
+status=$(grep -o 'FAULTLINE-LANE-STATUS=[0-9]*' "$console" | cut -d= -f2 || true)
+if [[ -z $status ]]; then
+  echo "kernel lane: the guest did not report a status (see $console)" >&2
+  exit 1
+fi
+exit "$status"
