@@ -163,3 +163,26 @@ TEST_CASE("suggestions only for plausible typos", "[parse]") {
   CHECK(nearest("duraton", {"name", "duration"}) == "duration");
   CHECK_FALSE(nearest("xyz", {"name", "duration"}).has_value());
 }
+
+TEST_CASE("traffic-control faults and the WAN baseline parse into impairments", "[parse]") {
+  Experiment e = load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/wan-latency.toml", any_program);
+  REQUIRE(e.wan.has_value());
+  CHECK(e.wan->impairment.delay == 40ms);
+  CHECK(e.wan->impairment.jitter == 4ms);
+  CHECK(e.wan->impairment.distribution == "normal");
+  REQUIRE(e.faults.size() == 3);
+  CHECK(e.faults[0].kind == FaultKind::delay);
+  CHECK(e.faults[0].between == std::vector<std::string>{"us-east-1", "eu-west-1"});
+  CHECK(e.faults[0].impairment.delay == 100ms);
+  CHECK(e.faults[1].kind == FaultKind::slow_db);
+  CHECK(e.faults[1].region == "eu-west-1");
+  CHECK(e.faults[1].host == "db");
+  CHECK(e.faults[1].ports->low == 5432);
+  CHECK(e.faults[2].kind == FaultKind::loss);
+  CHECK(e.faults[2].impairment.loss == 10);
+  CHECK(e.needs_netem());
+
+  Experiment squeeze = load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/bandwidth-squeeze.toml", any_program);
+  CHECK(squeeze.faults[0].impairment.rate_bits == 64000);
+  CHECK_FALSE(squeeze.needs_netem());
+}
