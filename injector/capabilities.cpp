@@ -18,6 +18,8 @@
 
 #include "injector/links.hpp"
 #include "injector/network_namespace.hpp"
+#include "injector/nfqueue/nfqueue_engine.hpp"
+#include "injector/nfqueue/queue_rules.hpp"
 
 namespace faultline::injector {
 
@@ -112,6 +114,20 @@ std::vector<Capability> probe_capabilities() {
     delete_root(sock, lo);
   } else {
     record("u32", "classifier", err, "scoping traffic-control faults (untested: htb is missing)");
+  }
+
+  // The NFQUEUE engine: nf_tables with the xtables NFQUEUE target, and a
+  // queue this process can bind.
+  try {
+    QueueRuleTable table(scratch.fd(), "probe");
+    QueueRule rule;
+    rule.dev = "lo";
+    rule.queue = table.allocate_queue();
+    table.set(1, {rule});
+    NfqueueEngine engine(scratch.fd(), "probe", rule.queue, NetemSpec{}, 1);
+    caps.push_back({"nfqueue", "netfilter", true, "", "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
+  } catch (const std::exception& e) {
+    caps.push_back({"nfqueue", "netfilter", false, e.what(), "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
   }
   return caps;
 }

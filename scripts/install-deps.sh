@@ -9,6 +9,7 @@ PACKAGES=(
   libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev catch2 libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libnetfilter-queue-dev libnftnl-dev libmnl-dev
   iproute2 procps
 )
 

@@ -45,10 +45,12 @@ vmlinuz=$lane/kernel/boot/vmlinuz-$kver
 # The initramfs.
 ird=$lane/initramfs
 rm -rf "$ird"
-mkdir -p "$ird"/{bin,proc,sys,dev,run,tmp,etc,opt/faultline/bin,opt/faultline/experiments,lib/modules/$kver}
+mkdir -p "$ird"/{bin,sbin,proc,sys,dev,run,tmp,etc,opt/faultline/bin,opt/faultline/experiments,lib/modules/$kver}
+ln -s /bin/busybox "$ird/sbin/modprobe"  # where the kernel looks when it loads a module on demand
 cp /bin/busybox "$ird/bin/"
 mods=$lane/kernel/lib/modules/$kver
-for d in kernel/net/sched kernel/net/bridge kernel/net/802 kernel/net/llc kernel/drivers/net/veth.ko; do
+for d in kernel/net/sched kernel/net/bridge kernel/net/802 kernel/net/llc kernel/drivers/net/veth.ko \
+         kernel/net/netfilter kernel/net/ipv4/netfilter kernel/net/ipv6/netfilter kernel/lib; do
   mkdir -p "$ird/lib/modules/$kver/$(dirname $d)"
   cp -r "$mods/$d" "$ird/lib/modules/$kver/$(dirname $d)/"
 done
@@ -73,7 +75,8 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
 mkdir -p /run/netns
-for m in sch_netem sch_htb sch_tbf sch_ingress cls_u32 act_gact act_mirred veth bridge; do modprobe $m; done
+for m in sch_netem sch_htb sch_tbf sch_ingress cls_u32 act_gact act_mirred veth bridge \
+         nf_tables nft_compat xt_NFQUEUE nfnetlink_queue nft_chain_nat; do modprobe $m 2>/dev/null; done
 echo "lane: kernel $(uname -r)"
 cd /opt/faultline
 faultline doctor

@@ -57,11 +57,17 @@ int print_doctor_report(const std::vector<injector::Capability>& caps) {
     if (!c.available) std::cout << " (" << c.error << ")";
     std::cout << "\n        used for: " << c.needed_for << "\n";
   }
-  if (!injector::has_capability(caps, "netem"))
-    std::cout << "\nwithout sch_netem this kernel cannot serve delay, jitter, loss, duplicate, reorder,\n"
-                 "corrupt, slow-db or a WAN baseline through netem: experiments that use them stop\n"
-                 "before creating anything. Load the module (modprobe sch_netem) or use a kernel that\n"
-                 "has it (Debian's linux-image-amd64 does). Partitions, kill, pause, restart and\n"
+  const bool netem = injector::has_capability(caps, "netem");
+  const bool nfqueue = injector::has_capability(caps, "nfqueue");
+  if (!netem && nfqueue)
+    std::cout << "\nwithout sch_netem, engine \"auto\" serves delay, jitter, loss, reorder, slow-db and the\n"
+                 "WAN baseline through the NFQUEUE engine (user-space verdicts). duplicate and corrupt\n"
+                 "need netem: experiments with them stop before creating anything. Load the module\n"
+                 "(modprobe sch_netem) or use a kernel that has it (Debian's linux-image-amd64 does).\n";
+  if (!netem && !nfqueue)
+    std::cout << "\nwithout sch_netem and without the NFQUEUE engine this kernel cannot serve delay,\n"
+                 "jitter, loss, duplicate, reorder, corrupt, slow-db or a WAN baseline: experiments that\n"
+                 "use them stop before creating anything. Partitions, kill, pause, restart and\n"
                  "bandwidth (htb) still work.\n";
   if (!injector::has_capability(caps, "htb") || !injector::has_capability(caps, "u32"))
     std::cout << "\nwithout htb and u32 no traffic-control fault can be scoped: they all stop before\n"

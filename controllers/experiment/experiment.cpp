@@ -39,6 +39,19 @@ bool Experiment::needs_netem() const {
   return false;
 }
 
+bool Experiment::needs_netem_only() const {
+  for (const auto& f : faults)
+    if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt) return true;
+  return false;
+}
+
+bool Experiment::has_traffic_faults() const {
+  if (wan) return true;
+  for (const auto& f : faults)
+    if (is_traffic_fault(f.kind)) return true;
+  return false;
+}
+
 const char* fault_kind_name(FaultKind kind) {
   switch (kind) {
     case FaultKind::partition: return "partition";

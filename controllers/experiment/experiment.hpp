@@ -115,6 +115,10 @@ struct Experiment {
   std::string description;
   Duration duration{0};
   std::uint64_t seed = 0;
+  // Who serves netem-style faults: "netem" (the kernel's sch_netem), "nfqueue"
+  // (user-space verdicts through the netfilter queue), or "auto": netem where
+  // the kernel has it, else nfqueue.
+  std::string engine = "auto";
   std::vector<std::string> hosts{"app", "db", "client"};
   std::vector<RegionSpec> regions;
   std::vector<ServiceSpec> services;
@@ -129,6 +133,9 @@ struct Experiment {
   Duration settle_bound() const;
   // Whether any fault or the baseline needs sch_netem.
   bool needs_netem() const;
+  // Whether any fault needs what only sch_netem offers (duplicate, corrupt).
+  bool needs_netem_only() const;
+  bool has_traffic_faults() const;
 };
 
 const char* fault_kind_name(FaultKind kind);

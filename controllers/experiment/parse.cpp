@@ -308,7 +308,8 @@ class Reader {
 constexpr Duration kMaxDuration{24 * 3600 * 1000};
 
 const Keys kRootKeys{"experiment", "region", "service", "workload", "wan", "fault", "invariant"};
-const Keys kExperimentKeys{"name", "description", "duration", "seed", "hosts"};
+const Keys kExperimentKeys{"name", "description", "duration", "seed", "engine", "hosts"};
+const Keys kEngines{"auto", "netem", "nfqueue"};
 const Keys kRegionKeys{"name", "geo"};
 const Keys kServiceKeys{"name", "host", "command", "health"};
 const Keys kHealthKeys{"path", "port", "timeout"};
@@ -337,6 +338,8 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
   e.description = r.string(*t, "description").value_or("");
   if (auto d = r.duration(*t, "duration", Duration(1000), kMaxDuration, true)) e.duration = *d;
   if (auto seed = r.integer(*t, "seed", 0, INT64_MAX)) e.seed = static_cast<std::uint64_t>(*seed);
+  if (t->contains("engine"))
+    if (auto engine = r.choice(*t, "engine", kEngines, "engine")) e.engine = kEngines[*engine];
   if (auto hosts = r.strings(*t, "hosts")) {
     std::set<std::string> seen;
     for (const auto& h : *hosts) {
@@ -785,6 +788,10 @@ Experiment parse_experiment(std::string_view text, const std::string& path, cons
   read_wan(r, root, e);
   read_faults(r, root, e);
   check_coexistence(r, e);
+  if (e.engine == "nfqueue")
+    for (const auto& f : e.faults)
+      if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt)
+        r.error(f.where, std::string(fault_kind_name(f.kind)) + " needs sch_netem: use engine = \"netem\" or \"auto\"");
   read_invariants(r, root, e);
 
   if (!e.services.empty() && root.contains("workload") && e.find_service(e.workload.service) == nullptr)

@@ -24,6 +24,8 @@
 #include "controllers/faults/shaping_plan.hpp"
 #include "injector/capabilities.hpp"
 #include "injector/traffic_control.hpp"
+#include "injector/nfqueue/nfqueue_engine.hpp"
+#include "injector/nfqueue/queue_rules.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -90,21 +92,34 @@ std::string describe_fault(const FaultSpec& f) {
   return text;
 }
 
-// Refuses, before anything is created, an experiment this kernel cannot serve.
-void check_kernel_supports(const Experiment& e) {
-  bool traffic = e.wan.has_value();
-  for (const auto& f : e.faults) traffic = traffic || is_traffic_fault(f.kind);
-  if (!traffic) return;
+// Chooses the engine for netem-style faults and refuses, before anything is
+// created, an experiment this kernel cannot serve.
+std::string choose_engine(const Experiment& e) {
+  if (!e.has_traffic_faults()) return "none";
   auto caps = injector::probe_capabilities();
-  std::string missing;
+  auto missing_error = [&](const std::string& missing, const std::string& advice) {
+    return CapabilityError("this kernel lacks " + missing + ", which " + e.path +
+                           " needs for its traffic-control faults; nothing was created. " + advice +
+                           "; `faultline doctor` shows what this kernel offers");
+  };
   for (const char* piece : {"htb", "u32"})
-    if (!injector::has_capability(caps, piece)) missing += std::string(missing.empty() ? "" : ", ") + piece;
-  if (e.needs_netem() && !injector::has_capability(caps, "netem")) missing += std::string(missing.empty() ? "" : ", ") + "netem";
-  if (!missing.empty())
-    throw CapabilityError("this kernel lacks " + missing + ", which " + e.path +
-                          " needs for its traffic-control faults; nothing was created. Load the modules "
-                          "(modprobe sch_netem sch_htb cls_u32) or use a kernel that has them; `faultline doctor` "
-                          "shows what this kernel offers");
+    if (!injector::has_capability(caps, piece))
+      throw missing_error(piece, "Load the module (modprobe sch_htb cls_u32) or use a kernel that has it");
+  if (!e.needs_netem()) return "netem";  // only rates: plain htb
+  const bool netem = injector::has_capability(caps, "netem");
+  const bool nfqueue = injector::has_capability(caps, "nfqueue");
+  if (e.engine == "netem" || (e.engine == "auto" && netem) || (e.engine == "auto" && e.needs_netem_only())) {
+    if (!netem)
+      throw missing_error("sch_netem",
+                          std::string(e.needs_netem_only() ? "duplicate and corrupt need it" : "engine = \"netem\" needs it") +
+                              ": load it (modprobe sch_netem), use a kernel that has it" +
+                              (nfqueue && !e.needs_netem_only() ? ", or set engine = \"nfqueue\"" : ""));
+    return "netem";
+  }
+  if (!nfqueue)
+    throw missing_error("the NFQUEUE engine (nf_tables with the xtables NFQUEUE target)",
+                        "Load nfnetlink_queue and nft_compat, or use a kernel with sch_netem");
+  return "nfqueue";
 }
 
 // Undoes one applied fault exactly once: on stop, at the heal, or when the run
@@ -134,7 +149,8 @@ class FaultGuard {
 
 class Run {
  public:
-  Run(const Experiment& e, const RunOptions& options) : e_(e), options_(options) {}
+  Run(const Experiment& e, const RunOptions& options, std::string engine)
+      : e_(e), options_(options), engine_(std::move(engine)) {}
   int execute();
 
  private:
@@ -149,10 +165,18 @@ class Run {
   void record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error = "");
   ServiceProcess& service(const std::string& region, const std::string& name);
   injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
+  injector::QueueRuleTable& queue_table(const std::string& netns);
+  // Applies one planned change with the chosen engine; the guard undoes it.
+  std::unique_ptr<FaultGuard> shape(const ShapingChange& change);
   void apply_wan_baseline();
 
   const Experiment& e_;
   const RunOptions& options_;
+  std::string engine_;
+  std::uint64_t next_owner_ = 1;
+  // Declared before the resources, so they outlive the guards that write them.
+  nlohmann::json fault_log_ = nlohmann::json::array();
+  nlohmann::json nfqueue_stats_ = nlohmann::json::array();
   std::string run_id_ = new_run_id();
   fs::path results_;
   TopologyPlan plan_;
@@ -161,12 +185,12 @@ class Run {
   std::unique_ptr<NamespaceTopology> topology_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> services_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>> shapers_;
-  std::vector<injector::ShapingGuard> baseline_;
+  std::map<std::string, std::unique_ptr<injector::QueueRuleTable>> queue_tables_;
+  std::vector<std::unique_ptr<FaultGuard>> baseline_;
   std::unique_ptr<HistoryRecorder> history_;
   std::unique_ptr<KvWorkload> workload_;
   std::map<std::size_t, std::unique_ptr<FaultGuard>> active_;
   std::vector<std::size_t> active_order_;
-  nlohmann::json fault_log_ = nlohmann::json::array();
   std::int64_t converged_after_ns_ = -1;
 };
 
@@ -180,10 +204,52 @@ injector::ShapedInterface& Run::shaper(const std::string& netns, const std::stri
   return *slot;
 }
 
+injector::QueueRuleTable& Run::queue_table(const std::string& netns) {
+  auto& slot = queue_tables_[netns];
+  if (!slot) slot = std::make_unique<injector::QueueRuleTable>(topology_->netns(netns), netns);
+  return *slot;
+}
+
+std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
+  if (engine_ != "nfqueue" || change.spec.netem.empty()) {
+    auto guard = std::make_shared<injector::ShapingGuard>(shaper(change.netns, change.dev).shape(change.spec, change.band));
+    return std::make_unique<FaultGuard>([guard] {
+      auto problems = guard->revert();
+      if (!problems.empty()) throw std::runtime_error(problems.front());
+    });
+  }
+  // NFQUEUE: a rate still needs an htb class; the rest is the engine's.
+  std::shared_ptr<injector::ShapingGuard> rate;
+  if (change.spec.rate_bits_per_second) {
+    injector::ShapingSpec only_rate = change.spec;
+    only_rate.netem = {};
+    rate = std::make_shared<injector::ShapingGuard>(shaper(change.netns, change.dev).shape(only_rate, change.band));
+  }
+  injector::QueueRuleTable& table = queue_table(change.netns);
+  const std::uint16_t queue = table.allocate_queue();
+  const std::uint64_t owner = next_owner_++;
+  auto engine = std::make_shared<injector::NfqueueEngine>(topology_->netns(change.netns), change.netns, queue,
+                                                          change.spec.netem, e_.seed * 7919 + owner);
+  std::vector<injector::QueueRule> rules;
+  for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, queue, change.band});
+  table.set(owner, rules);  // the engine listens before any packet is steered to it
+  return std::make_unique<FaultGuard>([this, &table, owner, engine, rate]() mutable {
+    auto problem = table.remove(owner);  // rules first: no packet waits on a queue about to go
+    auto stats = engine->stats();
+    spdlog::debug("queue {}: {} packets, {} dropped by the fault, {} by overflow, {} by the kernel", engine->queue(),
+                  stats.received, stats.dropped_by_fault, stats.dropped_overflow, stats.kernel_dropped);
+    nfqueue_stats_.push_back({{"queue", engine->queue()}, {"received", stats.received},
+                              {"dropped_by_fault", stats.dropped_by_fault}, {"dropped_overflow", stats.dropped_overflow},
+                              {"kernel_dropped", stats.kernel_dropped}});
+    engine.reset();  // accepts whatever it still holds
+    if (rate) rate->revert();
+    if (problem) throw std::runtime_error(*problem);
+  });
+}
+
 void Run::apply_wan_baseline() {
   if (!e_.wan) return;
-  for (const auto& change : plan_wan_baseline(plan_, *e_.wan))
-    baseline_.push_back(shaper(change.netns, change.dev).shape(change.spec, change.band));
+  for (const auto& change : plan_wan_baseline(plan_, *e_.wan)) baseline_.push_back(shape(change));
   spdlog::info("WAN baseline on every region pair: delay {} jitter {}", format_duration(e_.wan->impairment.delay),
                format_duration(e_.wan->impairment.jitter));
 }
@@ -282,15 +348,11 @@ void Run::start_fault(std::size_t index) {
       case FaultKind::bandwidth:
       case FaultKind::slow_db: {
         // If a later interface fails, `shaped` unwinds the earlier ones.
-        std::vector<injector::ShapingGuard> shaped;
-        for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
-          shaped.push_back(shaper(change.netns, change.dev).shape(change.spec, change.band));
-        auto held = std::make_shared<std::vector<injector::ShapingGuard>>(std::move(shaped));
+        std::vector<std::unique_ptr<FaultGuard>> shaped;
+        for (const auto& change : plan_traffic_fault(plan_, f, e_.wan)) shaped.push_back(shape(change));
+        auto held = std::make_shared<std::vector<std::unique_ptr<FaultGuard>>>(std::move(shaped));
         guard = std::make_unique<FaultGuard>([held] {
-          std::vector<std::string> problems;
-          for (auto it = held->rbegin(); it != held->rend(); ++it)
-            for (auto& p : it->revert()) problems.push_back(p);
-          if (!problems.empty()) throw std::runtime_error(problems.front());
+          for (auto it = held->rbegin(); it != held->rend(); ++it) (*it)->revert();
         });
         break;
       }
@@ -440,6 +502,8 @@ Verdict Run::judge() {
                  {"per_region", per_region},
                  {"faults", fault_log_},
                  {"results_dir", results_.string()},
+                 {"engine", engine_},
+                 {"nfqueue", nfqueue_stats_},
                  {"duration_ms", e_.duration.count()}};
   return verdict;
 }
@@ -450,6 +514,7 @@ int Run::execute() {
   fs::create_directories(results_);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
   spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(), results_.string());
+  if (engine_ != "none") spdlog::info("traffic-control faults served by {}", engine_ == "nfqueue" ? "the NFQUEUE engine" : "the kernel (netem, htb, u32)");
 
   const auto setup_start = SteadyClock::now();
   topology_ = NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
@@ -488,9 +553,9 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
     print_plan(experiment, "dryrun");
     return kExitHolds;
   }
-  check_kernel_supports(experiment);
+  const std::string engine = choose_engine(experiment);
   install_interrupt_handlers();
-  Run run(experiment, options);
+  Run run(experiment, options, engine);
   int code;
   try {
     code = run.execute();
@@ -524,6 +589,13 @@ void print_plan(const Experiment& e, const std::string& run_id) {
     for (const auto& line : injector::describe_shaping(change.dev, minor, injector::filter_prio(minor, change.band), change.spec))
       std::cout << "      netns " << change.netns << ": " << line << "\n";
   };
+  if (e.has_traffic_faults())
+    std::cout << "engine: " << e.engine
+              << (e.engine == "auto" ? " (the kernel's netem where it has sch_netem, else the NFQUEUE engine; "
+                                       "`faultline doctor` tells which)" : "")
+              << "\n"
+              << (e.engine == "nfqueue" ? "  with the NFQUEUE engine, netem leaves below become queue rules "
+                                          "(ip/ip6 table faultline, chain egress, postrouting) served in user space\n" : "");
   if (e.wan) {
     std::cout << "WAN baseline (whole run):\n";
     for (const auto& change : plan_wan_baseline(plan, *e.wan)) print_shaping(change);

@@ -213,7 +213,7 @@ TEST_CASE("slow-db delays the database port by 200 ms and not a neighbouring por
   const double to_other = connect_ms(t.host("eu", "client"), t.v4("eu", "db"), 5433);
   INFO("connect to 5432 took " << to_db << " ms, to 5433 " << to_other << " ms");
   CHECK(to_db >= 195.0);
-  CHECK(to_db < 260.0);
+  CHECK(to_db < 300.0);  // emulated timers: generous above
   CHECK(to_other >= 0.0);
   CHECK(to_other < 50.0);
 }

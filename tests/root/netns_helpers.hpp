@@ -65,7 +65,7 @@ inline Fd bound_socket(const injector::NamespaceFd& ns, const std::string& ip, i
   int one = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0) return Fd();
-  if (type == SOCK_STREAM) ::listen(fd.get(), 64);
+  if (type == SOCK_STREAM) ::listen(fd.get(), 4096);  // probes never accept: room for all of them
   return fd;
 }
 

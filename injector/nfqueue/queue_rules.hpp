@@ -1,0 +1,71 @@
+#pragma once
+// Steering packets into netfilter queues, for kernels without sch_netem.
+//
+// Rules live in tables faultline owns in each namespace it shapes,
+// `table ip faultline` and `table ip6 faultline`, in one chain on the
+// postrouting hook: packets about to leave through a device. Every rule ends
+// in a queue verdict with the bypass flag: while a program listens on queue N
+// the packet waits for its verdict; when none does (the controller died), the
+// kernel lets it pass instead of dropping it, so a crash never turns into a
+// silent partition.
+//
+// The verdict is the xtables NFQUEUE target through nft_compat (what
+// iptables-nft uses), because kernels without sch_netem often lack nft's own
+// queue expression too (CONFIG_NFT_QUEUE); tables, chains and rules are built
+// with libnftnl and sent over netlink, no `nft` process. The chains are
+// rewritten whole from the active rules in one nfnetlink batch, so a change
+// is atomic: no packet sees half a fault.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "injector/network_namespace.hpp"
+#include "injector/traffic_control.hpp"
+
+namespace faultline::injector {
+
+struct QueueRule {
+  std::string dev;     // egress device
+  PacketMatch match;   // what to steer
+  std::uint16_t queue = 0;
+  int band = 0;        // 0: faults, rendered first; 1: the baseline
+};
+
+inline constexpr const char* kNftTable = "faultline";
+
+// Rules in the order they go into the chains: faults before the baseline (pure).
+std::vector<QueueRule> ordered_rules(const std::vector<QueueRule>& rules);
+// One rule as nft would list it, for --dry-run and messages, e.g.
+//   oifname "wan0" ip daddr 198.18.2.0/24 queue num 16 bypass
+std::string render_rule(const QueueRule& rule);
+
+// Deletes faultline's queue tables in a namespace (cleanup after a crash, and
+// tests). Returns whether they existed.
+bool delete_queue_tables(const NamespaceFd& ns, const std::string& where);
+
+// faultline's queue rules in one namespace. Owners (faults) set and remove
+// their rules; the table is deleted when the object goes.
+class QueueRuleTable {
+ public:
+  QueueRuleTable(const NamespaceFd& ns, std::string where);
+  ~QueueRuleTable();
+  QueueRuleTable(const QueueRuleTable&) = delete;
+  QueueRuleTable& operator=(const QueueRuleTable&) = delete;
+
+  void set(std::uint64_t owner, std::vector<QueueRule> rules);
+  // Returns what went wrong, if anything: for a guard's revert.
+  std::optional<std::string> remove(std::uint64_t owner) noexcept;
+  std::uint16_t allocate_queue();
+
+ private:
+  void apply();
+  const NamespaceFd& ns_;
+  std::string where_;
+  std::map<std::uint64_t, std::vector<QueueRule>> rules_;
+  std::uint16_t next_queue_ = 16;
+  bool created_ = false;
+};
+
+}  // namespace faultline::injector
