@@ -116,6 +116,17 @@ std::vector<Capability> probe_capabilities() {
     record("u32", "classifier", err, "scoping traffic-control faults (untested: htb is missing)");
   }
 
+  try {
+    QueueRuleTable table(scratch.fd(), "probe");
+    QueueRule rule;
+    rule.dev = "lo";
+    rule.drop = true;
+    table.set(1, {rule});
+    caps.push_back({"nftables", "netfilter", true, "", "partitions narrowed to ports (drop rules)"});
+  } catch (const std::exception& e) {
+    caps.push_back({"nftables", "netfilter", false, e.what(), "partitions narrowed to ports (drop rules)"});
+  }
+
   // The NFQUEUE engine: nf_tables with the xtables NFQUEUE target, and a
   // queue this process can bind.
   try {

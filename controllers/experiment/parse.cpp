@@ -460,8 +460,8 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
 
 // Which keys each fault kind takes (besides kind and at).
 const std::map<std::string, Keys> kFaultKindKeys{
-    {"partition", {"for", "groups", "direction", "mode"}},
-    {"isolate", {"for", "region", "mode"}},
+    {"partition", {"for", "groups", "direction", "mode", "port", "ports", "protocol"}},
+    {"isolate", {"for", "region", "mode", "port", "ports", "protocol"}},
     {"kill", {"for", "region", "service"}},
     {"pause", {"for", "region", "service"}},
     {"restart", {"region", "service"}},
@@ -622,15 +622,7 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
       }
     }
 
-    if (is_traffic_fault(f.kind)) {
-      if (auto between = r.strings(t, "between")) {
-        if (between->size() != 2 || (*between)[0] == (*between)[1])
-          r.error(*t.get("between"), "'between' names two different regions: the link between them");
-        else if (check_region(*t.get("between"), (*between)[0]) && check_region(*t.get("between"), (*between)[1]))
-          f.between = *between;
-      } else if (f.one_way && f.kind != FaultKind::slow_db) {
-        r.error(*t.get("direction"), "a one-way fault needs 'between' to say which way: from the first region to the second");
-      }
+    if (std::find(own.begin(), own.end(), "ports") != own.end()) {
       if (t.contains("port") && t.contains("ports")) r.error(*t.get("ports"), "give 'port' or 'ports', not both");
       if (auto port = r.integer(t, "port", 1, 65535)) f.ports = PortRange{static_cast<std::uint16_t>(*port), static_cast<std::uint16_t>(*port)};
       if (auto ports = r.string(t, "ports")) {
@@ -645,6 +637,19 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
         if (*protocol == "udp") f.protocol = 17;
         else if (*protocol != "tcp") r.error(*t.get("protocol"), "'protocol' must be \"tcp\" or \"udp\"");
         if (!t.contains("port") && !t.contains("ports")) r.error(*t.get("protocol"), "'protocol' narrows 'port' or 'ports': give one");
+      }
+      if (f.ports && f.prohibit && (f.kind == FaultKind::partition || f.kind == FaultKind::isolate))
+        r.error(*t.get("mode"), "a partition narrowed to ports drops packets: remove 'mode = \"prohibit\"'");
+    }
+
+    if (is_traffic_fault(f.kind)) {
+      if (auto between = r.strings(t, "between")) {
+        if (between->size() != 2 || (*between)[0] == (*between)[1])
+          r.error(*t.get("between"), "'between' names two different regions: the link between them");
+        else if (check_region(*t.get("between"), (*between)[0]) && check_region(*t.get("between"), (*between)[1]))
+          f.between = *between;
+      } else if (f.one_way && f.kind != FaultKind::slow_db) {
+        r.error(*t.get("direction"), "a one-way fault needs 'between' to say which way: from the first region to the second");
       }
       LinkImpairment& i = f.impairment;
       switch (f.kind) {

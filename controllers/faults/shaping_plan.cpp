@@ -78,6 +78,28 @@ injector::ShapingSpec spec_of(const LinkImpairment& impairment) {
 
 }  // namespace
 
+std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
+                                               const std::vector<std::vector<std::string>>& groups, bool one_way,
+                                               const PortRange& ports, std::uint8_t protocol) {
+  std::map<int, ShapingChange> by_source;
+  for (size_t a = 0; a < groups.size(); ++a) {
+    if (one_way && a > 0) break;
+    for (size_t b = 0; b < groups.size(); ++b) {
+      if (a == b) continue;
+      for (const auto& from_name : groups[a])
+        for (const auto& to_name : groups[b]) {
+          const RegionPlan& from = topology.region(from_name);
+          const RegionPlan& to = topology.region(to_name);
+          auto [it, fresh] = by_source.try_emplace(from.index, ShapingChange{from.router_netns, kRouterWanLink, {}, 0});
+          add_matches(it->second.spec.matches, to.lan_v4, to.lan_v6, ports, protocol);
+        }
+    }
+  }
+  std::vector<ShapingChange> changes;
+  for (auto& [index, change] : by_source) changes.push_back(std::move(change));
+  return changes;
+}
+
 std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan) {
   std::vector<ShapingChange> changes;
   for (const auto& from : topology.regions) {

@@ -35,6 +35,13 @@ injector::NetemSpec to_netem(const LinkImpairment& impairment);
 // The fault's impairment on top of the baseline, per the rule above.
 LinkImpairment compose(const LinkImpairment& baseline, const LinkImpairment& fault);
 
+// A partition narrowed to ports: for each blocked direction, the source
+// router's WAN egress drops packets to the other side's LANs that go from or
+// to the ports (nf_tables drop rules; routes cannot see ports).
+std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
+                                               const std::vector<std::vector<std::string>>& groups, bool one_way,
+                                               const PortRange& ports, std::uint8_t protocol);
+
 std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan);
 std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,
                                               const std::optional<WanBaseline>& wan);

@@ -75,6 +75,7 @@ std::string describe_fault(const FaultSpec& f) {
   std::string text = fault_kind_name(f.kind);
   if (f.kind == FaultKind::partition) {
     text += " ";
+    if (f.ports) text += "port " + std::to_string(f.ports->low) + (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "") + " ";
     for (size_t g = 0; g < f.groups.size(); ++g) {
       if (g) text += f.one_way ? " -/-> " : " | ";
       text += "[";
@@ -95,8 +96,16 @@ std::string describe_fault(const FaultSpec& f) {
 // Chooses the engine for netem-style faults and refuses, before anything is
 // created, an experiment this kernel cannot serve.
 std::string choose_engine(const Experiment& e) {
-  if (!e.has_traffic_faults()) return "none";
+  bool port_partitions = false;
+  for (const auto& f : e.faults)
+    port_partitions = port_partitions || ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports);
+  if (!e.has_traffic_faults() && !port_partitions) return "none";
   auto caps = injector::probe_capabilities();
+  if (port_partitions && !injector::has_capability(caps, "nftables"))
+    throw CapabilityError("this kernel lacks nf_tables, which " + e.path +
+                          " needs for partitions narrowed to ports; nothing was created. Load it (modprobe "
+                          "nf_tables) or drop the ports; `faultline doctor` shows what this kernel offers");
+  if (!e.has_traffic_faults()) return "none";
   auto missing_error = [&](const std::string& missing, const std::string& advice) {
     return CapabilityError("this kernel lacks " + missing + ", which " + e.path +
                            " needs for its traffic-control faults; nothing was created. " + advice +
@@ -312,6 +321,30 @@ void Run::start_fault(std::size_t index) {
     switch (f.kind) {
       case FaultKind::partition:
       case FaultKind::isolate: {
+        if (f.ports) {
+          // Routes cannot see ports: drop rules in the routers' nf_tables.
+          const std::uint64_t owner = next_owner_++;
+          std::vector<injector::QueueRuleTable*> tables;
+          for (const auto& change : plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
+            std::vector<injector::QueueRule> rules;
+            for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
+            injector::QueueRuleTable& table = queue_table(change.netns);
+            try {
+              table.set(owner, rules);
+            } catch (...) {
+              for (auto* done : tables) done->remove(owner);
+              throw;
+            }
+            tables.push_back(&table);
+          }
+          guard = std::make_unique<FaultGuard>([tables, owner] {
+            std::optional<std::string> problem;
+            for (auto* table : tables)
+              if (auto p = table->remove(owner)) problem = p;
+            if (problem) throw std::runtime_error(*problem);
+          });
+          break;
+        }
         std::vector<injector::RouteBlockGuard::Entry> entries;
         for (auto& change : plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index)))
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
@@ -606,7 +639,12 @@ void print_plan(const Experiment& e, const std::string& run_id) {
     std::cout << "  [" << i << "] at " << format_duration(f.at);
     if (f.kind != FaultKind::restart) std::cout << " for " << format_duration(f.length);
     std::cout << ": " << describe_fault(f) << "\n";
-    if (f.kind == FaultKind::partition || f.kind == FaultKind::isolate) {
+    if ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports) {
+      for (const auto& change : plan_port_partition(plan, f.groups, f.one_way, *f.ports, f.protocol))
+        for (const auto& m : change.spec.matches)
+          std::cout << "      netns " << change.netns << ": nft add rule " << (m.family == 10 ? "ip6" : "ip")
+                    << " faultline egress " << injector::render_rule({change.dev, m, 0, 0, true}) << "\n";
+    } else if (f.kind == FaultKind::partition || f.kind == FaultKind::isolate) {
       for (const auto& change : plan_partition(plan, f.groups, f.one_way, drop_of(f), partition_metric(i)))
         std::cout << "      netns " << change.netns << ": route add " << injector::describe(change.route)
                   << " proto " << int(injector::kFaultlineRouteProtocol) << "\n";

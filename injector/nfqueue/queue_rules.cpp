@@ -139,7 +139,14 @@ nftnl_rule* build_rule(const QueueRule& q) {
   }
   if (q.match.sport) match_port(r, 0, *q.match.sport);
   if (q.match.dport) match_port(r, 2, *q.match.dport);
-  queue_verdict(r, q.queue);
+  if (q.drop) {
+    nftnl_expr* e = nftnl_expr_alloc("immediate");
+    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+    nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
+    add(r, e);
+  } else {
+    queue_verdict(r, q.queue);
+  }
   return r;
 }
 
@@ -264,7 +271,7 @@ std::string render_rule(const QueueRule& rule) {
   if (m.protocol && !m.sport && !m.dport) text += std::string("meta l4proto ") + proto + " ";
   if (m.sport) text += port_expr(proto, "sport", *m.sport) + " ";
   if (m.dport) text += port_expr(proto, "dport", *m.dport) + " ";
-  return text + "queue num " + std::to_string(rule.queue) + " bypass";
+  return text + (rule.drop ? std::string("drop") : "queue num " + std::to_string(rule.queue) + " bypass");
 }
 
 std::vector<QueueRule> ordered_rules(const std::vector<QueueRule>& rules) {

@@ -31,6 +31,7 @@ struct QueueRule {
   PacketMatch match;   // what to steer
   std::uint16_t queue = 0;
   int band = 0;        // 0: faults, rendered first; 1: the baseline
+  bool drop = false;   // drop instead of queueing: a port-scoped partition
 };
 
 inline constexpr const char* kNftTable = "faultline";

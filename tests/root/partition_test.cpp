@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/topology/netns_topology.hpp"
@@ -97,4 +98,42 @@ TEST_CASE("a partition that fails half-way is rolled back", "[root][partition]")
   CHECK_THROWS_AS(RouteBlockGuard::apply(entries), injector::KernelError);
   CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9500));
   CHECK(testing::can_connect(t.client("eu"), t.app_v4("us"), 9500) == false);  // nothing listens there
+}
+
+#include "controllers/faults/shaping_plan.hpp"
+#include "injector/nfqueue/queue_rules.hpp"
+
+TEST_CASE("a partition narrowed to a port cuts that port and leaves the others", "[root][partition]") {
+  ThreeRegions t;
+  auto cut = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9601, SOCK_STREAM);
+  auto open = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9602, SOCK_STREAM);
+  auto cut6 = testing::bound_socket(t.app("eu"), t.app_v6("eu"), 9601, SOCK_STREAM);
+  std::map<std::string, std::unique_ptr<injector::QueueRuleTable>> tables;
+  for (const auto& change : plan_port_partition(t.plan, {{"us"}, {"eu"}}, false, PortRange{9601, 9601}, 6)) {
+    std::vector<injector::QueueRule> rules;
+    for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
+    auto& table = tables[change.netns];
+    table = std::make_unique<injector::QueueRuleTable>(t.topology->netns(change.netns), change.netns);
+    table->set(1, rules);
+  }
+  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("eu"), 9601));
+  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v6("eu"), 9601));
+  CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9602));
+  CHECK(testing::can_connect(t.client("ap"), t.app_v4("eu"), 9601));  // not part of the partition
+  for (auto& [netns, table] : tables) CHECK_FALSE(table->remove(1).has_value());
+  CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9601));
+}
+
+TEST_CASE("a one-way partition narrowed to a port drops only the first group's packets", "[root][partition]") {
+  ThreeRegions t;
+  auto at_eu = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9700, SOCK_DGRAM);
+  auto at_us = testing::bound_socket(t.app("us"), t.app_v4("us"), 9700, SOCK_DGRAM);
+  auto changes = plan_port_partition(t.plan, {{"us"}, {"eu"}}, true, PortRange{9700, 9700}, 17);
+  REQUIRE(changes.size() == 1);
+  injector::QueueRuleTable table(t.topology->netns(changes[0].netns), changes[0].netns);
+  std::vector<injector::QueueRule> rules;
+  for (const auto& m : changes[0].spec.matches) rules.push_back({changes[0].dev, m, 0, 0, true});
+  table.set(1, rules);
+  CHECK_FALSE(testing::datagram_arrives(t.client("us"), at_eu, t.app_v4("eu"), 9700));
+  CHECK(testing::datagram_arrives(t.client("eu"), at_us, t.app_v4("us"), 9700));
 }
