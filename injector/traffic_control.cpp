@@ -21,6 +21,7 @@
 #include "injector/kernel_error.hpp"
 #include "injector/libnl_ptr.hpp"
 #include "injector/links.hpp"
+#include "injector/nfqueue/delay_model.hpp"
 
 namespace faultline::injector {
 
@@ -69,26 +70,6 @@ std::string microseconds(std::uint32_t us) {
   return std::to_string(us) + "us";
 }
 
-// iproute2 ships netem's delay distributions as tables of signed 16-bit
-// values (tc/normal.dist ...); Debian puts them under the multiarch libdir.
-std::vector<std::int16_t> load_distribution(const std::string& name) {
-  for (const char* dir : {"/usr/lib/x86_64-linux-gnu/tc/", "/usr/lib/tc/", "/usr/lib64/tc/", "/usr/local/lib/tc/"}) {
-    std::ifstream in(std::string(dir) + name + ".dist");
-    if (!in) continue;
-    std::vector<std::int16_t> table;
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') continue;
-      std::istringstream words(line);
-      long value;
-      while (words >> value) table.push_back(static_cast<std::int16_t>(value));
-    }
-    return table;
-  }
-  throw KernelError("netem distribution '" + name + "'",
-                    "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)");
-}
-
 void configure_netem(rtnl_qdisc* q, const NetemSpec& n) {
   rtnl_tc_set_kind(TC_CAST(q), "netem");
   rtnl_netem_set_limit(q, static_cast<int>(n.limit));
@@ -96,7 +77,7 @@ void configure_netem(rtnl_qdisc* q, const NetemSpec& n) {
   if (n.jitter_us) rtnl_netem_set_jitter(q, static_cast<int>(n.jitter_us));
   if (n.delay_correlation > 0) rtnl_netem_set_delay_correlation(q, scaled(n.delay_correlation));
   if (!n.distribution.empty() && n.distribution != "uniform") {
-    auto table = load_distribution(n.distribution);
+    auto table = load_distribution_table(n.distribution);
     if (int err = rtnl_netem_set_delay_distribution_data(q, table.data(), table.size()); err < 0)
       throw_netlink("netem distribution " + n.distribution, err);
   }

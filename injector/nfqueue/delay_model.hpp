@@ -38,7 +38,8 @@ class DelayModel {
   std::uint32_t loss_threshold_ = 0, reorder_threshold_ = 0;
 };
 
-// The delay tables iproute2 installs (normal, pareto, paretonormal).
+// The delay tables iproute2 installs (normal, pareto, paretonormal): signed
+// 16-bit values scaled by NETEM_DIST_SCALE. Both engines use them.
 std::vector<std::int16_t> load_distribution_table(const std::string& name);
 
 }  // namespace faultline::injector
