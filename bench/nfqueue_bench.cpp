@@ -46,7 +46,8 @@ long rss_kib() {
 }
 
 struct Path {
-  TopologyPlan plan = plan_topology("bench" + std::to_string(::getpid() % 1000), {{"a", "a"}, {"b", "b"}}, {"app", "client"});
+  TopologyPlan plan = plan_topology("bench" + std::to_string(::getpid() % 1000),
+                                    {{"a", "a"}, {"b", "b"}}, {"app", "client"});
   std::unique_ptr<NamespaceTopology> topology = NamespaceTopology::build(plan);
   std::unique_ptr<QueueRuleTable> table;
   std::unique_ptr<NfqueueEngine> engine;
@@ -102,7 +103,8 @@ std::vector<double> paced(Flow& flow, int count, double rate) {
     std::this_thread::sleep_until(next);
     next += interval;
     std::int64_t stamp = Clock::now().time_since_epoch().count();
-    ::sendto(flow.tx.get(), &stamp, sizeof stamp, 0, reinterpret_cast<sockaddr*>(&flow.addr), flow.len);
+    ::sendto(flow.tx.get(), &stamp, sizeof stamp, 0, reinterpret_cast<sockaddr*>(&flow.addr),
+             flow.len);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   done = true;
@@ -128,8 +130,8 @@ int main(int argc, char** argv) {
     path.fault(netem);
     Flow flow(path, 7000);
     auto d = paced(flow, 25000, 5000);  // 5 s at 5,000/s
-    std::printf("delay 50 ms at 5000 pkt/s: %zu of 25000 delivered, median %.3f ms, p99 %.3f ms\n", d.size(),
-                percentile(d, 0.5), percentile(d, 0.99));
+    std::printf("delay 50 ms at 5000 pkt/s: %zu of 25000 delivered, median %.3f ms, p99 %.3f ms\n",
+                d.size(), percentile(d, 0.5), percentile(d, 0.99));
   }
   {
     NetemSpec netem;
@@ -142,8 +144,9 @@ int main(int argc, char** argv) {
     double mean = std::accumulate(d.begin(), d.end(), 0.0) / d.size();
     double var = 0;
     for (double x : d) var += (x - mean) * (x - mean);
-    std::printf("jitter 50 +- 10 ms normal: mean %.3f ms, standard deviation %.3f ms (configured 10.000)\n", mean,
-                std::sqrt(var / d.size()));
+    std::printf(
+        "jitter 50 +- 10 ms normal: mean %.3f ms, standard deviation %.3f ms (configured 10.000)\n",
+        mean, std::sqrt(var / d.size()));
   }
   {
     path.fault(NetemSpec{});  // no delay: every packet accepted at once
@@ -162,30 +165,33 @@ int main(int argc, char** argv) {
     char payload[32] = {};
     auto start = Clock::now();
     for (int i = 0; i < total; ++i)
-      ::sendto(flow.tx.get(), payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&flow.addr), flow.len);
+      ::sendto(flow.tx.get(), payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&flow.addr),
+               flow.len);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     done = true;
     receiver.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count() - 0.5;
     auto stats = path.engine->stats();
-    std::printf("forwarding, no delay: %ld of %d packets through the engine in %.2f s = %.0f packets/s "
-                "(engine saw %lu, kernel queue drops %lu)\n",
-                received.load(), total, seconds, received / seconds, stats.received, stats.kernel_dropped);
+    std::printf(
+        "forwarding, no delay: %ld of %d packets through the engine in %.2f s = %.0f packets/s "
+        "(engine saw %lu, kernel queue drops %lu)\n",
+        received.load(), total, seconds, received / seconds, stats.received, stats.kernel_dropped);
   }
   if (soak_seconds > 0) {
     NetemSpec netem;
     netem.delay_us = 50000;
     path.fault(netem);
     Flow flow(path, 7003);
-    std::printf("soak: 5000 pkt/s through a 50 ms fault for %d s; RSS every 10 s (KiB):", soak_seconds);
+    std::printf("soak: 5000 pkt/s through a 50 ms fault for %d s; RSS every 10 s (KiB):",
+                soak_seconds);
     for (int t = 0; t < soak_seconds; t += 10) {
       paced(flow, 50000, 5000);
       std::printf(" %ld", rss_kib());
       std::fflush(stdout);
     }
     auto stats = path.engine->stats();
-    std::printf("\nsoak: engine received %lu, released %lu, overflow drops %lu, kernel drops %lu\n", stats.received,
-                stats.released, stats.dropped_overflow, stats.kernel_dropped);
+    std::printf("\nsoak: engine received %lu, released %lu, overflow drops %lu, kernel drops %lu\n",
+                stats.received, stats.released, stats.dropped_overflow, stats.kernel_dropped);
   }
   return 0;
 }

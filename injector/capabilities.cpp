@@ -25,11 +25,13 @@ namespace faultline::injector {
 
 namespace {
 
-int add_root(NetlinkSocket& sock, int ifindex, const char* kind, const std::function<void(rtnl_qdisc*)>& setup = {}) {
+int add_root(NetlinkSocket& sock, int ifindex, const char* kind,
+             const std::function<void(rtnl_qdisc*)>& setup = {}) {
   rtnl_qdisc* q = rtnl_qdisc_alloc();
   rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
   rtnl_tc_set_parent(TC_CAST(q), std::string(kind) == "ingress" ? TC_H_INGRESS : TC_H_ROOT);
-  rtnl_tc_set_handle(TC_CAST(q), std::string(kind) == "ingress" ? TC_HANDLE(0xffff, 0) : TC_HANDLE(0xfa00, 0));
+  rtnl_tc_set_handle(TC_CAST(q),
+                     std::string(kind) == "ingress" ? TC_HANDLE(0xffff, 0) : TC_HANDLE(0xfa00, 0));
   rtnl_tc_set_kind(TC_CAST(q), kind);
   if (setup) setup(q);
   int err = rtnl_qdisc_add(sock.get(), q, NLM_F_CREATE | NLM_F_EXCL);
@@ -70,11 +72,13 @@ std::vector<Capability> probe_capabilities() {
   const int lo = link_index(sock, "lo");
   std::vector<Capability> caps;
   auto record = [&](std::string name, std::string kind, int err, std::string needed_for) {
-    caps.push_back({std::move(name), std::move(kind), err >= 0, err >= 0 ? "" : nl_geterror(-err), std::move(needed_for)});
+    caps.push_back({std::move(name), std::move(kind), err >= 0, err >= 0 ? "" : nl_geterror(-err),
+                    std::move(needed_for)});
   };
 
   int err = add_root(sock, lo, "netem");
-  record("netem", "qdisc", err, "delay, jitter, loss, duplicate, reorder, corrupt, slow-db, WAN baseline");
+  record("netem", "qdisc", err,
+         "delay, jitter, loss, duplicate, reorder, corrupt, slow-db, WAN baseline");
   if (err >= 0) delete_root(sock, lo);
 
   err = add_root(sock, lo, "tbf", [](rtnl_qdisc* q) {
@@ -88,7 +92,8 @@ std::vector<Capability> probe_capabilities() {
   record("ingress", "qdisc", err, "(not used yet)");
   if (err >= 0) delete_root(sock, lo, true);
 
-  err = add_root(sock, lo, "htb", [](rtnl_qdisc* q) { rtnl_htb_set_defcls(q, TC_HANDLE(0xfa00, 1)); });
+  err = add_root(sock, lo, "htb",
+                 [](rtnl_qdisc* q) { rtnl_htb_set_defcls(q, TC_HANDLE(0xfa00, 1)); });
   record("htb", "qdisc", err, "every traffic-control fault (the tree that scopes them), bandwidth");
   if (err >= 0) {
     err = add_filter(sock, lo, nullptr);
@@ -122,9 +127,11 @@ std::vector<Capability> probe_capabilities() {
     rule.dev = "lo";
     rule.drop = true;
     table.set(1, {rule});
-    caps.push_back({"nftables", "netfilter", true, "", "partitions narrowed to ports (drop rules)"});
+    caps.push_back(
+        {"nftables", "netfilter", true, "", "partitions narrowed to ports (drop rules)"});
   } catch (const std::exception& e) {
-    caps.push_back({"nftables", "netfilter", false, e.what(), "partitions narrowed to ports (drop rules)"});
+    caps.push_back(
+        {"nftables", "netfilter", false, e.what(), "partitions narrowed to ports (drop rules)"});
   }
 
   // The NFQUEUE engine: nf_tables with the xtables NFQUEUE target, and a
@@ -136,9 +143,11 @@ std::vector<Capability> probe_capabilities() {
     rule.queue = table.allocate_queue();
     table.set(1, {rule});
     NfqueueEngine engine(scratch.fd(), "probe", rule.queue, NetemSpec{}, 1);
-    caps.push_back({"nfqueue", "netfilter", true, "", "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
+    caps.push_back({"nfqueue", "netfilter", true, "",
+                    "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
   } catch (const std::exception& e) {
-    caps.push_back({"nfqueue", "netfilter", false, e.what(), "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
+    caps.push_back({"nfqueue", "netfilter", false, e.what(),
+                    "the NFQUEUE engine: delay, jitter, loss, reorder, slow-db without netem"});
   }
   return caps;
 }

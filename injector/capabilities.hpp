@@ -8,8 +8,8 @@
 namespace faultline::injector {
 
 struct Capability {
-  std::string name;        // "netem", "htb", "u32", ...
-  std::string kind;        // "qdisc", "classifier", "action"
+  std::string name;  // "netem", "htb", "u32", ...
+  std::string kind;  // "qdisc", "classifier", "action"
   bool available = false;
   std::string error;       // what the kernel said when it is not
   std::string needed_for;  // which faults use it

@@ -1,12 +1,13 @@
 #include "injector/links.hpp"
 
-#include <linux/if_addr.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <netlink/cache.h>
-#include <thread>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+
+#include <thread>
 
 #include "injector/kernel_error.hpp"
 #include "injector/libnl_ptr.hpp"
@@ -102,7 +103,8 @@ bool ipv6_ready(NetlinkSocket& sock, int ifindex) {
   for (nl_object* obj = nl_cache_get_first(cache); obj != nullptr; obj = nl_cache_get_next(obj)) {
     auto* addr = reinterpret_cast<rtnl_addr*>(obj);
     if (rtnl_addr_get_ifindex(addr) != ifindex || rtnl_addr_get_family(addr) != AF_INET6) continue;
-    if (rtnl_addr_get_scope(addr) == RT_SCOPE_LINK && !(rtnl_addr_get_flags(addr) & IFA_F_TENTATIVE)) {
+    if (rtnl_addr_get_scope(addr) == RT_SCOPE_LINK &&
+        !(rtnl_addr_get_flags(addr) & IFA_F_TENTATIVE)) {
       ready = true;
       break;
     }
@@ -113,11 +115,13 @@ bool ipv6_ready(NetlinkSocket& sock, int ifindex) {
 
 }  // namespace
 
-bool wait_operational(NetlinkSocket& sock, const std::string& name, std::chrono::milliseconds timeout) {
+bool wait_operational(NetlinkSocket& sock, const std::string& name,
+                      std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     LinkPtr link = get_link(sock, name);
-    if (rtnl_link_get_operstate(link.get()) == IF_OPER_UP && ipv6_ready(sock, rtnl_link_get_ifindex(link.get())))
+    if (rtnl_link_get_operstate(link.get()) == IF_OPER_UP &&
+        ipv6_ready(sock, rtnl_link_get_ifindex(link.get())))
       return true;
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

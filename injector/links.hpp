@@ -28,7 +28,8 @@ void delete_link(NetlinkSocket& sock, const std::string& name);
 // queueing discipline only when the deferred "linkwatch" work notices the
 // carrier, up to a second later, and drops packets sent before that. Returns
 // false on timeout.
-bool wait_operational(NetlinkSocket& sock, const std::string& name, std::chrono::milliseconds timeout);
+bool wait_operational(NetlinkSocket& sock, const std::string& name,
+                      std::chrono::milliseconds timeout);
 
 // Adds `cidr` (e.g. "198.18.1.10/24" or "2001:2:0:1::10/64") to a link. IPv6
 // addresses skip duplicate address detection (IFA_F_NODAD): in a namespace we

@@ -155,7 +155,7 @@ std::vector<std::string> list_named_namespaces(const std::string& prefix) {
 }
 
 bool named_namespace_exists(const std::string& name) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path_of(name).c_str(), &st) == 0;
 }
 

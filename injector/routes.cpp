@@ -12,9 +12,12 @@ using detail::RoutePtr;
 
 const char* route_type_name(RouteType type) {
   switch (type) {
-    case RouteType::unicast: return "unicast";
-    case RouteType::blackhole: return "blackhole";
-    case RouteType::prohibit: return "prohibit";
+    case RouteType::unicast:
+      return "unicast";
+    case RouteType::blackhole:
+      return "blackhole";
+    case RouteType::prohibit:
+      return "prohibit";
   }
   return "?";
 }
@@ -51,8 +54,12 @@ RoutePtr build(const Route& route) {
       }
       break;
     }
-    case RouteType::blackhole: rtnl_route_set_type(msg.get(), RTN_BLACKHOLE); break;
-    case RouteType::prohibit: rtnl_route_set_type(msg.get(), RTN_PROHIBIT); break;
+    case RouteType::blackhole:
+      rtnl_route_set_type(msg.get(), RTN_BLACKHOLE);
+      break;
+    case RouteType::prohibit:
+      rtnl_route_set_type(msg.get(), RTN_PROHIBIT);
+      break;
   }
   return msg;
 }

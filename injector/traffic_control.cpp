@@ -44,7 +44,9 @@ using ClassPtr = std::unique_ptr<rtnl_class, ClassPut>;
 using ClsPtr = std::unique_ptr<rtnl_cls, ClsPut>;
 
 std::uint32_t handle(std::uint16_t major, std::uint16_t minor) { return TC_HANDLE(major, minor); }
-std::uint16_t leaf_major(std::uint16_t minor) { return static_cast<std::uint16_t>(kTcMajor | minor); }
+std::uint16_t leaf_major(std::uint16_t minor) {
+  return static_cast<std::uint16_t>(kTcMajor | minor);
+}
 
 // netem takes probabilities and correlations as fractions of 2^32 - 1, as
 // iproute2's get_percent() computes them (tc/tc_util.c).
@@ -85,7 +87,8 @@ void configure_netem(rtnl_qdisc* q, const NetemSpec& n) {
   if (n.loss_correlation > 0) rtnl_netem_set_loss_correlation(q, scaled(n.loss_correlation));
   if (n.duplicate > 0) rtnl_netem_set_duplicate(q, scaled(n.duplicate));
   if (n.reorder > 0) rtnl_netem_set_reorder_probability(q, scaled(n.reorder));
-  if (n.reorder_correlation > 0) rtnl_netem_set_reorder_correlation(q, scaled(n.reorder_correlation));
+  if (n.reorder_correlation > 0)
+    rtnl_netem_set_reorder_correlation(q, scaled(n.reorder_correlation));
   if (n.corrupt > 0) rtnl_netem_set_corruption_probability(q, scaled(n.corrupt));
 }
 
@@ -99,20 +102,28 @@ void add_keys(rtnl_cls* cls, const PacketMatch& m) {
   auto prefix = [&](const std::string& cidr, int offset) {
     auto addr = detail::parse_address(cidr);
     auto bits = static_cast<uint8_t>(nl_addr_get_prefixlen(addr.get()));
-    int err = v6 ? rtnl_u32_add_key_in6_addr(cls, static_cast<in6_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0)
-                 : rtnl_u32_add_key_in_addr(cls, static_cast<in_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0);
+    int err =
+        v6 ? rtnl_u32_add_key_in6_addr(
+                 cls, static_cast<in6_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0)
+           : rtnl_u32_add_key_in_addr(
+                 cls, static_cast<in_addr*>(nl_addr_get_binary_addr(addr.get())), bits, offset, 0);
     if (err < 0) throw_netlink("u32 match " + cidr, err);
   };
   if (m.dst) prefix(*m.dst, v6 ? kV6Dst : kV4Dst);
   if (m.src) prefix(*m.src, v6 ? kV6Src : kV4Src);
-  if (m.protocol) rtnl_u32_add_key_uint8(cls, m.protocol, 0xff, v6 ? kV6NextHeader : kV4Protocol, 0);
-  if (m.sport) rtnl_u32_add_key_uint16(cls, m.sport->value, m.sport->mask, v6 ? kV6Sport : kV4Sport, 0);
-  if (m.dport) rtnl_u32_add_key_uint16(cls, m.dport->value, m.dport->mask, v6 ? kV6Dport : kV4Dport, 0);
+  if (m.protocol)
+    rtnl_u32_add_key_uint8(cls, m.protocol, 0xff, v6 ? kV6NextHeader : kV4Protocol, 0);
+  if (m.sport)
+    rtnl_u32_add_key_uint16(cls, m.sport->value, m.sport->mask, v6 ? kV6Sport : kV4Sport, 0);
+  if (m.dport)
+    rtnl_u32_add_key_uint16(cls, m.dport->value, m.dport->mask, v6 ? kV6Dport : kV4Dport, 0);
   if (!m.dst && !m.src && !m.protocol && !m.sport && !m.dport)
     rtnl_u32_add_key_uint32(cls, 0, 0, 0, 0);  // match everything of this family
 }
 
-bool not_found(int err) { return err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR || err == -NLE_NODEV; }
+bool not_found(int err) {
+  return err == -NLE_OBJ_NOTFOUND || err == -NLE_NOADDR || err == -NLE_NODEV;
+}
 
 }  // namespace
 
@@ -122,7 +133,8 @@ std::vector<PortMatch> port_range_masks(std::uint16_t low, std::uint16_t high) {
   while (start <= high) {
     std::uint32_t size = 1;
     while (size < 65536 && start % (size * 2) == 0 && start + size * 2 - 1 <= high) size *= 2;
-    out.push_back({static_cast<std::uint16_t>(start), static_cast<std::uint16_t>(~(size - 1) & 0xffff)});
+    out.push_back(
+        {static_cast<std::uint16_t>(start), static_cast<std::uint16_t>(~(size - 1) & 0xffff)});
     start += size;
   }
   return out;
@@ -132,26 +144,31 @@ std::uint32_t filter_prio(std::uint16_t minor, int band) {
   return 10 + static_cast<std::uint32_t>(band) * 1000 + 2u * minor;
 }
 
-std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t minor, std::uint32_t prio,
-                                          const ShapingSpec& spec) {
+std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t minor,
+                                          std::uint32_t prio, const ShapingSpec& spec) {
   std::vector<std::string> lines;
   const std::string cls = hex(kTcMajor) + ":" + hex(minor);
-  std::string rate = spec.rate_bits_per_second ? std::to_string(*spec.rate_bits_per_second) + "bit" : "100gbit";
-  lines.push_back("tc class add dev " + dev + " parent " + hex(kTcMajor) + ": classid " + cls + " htb rate " + rate +
-                  " ceil " + rate);
+  std::string rate =
+      spec.rate_bits_per_second ? std::to_string(*spec.rate_bits_per_second) + "bit" : "100gbit";
+  lines.push_back("tc class add dev " + dev + " parent " + hex(kTcMajor) + ": classid " + cls +
+                  " htb rate " + rate + " ceil " + rate);
   if (!spec.netem.empty()) {
     const NetemSpec& n = spec.netem;
-    std::string q = "tc qdisc add dev " + dev + " parent " + cls + " handle " + hex(leaf_major(minor)) +
-                    ": netem limit " + std::to_string(n.limit);
+    std::string q = "tc qdisc add dev " + dev + " parent " + cls + " handle " +
+                    hex(leaf_major(minor)) + ": netem limit " + std::to_string(n.limit);
     if (n.delay_us || n.jitter_us) {
       q += " delay " + microseconds(n.delay_us);
       if (n.jitter_us) q += " " + microseconds(n.jitter_us);
       if (n.delay_correlation > 0) q += " " + percent(n.delay_correlation);
       if (!n.distribution.empty()) q += " distribution " + n.distribution;
     }
-    if (n.loss > 0) q += " loss " + percent(n.loss) + (n.loss_correlation > 0 ? " " + percent(n.loss_correlation) : "");
+    if (n.loss > 0)
+      q += " loss " + percent(n.loss) +
+           (n.loss_correlation > 0 ? " " + percent(n.loss_correlation) : "");
     if (n.duplicate > 0) q += " duplicate " + percent(n.duplicate);
-    if (n.reorder > 0) q += " reorder " + percent(n.reorder) + (n.reorder_correlation > 0 ? " " + percent(n.reorder_correlation) : "");
+    if (n.reorder > 0)
+      q += " reorder " + percent(n.reorder) +
+           (n.reorder_correlation > 0 ? " " + percent(n.reorder_correlation) : "");
     if (n.corrupt > 0) q += " corrupt " + percent(n.corrupt);
     lines.push_back(q);
   }
@@ -159,20 +176,26 @@ std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t 
     const bool v6 = m.family == AF_INET6;
     const std::string ip = v6 ? "ip6" : "ip";
     std::string f = "tc filter add dev " + dev + " parent " + hex(kTcMajor) + ": prio " +
-                    std::to_string(prio + (v6 ? 1 : 0)) + " protocol " + (v6 ? "ipv6" : "ip") + " u32";
+                    std::to_string(prio + (v6 ? 1 : 0)) + " protocol " + (v6 ? "ipv6" : "ip") +
+                    " u32";
     if (m.dst) f += " match " + ip + " dst " + *m.dst;
     if (m.src) f += " match " + ip + " src " + *m.src;
-    if (m.protocol) f += " match " + ip + " " + (v6 ? "nexthdr " : "protocol ") + std::to_string(m.protocol) + " 0xff";
-    if (m.sport) f += " match " + ip + " sport " + std::to_string(m.sport->value) + " 0x" + hex(m.sport->mask);
-    if (m.dport) f += " match " + ip + " dport " + std::to_string(m.dport->value) + " 0x" + hex(m.dport->mask);
+    if (m.protocol)
+      f += " match " + ip + " " + (v6 ? "nexthdr " : "protocol ") + std::to_string(m.protocol) +
+           " 0xff";
+    if (m.sport)
+      f += " match " + ip + " sport " + std::to_string(m.sport->value) + " 0x" + hex(m.sport->mask);
+    if (m.dport)
+      f += " match " + ip + " dport " + std::to_string(m.dport->value) + " 0x" + hex(m.dport->mask);
     lines.push_back(f + " flowid " + cls);
   }
   return lines;
 }
 
-std::shared_ptr<ShapedInterface> ShapedInterface::open(std::shared_ptr<NetlinkSocket> sock, std::string where,
-                                                       std::string dev) {
-  return std::shared_ptr<ShapedInterface>(new ShapedInterface(std::move(sock), std::move(where), std::move(dev)));
+std::shared_ptr<ShapedInterface> ShapedInterface::open(std::shared_ptr<NetlinkSocket> sock,
+                                                       std::string where, std::string dev) {
+  return std::shared_ptr<ShapedInterface>(
+      new ShapedInterface(std::move(sock), std::move(where), std::move(dev)));
 }
 
 void ShapedInterface::ensure_root() {
@@ -187,12 +210,14 @@ void ShapedInterface::ensure_root() {
   if (int err = rtnl_qdisc_alloc_cache(sock_->get(), &cache); err < 0) throw_netlink(what, err);
   rtnl_qdisc* existing = rtnl_qdisc_get_by_parent(cache, ifindex_, TC_H_ROOT);
   std::uint32_t existing_handle = existing ? rtnl_tc_get_handle(TC_CAST(existing)) : 0;
-  std::string existing_kind = existing && rtnl_tc_get_kind(TC_CAST(existing)) ? rtnl_tc_get_kind(TC_CAST(existing)) : "";
+  std::string existing_kind =
+      existing && rtnl_tc_get_kind(TC_CAST(existing)) ? rtnl_tc_get_kind(TC_CAST(existing)) : "";
   if (existing) rtnl_qdisc_put(existing);
   nl_cache_free(cache);
   if (existing_handle != 0)
-    throw KernelError(what, "root qdisc " + existing_kind + " " + hex(TC_H_MAJ(existing_handle) >> 16) +
-                                ": is not faultline's; faultline never replaces a root qdisc it did not create");
+    throw KernelError(
+        what, "root qdisc " + existing_kind + " " + hex(TC_H_MAJ(existing_handle) >> 16) +
+                  ": is not faultline's; faultline never replaces a root qdisc it did not create");
 
   QdiscPtr root(rtnl_qdisc_alloc());
   rtnl_tc_set_ifindex(TC_CAST(root.get()), ifindex_);
@@ -234,7 +259,8 @@ std::uint16_t ShapedInterface::allocate_minor() {
       minors_in_use_.push_back(m);
       return m;
     }
-  throw KernelError("shape " + dev_ + " in " + where_, "more than 240 shaped classes on one interface");
+  throw KernelError("shape " + dev_ + " in " + where_,
+                    "more than 240 shaped classes on one interface");
 }
 
 ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
@@ -253,11 +279,13 @@ ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
   rtnl_tc_set_parent(TC_CAST(cls.get()), handle(kTcMajor, 0));
   rtnl_tc_set_handle(TC_CAST(cls.get()), handle(kTcMajor, minor));
   rtnl_tc_set_kind(TC_CAST(cls.get()), "htb");
-  const std::uint64_t bytes = spec.rate_bits_per_second ? std::max<std::uint64_t>(*spec.rate_bits_per_second / 8, 1)
-                                                        : kUnlimitedBytesPerSecond;
+  const std::uint64_t bytes = spec.rate_bits_per_second
+                                  ? std::max<std::uint64_t>(*spec.rate_bits_per_second / 8, 1)
+                                  : kUnlimitedBytesPerSecond;
   rtnl_htb_set_rate64(cls.get(), bytes);
   rtnl_htb_set_ceil64(cls.get(), bytes);
-  rtnl_htb_set_quantum(cls.get(), static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytes / 10, 1514, 60000)));
+  rtnl_htb_set_quantum(
+      cls.get(), static_cast<std::uint32_t>(std::clamp<std::uint64_t>(bytes / 10, 1514, 60000)));
   if (int err = rtnl_class_add(sock_->get(), cls.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0)
     throw_netlink(what + ": add class " + hex(kTcMajor) + ":" + hex(minor), err);
 
@@ -269,7 +297,8 @@ ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
     configure_netem(leaf.get(), spec.netem);
     if (int err = rtnl_qdisc_add(sock_->get(), leaf.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
       std::string hint;
-      if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOATTR || err == -NLE_OPNOTSUPP || err == -NLE_INVAL)
+      if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOATTR || err == -NLE_OPNOTSUPP ||
+          err == -NLE_INVAL)
         hint = " (is sch_netem available? see `faultline doctor`)";
       throw KernelError(what + ": add netem", std::string(nl_geterror(err)) + hint);
     }
@@ -298,7 +327,8 @@ std::vector<std::string> ShapingGuard::revert() noexcept {
   ShapedInterface& iface = *owner_;
   nl_sock* sk = iface.sock_->get();
   auto check = [&](int err, const std::string& step) {
-    if (err < 0 && !not_found(err)) problems.push_back(iface.where_ + " " + iface.dev_ + ": " + step + ": " + nl_geterror(-err));
+    if (err < 0 && !not_found(err))
+      problems.push_back(iface.where_ + " " + iface.dev_ + ": " + step + ": " + nl_geterror(-err));
   };
   for (int family : {AF_INET, AF_INET6}) {
     if ((family == AF_INET ? filters_v4_ : filters_v6_) == 0) continue;
@@ -306,7 +336,8 @@ std::vector<std::string> ShapingGuard::revert() noexcept {
     rtnl_tc_set_ifindex(TC_CAST(filter.get()), iface.ifindex_);
     rtnl_tc_set_parent(TC_CAST(filter.get()), handle(kTcMajor, 0));
     rtnl_tc_set_kind(TC_CAST(filter.get()), "u32");
-    rtnl_cls_set_prio(filter.get(), static_cast<std::uint16_t>(prio_ + (family == AF_INET6 ? 1 : 0)));
+    rtnl_cls_set_prio(filter.get(),
+                      static_cast<std::uint16_t>(prio_ + (family == AF_INET6 ? 1 : 0)));
     rtnl_cls_set_protocol(filter.get(), family == AF_INET6 ? ETH_P_IPV6 : ETH_P_IP);
     check(rtnl_cls_delete(sk, filter.get(), 0), "delete filters");
   }
@@ -322,8 +353,9 @@ std::vector<std::string> ShapingGuard::revert() noexcept {
   rtnl_tc_set_parent(TC_CAST(cls.get()), handle(kTcMajor, 0));
   rtnl_tc_set_handle(TC_CAST(cls.get()), handle(kTcMajor, minor_));
   check(rtnl_class_delete(sk, cls.get()), "delete class");
-  iface.minors_in_use_.erase(std::remove(iface.minors_in_use_.begin(), iface.minors_in_use_.end(), minor_),
-                             iface.minors_in_use_.end());
+  iface.minors_in_use_.erase(
+      std::remove(iface.minors_in_use_.begin(), iface.minors_in_use_.end(), minor_),
+      iface.minors_in_use_.end());
   iface.remove_root_if_unused();
   owner_.reset();
   return problems;
@@ -333,12 +365,14 @@ std::vector<std::string> qdisc_tree(NetlinkSocket& sock, const std::string& dev)
   const int ifindex = link_index(sock, dev);
   std::vector<std::string> lines;
   nl_cache* cache = nullptr;
-  if (int err = rtnl_qdisc_alloc_cache(sock.get(), &cache); err < 0) throw_netlink("list qdiscs", err);
+  if (int err = rtnl_qdisc_alloc_cache(sock.get(), &cache); err < 0)
+    throw_netlink("list qdiscs", err);
   for (nl_object* obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj)) {
     auto* tc = TC_CAST(obj);
     if (rtnl_tc_get_ifindex(tc) != ifindex) continue;
     const char* kind = rtnl_tc_get_kind(tc);
-    lines.push_back(std::string(kind ? kind : "?") + " " + hex(rtnl_tc_get_handle(tc)) + " " + hex(rtnl_tc_get_parent(tc)));
+    lines.push_back(std::string(kind ? kind : "?") + " " + hex(rtnl_tc_get_handle(tc)) + " " +
+                    hex(rtnl_tc_get_parent(tc)));
   }
   nl_cache_free(cache);
   std::sort(lines.begin(), lines.end());

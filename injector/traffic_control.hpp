@@ -46,7 +46,8 @@ struct NetemSpec {
   std::uint32_t limit = 10000;  // packets netem may hold
 
   bool empty() const {
-    return delay_us == 0 && jitter_us == 0 && loss == 0 && duplicate == 0 && reorder == 0 && corrupt == 0;
+    return delay_us == 0 && jitter_us == 0 && loss == 0 && duplicate == 0 && reorder == 0 &&
+           corrupt == 0;
   }
   friend bool operator==(const NetemSpec&, const NetemSpec&) = default;
 };
@@ -63,12 +64,12 @@ std::vector<PortMatch> port_range_masks(std::uint16_t low, std::uint16_t high);
 // One u32 filter: every field that is set must match. The family follows
 // from the prefixes (or is IPv4 when none is given).
 struct PacketMatch {
-  int family = 2;                   // AF_INET (2) or AF_INET6 (10)
-  std::optional<std::string> dst;   // CIDR
-  std::optional<std::string> src;   // CIDR
-  std::uint8_t protocol = 0;        // IPPROTO_TCP, IPPROTO_UDP; 0: any
-  std::optional<PortMatch> sport;   // needs protocol
-  std::optional<PortMatch> dport;   // needs protocol
+  int family = 2;                  // AF_INET (2) or AF_INET6 (10)
+  std::optional<std::string> dst;  // CIDR
+  std::optional<std::string> src;  // CIDR
+  std::uint8_t protocol = 0;       // IPPROTO_TCP, IPPROTO_UDP; 0: any
+  std::optional<PortMatch> sport;  // needs protocol
+  std::optional<PortMatch> dport;  // needs protocol
   friend bool operator==(const PacketMatch&, const PacketMatch&) = default;
 };
 
@@ -79,8 +80,8 @@ struct ShapingSpec {
 };
 
 // What the kernel will be asked, in tc(8) syntax, for --dry-run and tests.
-std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t minor, std::uint32_t prio,
-                                          const ShapingSpec& spec);
+std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t minor,
+                                          std::uint32_t prio, const ShapingSpec& spec);
 
 class ShapingGuard;
 
@@ -88,8 +89,8 @@ class ShapingGuard;
 // that interface; the root goes away with the last of them.
 class ShapedInterface : public std::enable_shared_from_this<ShapedInterface> {
  public:
-  static std::shared_ptr<ShapedInterface> open(std::shared_ptr<NetlinkSocket> sock, std::string where,
-                                               std::string dev);
+  static std::shared_ptr<ShapedInterface> open(std::shared_ptr<NetlinkSocket> sock,
+                                               std::string where, std::string dev);
 
   // Installs a class, its leaf and its filters. `band` 0 is for faults, 1 for
   // baselines: band 0 filters are consulted first. All or nothing.
@@ -129,9 +130,13 @@ class ShapingGuard {
 
  private:
   friend class ShapedInterface;
-  ShapingGuard(std::shared_ptr<ShapedInterface> owner, std::uint16_t minor, std::uint32_t prio, bool leaf,
-               int filters_v4, int filters_v6)
-      : owner_(std::move(owner)), minor_(minor), prio_(prio), leaf_(leaf), filters_v4_(filters_v4),
+  ShapingGuard(std::shared_ptr<ShapedInterface> owner, std::uint16_t minor, std::uint32_t prio,
+               bool leaf, int filters_v4, int filters_v6)
+      : owner_(std::move(owner)),
+        minor_(minor),
+        prio_(prio),
+        leaf_(leaf),
+        filters_v4_(filters_v4),
         filters_v6_(filters_v6) {}
   std::shared_ptr<ShapedInterface> owner_;
   std::uint16_t minor_ = 0;

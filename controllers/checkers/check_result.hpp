@@ -14,9 +14,9 @@ enum class Validity { holds, violated, unknown };
 struct CheckResult {
   std::string invariant;
   Validity validity = Validity::unknown;
-  std::string summary;            // one line for the terminal
-  nlohmann::json details;         // figures for verdict.json
-  std::vector<Operation> witness; // minimal evidence of a violation
+  std::string summary;             // one line for the terminal
+  nlohmann::json details;          // figures for verdict.json
+  std::vector<Operation> witness;  // minimal evidence of a violation
 };
 
 const char* validity_name(Validity v);

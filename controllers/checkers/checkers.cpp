@@ -12,16 +12,21 @@ namespace faultline {
 
 const char* validity_name(Validity v) {
   switch (v) {
-    case Validity::holds: return "holds";
-    case Validity::violated: return "violated";
-    case Validity::unknown: return "unknown";
+    case Validity::holds:
+      return "holds";
+    case Validity::violated:
+      return "violated";
+    case Validity::unknown:
+      return "unknown";
   }
   return "?";
 }
 
 namespace {
 
-bool is_kv_value(const nlohmann::json& v) { return v.is_array() && v.size() == 2 && v[0].is_string(); }
+bool is_kv_value(const nlohmann::json& v) {
+  return v.is_array() && v.size() == 2 && v[0].is_string();
+}
 
 std::string ms_text(std::int64_t ns) { return format_duration(Duration(ns / 1000000)); }
 
@@ -45,7 +50,8 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
 
   std::optional<std::int64_t> healed_at;
   for (const auto& op : history)
-    if (op.process == kNemesisProcess && op.f == kHealF && op.type == OpType::ok) healed_at = op.time;
+    if (op.process == kNemesisProcess && op.f == kHealF && op.type == OpType::ok)
+      healed_at = op.time;
   if (!healed_at) {
     result.summary = "no heal in the history: cannot say when convergence should start";
     return result;
@@ -66,8 +72,10 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
       for (const auto& region : all.regions) {
         auto it = latest.find({region, key});
         if (it == latest.end()) return false;
-        if (first == nullptr) first = &it->second;
-        else if (*first != it->second) return false;
+        if (first == nullptr)
+          first = &it->second;
+        else if (*first != it->second)
+          return false;
       }
     }
     return true;
@@ -75,8 +83,10 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   for (const auto& op : history) {
     if (op.f != kFinalReadF || op.type != OpType::ok || !is_kv_value(op.value)) continue;
     latest[{op.region, op.value[0].get<std::string>()}] = op.value[1];
-    if (!converged_at && agree()) converged_at = op.time;
-    else if (converged_at && !agree()) converged_at.reset();  // diverged again
+    if (!converged_at && agree())
+      converged_at = op.time;
+    else if (converged_at && !agree())
+      converged_at.reset();  // diverged again
   }
 
   result.details["regions"] = all.regions.size();
@@ -93,17 +103,19 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
     int differing = 0;
     for (const auto& key : all.keys) {
       std::set<std::string> values;
-      for (const auto& region : all.regions) values.insert(all.reads.at({region, key})->value[1].dump());
+      for (const auto& region : all.regions)
+        values.insert(all.reads.at({region, key})->value[1].dump());
       if (values.size() > 1) {
         if (differing++ == 0)
-          for (const auto& region : all.regions) result.witness.push_back(*all.reads.at({region, key}));
+          for (const auto& region : all.regions)
+            result.witness.push_back(*all.reads.at({region, key}));
       }
     }
     result.validity = Validity::violated;
     result.details["diverged_keys"] = differing;
     result.summary = std::to_string(differing) + " of " + std::to_string(all.keys.size()) +
-                     " keys still differ between regions " + ms_text(history.back().time - *healed_at) +
-                     " after the heal";
+                     " keys still differ between regions " +
+                     ms_text(history.back().time - *healed_at) + " after the heal";
     return result;
   }
   const std::int64_t took = std::max<std::int64_t>(0, *converged_at - *healed_at);
@@ -116,8 +128,8 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   }
   result.validity = Validity::holds;
   result.summary = std::to_string(all.regions.size()) + " regions agree on " +
-                   std::to_string(all.keys.size()) + " keys, " + ms_text(took) + " after the heal (bound " +
-                   format_duration(within) + ")";
+                   std::to_string(all.keys.size()) + " keys, " + ms_text(took) +
+                   " after the heal (bound " + format_duration(within) + ")";
   return result;
 }
 
@@ -153,11 +165,13 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
   const FinalState state = final_state(history);
   std::size_t acknowledged = 0, lost = 0, undecided = 0, phantoms = 0;
   auto completed_at = [](const Write& w) {
-    return w.completion && w.completion->type == OpType::ok ? w.completion->time
-                                                            : std::numeric_limits<std::int64_t>::max();
+    return w.completion && w.completion->type == OpType::ok
+               ? w.completion->time
+               : std::numeric_limits<std::int64_t>::max();
   };
   for (const auto& w : writes) {
-    if (!w.completion || w.completion->type != OpType::ok || !is_kv_value(w.invoke->value)) continue;
+    if (!w.completion || w.completion->type != OpType::ok || !is_kv_value(w.invoke->value))
+      continue;
     ++acknowledged;
     const std::string key = w.invoke->value[0].get<std::string>();
     bool lost_here = false;
@@ -193,18 +207,20 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     if (lost_here) ++lost;
   }
 
-  result.details = {{"acknowledged", acknowledged}, {"lost", lost}, {"phantom_values", phantoms},
+  result.details = {{"acknowledged", acknowledged},
+                    {"lost", lost},
+                    {"phantom_values", phantoms},
                     {"regions", state.regions.size()}};
   if (lost > 0 || phantoms > 0) {
     result.validity = Validity::violated;
-    result.summary = std::to_string(lost) + " of " + std::to_string(acknowledged) +
-                     " acknowledged writes lost" +
-                     (phantoms ? ", " + std::to_string(phantoms) + " final values written by no one" : "");
+    result.summary =
+        std::to_string(lost) + " of " + std::to_string(acknowledged) + " acknowledged writes lost" +
+        (phantoms ? ", " + std::to_string(phantoms) + " final values written by no one" : "");
   } else if (state.regions.empty() || undecided > 0) {
     result.validity = Validity::unknown;
-    result.summary = state.regions.empty() ? "no final reads: cannot tell what survived"
-                                           : std::to_string(undecided) +
-                                                 " (write, region) pairs have no final read";
+    result.summary = state.regions.empty()
+                         ? "no final reads: cannot tell what survived"
+                         : std::to_string(undecided) + " (write, region) pairs have no final read";
   } else {
     result.validity = Validity::holds;
     result.summary = "all " + std::to_string(acknowledged) + " acknowledged writes survive in " +

@@ -7,14 +7,14 @@
 // Exit codes: 0 every invariant holds, 1 one is violated, 2 unknown (could
 // not decide), 130 interrupted (after cleaning up), 254 bad input, 255
 // internal error.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/no_lost_writes.hpp"
@@ -42,8 +42,9 @@ int check_stored_run(const std::string& dir) {
   verdict.run_id = fs::path(dir).filename().string();
   verdict.seed = e.seed;
   for (const auto& inv : e.invariants)
-    verdict.results.push_back(inv.kind == InvariantKind::convergence ? check_convergence(history, inv.within)
-                                                                     : check_no_lost_writes(history));
+    verdict.results.push_back(inv.kind == InvariantKind::convergence
+                                  ? check_convergence(history, inv.within)
+                                  : check_no_lost_writes(history));
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
   return verdict.exit_code();
 }
@@ -60,18 +61,23 @@ int print_doctor_report(const std::vector<injector::Capability>& caps) {
   const bool netem = injector::has_capability(caps, "netem");
   const bool nfqueue = injector::has_capability(caps, "nfqueue");
   if (!netem && nfqueue)
-    std::cout << "\nwithout sch_netem, engine \"auto\" serves delay, jitter, loss, reorder, slow-db and the\n"
-                 "WAN baseline through the NFQUEUE engine (user-space verdicts). duplicate and corrupt\n"
-                 "need netem: experiments with them stop before creating anything. Load the module\n"
-                 "(modprobe sch_netem) or use a kernel that has it (Debian's linux-image-amd64 does).\n";
+    std::cout
+        << "\nwithout sch_netem, engine \"auto\" serves delay, jitter, loss, reorder, slow-db and "
+           "the\n"
+           "WAN baseline through the NFQUEUE engine (user-space verdicts). duplicate and corrupt\n"
+           "need netem: experiments with them stop before creating anything. Load the module\n"
+           "(modprobe sch_netem) or use a kernel that has it (Debian's linux-image-amd64 does).\n";
   if (!netem && !nfqueue)
-    std::cout << "\nwithout sch_netem and without the NFQUEUE engine this kernel cannot serve delay,\n"
-                 "jitter, loss, duplicate, reorder, corrupt, slow-db or a WAN baseline: experiments that\n"
-                 "use them stop before creating anything. Partitions, kill, pause, restart and\n"
-                 "bandwidth (htb) still work.\n";
+    std::cout
+        << "\nwithout sch_netem and without the NFQUEUE engine this kernel cannot serve delay,\n"
+           "jitter, loss, duplicate, reorder, corrupt, slow-db or a WAN baseline: experiments "
+           "that\n"
+           "use them stop before creating anything. Partitions, kill, pause, restart and\n"
+           "bandwidth (htb) still work.\n";
   if (!injector::has_capability(caps, "htb") || !injector::has_capability(caps, "u32"))
-    std::cout << "\nwithout htb and u32 no traffic-control fault can be scoped: they all stop before\n"
-                 "creating anything. Partitions, kill, pause and restart still work.\n";
+    std::cout
+        << "\nwithout htb and u32 no traffic-control fault can be scoped: they all stop before\n"
+           "creating anything. Partitions, kill, pause and restart still work.\n";
   return 0;
 }
 
@@ -104,7 +110,8 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "re-run the checkers on a stored run");
   check->add_option("results_dir", check_dir, "a results directory of an earlier run")->required();
 
-  auto* doctor = app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
+  auto* doctor =
+      app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
 
   try {
     app.parse(argc, argv);
@@ -120,8 +127,8 @@ int main(int argc, char** argv) {
       for (const auto& file : validate_files) {
         try {
           Experiment e = load_experiment(file);
-          std::cout << file << ": ok (" << e.regions.size() << " regions, " << e.faults.size() << " faults, "
-                    << e.invariants.size() << " invariants)\n";
+          std::cout << file << ": ok (" << e.regions.size() << " regions, " << e.faults.size()
+                    << " faults, " << e.invariants.size() << " invariants)\n";
         } catch (const ExperimentError& err) {
           std::cerr << err.what() << "\n";
           code = kExitBadInput;
@@ -132,7 +139,8 @@ int main(int argc, char** argv) {
     if (*check) return check_stored_run(check_dir);
     if (*doctor) {
       if (!running_as_root()) {
-        std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs root: sudo faultline doctor\n";
+        std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs "
+                     "root: sudo faultline doctor\n";
         return kExitBadInput;
       }
       return print_doctor_report(injector::probe_capabilities());
@@ -140,7 +148,8 @@ int main(int argc, char** argv) {
 
     Experiment experiment = load_experiment(run_file);
     if (!run_options.dry_run && !running_as_root()) {
-      std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and CAP_NET_ADMIN): "
+      std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and "
+                   "CAP_NET_ADMIN): "
                    "run it with sudo, or use --dry-run to see the plan without root\n";
       return kExitBadInput;
     }
@@ -152,10 +161,12 @@ int main(int argc, char** argv) {
     std::cerr << "faultline: " << err.what() << "\n";
     return kExitBadInput;
   } catch (const Interrupted&) {
-    std::cerr << "faultline: interrupted; every fault reverted, every service stopped, every namespace deleted\n";
+    std::cerr << "faultline: interrupted; every fault reverted, every service stopped, every "
+                 "namespace deleted\n";
     return kExitInterrupted;
   } catch (const std::exception& err) {
-    std::cerr << "faultline: internal error: " << err.what() << " (everything the run created was removed)\n";
+    std::cerr << "faultline: internal error: " << err.what()
+              << " (everything the run created was removed)\n";
     return kExitInternal;
   }
 }

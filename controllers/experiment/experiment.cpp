@@ -31,7 +31,8 @@ bool is_traffic_fault(FaultKind kind) { return kind >= FaultKind::delay; }
 
 bool Experiment::needs_netem() const {
   auto uses_netem = [](const LinkImpairment& i) {
-    return i.delay.count() || i.jitter.count() || i.loss > 0 || i.duplicate > 0 || i.reorder > 0 || i.corrupt > 0;
+    return i.delay.count() || i.jitter.count() || i.loss > 0 || i.duplicate > 0 || i.reorder > 0 ||
+           i.corrupt > 0;
   };
   if (wan && uses_netem(wan->impairment)) return true;
   for (const auto& f : faults)
@@ -54,26 +55,40 @@ bool Experiment::has_traffic_faults() const {
 
 const char* fault_kind_name(FaultKind kind) {
   switch (kind) {
-    case FaultKind::partition: return "partition";
-    case FaultKind::isolate: return "isolate";
-    case FaultKind::kill: return "kill";
-    case FaultKind::pause: return "pause";
-    case FaultKind::restart: return "restart";
-    case FaultKind::delay: return "delay";
-    case FaultKind::loss: return "loss";
-    case FaultKind::duplicate: return "duplicate";
-    case FaultKind::reorder: return "reorder";
-    case FaultKind::corrupt: return "corrupt";
-    case FaultKind::bandwidth: return "bandwidth";
-    case FaultKind::slow_db: return "slow-db";
+    case FaultKind::partition:
+      return "partition";
+    case FaultKind::isolate:
+      return "isolate";
+    case FaultKind::kill:
+      return "kill";
+    case FaultKind::pause:
+      return "pause";
+    case FaultKind::restart:
+      return "restart";
+    case FaultKind::delay:
+      return "delay";
+    case FaultKind::loss:
+      return "loss";
+    case FaultKind::duplicate:
+      return "duplicate";
+    case FaultKind::reorder:
+      return "reorder";
+    case FaultKind::corrupt:
+      return "corrupt";
+    case FaultKind::bandwidth:
+      return "bandwidth";
+    case FaultKind::slow_db:
+      return "slow-db";
   }
   return "?";
 }
 
 const char* invariant_kind_name(InvariantKind kind) {
   switch (kind) {
-    case InvariantKind::convergence: return "convergence";
-    case InvariantKind::no_lost_writes: return "no-lost-writes";
+    case InvariantKind::convergence:
+      return "convergence";
+    case InvariantKind::no_lost_writes:
+      return "no-lost-writes";
   }
   return "?";
 }

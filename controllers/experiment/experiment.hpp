@@ -41,17 +41,27 @@ struct WorkloadSpec {
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   int clients_per_region = 2;
-  double rate = 100;            // operations per second, all clients together
+  double rate = 100;  // operations per second, all clients together
   int keys = 8;
   double read_fraction = 0.5;
-  Duration timeout{1000};       // per operation
+  Duration timeout{1000};  // per operation
   SourcePosition where;
 };
 
 enum class FaultKind {
-  partition, isolate, kill, pause, restart,
+  partition,
+  isolate,
+  kill,
+  pause,
+  restart,
   // traffic-control faults: netem and htb through netlink
-  delay, loss, duplicate, reorder, corrupt, bandwidth, slow_db,
+  delay,
+  loss,
+  duplicate,
+  reorder,
+  corrupt,
+  bandwidth,
+  slow_db,
 };
 
 bool is_traffic_fault(FaultKind kind);
@@ -88,16 +98,16 @@ struct FaultSpec {
   Duration length{0};  // the `for` key; 0 for restart
   // partition: groups of regions; isolate: one region (stored as groups too)
   std::vector<std::vector<std::string>> groups;
-  bool one_way = false;     // partition: the first group cannot reach the others
-  bool prohibit = false;    // prohibit routes (fail fast) instead of blackhole
-  std::string region;       // isolate, kill, pause, restart, slow-db
-  std::string service;      // kill, pause, restart
+  bool one_way = false;   // partition: the first group cannot reach the others
+  bool prohibit = false;  // prohibit routes (fail fast) instead of blackhole
+  std::string region;     // isolate, kill, pause, restart, slow-db
+  std::string service;    // kill, pause, restart
   // traffic-control faults
   std::vector<std::string> between;  // two regions; empty: every pair
   LinkImpairment impairment;
-  std::optional<PortRange> ports;    // narrows to traffic from or to these ports
-  std::uint8_t protocol = 6;         // with ports: IPPROTO_TCP or IPPROTO_UDP
-  std::string host = "db";           // slow-db: the database's host
+  std::optional<PortRange> ports;  // narrows to traffic from or to these ports
+  std::uint8_t protocol = 6;       // with ports: IPPROTO_TCP or IPPROTO_UDP
+  std::string host = "db";         // slow-db: the database's host
   SourcePosition where;
 };
 

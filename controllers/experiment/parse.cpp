@@ -1,5 +1,6 @@
 #include "controllers/experiment/parse.hpp"
 
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,7 +10,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace faultline {
 
@@ -35,10 +35,12 @@ std::optional<Duration> parse_duration(std::string_view text) {
   static const std::pair<std::string_view, double> kUnits[] = {
       {"ms", 1.0}, {"s", 1000.0}, {"m", 60000.0}, {"h", 3600000.0}};
   for (const auto& [suffix, scale] : kUnits) {
-    if (text.size() <= suffix.size() || text.substr(text.size() - suffix.size()) != suffix) continue;
+    if (text.size() <= suffix.size() || text.substr(text.size() - suffix.size()) != suffix)
+      continue;
     std::string number(text.substr(0, text.size() - suffix.size()));
     // "ms" also ends in "s": make sure the number part is a number.
-    if (number.empty() || !(std::isdigit(static_cast<unsigned char>(number[0])) || number[0] == '-'))
+    if (number.empty() ||
+        !(std::isdigit(static_cast<unsigned char>(number[0])) || number[0] == '-'))
       continue;
     std::istringstream in(number);
     double value = 0;
@@ -56,7 +58,8 @@ std::string format_duration(Duration d) {
   return std::to_string(ms) + "ms";
 }
 
-std::optional<std::string> nearest(const std::string& word, const std::vector<std::string>& candidates) {
+std::optional<std::string> nearest(const std::string& word,
+                                   const std::vector<std::string>& candidates) {
   auto distance = [](const std::string& a, const std::string& b) {
     std::vector<size_t> row(b.size() + 1);
     for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -83,7 +86,8 @@ std::optional<std::string> nearest(const std::string& word, const std::vector<st
   return best;
 }
 
-std::optional<std::string> resolve_program(const std::string& program, const std::string& base_dir) {
+std::optional<std::string> resolve_program(const std::string& program,
+                                           const std::string& base_dir) {
   auto executable = [](const fs::path& p) {
     std::error_code ec;
     return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
@@ -95,12 +99,14 @@ std::optional<std::string> resolve_program(const std::string& program, const std
   }
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && executable(self.parent_path() / program)) return (self.parent_path() / program).string();
+  if (!ec && executable(self.parent_path() / program))
+    return (self.parent_path() / program).string();
   const char* path_env = std::getenv("PATH");
   std::string paths = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
   std::istringstream in(paths);
   for (std::string dir; std::getline(in, dir, ':');)
-    if (!dir.empty() && executable(fs::path(dir) / program)) return (fs::path(dir) / program).string();
+    if (!dir.empty() && executable(fs::path(dir) / program))
+      return (fs::path(dir) / program).string();
   return std::nullopt;
 }
 
@@ -114,11 +120,12 @@ SourcePosition position_of(const toml::source_region& source) {
 
 bool valid_name(const std::string& s, size_t max_len, bool allow_dash) {
   if (s.empty() || s.size() > max_len) return false;
-  if (!std::islower(static_cast<unsigned char>(s[0])) && !std::isdigit(static_cast<unsigned char>(s[0])))
+  if (!std::islower(static_cast<unsigned char>(s[0])) &&
+      !std::isdigit(static_cast<unsigned char>(s[0])))
     return false;
   return std::all_of(s.begin(), s.end(), [&](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-           (allow_dash && c == '-');
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || (allow_dash && c == '-');
   });
 }
 
@@ -131,7 +138,9 @@ class Reader {
   void error(SourcePosition at, std::string message) {
     diagnostics_.push_back({file_, at, std::move(message)});
   }
-  void error(const toml::node& node, std::string message) { error(position_of(node.source()), std::move(message)); }
+  void error(const toml::node& node, std::string message) {
+    error(position_of(node.source()), std::move(message));
+  }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
 
   void check_keys(const toml::table& table, const std::string& where, const Keys& allowed) {
@@ -209,7 +218,7 @@ class Reader {
   }
 
   std::optional<Duration> duration(const toml::table& t, const char* key, Duration lo, Duration hi,
-                                    bool required = false) {
+                                   bool required = false) {
     const toml::node* node = t.get(key);
     if (node == nullptr) {
       if (required) missing(t, key);
@@ -217,7 +226,8 @@ class Reader {
     }
     auto text = node->value<std::string>();
     if (!node->is_string() || !text) {
-      error(*node, std::string("'") + key + "' must be a duration string such as \"500ms\" or \"10s\"");
+      error(*node,
+            std::string("'") + key + "' must be a duration string such as \"500ms\" or \"10s\"");
       return std::nullopt;
     }
     auto d = parse_duration(*text);
@@ -297,7 +307,8 @@ class Reader {
 
  private:
   void missing(const toml::table& t, const char* key) {
-    error(position_of(t.source()), std::string("missing required key '") + key + "' in " + context_);
+    error(position_of(t.source()),
+          std::string("missing required key '") + key + "' in " + context_);
   }
 
   std::string file_;
@@ -313,11 +324,13 @@ const Keys kEngines{"auto", "netem", "nfqueue"};
 const Keys kRegionKeys{"name", "geo"};
 const Keys kServiceKeys{"name", "host", "command", "health"};
 const Keys kHealthKeys{"path", "port", "timeout"};
-const Keys kWorkloadKeys{"kind", "service", "port", "clients_per_region", "rate", "keys", "reads", "timeout"};
-const Keys kFaultKeys{"kind", "at", "for", "groups", "direction", "mode", "region", "service", "between", "port",
-                      "ports", "protocol", "delay", "jitter", "correlation", "distribution", "percent", "rate",
-                      "host", "loss"};
-const Keys kFaultKinds{"partition", "isolate", "kill", "pause",   "restart", "delay",
+const Keys kWorkloadKeys{"kind", "service", "port",  "clients_per_region",
+                         "rate", "keys",    "reads", "timeout"};
+const Keys kFaultKeys{"kind",         "at",       "for",     "groups",  "direction",
+                      "mode",         "region",   "service", "between", "port",
+                      "ports",        "protocol", "delay",   "jitter",  "correlation",
+                      "distribution", "percent",  "rate",    "host",    "loss"};
+const Keys kFaultKinds{"partition", "isolate",   "kill",    "pause",   "restart",   "delay",
                        "loss",      "duplicate", "reorder", "corrupt", "bandwidth", "slow-db"};
 const Keys kInvariantKeys{"kind", "within"};
 const Keys kInvariantKinds{"convergence", "no-lost-writes"};
@@ -326,13 +339,15 @@ const Keys kPlaceholders{"region", "geo", "addr", "addr6", "peers", "peers6", "r
 void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
   const toml::table* t = r.table(root, "experiment");
   if (t == nullptr) {
-    if (!root.contains("experiment")) r.error({1, 1}, "missing [experiment] table with 'name' and 'duration'");
+    if (!root.contains("experiment"))
+      r.error({1, 1}, "missing [experiment] table with 'name' and 'duration'");
     return;
   }
   r.check_keys(*t, "[experiment]", kExperimentKeys);
   if (auto name = r.string(*t, "name", true)) {
     if (!valid_name(*name, 64, true))
-      r.error(*t->get("name"), "'name' must be lowercase letters, digits and '-', at most 64 characters");
+      r.error(*t->get("name"),
+              "'name' must be lowercase letters, digits and '-', at most 64 characters");
     e.name = *name;
   }
   e.description = r.string(*t, "description").value_or("");
@@ -344,7 +359,8 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
     std::set<std::string> seen;
     for (const auto& h : *hosts) {
       if (!valid_name(h, 10, false))
-        r.error(*t->get("hosts"), "host name '" + h + "' must be 1 to 10 lowercase letters or digits");
+        r.error(*t->get("hosts"),
+                "host name '" + h + "' must be 1 to 10 lowercase letters or digits");
       if (!seen.insert(h).second) r.error(*t->get("hosts"), "host '" + h + "' is listed twice");
     }
     if (hosts->empty()) r.error(*t->get("hosts"), "'hosts' must name at least one host");
@@ -355,7 +371,8 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
 void read_regions(Reader& r, const toml::table& root, Experiment& e) {
   const toml::array* regions = r.tables(root, "region");
   if (regions == nullptr) {
-    if (!root.contains("region")) r.error({1, 1}, "no [[region]] tables: an experiment needs at least one region");
+    if (!root.contains("region"))
+      r.error({1, 1}, "no [[region]] tables: an experiment needs at least one region");
     return;
   }
   for (const auto& node : *regions) {
@@ -365,7 +382,9 @@ void read_regions(Reader& r, const toml::table& root, Experiment& e) {
     region.where = position_of(t.source());
     if (auto name = r.string(t, "name", true)) {
       if (!valid_name(*name, 32, true))
-        r.error(*t.get("name"), "region name '" + *name + "' must be lowercase letters, digits and '-', at most 32 characters");
+        r.error(*t.get("name"),
+                "region name '" + *name +
+                    "' must be lowercase letters, digits and '-', at most 32 characters");
       else if (e.find_region(*name) != nullptr)
         r.error(*t.get("name"), "region '" + *name + "' is defined twice");
       region.name = *name;
@@ -373,7 +392,8 @@ void read_regions(Reader& r, const toml::table& root, Experiment& e) {
     region.geo = r.string(t, "geo", true).value_or("");
     if (!region.name.empty()) e.regions.push_back(region);
   }
-  if (e.regions.size() > 200) r.error(position_of(regions->source()), "at most 200 regions are supported");
+  if (e.regions.size() > 200)
+    r.error(position_of(regions->source()), "at most 200 regions are supported");
 }
 
 void read_services(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
@@ -387,7 +407,8 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
     s.where = position_of(t.source());
     s.name = r.string(t, "name", true).value_or("");
     if (!s.name.empty() && !valid_name(s.name, 32, true))
-      r.error(*t.get("name"), "service name '" + s.name + "' must be lowercase letters, digits and '-'");
+      r.error(*t.get("name"),
+              "service name '" + s.name + "' must be lowercase letters, digits and '-'");
     if (!s.name.empty() && e.find_service(s.name) != nullptr)
       r.error(*t.get("name"), "service '" + s.name + "' is defined twice");
     if (auto host = r.string(t, "host", true)) {
@@ -404,12 +425,16 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
         r.error(cnode, "'command' must name a program");
       } else {
         for (const auto& arg : *command) {
-          for (size_t open = arg.find('{'); open != std::string::npos; open = arg.find('{', open + 1)) {
+          for (size_t open = arg.find('{'); open != std::string::npos;
+               open = arg.find('{', open + 1)) {
             size_t close = arg.find('}', open);
-            std::string name = arg.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
-            if (close == std::string::npos || std::find(kPlaceholders.begin(), kPlaceholders.end(), name) == kPlaceholders.end()) {
+            std::string name = arg.substr(
+                open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+            if (close == std::string::npos || std::find(kPlaceholders.begin(), kPlaceholders.end(),
+                                                        name) == kPlaceholders.end()) {
               std::string msg = "unknown placeholder '{" + name + "}' in command";
-              if (auto guess = nearest(name, kPlaceholders)) msg += "; did you mean '{" + *guess + "}'?";
+              if (auto guess = nearest(name, kPlaceholders))
+                msg += "; did you mean '{" + *guess + "}'?";
               r.error(cnode, msg);
             }
           }
@@ -417,9 +442,10 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
         if (auto program = resolver((*command)[0], base_dir)) {
           s.program = *program;
         } else {
-          r.error(cnode, "program '" + (*command)[0] +
-                             "' not found (looked next to faultline and on PATH; a path with '/' is "
-                             "relative to the experiment file): build it or fix the path");
+          r.error(cnode,
+                  "program '" + (*command)[0] +
+                      "' not found (looked next to faultline and on PATH; a path with '/' is "
+                      "relative to the experiment file): build it or fix the path");
         }
         s.command = *command;
       }
@@ -428,11 +454,14 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
       if (const toml::table* h = hnode->as_table()) {
         r.check_keys(*h, "service health", kHealthKeys);
         if (auto path = r.string(*h, "path")) {
-          if (path->empty() || (*path)[0] != '/') r.error(*h->get("path"), "health 'path' must start with '/'");
+          if (path->empty() || (*path)[0] != '/')
+            r.error(*h->get("path"), "health 'path' must start with '/'");
           s.health.path = *path;
         }
-        if (auto port = r.integer(*h, "port", 1, 65535, true)) s.health.port = static_cast<std::uint16_t>(*port);
-        if (auto timeout = r.duration(*h, "timeout", Duration(100), Duration(600000))) s.health.timeout = *timeout;
+        if (auto port = r.integer(*h, "port", 1, 65535, true))
+          s.health.port = static_cast<std::uint16_t>(*port);
+        if (auto timeout = r.duration(*h, "timeout", Duration(100), Duration(600000)))
+          s.health.timeout = *timeout;
       } else {
         r.error(*hnode, "'health' must be a table such as { path = \"/health\", port = 8080 }");
       }
@@ -451,7 +480,8 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
     r.error(*t->get("kind"), "unknown workload kind '" + *kind + "'; the only kind is 'kv'");
   if (auto service = r.string(*t, "service")) w.service = *service;
   if (auto port = r.integer(*t, "port", 1, 65535)) w.port = static_cast<std::uint16_t>(*port);
-  if (auto n = r.integer(*t, "clients_per_region", 1, 64)) w.clients_per_region = static_cast<int>(*n);
+  if (auto n = r.integer(*t, "clients_per_region", 1, 64))
+    w.clients_per_region = static_cast<int>(*n);
   if (auto rate = r.number(*t, "rate", 0.1, 100000)) w.rate = *rate;
   if (auto keys = r.integer(*t, "keys", 1, 100000)) w.keys = static_cast<int>(*keys);
   if (auto reads = r.number(*t, "reads", 0, 1)) w.read_fraction = *reads;
@@ -465,10 +495,15 @@ const std::map<std::string, Keys> kFaultKindKeys{
     {"kill", {"for", "region", "service"}},
     {"pause", {"for", "region", "service"}},
     {"restart", {"region", "service"}},
-    {"delay", {"for", "between", "direction", "port", "ports", "protocol", "delay", "jitter", "correlation", "distribution"}},
-    {"loss", {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation"}},
+    {"delay",
+     {"for", "between", "direction", "port", "ports", "protocol", "delay", "jitter", "correlation",
+      "distribution"}},
+    {"loss",
+     {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation"}},
     {"duplicate", {"for", "between", "direction", "port", "ports", "protocol", "percent"}},
-    {"reorder", {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation", "delay"}},
+    {"reorder",
+     {"for", "between", "direction", "port", "ports", "protocol", "percent", "correlation",
+      "delay"}},
     {"corrupt", {"for", "between", "direction", "port", "ports", "protocol", "percent"}},
     {"bandwidth", {"for", "between", "direction", "port", "ports", "protocol", "rate"}},
     {"slow-db", {"for", "region", "host", "port", "delay", "jitter", "distribution", "loss"}},
@@ -477,9 +512,12 @@ const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
 
 // "10mbit", "1.5gbit", "500kbit", "64000bit" (tc's units; bits per second).
 std::optional<std::uint64_t> parse_rate(const std::string& text) {
-  static const std::pair<std::string_view, double> kUnits[] = {{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}};
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}};
   for (const auto& [suffix, scale] : kUnits) {
-    if (text.size() <= suffix.size() || text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    if (text.size() <= suffix.size() ||
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
     std::istringstream in(text.substr(0, text.size() - suffix.size()));
     double v = 0;
     in >> v;
@@ -495,12 +533,14 @@ void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool require
   if (auto j = r.duration(t, "jitter", Duration(0), Duration(60000))) {
     i.jitter = *j;
     if (i.jitter > i.delay && t.contains("delay"))
-      r.error(*t.get("jitter"), "'jitter' larger than 'delay' would need negative delays; netem clips them");
+      r.error(*t.get("jitter"),
+              "'jitter' larger than 'delay' would need negative delays; netem clips them");
   }
   if (auto c = r.number(t, "correlation", 0, 100)) i.delay_correlation = *c;
   if (const toml::node* node = t.get("distribution")) {
     auto name = node->value<std::string>();
-    if (!node->is_string() || std::find(kDistributions.begin(), kDistributions.end(), *name) == kDistributions.end())
+    if (!node->is_string() ||
+        std::find(kDistributions.begin(), kDistributions.end(), *name) == kDistributions.end())
       r.error(*node, "'distribution' must be one of: uniform, normal, pareto, paretonormal");
     else if (i.jitter.count() == 0 && !t.contains("jitter"))
       r.error(*node, "a 'distribution' shapes the jitter: give 'jitter' too");
@@ -537,7 +577,9 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
     const Keys& own = kFaultKindKeys.at(kind_name);
     for (auto&& [key, value] : t) {
       std::string k(key.str());
-      if (k == "kind" || k == "at" || std::find(kFaultKeys.begin(), kFaultKeys.end(), k) == kFaultKeys.end()) continue;
+      if (k == "kind" || k == "at" ||
+          std::find(kFaultKeys.begin(), kFaultKeys.end(), k) == kFaultKeys.end())
+        continue;
       if (std::find(own.begin(), own.end(), k) != own.end()) continue;
       if (k == "for" && f.kind == FaultKind::restart) {
         r.error(position_of(key.source()), "a restart is instantaneous: remove 'for'");
@@ -545,32 +587,40 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
       }
       std::string all = "at";
       for (const auto& o : own) all += ", " + o;
-      r.error(position_of(key.source()), "'" + k + "' does not apply to a " + kind_name + " fault (its keys: " + all + ")");
+      r.error(position_of(key.source()),
+              "'" + k + "' does not apply to a " + kind_name + " fault (its keys: " + all + ")");
     }
 
     if (auto at = r.duration(t, "at", Duration(0), kMaxDuration, true)) {
       f.at = *at;
       if (e.duration.count() > 0 && f.at >= e.duration)
-        r.error(*t.get("at"), "fault starts at " + format_duration(f.at) + ", after the experiment ends (" +
-                                  format_duration(e.duration) + ")");
+        r.error(*t.get("at"), "fault starts at " + format_duration(f.at) +
+                                  ", after the experiment ends (" + format_duration(e.duration) +
+                                  ")");
     }
     if (f.kind != FaultKind::restart)
       if (auto length = r.duration(t, "for", Duration(1), kMaxDuration, true)) f.length = *length;
 
     if (auto mode = r.string(t, "mode")) {
-      if (*mode == "prohibit") f.prohibit = true;
-      else if (*mode != "blackhole") r.error(*t.get("mode"), "'mode' must be \"blackhole\" (drop silently) or \"prohibit\" (reject at once)");
+      if (*mode == "prohibit")
+        f.prohibit = true;
+      else if (*mode != "blackhole")
+        r.error(*t.get("mode"),
+                "'mode' must be \"blackhole\" (drop silently) or \"prohibit\" (reject at once)");
     }
     if (auto direction = r.string(t, "direction")) {
-      if (*direction == "one-way") f.one_way = true;
-      else if (*direction != "both") r.error(*t.get("direction"), "'direction' must be \"both\" or \"one-way\"");
+      if (*direction == "one-way")
+        f.one_way = true;
+      else if (*direction != "both")
+        r.error(*t.get("direction"), "'direction' must be \"both\" or \"one-way\"");
     }
 
     if (f.kind == FaultKind::partition) {
       const toml::node* gnode = t.get("groups");
       const toml::array* groups = gnode ? gnode->as_array() : nullptr;
       if (gnode == nullptr) {
-        r.error(f.where, "a partition needs 'groups', e.g. groups = [[\"us-east-1\"], [\"eu-west-1\"]]");
+        r.error(f.where,
+                "a partition needs 'groups', e.g. groups = [[\"us-east-1\"], [\"eu-west-1\"]]");
       } else if (groups == nullptr || groups->size() < 2) {
         r.error(*gnode, "'groups' must be an array of at least two arrays of region names");
       } else {
@@ -589,7 +639,8 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
               continue;
             }
             if (!check_region(item, *name)) continue;
-            if (!seen.insert(*name).second) r.error(item, "region '" + *name + "' is in more than one group");
+            if (!seen.insert(*name).second)
+              r.error(item, "region '" + *name + "' is in more than one group");
             names.push_back(*name);
           }
           f.groups.push_back(names);
@@ -623,60 +674,82 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
     }
 
     if (std::find(own.begin(), own.end(), "ports") != own.end()) {
-      if (t.contains("port") && t.contains("ports")) r.error(*t.get("ports"), "give 'port' or 'ports', not both");
-      if (auto port = r.integer(t, "port", 1, 65535)) f.ports = PortRange{static_cast<std::uint16_t>(*port), static_cast<std::uint16_t>(*port)};
+      if (t.contains("port") && t.contains("ports"))
+        r.error(*t.get("ports"), "give 'port' or 'ports', not both");
+      if (auto port = r.integer(t, "port", 1, 65535))
+        f.ports = PortRange{static_cast<std::uint16_t>(*port), static_cast<std::uint16_t>(*port)};
       if (auto ports = r.string(t, "ports")) {
         unsigned lo = 0, hi = 0;
         char dash = 0, extra = 0;
-        if (std::sscanf(ports->c_str(), "%u%c%u%c", &lo, &dash, &hi, &extra) != 3 || dash != '-' || lo < 1 || hi > 65535 || lo > hi)
+        if (std::sscanf(ports->c_str(), "%u%c%u%c", &lo, &dash, &hi, &extra) != 3 || dash != '-' ||
+            lo < 1 || hi > 65535 || lo > hi)
           r.error(*t.get("ports"), "'ports' must be a range such as \"8000-8100\"");
         else
           f.ports = PortRange{static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi)};
       }
       if (auto protocol = r.string(t, "protocol")) {
-        if (*protocol == "udp") f.protocol = 17;
-        else if (*protocol != "tcp") r.error(*t.get("protocol"), "'protocol' must be \"tcp\" or \"udp\"");
-        if (!t.contains("port") && !t.contains("ports")) r.error(*t.get("protocol"), "'protocol' narrows 'port' or 'ports': give one");
+        if (*protocol == "udp")
+          f.protocol = 17;
+        else if (*protocol != "tcp")
+          r.error(*t.get("protocol"), "'protocol' must be \"tcp\" or \"udp\"");
+        if (!t.contains("port") && !t.contains("ports"))
+          r.error(*t.get("protocol"), "'protocol' narrows 'port' or 'ports': give one");
       }
       if (f.ports && f.prohibit && (f.kind == FaultKind::partition || f.kind == FaultKind::isolate))
-        r.error(*t.get("mode"), "a partition narrowed to ports drops packets: remove 'mode = \"prohibit\"'");
+        r.error(*t.get("mode"),
+                "a partition narrowed to ports drops packets: remove 'mode = \"prohibit\"'");
     }
 
     if (is_traffic_fault(f.kind)) {
       if (auto between = r.strings(t, "between")) {
         if (between->size() != 2 || (*between)[0] == (*between)[1])
-          r.error(*t.get("between"), "'between' names two different regions: the link between them");
-        else if (check_region(*t.get("between"), (*between)[0]) && check_region(*t.get("between"), (*between)[1]))
+          r.error(*t.get("between"),
+                  "'between' names two different regions: the link between them");
+        else if (check_region(*t.get("between"), (*between)[0]) &&
+                 check_region(*t.get("between"), (*between)[1]))
           f.between = *between;
       } else if (f.one_way && f.kind != FaultKind::slow_db) {
-        r.error(*t.get("direction"), "a one-way fault needs 'between' to say which way: from the first region to the second");
+        r.error(*t.get("direction"),
+                "a one-way fault needs 'between' to say which way: from the first region to the "
+                "second");
       }
       LinkImpairment& i = f.impairment;
       switch (f.kind) {
-        case FaultKind::delay: read_delay(r, t, i, true); break;
+        case FaultKind::delay:
+          read_delay(r, t, i, true);
+          break;
         case FaultKind::loss:
-          if (auto p = r.number(t, "percent", 0, 100)) i.loss = *p;
-          else if (!t.contains("percent")) r.error(f.where, "a loss fault needs 'percent'");
+          if (auto p = r.number(t, "percent", 0, 100))
+            i.loss = *p;
+          else if (!t.contains("percent"))
+            r.error(f.where, "a loss fault needs 'percent'");
           if (auto c = r.number(t, "correlation", 0, 100)) i.loss_correlation = *c;
           break;
         case FaultKind::duplicate:
         case FaultKind::corrupt: {
           auto p = r.number(t, "percent", 0, 100);
-          if (!p && !t.contains("percent")) r.error(f.where, std::string("a ") + kind_name + " fault needs 'percent'");
+          if (!p && !t.contains("percent"))
+            r.error(f.where, std::string("a ") + kind_name + " fault needs 'percent'");
           (f.kind == FaultKind::duplicate ? i.duplicate : i.corrupt) = p.value_or(0);
           break;
         }
         case FaultKind::reorder:
-          if (auto p = r.number(t, "percent", 0, 100)) i.reorder = *p;
-          else if (!t.contains("percent")) r.error(f.where, "a reorder fault needs 'percent'");
+          if (auto p = r.number(t, "percent", 0, 100))
+            i.reorder = *p;
+          else if (!t.contains("percent"))
+            r.error(f.where, "a reorder fault needs 'percent'");
           if (auto c = r.number(t, "correlation", 0, 100)) i.reorder_correlation = *c;
           // netem reorders by sending some packets at once while it delays the rest.
           if (auto d = r.duration(t, "delay", Duration(1), Duration(60000), true)) i.delay = *d;
           break;
         case FaultKind::bandwidth:
           if (auto rate = r.string(t, "rate", true)) {
-            if (auto bits = parse_rate(*rate)) i.rate_bits = *bits;
-            else r.error(*t.get("rate"), "'rate' = \"" + *rate + "\" is not a rate; write e.g. \"10mbit\", \"500kbit\" or \"1gbit\"");
+            if (auto bits = parse_rate(*rate))
+              i.rate_bits = *bits;
+            else
+              r.error(*t.get("rate"),
+                      "'rate' = \"" + *rate +
+                          "\" is not a rate; write e.g. \"10mbit\", \"500kbit\" or \"1gbit\"");
           }
           break;
         case FaultKind::slow_db:
@@ -687,16 +760,20 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
               r.error(*t.get("host"), "unknown host '" + *host + "'");
             f.host = *host;
           } else if (std::find(e.hosts.begin(), e.hosts.end(), "db") == e.hosts.end()) {
-            r.error(f.where, "slow-db acts on the 'db' host, which this experiment's hosts lack: give 'host'");
+            r.error(
+                f.where,
+                "slow-db acts on the 'db' host, which this experiment's hosts lack: give 'host'");
           }
           if (!f.ports) f.ports = PortRange{5432, 5432};  // PostgreSQL's port
           break;
-        default: break;
+        default:
+          break;
       }
     }
     e.faults.push_back(f);
   }
-  if (e.faults.size() > 500) r.error(position_of(faults->source()), "at most 500 faults per experiment");
+  if (e.faults.size() > 500)
+    r.error(position_of(faults->source()), "at most 500 faults per experiment");
 }
 
 // The (interface, direction) each traffic-control fault shapes, for the
@@ -728,9 +805,11 @@ void check_coexistence(Reader& r, const Experiment& e) {
       auto la = shaped_links(e, a), lb = shaped_links(e, b);
       for (const auto& link : la)
         if (std::find(lb.begin(), lb.end(), link) != lb.end()) {
-          r.error(b.where, std::string(fault_kind_name(b.kind)) + " fault overlaps the " + fault_kind_name(a.kind) +
-                               " fault at line " + std::to_string(a.where.line) + " on " + link +
-                               ": traffic-control faults on one link must not overlap in time; combine them in one "
+          r.error(b.where, std::string(fault_kind_name(b.kind)) + " fault overlaps the " +
+                               fault_kind_name(a.kind) + " fault at line " +
+                               std::to_string(a.where.line) + " on " + link +
+                               ": traffic-control faults on one link must not overlap in time; "
+                               "combine them in one "
                                "window or move one");
           return;
         }
@@ -746,8 +825,10 @@ void read_wan(Reader& r, const toml::table& root, Experiment& e) {
   read_delay(r, *t, wan.impairment, false);
   if (auto p = r.number(*t, "loss", 0, 100)) wan.impairment.loss = *p;
   if (auto rate = r.string(*t, "rate")) {
-    if (auto bits = parse_rate(*rate)) wan.impairment.rate_bits = *bits;
-    else r.error(*t->get("rate"), "'rate' = \"" + *rate + "\" is not a rate; write e.g. \"100mbit\"");
+    if (auto bits = parse_rate(*rate))
+      wan.impairment.rate_bits = *bits;
+    else
+      r.error(*t->get("rate"), "'rate' = \"" + *rate + "\" is not a rate; write e.g. \"100mbit\"");
   }
   e.wan = wan;
 }
@@ -764,7 +845,8 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
     if (!kind) continue;
     inv.kind = static_cast<InvariantKind>(*kind);
     if (auto within = r.duration(t, "within", Duration(100), Duration(600000))) {
-      if (inv.kind != InvariantKind::convergence) r.error(*t.get("within"), "'within' applies to convergence only");
+      if (inv.kind != InvariantKind::convergence)
+        r.error(*t.get("within"), "'within' applies to convergence only");
       inv.within = *within;
     }
     e.invariants.push_back(inv);
@@ -773,7 +855,8 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
 
 }  // namespace
 
-Experiment parse_experiment(std::string_view text, const std::string& path, const ProgramResolver& resolver) {
+Experiment parse_experiment(std::string_view text, const std::string& path,
+                            const ProgramResolver& resolver) {
   Reader r(path);
   toml::table root;
   try {
@@ -796,10 +879,12 @@ Experiment parse_experiment(std::string_view text, const std::string& path, cons
   if (e.engine == "nfqueue")
     for (const auto& f : e.faults)
       if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt)
-        r.error(f.where, std::string(fault_kind_name(f.kind)) + " needs sch_netem: use engine = \"netem\" or \"auto\"");
+        r.error(f.where, std::string(fault_kind_name(f.kind)) +
+                             " needs sch_netem: use engine = \"netem\" or \"auto\"");
   read_invariants(r, root, e);
 
-  if (!e.services.empty() && root.contains("workload") && e.find_service(e.workload.service) == nullptr)
+  if (!e.services.empty() && root.contains("workload") &&
+      e.find_service(e.workload.service) == nullptr)
     r.error(e.workload.where, "workload targets unknown service '" + e.workload.service + "'");
   if (root.contains("workload") && e.services.empty())
     r.error(e.workload.where, "a workload needs a [[service]] to talk to");

@@ -31,8 +31,8 @@ class ExperimentError : public std::runtime_error {
 
 // Finds a service's program: given as written in the experiment and the folder
 // of the experiment file, returns the absolute path or nothing.
-using ProgramResolver =
-    std::function<std::optional<std::string>(const std::string& program, const std::string& base_dir)>;
+using ProgramResolver = std::function<std::optional<std::string>(const std::string& program,
+                                                                 const std::string& base_dir)>;
 
 // Paths with a slash resolve relative to the experiment's folder; bare names
 // are looked up next to the faultline executable, then on PATH.
@@ -40,7 +40,8 @@ std::optional<std::string> resolve_program(const std::string& program, const std
 
 Experiment parse_experiment(std::string_view text, const std::string& path,
                             const ProgramResolver& resolver = resolve_program);
-Experiment load_experiment(const std::string& path, const ProgramResolver& resolver = resolve_program);
+Experiment load_experiment(const std::string& path,
+                           const ProgramResolver& resolver = resolve_program);
 
 // "250ms", "10s", "1.5s", "2m", "1h". Nothing for anything else.
 std::optional<Duration> parse_duration(std::string_view text);
@@ -48,6 +49,7 @@ std::string format_duration(Duration d);
 
 // The candidate closest to `word` by edit distance, if close enough to be a
 // plausible typo.
-std::optional<std::string> nearest(const std::string& word, const std::vector<std::string>& candidates);
+std::optional<std::string> nearest(const std::string& word,
+                                   const std::vector<std::string>& candidates);
 
 }  // namespace faultline

@@ -10,13 +10,15 @@ std::uint32_t partition_metric(std::size_t fault_index) {
 
 std::vector<RouteChange> plan_partition(const TopologyPlan& topology,
                                         const std::vector<std::vector<std::string>>& groups,
-                                        bool one_way, injector::RouteType drop, std::uint32_t metric) {
+                                        bool one_way, injector::RouteType drop,
+                                        std::uint32_t metric) {
   std::vector<RouteChange> changes;
   auto block = [&](const std::string& from, const std::string& to) {
     const RegionPlan& source = topology.region(from);
     const RegionPlan& target = topology.region(to);
     for (const auto& lan : {target.lan_v4, target.lan_v6})
-      changes.push_back({source.name, source.router_netns, injector::Route{lan, std::nullopt, drop, metric}});
+      changes.push_back(
+          {source.name, source.router_netns, injector::Route{lan, std::nullopt, drop, metric}});
   };
   for (size_t a = 0; a < groups.size(); ++a) {
     if (one_way && a > 0) break;

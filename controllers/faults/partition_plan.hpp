@@ -32,6 +32,7 @@ std::uint32_t partition_metric(std::size_t fault_index);
 // reach any other.
 std::vector<RouteChange> plan_partition(const TopologyPlan& topology,
                                         const std::vector<std::vector<std::string>>& groups,
-                                        bool one_way, injector::RouteType drop, std::uint32_t metric);
+                                        bool one_way, injector::RouteType drop,
+                                        std::uint32_t metric);
 
 }  // namespace faultline

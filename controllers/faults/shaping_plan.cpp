@@ -49,7 +49,8 @@ namespace {
 // Matches for packets to `dst` (both families), narrowed to ports if given:
 // packets from or to the ports, so requests and answers alike.
 void add_matches(std::vector<PacketMatch>& out, const std::optional<std::string>& dst_v4,
-                 const std::optional<std::string>& dst_v6, const std::optional<PortRange>& ports, std::uint8_t protocol) {
+                 const std::optional<std::string>& dst_v6, const std::optional<PortRange>& ports,
+                 std::uint8_t protocol) {
   for (int family : {AF_INET, AF_INET6}) {
     PacketMatch base;
     base.family = family;
@@ -79,8 +80,9 @@ injector::ShapingSpec spec_of(const LinkImpairment& impairment) {
 }  // namespace
 
 std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
-                                               const std::vector<std::vector<std::string>>& groups, bool one_way,
-                                               const PortRange& ports, std::uint8_t protocol) {
+                                               const std::vector<std::vector<std::string>>& groups,
+                                               bool one_way, const PortRange& ports,
+                                               std::uint8_t protocol) {
   std::map<int, ShapingChange> by_source;
   for (size_t a = 0; a < groups.size(); ++a) {
     if (one_way && a > 0) break;
@@ -90,7 +92,8 @@ std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
         for (const auto& to_name : groups[b]) {
           const RegionPlan& from = topology.region(from_name);
           const RegionPlan& to = topology.region(to_name);
-          auto [it, fresh] = by_source.try_emplace(from.index, ShapingChange{from.router_netns, kRouterWanLink, {}, 0});
+          auto [it, fresh] = by_source.try_emplace(
+              from.index, ShapingChange{from.router_netns, kRouterWanLink, {}, 0});
           add_matches(it->second.spec.matches, to.lan_v4, to.lan_v6, ports, protocol);
         }
     }
@@ -105,7 +108,8 @@ std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const
   for (const auto& from : topology.regions) {
     ShapingChange change{from.router_netns, kRouterWanLink, spec_of(wan.impairment), 1};
     for (const auto& to : topology.regions)
-      if (to.index != from.index) add_matches(change.spec.matches, to.lan_v4, to.lan_v6, std::nullopt, 0);
+      if (to.index != from.index)
+        add_matches(change.spec.matches, to.lan_v4, to.lan_v6, std::nullopt, 0);
     changes.push_back(change);
   }
   return changes;
@@ -130,11 +134,13 @@ std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, cons
     return changes;
   }
 
-  const LinkImpairment effective = wan ? compose(wan->impairment, fault.impairment) : fault.impairment;
+  const LinkImpairment effective =
+      wan ? compose(wan->impairment, fault.impairment) : fault.impairment;
   // One class per source router, selecting every destination the fault covers.
   std::map<int, ShapingChange> by_source;
   auto cover = [&](const RegionPlan& from, const RegionPlan& to) {
-    auto [it, fresh] = by_source.try_emplace(from.index, ShapingChange{from.router_netns, kRouterWanLink, spec_of(effective), 0});
+    auto [it, fresh] = by_source.try_emplace(
+        from.index, ShapingChange{from.router_netns, kRouterWanLink, spec_of(effective), 0});
     add_matches(it->second.spec.matches, to.lan_v4, to.lan_v6, fault.ports, fault.protocol);
   };
   if (fault.between.size() == 2) {

@@ -39,8 +39,9 @@ LinkImpairment compose(const LinkImpairment& baseline, const LinkImpairment& fau
 // router's WAN egress drops packets to the other side's LANs that go from or
 // to the ports (nf_tables drop rules; routes cannot see ports).
 std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
-                                               const std::vector<std::vector<std::string>>& groups, bool one_way,
-                                               const PortRange& ports, std::uint8_t protocol);
+                                               const std::vector<std::vector<std::string>>& groups,
+                                               bool one_way, const PortRange& ports,
+                                               std::uint8_t protocol);
 
 std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan);
 std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,

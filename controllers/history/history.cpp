@@ -6,10 +6,14 @@ namespace faultline {
 
 const char* op_type_name(OpType type) {
   switch (type) {
-    case OpType::invoke: return "invoke";
-    case OpType::ok: return "ok";
-    case OpType::fail: return "fail";
-    case OpType::info: return "info";
+    case OpType::invoke:
+      return "invoke";
+    case OpType::ok:
+      return "ok";
+    case OpType::fail:
+      return "fail";
+    case OpType::info:
+      return "info";
   }
   return "?";
 }
@@ -33,11 +37,16 @@ Operation operation_from_json(const nlohmann::json& j) {
   op.index = j.at("index").get<std::uint64_t>();
   op.time = j.at("time").get<std::int64_t>();
   const std::string type = j.at("type").get<std::string>();
-  if (type == "invoke") op.type = OpType::invoke;
-  else if (type == "ok") op.type = OpType::ok;
-  else if (type == "fail") op.type = OpType::fail;
-  else if (type == "info") op.type = OpType::info;
-  else throw std::invalid_argument("unknown operation type '" + type + "'");
+  if (type == "invoke")
+    op.type = OpType::invoke;
+  else if (type == "ok")
+    op.type = OpType::ok;
+  else if (type == "fail")
+    op.type = OpType::fail;
+  else if (type == "info")
+    op.type = OpType::info;
+  else
+    throw std::invalid_argument("unknown operation type '" + type + "'");
   const auto& process = j.at("process");
   op.process = process.is_string() ? kNemesisProcess : process.get<std::int64_t>();
   op.f = j.at("f").get<std::string>();

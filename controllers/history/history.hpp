@@ -24,11 +24,11 @@ struct Operation {
   std::int64_t time = 0;  // nanoseconds since the run started
   OpType type = OpType::invoke;
   std::int64_t process = 0;
-  std::string f;         // "read", "write", "final-read", or a nemesis action
-  nlohmann::json value;  // kv operations: [key, value]; null when unknown
-  std::string error;     // why a fail or info
-  std::string region;    // where the client ran
-  std::string served_by; // the region that answered, if it said
+  std::string f;          // "read", "write", "final-read", or a nemesis action
+  nlohmann::json value;   // kv operations: [key, value]; null when unknown
+  std::string error;      // why a fail or info
+  std::string region;     // where the client ran
+  std::string served_by;  // the region that answered, if it said
 };
 
 const char* op_type_name(OpType type);

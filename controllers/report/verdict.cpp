@@ -15,9 +15,12 @@ Validity Verdict::overall() const {
 
 int Verdict::exit_code() const {
   switch (overall()) {
-    case Validity::holds: return kExitHolds;
-    case Validity::violated: return kExitViolated;
-    case Validity::unknown: return kExitUnknown;
+    case Validity::holds:
+      return kExitHolds;
+    case Validity::violated:
+      return kExitViolated;
+    case Validity::unknown:
+      return kExitUnknown;
   }
   return kExitInternal;
 }
@@ -45,24 +48,27 @@ nlohmann::json to_json(const Verdict& verdict) {
 std::string render_text(const Verdict& verdict, bool color) {
   auto paint = [&](Validity v, const std::string& text) {
     if (!color) return text;
-    const char* code = v == Validity::holds ? "\033[32m" : v == Validity::violated ? "\033[31m" : "\033[33m";
+    const char* code = v == Validity::holds      ? "\033[32m"
+                       : v == Validity::violated ? "\033[31m"
+                                                 : "\033[33m";
     return std::string(code) + text + "\033[0m";
   };
   auto label = [](Validity v) {
     return v == Validity::holds ? "PASS" : v == Validity::violated ? "FAIL" : "UNKNOWN";
   };
   std::ostringstream out;
-  out << "\nverdict for " << verdict.experiment << " (run " << verdict.run_id << ", seed " << verdict.seed
-      << ")\n";
+  out << "\nverdict for " << verdict.experiment << " (run " << verdict.run_id << ", seed "
+      << verdict.seed << ")\n";
   for (const auto& r : verdict.results) {
-    out << "  " << paint(r.validity, label(r.validity)) << "  " << r.invariant << ": " << r.summary << "\n";
+    out << "  " << paint(r.validity, label(r.validity)) << "  " << r.invariant << ": " << r.summary
+        << "\n";
     if (r.validity == Validity::violated && !r.witness.empty()) {
       out << "        witness:\n";
       for (const auto& op : r.witness) out << "          " << to_json(op).dump() << "\n";
     }
   }
-  out << "  => " << paint(verdict.overall(), label(verdict.overall())) << " (exit " << verdict.exit_code()
-      << ")\n";
+  out << "  => " << paint(verdict.overall(), label(verdict.overall())) << " (exit "
+      << verdict.exit_code() << ")\n";
   return out.str();
 }
 

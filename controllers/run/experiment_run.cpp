@@ -1,5 +1,6 @@
 #include "controllers/run/experiment_run.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -12,7 +13,6 @@
 #include <iostream>
 #include <map>
 #include <random>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "common/http_client.hpp"
@@ -22,10 +22,6 @@
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/faults/shaping_plan.hpp"
-#include "injector/capabilities.hpp"
-#include "injector/traffic_control.hpp"
-#include "injector/nfqueue/nfqueue_engine.hpp"
-#include "injector/nfqueue/queue_rules.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -35,7 +31,11 @@
 #include "controllers/topology/netns_topology.hpp"
 #include "controllers/workload/kv_client.hpp"
 #include "controllers/workload/kv_workload.hpp"
+#include "injector/capabilities.hpp"
+#include "injector/nfqueue/nfqueue_engine.hpp"
+#include "injector/nfqueue/queue_rules.hpp"
 #include "injector/route_block.hpp"
+#include "injector/traffic_control.hpp"
 
 namespace faultline {
 
@@ -75,7 +75,9 @@ std::string describe_fault(const FaultSpec& f) {
   std::string text = fault_kind_name(f.kind);
   if (f.kind == FaultKind::partition) {
     text += " ";
-    if (f.ports) text += "port " + std::to_string(f.ports->low) + (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "") + " ";
+    if (f.ports)
+      text += "port " + std::to_string(f.ports->low) +
+              (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "") + " ";
     for (size_t g = 0; g < f.groups.size(); ++g) {
       if (g) text += f.one_way ? " -/-> " : " | ";
       text += "[";
@@ -83,12 +85,16 @@ std::string describe_fault(const FaultSpec& f) {
       text += "]";
     }
   } else if (is_traffic_fault(f.kind) && f.kind != FaultKind::slow_db) {
-    text += f.between.empty() ? " every region pair" : " " + f.between[0] + (f.one_way ? " -> " : " <-> ") + f.between[1];
-    if (f.ports) text += " port " + std::to_string(f.ports->low) + (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "");
+    text += f.between.empty() ? " every region pair"
+                              : " " + f.between[0] + (f.one_way ? " -> " : " <-> ") + f.between[1];
+    if (f.ports)
+      text += " port " + std::to_string(f.ports->low) +
+              (f.ports->high != f.ports->low ? "-" + std::to_string(f.ports->high) : "");
   } else {
     text += " " + f.region;
     if (!f.service.empty()) text += "/" + f.service;
-    if (f.kind == FaultKind::slow_db) text += "/" + f.host + " port " + std::to_string(f.ports->low);
+    if (f.kind == FaultKind::slow_db)
+      text += "/" + f.host + " port " + std::to_string(f.ports->low);
   }
   return text;
 }
@@ -98,13 +104,15 @@ std::string describe_fault(const FaultSpec& f) {
 std::string choose_engine(const Experiment& e) {
   bool port_partitions = false;
   for (const auto& f : e.faults)
-    port_partitions = port_partitions || ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports);
+    port_partitions = port_partitions ||
+                      ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports);
   if (!e.has_traffic_faults() && !port_partitions) return "none";
   auto caps = injector::probe_capabilities();
   if (port_partitions && !injector::has_capability(caps, "nftables"))
-    throw CapabilityError("this kernel lacks nf_tables, which " + e.path +
-                          " needs for partitions narrowed to ports; nothing was created. Load it (modprobe "
-                          "nf_tables) or drop the ports; `faultline doctor` shows what this kernel offers");
+    throw CapabilityError(
+        "this kernel lacks nf_tables, which " + e.path +
+        " needs for partitions narrowed to ports; nothing was created. Load it (modprobe "
+        "nf_tables) or drop the ports; `faultline doctor` shows what this kernel offers");
   if (!e.has_traffic_faults()) return "none";
   auto missing_error = [&](const std::string& missing, const std::string& advice) {
     return CapabilityError("this kernel lacks " + missing + ", which " + e.path +
@@ -113,16 +121,20 @@ std::string choose_engine(const Experiment& e) {
   };
   for (const char* piece : {"htb", "u32"})
     if (!injector::has_capability(caps, piece))
-      throw missing_error(piece, "Load the module (modprobe sch_htb cls_u32) or use a kernel that has it");
+      throw missing_error(piece,
+                          "Load the module (modprobe sch_htb cls_u32) or use a kernel that has it");
   if (!e.needs_netem()) return "netem";  // only rates: plain htb
   const bool netem = injector::has_capability(caps, "netem");
   const bool nfqueue = injector::has_capability(caps, "nfqueue");
-  if (e.engine == "netem" || (e.engine == "auto" && netem) || (e.engine == "auto" && e.needs_netem_only())) {
+  if (e.engine == "netem" || (e.engine == "auto" && netem) ||
+      (e.engine == "auto" && e.needs_netem_only())) {
     if (!netem)
-      throw missing_error("sch_netem",
-                          std::string(e.needs_netem_only() ? "duplicate and corrupt need it" : "engine = \"netem\" needs it") +
-                              ": load it (modprobe sch_netem), use a kernel that has it" +
-                              (nfqueue && !e.needs_netem_only() ? ", or set engine = \"nfqueue\"" : ""));
+      throw missing_error(
+          "sch_netem",
+          std::string(e.needs_netem_only() ? "duplicate and corrupt need it"
+                                           : "engine = \"netem\" needs it") +
+              ": load it (modprobe sch_netem), use a kernel that has it" +
+              (nfqueue && !e.needs_netem_only() ? ", or set engine = \"nfqueue\"" : ""));
     return "netem";
   }
   if (!nfqueue)
@@ -171,7 +183,8 @@ class Run {
   void heal();
   void final_reads();
   Verdict judge();
-  void record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error = "");
+  void record_nemesis(OpType type, const std::string& f, nlohmann::json value,
+                      const std::string& error = "");
   ServiceProcess& service(const std::string& region, const std::string& name);
   injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
   injector::QueueRuleTable& queue_table(const std::string& netns);
@@ -193,7 +206,8 @@ class Run {
   // then the workload stops, then services, then the namespaces go.
   std::unique_ptr<NamespaceTopology> topology_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> services_;
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>> shapers_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>>
+      shapers_;
   std::map<std::string, std::unique_ptr<injector::QueueRuleTable>> queue_tables_;
   std::vector<std::unique_ptr<FaultGuard>> baseline_;
   std::unique_ptr<HistoryRecorder> history_;
@@ -221,7 +235,8 @@ injector::QueueRuleTable& Run::queue_table(const std::string& netns) {
 
 std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
   if (engine_ != "nfqueue" || change.spec.netem.empty()) {
-    auto guard = std::make_shared<injector::ShapingGuard>(shaper(change.netns, change.dev).shape(change.spec, change.band));
+    auto guard = std::make_shared<injector::ShapingGuard>(
+        shaper(change.netns, change.dev).shape(change.spec, change.band));
     return std::make_unique<FaultGuard>([guard] {
       auto problems = guard->revert();
       if (!problems.empty()) throw std::runtime_error(problems.front());
@@ -232,23 +247,28 @@ std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
   if (change.spec.rate_bits_per_second) {
     injector::ShapingSpec only_rate = change.spec;
     only_rate.netem = {};
-    rate = std::make_shared<injector::ShapingGuard>(shaper(change.netns, change.dev).shape(only_rate, change.band));
+    rate = std::make_shared<injector::ShapingGuard>(
+        shaper(change.netns, change.dev).shape(only_rate, change.band));
   }
   injector::QueueRuleTable& table = queue_table(change.netns);
   const std::uint16_t queue = table.allocate_queue();
   const std::uint64_t owner = next_owner_++;
-  auto engine = std::make_shared<injector::NfqueueEngine>(topology_->netns(change.netns), change.netns, queue,
-                                                          change.spec.netem, e_.seed * 7919 + owner);
+  auto engine =
+      std::make_shared<injector::NfqueueEngine>(topology_->netns(change.netns), change.netns, queue,
+                                                change.spec.netem, e_.seed * 7919 + owner);
   std::vector<injector::QueueRule> rules;
   for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, queue, change.band});
   table.set(owner, rules);  // the engine listens before any packet is steered to it
   return std::make_unique<FaultGuard>([this, &table, owner, engine, rate]() mutable {
     auto problem = table.remove(owner);  // rules first: no packet waits on a queue about to go
     auto stats = engine->stats();
-    spdlog::debug("queue {}: {} packets, {} dropped by the fault, {} by overflow, {} by the kernel", engine->queue(),
-                  stats.received, stats.dropped_by_fault, stats.dropped_overflow, stats.kernel_dropped);
-    nfqueue_stats_.push_back({{"queue", engine->queue()}, {"received", stats.received},
-                              {"dropped_by_fault", stats.dropped_by_fault}, {"dropped_overflow", stats.dropped_overflow},
+    spdlog::debug("queue {}: {} packets, {} dropped by the fault, {} by overflow, {} by the kernel",
+                  engine->queue(), stats.received, stats.dropped_by_fault, stats.dropped_overflow,
+                  stats.kernel_dropped);
+    nfqueue_stats_.push_back({{"queue", engine->queue()},
+                              {"received", stats.received},
+                              {"dropped_by_fault", stats.dropped_by_fault},
+                              {"dropped_overflow", stats.dropped_overflow},
                               {"kernel_dropped", stats.kernel_dropped}});
     engine.reset();  // accepts whatever it still holds
     if (rate) rate->revert();
@@ -259,12 +279,15 @@ std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
 void Run::apply_wan_baseline() {
   if (!e_.wan) return;
   for (const auto& change : plan_wan_baseline(plan_, *e_.wan)) baseline_.push_back(shape(change));
-  spdlog::info("WAN baseline on every region pair: delay {} jitter {}", format_duration(e_.wan->impairment.delay),
+  spdlog::info("WAN baseline on every region pair: delay {} jitter {}",
+               format_duration(e_.wan->impairment.delay),
                format_duration(e_.wan->impairment.jitter));
 }
 
-void Run::record_nemesis(OpType type, const std::string& f, nlohmann::json value, const std::string& error) {
-  Operation op{.type = type, .process = kNemesisProcess, .f = f, .value = std::move(value), .error = error};
+void Run::record_nemesis(OpType type, const std::string& f, nlohmann::json value,
+                         const std::string& error) {
+  Operation op{
+      .type = type, .process = kNemesisProcess, .f = f, .value = std::move(value), .error = error};
   history_->record(op);
 }
 
@@ -287,7 +310,8 @@ void Run::wait_healthy() {
   for (const auto& region : plan_.regions) {
     // Health checks go out from the region's client host, as a client's would.
     const std::string probe_host =
-        std::find(e_.hosts.begin(), e_.hosts.end(), "client") != e_.hosts.end() ? "client" : e_.hosts.front();
+        std::find(e_.hosts.begin(), e_.hosts.end(), "client") != e_.hosts.end() ? "client"
+                                                                                : e_.hosts.front();
     for (const auto& s : e_.services) {
       if (s.health.port == 0) continue;
       ServiceProcess& proc = service(region.name, s.name);
@@ -301,9 +325,10 @@ void Run::wait_healthy() {
         auto outcome = client.get(s.health.path);
         if (outcome.response && outcome.response->status == 200) break;
         if (SteadyClock::now() > deadline)
-          throw std::runtime_error(proc.label() + " not healthy after " + format_duration(s.health.timeout) +
-                                   " (GET " + s.health.path + " on port " + std::to_string(s.health.port) +
-                                   "); see " + proc.log_path());
+          throw std::runtime_error(proc.label() + " not healthy after " +
+                                   format_duration(s.health.timeout) + " (GET " + s.health.path +
+                                   " on port " + std::to_string(s.health.port) + "); see " +
+                                   proc.log_path());
         std::this_thread::sleep_for(100ms);
       }
     }
@@ -314,7 +339,8 @@ void Run::wait_healthy() {
 void Run::start_fault(std::size_t index) {
   const FaultSpec& f = e_.faults[index];
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
-  nlohmann::json value{{"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
+  nlohmann::json value{
+      {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
   try {
     std::unique_ptr<FaultGuard> guard;
@@ -325,7 +351,8 @@ void Run::start_fault(std::size_t index) {
           // Routes cannot see ports: drop rules in the routers' nf_tables.
           const std::uint64_t owner = next_owner_++;
           std::vector<injector::QueueRuleTable*> tables;
-          for (const auto& change : plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
+          for (const auto& change :
+               plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
             std::vector<injector::QueueRule> rules;
             for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
             injector::QueueRuleTable& table = queue_table(change.netns);
@@ -346,9 +373,11 @@ void Run::start_fault(std::size_t index) {
           break;
         }
         std::vector<injector::RouteBlockGuard::Entry> entries;
-        for (auto& change : plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index)))
+        for (auto& change :
+             plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index)))
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
-        auto routes = std::make_shared<injector::RouteBlockGuard>(injector::RouteBlockGuard::apply(std::move(entries)));
+        auto routes = std::make_shared<injector::RouteBlockGuard>(
+            injector::RouteBlockGuard::apply(std::move(entries)));
         guard = std::make_unique<FaultGuard>([routes] {
           auto problems = routes->revert();
           if (!problems.empty()) throw std::runtime_error(problems.front());
@@ -382,7 +411,8 @@ void Run::start_fault(std::size_t index) {
       case FaultKind::slow_db: {
         // If a later interface fails, `shaped` unwinds the earlier ones.
         std::vector<std::unique_ptr<FaultGuard>> shaped;
-        for (const auto& change : plan_traffic_fault(plan_, f, e_.wan)) shaped.push_back(shape(change));
+        for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
+          shaped.push_back(shape(change));
         auto held = std::make_shared<std::vector<std::unique_ptr<FaultGuard>>>(std::move(shaped));
         guard = std::make_unique<FaultGuard>([held] {
           for (auto it = held->rbegin(); it != held->rend(); ++it) (*it)->revert();
@@ -396,7 +426,9 @@ void Run::start_fault(std::size_t index) {
     }
     record_nemesis(OpType::ok, f_name, value);
     spdlog::info("fault {} started: {}", index, describe_fault(f));
-    fault_log_.push_back({{"fault", index}, {"what", describe_fault(f)}, {"start_ms", history_->now_ns() / 1000000}});
+    fault_log_.push_back({{"fault", index},
+                          {"what", describe_fault(f)},
+                          {"start_ms", history_->now_ns() / 1000000}});
   } catch (const std::exception& ex) {
     record_nemesis(OpType::fail, f_name, value, ex.what());
     throw;
@@ -408,7 +440,8 @@ void Run::stop_fault(std::size_t index) {
   if (it == active_.end()) return;
   const FaultSpec& f = e_.faults[index];
   const std::string f_name = std::string("stop-") + fault_kind_name(f.kind);
-  nlohmann::json value{{"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
+  nlohmann::json value{
+      {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
   try {
     it->second->revert();
@@ -421,7 +454,8 @@ void Run::stop_fault(std::size_t index) {
   record_nemesis(OpType::ok, f_name, value);
   spdlog::info("fault {} stopped: {}", index, describe_fault(f));
   for (auto& entry : fault_log_)
-    if (entry["fault"] == index && !entry.contains("stop_ms")) entry["stop_ms"] = history_->now_ns() / 1000000;
+    if (entry["fault"] == index && !entry.contains("stop_ms"))
+      entry["stop_ms"] = history_->now_ns() / 1000000;
 }
 
 // The fault timeline on Boost.Asio timers: one timer for the next event, one
@@ -440,9 +474,12 @@ void Run::run_timeline() {
     next.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       try {
-        for (const auto& event : timeline.due(std::chrono::duration_cast<Duration>(SteadyClock::now() - start))) {
-          if (event.action == FaultAction::start) start_fault(event.fault);
-          else stop_fault(event.fault);
+        for (const auto& event :
+             timeline.due(std::chrono::duration_cast<Duration>(SteadyClock::now() - start))) {
+          if (event.action == FaultAction::start)
+            start_fault(event.fault);
+          else
+            stop_fault(event.fault);
         }
         arm();
       } catch (...) {
@@ -455,8 +492,10 @@ void Run::run_timeline() {
     tick.expires_after(50ms);
     tick.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      if (interrupt_requested()) io.stop();
-      else watch();
+      if (interrupt_requested())
+        io.stop();
+      else
+        watch();
     });
   };
   end.expires_at(start + e_.duration);
@@ -504,7 +543,8 @@ void Run::final_reads() {
       for (std::size_t i = 1; i < seen.size(); ++i)
         if (seen[i][key] != seen[0][key] || seen[i][key] == "<no answer>") agree = false;
     if (agree) {
-      converged_after_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - healed).count();
+      converged_after_ns_ =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - healed).count();
       spdlog::info("final reads: regions agree after round {}", round + 1);
       return;
     }
@@ -524,20 +564,22 @@ Verdict Run::judge() {
   verdict.seed = e_.seed;
   for (const auto& inv : e_.invariants) {
     switch (inv.kind) {
-      case InvariantKind::convergence: verdict.results.push_back(check_convergence(history, inv.within)); break;
-      case InvariantKind::no_lost_writes: verdict.results.push_back(check_no_lost_writes(history)); break;
+      case InvariantKind::convergence:
+        verdict.results.push_back(check_convergence(history, inv.within));
+        break;
+      case InvariantKind::no_lost_writes:
+        verdict.results.push_back(check_no_lost_writes(history));
+        break;
     }
   }
   std::map<std::string, std::map<std::string, int>> per_region;
   for (const auto& op : history)
-    if (op.process != kNemesisProcess && op.type != OpType::invoke) per_region[op.region][op_type_name(op.type)]++;
-  verdict.run = {{"operations", history.size()},
-                 {"per_region", per_region},
-                 {"faults", fault_log_},
-                 {"results_dir", results_.string()},
-                 {"engine", engine_},
-                 {"nfqueue", nfqueue_stats_},
-                 {"duration_ms", e_.duration.count()}};
+    if (op.process != kNemesisProcess && op.type != OpType::invoke)
+      per_region[op.region][op_type_name(op.type)]++;
+  verdict.run = {
+      {"operations", history.size()},      {"per_region", per_region}, {"faults", fault_log_},
+      {"results_dir", results_.string()},  {"engine", engine_},        {"nfqueue", nfqueue_stats_},
+      {"duration_ms", e_.duration.count()}};
   return verdict;
 }
 
@@ -546,23 +588,31 @@ int Run::execute() {
   results_ = fs::path(options_.results_root) / (e_.name + "-" + timestamp() + "-" + run_id_);
   fs::create_directories(results_);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
-  spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(), results_.string());
-  if (engine_ != "none") spdlog::info("traffic-control faults served by {}", engine_ == "nfqueue" ? "the NFQUEUE engine" : "the kernel (netem, htb, u32)");
+  spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(),
+               results_.string());
+  if (engine_ != "none")
+    spdlog::info("traffic-control faults served by {}",
+                 engine_ == "nfqueue" ? "the NFQUEUE engine" : "the kernel (netem, htb, u32)");
 
   const auto setup_start = SteadyClock::now();
-  topology_ = NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
+  topology_ =
+      NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
   throw_if_interrupted();
   apply_wan_baseline();
   start_services();
   wait_healthy();
-  spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - setup_start).count());
+  spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       SteadyClock::now() - setup_start)
+                                       .count());
 
-  history_ = std::make_unique<HistoryRecorder>((results_ / "history.jsonl").string(), SteadyClock::now());
+  history_ =
+      std::make_unique<HistoryRecorder>((results_ / "history.jsonl").string(), SteadyClock::now());
   if (!e_.services.empty()) {
     std::vector<WorkloadTarget> targets;
     const ServiceSpec* target_service = e_.find_service(e_.workload.service);
     for (const auto& region : plan_.regions)
-      targets.push_back({region.name, &topology_->host(region.name, "client"), region.host(target_service->host).ipv4});
+      targets.push_back({region.name, &topology_->host(region.name, "client"),
+                         region.host(target_service->host).ipv4});
     workload_ = std::make_unique<KvWorkload>(e_.workload, targets, *history_, e_.seed);
     workload_->start();
   }
@@ -575,7 +625,8 @@ int Run::execute() {
 
   Verdict verdict = judge();
   std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
-  std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0) << "  results: " << results_.string() << "\n";
+  std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
+            << "  results: " << results_.string() << "\n";
   return verdict.exit_code();
 }
 
@@ -602,33 +653,43 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
 void print_plan(const Experiment& e, const std::string& run_id) {
   const TopologyPlan plan = plan_topology(run_id, region_inputs(e), e.hosts);
   std::cout << "topology (run id '" << run_id << "' stands for the random id of a real run):\n";
-  std::cout << "  backbone namespace " << plan.backbone_netns << ", bridge " << kBackboneBridge << "\n";
+  std::cout << "  backbone namespace " << plan.backbone_netns << ", bridge " << kBackboneBridge
+            << "\n";
   for (const auto& r : plan.regions) {
-    std::cout << "  region " << r.name << " (geo " << r.geo << "): router " << r.router_netns << ", LAN " << r.lan_v4
-              << " " << r.lan_v6 << ", backbone " << r.wan_v4 << " " << r.wan_v6 << "\n";
+    std::cout << "  region " << r.name << " (geo " << r.geo << "): router " << r.router_netns
+              << ", LAN " << r.lan_v4 << " " << r.lan_v6 << ", backbone " << r.wan_v4 << " "
+              << r.wan_v6 << "\n";
     for (const auto& h : r.hosts)
-      std::cout << "    host " << h.name << ": " << h.netns << " " << h.ipv4 << " " << h.ipv6 << "\n";
+      std::cout << "    host " << h.name << ": " << h.netns << " " << h.ipv4 << " " << h.ipv6
+                << "\n";
   }
   // Class minors are handed out per interface as faults start; the dry run
   // numbers them in file order, so a run whose faults start in another order
   // may number them differently.
   std::map<std::pair<std::string, std::string>, std::uint16_t> next_minor;
   auto print_shaping = [&](const ShapingChange& change) {
-    auto [it, fresh] = next_minor.try_emplace({change.netns, change.dev}, injector::kFirstFaultMinor);
+    auto [it, fresh] =
+        next_minor.try_emplace({change.netns, change.dev}, injector::kFirstFaultMinor);
     if (fresh)
-      std::cout << "      netns " << change.netns << ": tc qdisc add dev " << change.dev
-                << " root handle fa00: htb default 1 (once per interface, with class fa00:1 unlimited)\n";
+      std::cout
+          << "      netns " << change.netns << ": tc qdisc add dev " << change.dev
+          << " root handle fa00: htb default 1 (once per interface, with class fa00:1 unlimited)\n";
     const std::uint16_t minor = it->second++;
-    for (const auto& line : injector::describe_shaping(change.dev, minor, injector::filter_prio(minor, change.band), change.spec))
+    for (const auto& line : injector::describe_shaping(
+             change.dev, minor, injector::filter_prio(minor, change.band), change.spec))
       std::cout << "      netns " << change.netns << ": " << line << "\n";
   };
   if (e.has_traffic_faults())
     std::cout << "engine: " << e.engine
-              << (e.engine == "auto" ? " (the kernel's netem where it has sch_netem, else the NFQUEUE engine; "
-                                       "`faultline doctor` tells which)" : "")
+              << (e.engine == "auto"
+                      ? " (the kernel's netem where it has sch_netem, else the NFQUEUE engine; "
+                        "`faultline doctor` tells which)"
+                      : "")
               << "\n"
-              << (e.engine == "nfqueue" ? "  with the NFQUEUE engine, netem leaves below become queue rules "
-                                          "(ip/ip6 table faultline, chain egress, postrouting) served in user space\n" : "");
+              << (e.engine == "nfqueue"
+                      ? "  with the NFQUEUE engine, netem leaves below become queue rules "
+                        "(ip/ip6 table faultline, chain egress, postrouting) served in user space\n"
+                      : "");
   if (e.wan) {
     std::cout << "WAN baseline (whole run):\n";
     for (const auto& change : plan_wan_baseline(plan, *e.wan)) print_shaping(change);
@@ -640,20 +701,26 @@ void print_plan(const Experiment& e, const std::string& run_id) {
     if (f.kind != FaultKind::restart) std::cout << " for " << format_duration(f.length);
     std::cout << ": " << describe_fault(f) << "\n";
     if ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports) {
-      for (const auto& change : plan_port_partition(plan, f.groups, f.one_way, *f.ports, f.protocol))
+      for (const auto& change :
+           plan_port_partition(plan, f.groups, f.one_way, *f.ports, f.protocol))
         for (const auto& m : change.spec.matches)
-          std::cout << "      netns " << change.netns << ": nft add rule " << (m.family == 10 ? "ip6" : "ip")
-                    << " faultline egress " << injector::render_rule({change.dev, m, 0, 0, true}) << "\n";
+          std::cout << "      netns " << change.netns << ": nft add rule "
+                    << (m.family == 10 ? "ip6" : "ip") << " faultline egress "
+                    << injector::render_rule({change.dev, m, 0, 0, true}) << "\n";
     } else if (f.kind == FaultKind::partition || f.kind == FaultKind::isolate) {
-      for (const auto& change : plan_partition(plan, f.groups, f.one_way, drop_of(f), partition_metric(i)))
-        std::cout << "      netns " << change.netns << ": route add " << injector::describe(change.route)
-                  << " proto " << int(injector::kFaultlineRouteProtocol) << "\n";
+      for (const auto& change :
+           plan_partition(plan, f.groups, f.one_way, drop_of(f), partition_metric(i)))
+        std::cout << "      netns " << change.netns << ": route add "
+                  << injector::describe(change.route) << " proto "
+                  << int(injector::kFaultlineRouteProtocol) << "\n";
     } else if (is_traffic_fault(f.kind)) {
       for (const auto& change : plan_traffic_fault(plan, f, e.wan)) print_shaping(change);
     } else if (f.kind == FaultKind::kill) {
-      std::cout << "      SIGKILL the process group of " << f.service << "@" << f.region << "; start it again at the end\n";
+      std::cout << "      SIGKILL the process group of " << f.service << "@" << f.region
+                << "; start it again at the end\n";
     } else if (f.kind == FaultKind::pause) {
-      std::cout << "      SIGSTOP the process group of " << f.service << "@" << f.region << "; SIGCONT at the end\n";
+      std::cout << "      SIGSTOP the process group of " << f.service << "@" << f.region
+                << "; SIGCONT at the end\n";
     } else {
       std::cout << "      SIGKILL then start " << f.service << "@" << f.region << "\n";
     }

@@ -10,7 +10,7 @@ extern "C" void on_signal(int) { g_interrupted.store(true); }
 }  // namespace
 
 void install_interrupt_handlers() {
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = on_signal;
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);

@@ -16,8 +16,8 @@ std::vector<std::string> expand_command(const std::vector<std::string>& argv_tem
     peers6 += (peers6.empty() ? "" : ",") + h.ipv6;
   }
   const std::map<std::string, std::string> values{
-      {"region", here.name},          {"geo", here.geo},   {"addr", here.host(host).ipv4},
-      {"addr6", here.host(host).ipv6}, {"peers", peers},    {"peers6", peers6},
+      {"region", here.name},           {"geo", here.geo}, {"addr", here.host(host).ipv4},
+      {"addr6", here.host(host).ipv6}, {"peers", peers},  {"peers6", peers6},
       {"results", results_dir}};
 
   std::vector<std::string> argv;

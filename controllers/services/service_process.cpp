@@ -44,8 +44,9 @@ struct EnterHost : bp::extend::handler {
 
 }  // namespace
 
-ServiceProcess::ServiceProcess(std::string label, std::string program, std::vector<std::string> args,
-                               const injector::NamespaceFd& netns, std::string log_path)
+ServiceProcess::ServiceProcess(std::string label, std::string program,
+                               std::vector<std::string> args, const injector::NamespaceFd& netns,
+                               std::string log_path)
     : label_(std::move(label)),
       program_(std::move(program)),
       args_(std::move(args)),
@@ -57,10 +58,12 @@ ServiceProcess::~ServiceProcess() { stop(); }
 void ServiceProcess::start() {
   if (child_ && child_->running()) return;
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
+  if (log_fd < 0)
+    throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
   try {
-    child_ = std::make_unique<bp::child>(bp::exe = program_, bp::args = args_, bp::std_in < bp::null,
-                                         EnterHost{{}, netns_.get(), log_fd});
+    child_ =
+        std::make_unique<bp::child>(bp::exe = program_, bp::args = args_, bp::std_in < bp::null,
+                                    EnterHost{{}, netns_.get(), log_fd});
   } catch (const std::exception& e) {
     ::close(log_fd);
     throw std::runtime_error("cannot start " + label_ + " (" + program_ + "): " + e.what());
@@ -98,7 +101,8 @@ void ServiceProcess::stop() noexcept {
     const pid_t group = child_->id();
     if (paused_) ::kill(-group, SIGCONT);
     ::kill(-group, SIGTERM);
-    for (int i = 0; i < 30 && child_->running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 30 && child_->running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (child_->running()) ::kill(-group, SIGKILL);
     child_->wait();
   } catch (...) {

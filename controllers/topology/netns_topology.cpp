@@ -18,7 +18,8 @@ std::unique_ptr<NamespaceTopology> NamespaceTopology::build(
   topology->build_backbone();
   for (const auto& region : plan.regions) {
     topology->build_region(region);
-    if (progress) progress("region " + region.name + " up (" + region.lan_v4 + ", " + region.lan_v6 + ")");
+    if (progress)
+      progress("region " + region.name + " up (" + region.lan_v4 + ", " + region.lan_v6 + ")");
   }
   topology->route_between_regions();
   topology->wait_for_links();
@@ -60,7 +61,8 @@ std::shared_ptr<NetlinkSocket> NamespaceTopology::socket(const std::string& name
   return it->second;
 }
 
-const NamespaceFd& NamespaceTopology::host(const std::string& region, const std::string& host_name) const {
+const NamespaceFd& NamespaceTopology::host(const std::string& region,
+                                           const std::string& host_name) const {
   return netns(plan_.region(region).host(host_name).netns);
 }
 
@@ -101,8 +103,10 @@ void NamespaceTopology::build_region(const RegionPlan& region) {
 
   // The region's LAN: a bridge in the router namespace, one port per host.
   create_bridge(router, kRouterLanBridge);
-  add_address(router, kRouterLanBridge, region.gateway_v4 + "/" + std::to_string(plan_.lan_prefix_v4));
-  add_address(router, kRouterLanBridge, region.gateway_v6 + "/" + std::to_string(plan_.lan_prefix_v6));
+  add_address(router, kRouterLanBridge,
+              region.gateway_v4 + "/" + std::to_string(plan_.lan_prefix_v4));
+  add_address(router, kRouterLanBridge,
+              region.gateway_v6 + "/" + std::to_string(plan_.lan_prefix_v6));
   set_link_up(router, kRouterLanBridge);
 
   for (const auto& host : region.hosts) {

@@ -16,8 +16,8 @@ namespace faultline {
 class NamespaceTopology {
  public:
   // Builds the whole plan. `progress` (optional) hears one line per region.
-  static std::unique_ptr<NamespaceTopology> build(const TopologyPlan& plan,
-                                                  const std::function<void(const std::string&)>& progress = {});
+  static std::unique_ptr<NamespaceTopology> build(
+      const TopologyPlan& plan, const std::function<void(const std::string&)>& progress = {});
   ~NamespaceTopology();
   NamespaceTopology(const NamespaceTopology&) = delete;
   NamespaceTopology& operator=(const NamespaceTopology&) = delete;

@@ -44,7 +44,7 @@ struct RegionPlan {
   std::string lan_v6;         // "2001:2:0:1::/64"
   std::string gateway_v4;     // router's LAN address: "198.18.1.1"
   std::string gateway_v6;
-  std::string wan_v4;         // router's backbone address: "198.19.0.1"
+  std::string wan_v4;  // router's backbone address: "198.19.0.1"
   std::string wan_v6;
   std::vector<HostPlan> hosts;
 

@@ -12,13 +12,16 @@ nlohmann::json parse_body(const std::string& body) {
 
 }  // namespace
 
-KvClient::KvClient(const std::string& address, std::uint16_t port, std::chrono::milliseconds timeout,
-                   HistoryRecorder& history, std::string region)
+KvClient::KvClient(const std::string& address, std::uint16_t port,
+                   std::chrono::milliseconds timeout, HistoryRecorder& history, std::string region)
     : http_(address, port, timeout), history_(history), region_(std::move(region)) {}
 
 Operation KvClient::read(std::int64_t process, const std::string& f, const std::string& key) {
-  Operation invoke{.type = OpType::invoke, .process = process, .f = f,
-                   .value = nlohmann::json::array({key, nullptr}), .region = region_};
+  Operation invoke{.type = OpType::invoke,
+                   .process = process,
+                   .f = f,
+                   .value = nlohmann::json::array({key, nullptr}),
+                   .region = region_};
   history_.record(invoke);
   auto outcome = http_.get("/kv/" + key);
   Operation done = invoke;
@@ -46,8 +49,11 @@ Operation KvClient::read(std::int64_t process, const std::string& f, const std::
 }
 
 OpType KvClient::write(std::int64_t process, const std::string& key, std::int64_t value) {
-  Operation invoke{.type = OpType::invoke, .process = process, .f = "write",
-                   .value = nlohmann::json::array({key, value}), .region = region_};
+  Operation invoke{.type = OpType::invoke,
+                   .process = process,
+                   .f = "write",
+                   .value = nlohmann::json::array({key, value}),
+                   .region = region_};
   history_.record(invoke);
   auto outcome = http_.request(boost::beast::http::verb::put, "/kv/" + key, std::to_string(value));
   Operation done = invoke;

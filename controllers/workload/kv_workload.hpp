@@ -51,5 +51,4 @@ class KvWorkload {
   std::atomic<std::uint64_t> failed_{0};
 };
 
-
 }  // namespace faultline

@@ -13,12 +13,14 @@ namespace {
 constexpr double kDistScale = 8192.0;  // NETEM_DIST_SCALE in include/uapi/linux/pkt_sched.h
 
 std::uint32_t fraction(double percent) {
-  return static_cast<std::uint32_t>(std::llround(std::clamp(percent, 0.0, 100.0) / 100.0 * 4294967295.0));
+  return static_cast<std::uint32_t>(
+      std::llround(std::clamp(percent, 0.0, 100.0) / 100.0 * 4294967295.0));
 }
 }  // namespace
 
 std::vector<std::int16_t> load_distribution_table(const std::string& name) {
-  for (const char* dir : {"/usr/lib/x86_64-linux-gnu/tc/", "/usr/lib/tc/", "/usr/lib64/tc/", "/usr/local/lib/tc/"}) {
+  for (const char* dir :
+       {"/usr/lib/x86_64-linux-gnu/tc/", "/usr/lib/tc/", "/usr/lib64/tc/", "/usr/local/lib/tc/"}) {
     std::ifstream in(std::string(dir) + name + ".dist");
     if (!in) continue;
     std::vector<std::int16_t> table;
@@ -31,20 +33,24 @@ std::vector<std::int16_t> load_distribution_table(const std::string& name) {
     }
     return table;
   }
-  throw KernelError("netem distribution '" + name + "'",
-                    "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)");
+  throw KernelError(
+      "netem distribution '" + name + "'",
+      "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)");
 }
 
 std::uint32_t DelayModel::Correlated::next(std::mt19937& rng) {
   std::uint32_t value = rng();
   if (rho == 0) return value;
   // As sch_netem's get_crandom(): mix the new value with the last one.
-  std::uint64_t mixed = (static_cast<std::uint64_t>(value) * (0xffffffffULL - rho) + static_cast<std::uint64_t>(last) * rho) >> 32;
+  std::uint64_t mixed = (static_cast<std::uint64_t>(value) * (0xffffffffULL - rho) +
+                         static_cast<std::uint64_t>(last) * rho) >>
+                        32;
   last = static_cast<std::uint32_t>(mixed);
   return last;
 }
 
-DelayModel::DelayModel(const NetemSpec& spec, std::uint64_t seed) : spec_(spec), rng_(static_cast<std::uint32_t>(seed)) {
+DelayModel::DelayModel(const NetemSpec& spec, std::uint64_t seed)
+    : spec_(spec), rng_(static_cast<std::uint32_t>(seed)) {
   delay_rnd_.rho = fraction(spec.delay_correlation);
   loss_rnd_.rho = fraction(spec.loss_correlation);
   reorder_rnd_.rho = fraction(spec.reorder_correlation);
@@ -53,7 +59,8 @@ DelayModel::DelayModel(const NetemSpec& spec, std::uint64_t seed) : spec_(spec),
   reorder_rnd_.last = rng_();
   loss_threshold_ = fraction(spec.loss);
   reorder_threshold_ = fraction(spec.reorder);
-  if (!spec.distribution.empty() && spec.distribution != "uniform") table_ = load_distribution_table(spec.distribution);
+  if (!spec.distribution.empty() && spec.distribution != "uniform")
+    table_ = load_distribution_table(spec.distribution);
 }
 
 DelayModel::Fate DelayModel::next() {

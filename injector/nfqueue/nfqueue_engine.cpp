@@ -27,7 +27,8 @@ namespace faultline::injector {
 using Clock = std::chrono::steady_clock;
 
 struct NfqueueEngine::State {
-  State(const NetemSpec& spec, std::uint64_t seed, std::size_t max) : model(spec, seed), max_held(max) {}
+  State(const NetemSpec& spec, std::uint64_t seed, std::size_t max)
+      : model(spec, seed), max_held(max) {}
   DelayModel model;
   std::size_t max_held;
   nfq_handle* handle = nullptr;
@@ -47,7 +48,9 @@ struct NfqueueEngine::State {
   mutable std::mutex stats_mutex;
   QueueStats stats;
 
-  void verdict(std::uint32_t id, std::uint32_t what) { nfq_set_verdict(queue, id, what, 0, nullptr); }
+  void verdict(std::uint32_t id, std::uint32_t what) {
+    nfq_set_verdict(queue, id, what, 0, nullptr);
+  }
 
   // Accepts every held packet due by `now` (all of them when `everything`).
   void release(Clock::time_point now, bool everything) {
@@ -76,7 +79,9 @@ struct NfqueueEngine::State {
   void arm_timer() {
     itimerspec spec{};
     if (!heap.empty()) {
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(heap.top().due.time_since_epoch()).count();
+      auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(heap.top().due.time_since_epoch())
+              .count();
       spec.it_value.tv_sec = ns / 1000000000;
       spec.it_value.tv_nsec = ns % 1000000000;
       if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
@@ -109,9 +114,12 @@ struct NfqueueEngine::State {
   }
 };
 
-NfqueueEngine::NfqueueEngine(const NamespaceFd& ns, std::string where, std::uint16_t queue, const NetemSpec& spec,
-                             std::uint64_t seed, std::size_t max_held)
-    : ns_(ns), where_(std::move(where)), queue_(queue), state_(std::make_unique<State>(spec, seed, max_held)) {
+NfqueueEngine::NfqueueEngine(const NamespaceFd& ns, std::string where, std::uint16_t queue,
+                             const NetemSpec& spec, std::uint64_t seed, std::size_t max_held)
+    : ns_(ns),
+      where_(std::move(where)),
+      queue_(queue),
+      state_(std::make_unique<State>(spec, seed, max_held)) {
   const std::string what = "nfqueue " + std::to_string(queue) + " in " + where_;
   {
     NetnsEntry inside(ns);  // the netlink socket belongs to the namespace it is made in
@@ -185,7 +193,8 @@ QueueStats NfqueueEngine::stats() const {
       std::istringstream words(line);
       unsigned number, portid, total, mode, range;
       std::uint64_t dropped, user_dropped;
-      if (words >> number >> portid >> total >> mode >> range >> dropped >> user_dropped && number == queue_)
+      if (words >> number >> portid >> total >> mode >> range >> dropped >> user_dropped &&
+          number == queue_)
         copy.kernel_dropped = dropped + user_dropped;
     }
   } catch (const std::exception&) {

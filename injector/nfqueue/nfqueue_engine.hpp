@@ -23,18 +23,18 @@ namespace faultline::injector {
 
 struct QueueStats {
   std::uint64_t received = 0;
-  std::uint64_t dropped_by_fault = 0;   // the model said drop (loss)
-  std::uint64_t dropped_overflow = 0;   // more than max_held were waiting
-  std::uint64_t released = 0;           // accepted after their hold
-  std::uint64_t held = 0;               // waiting now
-  std::uint64_t batch_verdicts = 0;     // verdict messages that covered several packets
-  std::uint64_t kernel_dropped = 0;     // the kernel's own count: queue full or no reader
+  std::uint64_t dropped_by_fault = 0;  // the model said drop (loss)
+  std::uint64_t dropped_overflow = 0;  // more than max_held were waiting
+  std::uint64_t released = 0;          // accepted after their hold
+  std::uint64_t held = 0;              // waiting now
+  std::uint64_t batch_verdicts = 0;    // verdict messages that covered several packets
+  std::uint64_t kernel_dropped = 0;    // the kernel's own count: queue full or no reader
 };
 
 class NfqueueEngine {
  public:
-  NfqueueEngine(const NamespaceFd& ns, std::string where, std::uint16_t queue, const NetemSpec& spec,
-                std::uint64_t seed, std::size_t max_held = 200000);
+  NfqueueEngine(const NamespaceFd& ns, std::string where, std::uint16_t queue,
+                const NetemSpec& spec, std::uint64_t seed, std::size_t max_held = 200000);
   ~NfqueueEngine();
   NfqueueEngine(const NfqueueEngine&) = delete;
   NfqueueEngine& operator=(const NfqueueEngine&) = delete;

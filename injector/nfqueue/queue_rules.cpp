@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/table.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -12,8 +14,6 @@
 #include <linux/netfilter/xt_NFQUEUE.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/table.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -151,7 +151,8 @@ nftnl_rule* build_rule(const QueueRule& q) {
 }
 
 // Sends one nfnetlink batch and waits for every acknowledgement.
-void send_batch(const NamespaceFd& ns, const std::string& where, const void* data, std::size_t size, int messages) {
+void send_batch(const NamespaceFd& ns, const std::string& where, const void* data, std::size_t size,
+                int messages) {
   mnl_socket* nl;
   {
     NetnsEntry inside(ns);
@@ -160,13 +161,13 @@ void send_batch(const NamespaceFd& ns, const std::string& where, const void* dat
   if (nl == nullptr) throw_errno("nftables in " + where, errno);
   std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> owner(nl, mnl_socket_close);
   if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) throw_errno("nftables in " + where, errno);
-  if (mnl_socket_sendto(nl, data, size) < 0)
-    throw_errno("nftables in " + where + ": send", errno);
+  if (mnl_socket_sendto(nl, data, size) < 0) throw_errno("nftables in " + where + ": send", errno);
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   int acked = 0;
   while (acked < messages) {
     pollfd p{mnl_socket_get_fd(nl), POLLIN, 0};
-    if (::poll(&p, 1, 2000) != 1) throw KernelError("nftables in " + where, "no answer from the kernel");
+    if (::poll(&p, 1, 2000) != 1)
+      throw KernelError("nftables in " + where, "no answer from the kernel");
     ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
     if (n < 0) throw_errno("nftables in " + where + ": receive", errno);
     auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data());
@@ -176,7 +177,10 @@ void send_batch(const NamespaceFd& ns, const std::string& where, const void* dat
       auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (err->error != 0) {
         std::string reason = std::strerror(-err->error);
-        if (-err->error == ENOENT) reason += " (does this kernel have nf_tables and the xtables NFQUEUE target? see `faultline doctor`)";
+        if (-err->error == ENOENT)
+          reason +=
+              " (does this kernel have nf_tables and the xtables NFQUEUE target? see `faultline "
+              "doctor`)";
         if (-err->error == EPERM) reason += " (needs CAP_NET_ADMIN: run faultline as root)";
         throw KernelError("nftables in " + where, reason);
       }
@@ -189,7 +193,8 @@ void send_batch(const NamespaceFd& ns, const std::string& where, const void* dat
 class Batch {
  public:
   explicit Batch(std::size_t capacity)
-      : buffer_(capacity), batch_(mnl_nlmsg_batch_start(buffer_.data(), buffer_.size()), mnl_nlmsg_batch_stop) {
+      : buffer_(capacity),
+        batch_(mnl_nlmsg_batch_start(buffer_.data(), buffer_.size()), mnl_nlmsg_batch_stop) {
     nftnl_batch_begin(current(), seq_++);
     mnl_nlmsg_batch_next(batch_.get());
   }
@@ -202,7 +207,8 @@ class Batch {
   void send(const NamespaceFd& ns, const std::string& where) {
     nftnl_batch_end(current(), seq_++);
     mnl_nlmsg_batch_next(batch_.get());
-    send_batch(ns, where, mnl_nlmsg_batch_head(batch_.get()), mnl_nlmsg_batch_size(batch_.get()), messages_);
+    send_batch(ns, where, mnl_nlmsg_batch_head(batch_.get()), mnl_nlmsg_batch_size(batch_.get()),
+               messages_);
   }
 
  private:
@@ -216,7 +222,8 @@ void add_table_and_chain(Batch& batch, int family) {
   nftnl_table* table = nftnl_table_alloc();
   nftnl_table_set_str(table, NFTNL_TABLE_NAME, kNftTable);
   nftnl_table_set_u32(table, NFTNL_TABLE_FAMILY, static_cast<std::uint32_t>(family));
-  nlmsghdr* nlh = nftnl_table_nlmsg_build_hdr(batch.current(), NFT_MSG_NEWTABLE, static_cast<std::uint16_t>(family),
+  nlmsghdr* nlh = nftnl_table_nlmsg_build_hdr(batch.current(), NFT_MSG_NEWTABLE,
+                                              static_cast<std::uint16_t>(family),
                                               NLM_F_CREATE | NLM_F_ACK, batch.seq());
   nftnl_table_nlmsg_build_payload(nlh, table);
   nftnl_table_free(table);
@@ -230,8 +237,9 @@ void add_table_and_chain(Batch& batch, int family) {
   nftnl_chain_set_s32(chain, NFTNL_CHAIN_PRIO, 0);
   nftnl_chain_set_str(chain, NFTNL_CHAIN_TYPE, "filter");
   nftnl_chain_set_u32(chain, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-  nlh = nftnl_chain_nlmsg_build_hdr(batch.current(), NFT_MSG_NEWCHAIN, static_cast<std::uint16_t>(family),
-                                    NLM_F_CREATE | NLM_F_ACK, batch.seq());
+  nlh = nftnl_chain_nlmsg_build_hdr(batch.current(), NFT_MSG_NEWCHAIN,
+                                    static_cast<std::uint16_t>(family), NLM_F_CREATE | NLM_F_ACK,
+                                    batch.seq());
   nftnl_chain_nlmsg_build_payload(nlh, chain);
   nftnl_chain_free(chain);
   batch.next();
@@ -246,8 +254,9 @@ bool delete_queue_tables(const NamespaceFd& ns, const std::string& where) {
     nftnl_table* table = nftnl_table_alloc();
     nftnl_table_set_str(table, NFTNL_TABLE_NAME, kNftTable);
     nftnl_table_set_u32(table, NFTNL_TABLE_FAMILY, static_cast<std::uint32_t>(family));
-    nlmsghdr* nlh = nftnl_table_nlmsg_build_hdr(batch.current(), NFT_MSG_DELTABLE, static_cast<std::uint16_t>(family),
-                                                NLM_F_ACK, batch.seq());
+    nlmsghdr* nlh =
+        nftnl_table_nlmsg_build_hdr(batch.current(), NFT_MSG_DELTABLE,
+                                    static_cast<std::uint16_t>(family), NLM_F_ACK, batch.seq());
     nftnl_table_nlmsg_build_payload(nlh, table);
     nftnl_table_free(table);
     batch.next();
@@ -271,16 +280,19 @@ std::string render_rule(const QueueRule& rule) {
   if (m.protocol && !m.sport && !m.dport) text += std::string("meta l4proto ") + proto + " ";
   if (m.sport) text += port_expr(proto, "sport", *m.sport) + " ";
   if (m.dport) text += port_expr(proto, "dport", *m.dport) + " ";
-  return text + (rule.drop ? std::string("drop") : "queue num " + std::to_string(rule.queue) + " bypass");
+  return text +
+         (rule.drop ? std::string("drop") : "queue num " + std::to_string(rule.queue) + " bypass");
 }
 
 std::vector<QueueRule> ordered_rules(const std::vector<QueueRule>& rules) {
   std::vector<QueueRule> ordered = rules;
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.band < b.band; });
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.band < b.band; });
   return ordered;
 }
 
-QueueRuleTable::QueueRuleTable(const NamespaceFd& ns, std::string where) : ns_(ns), where_(std::move(where)) {}
+QueueRuleTable::QueueRuleTable(const NamespaceFd& ns, std::string where)
+    : ns_(ns), where_(std::move(where)) {}
 
 QueueRuleTable::~QueueRuleTable() {
   if (!created_) return;
@@ -306,17 +318,18 @@ void QueueRuleTable::apply() {
     nftnl_rule_set_u32(flush, NFTNL_RULE_FAMILY, static_cast<std::uint32_t>(family));
     nftnl_rule_set_str(flush, NFTNL_RULE_TABLE, kNftTable);
     nftnl_rule_set_str(flush, NFTNL_RULE_CHAIN, kChain);
-    nlmsghdr* nlh = nftnl_rule_nlmsg_build_hdr(batch.current(), NFT_MSG_DELRULE, static_cast<std::uint16_t>(family),
-                                               NLM_F_ACK, batch.seq());
+    nlmsghdr* nlh =
+        nftnl_rule_nlmsg_build_hdr(batch.current(), NFT_MSG_DELRULE,
+                                   static_cast<std::uint16_t>(family), NLM_F_ACK, batch.seq());
     nftnl_rule_nlmsg_build_payload(nlh, flush);
     nftnl_rule_free(flush);
     batch.next();
   }
   for (const auto& q : ordered_rules(all)) {
     nftnl_rule* r = build_rule(q);
-    nlmsghdr* nlh = nftnl_rule_nlmsg_build_hdr(batch.current(), NFT_MSG_NEWRULE,
-                                               q.match.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
-                                               NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.seq());
+    nlmsghdr* nlh = nftnl_rule_nlmsg_build_hdr(
+        batch.current(), NFT_MSG_NEWRULE, q.match.family == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4,
+        NLM_F_APPEND | NLM_F_CREATE | NLM_F_ACK, batch.seq());
     nftnl_rule_nlmsg_build_payload(nlh, r);
     nftnl_rule_free(r);
     batch.next();
@@ -333,8 +346,10 @@ void QueueRuleTable::set(std::uint64_t owner, std::vector<QueueRule> rules) {
   try {
     apply();
   } catch (...) {
-    if (previous) rules_[owner] = *previous;
-    else rules_.erase(owner);
+    if (previous)
+      rules_[owner] = *previous;
+    else
+      rules_.erase(owner);
     throw;
   }
 }

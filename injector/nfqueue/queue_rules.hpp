@@ -27,11 +27,11 @@
 namespace faultline::injector {
 
 struct QueueRule {
-  std::string dev;     // egress device
-  PacketMatch match;   // what to steer
+  std::string dev;    // egress device
+  PacketMatch match;  // what to steer
   std::uint16_t queue = 0;
-  int band = 0;        // 0: faults, rendered first; 1: the baseline
-  bool drop = false;   // drop instead of queueing: a port-scoped partition
+  int band = 0;       // 0: faults, rendered first; 1: the baseline
+  bool drop = false;  // drop instead of queueing: a port-scoped partition
 };
 
 inline constexpr const char* kNftTable = "faultline";

@@ -26,10 +26,10 @@ std::string encode_entries(const std::vector<std::pair<std::string, Entry>>& ent
 std::vector<std::pair<std::string, Entry>> decode_entries(const std::string& body) {
   std::vector<std::pair<std::string, Entry>> entries;
   for (const auto& item : nlohmann::json::parse(body))
-    entries.emplace_back(item.at("k").get<std::string>(),
-                         Entry{item.at("v").get<std::string>(),
-                               Version{item.at("ts").get<std::uint64_t>(),
-                                       item.at("r").get<std::string>()}});
+    entries.emplace_back(
+        item.at("k").get<std::string>(),
+        Entry{item.at("v").get<std::string>(),
+              Version{item.at("ts").get<std::uint64_t>(), item.at("r").get<std::string>()}});
   return entries;
 }
 
@@ -39,7 +39,8 @@ Replicator::Replicator(std::vector<Peer> peers) {
     queue->peer = std::move(peer);
     queues_.push_back(std::move(queue));
   }
-  for (auto& queue : queues_) queue->sender = std::thread([this, q = queue.get()] { send_loop(*q); });
+  for (auto& queue : queues_)
+    queue->sender = std::thread([this, q = queue.get()] { send_loop(*q); });
 }
 
 Replicator::~Replicator() {
@@ -71,11 +72,13 @@ void Replicator::send_loop(Queue& queue) {
       auto n = std::min(kBatch, queue.pending.size());
       batch.assign(queue.pending.begin(), queue.pending.begin() + static_cast<long>(n));
     }
-    auto outcome = client.request(boost::beast::http::verb::post, "/replicate", encode_entries(batch));
+    auto outcome =
+        client.request(boost::beast::http::verb::post, "/replicate", encode_entries(batch));
     if (outcome.response && outcome.response->status == 200) {
       // Merging is idempotent, so a batch resent after an unknown outcome is harmless.
       std::lock_guard lock(queue.mutex);
-      queue.pending.erase(queue.pending.begin(), queue.pending.begin() + static_cast<long>(batch.size()));
+      queue.pending.erase(queue.pending.begin(),
+                          queue.pending.begin() + static_cast<long>(batch.size()));
     } else {
       std::this_thread::sleep_for(kRetryPause);
     }

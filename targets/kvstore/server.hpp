@@ -25,7 +25,8 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 class Region {
  public:
-  Region(std::string name, Replicator* replicator) : name_(std::move(name)), replicator_(replicator) {}
+  Region(std::string name, Replicator* replicator)
+      : name_(std::move(name)), replicator_(replicator) {}
 
   HttpResponse handle(const HttpRequest& request);
   void absorb(const std::vector<std::pair<std::string, Entry>>& entries);

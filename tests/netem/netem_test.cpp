@@ -35,7 +35,8 @@ struct Regions {
   std::map<std::pair<std::string, std::string>, std::shared_ptr<ShapedInterface>> shapers;
   std::optional<WanBaseline> wan;
   Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "db", "client"})),
+      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}},
+                           {"app", "db", "client"})),
         topology(NamespaceTopology::build(plan)) {}
 
   std::vector<ShapingGuard> shape(const std::vector<ShapingChange>& changes) {
@@ -47,16 +48,22 @@ struct Regions {
     }
     return guards;
   }
-  std::vector<ShapingGuard> apply(const FaultSpec& f) { return shape(plan_traffic_fault(plan, f, wan)); }
+  std::vector<ShapingGuard> apply(const FaultSpec& f) {
+    return shape(plan_traffic_fault(plan, f, wan));
+  }
   std::vector<std::string> trees() {
     std::vector<std::string> all;
     for (const auto& r : plan.regions) {
-      for (auto& line : injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink)) all.push_back(r.name + " " + line);
-      for (auto& line : injector::qdisc_tree(*topology->socket(r.host("db").netns), kHostLink)) all.push_back(r.name + "/db " + line);
+      for (auto& line : injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink))
+        all.push_back(r.name + " " + line);
+      for (auto& line : injector::qdisc_tree(*topology->socket(r.host("db").netns), kHostLink))
+        all.push_back(r.name + "/db " + line);
     }
     return all;
   }
-  const injector::NamespaceFd& host(const std::string& r, const std::string& h) { return topology->host(r, h); }
+  const injector::NamespaceFd& host(const std::string& r, const std::string& h) {
+    return topology->host(r, h);
+  }
   std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
   std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
 };
@@ -88,8 +95,11 @@ class UdpEcho {
       if (::poll(&p, 1, 50) != 1) continue;
       sockaddr_storage peer{};
       socklen_t len = sizeof peer;
-      ssize_t n = ::recvfrom(sock_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &len);
-      if (n > 0) ::sendto(sock_.get(), buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&peer), len);
+      ssize_t n =
+          ::recvfrom(sock_.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &len);
+      if (n > 0)
+        ::sendto(sock_.get(), buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&peer),
+                 len);
     }
   }
   testing::Fd sock_;
@@ -98,7 +108,8 @@ class UdpEcho {
 };
 
 // Median round trip in ms of `count` UDP probes from `from` to an echo.
-double median_rtt_ms(const injector::NamespaceFd& from, const std::string& ip, int port, int count = 60) {
+double median_rtt_ms(const injector::NamespaceFd& from, const std::string& ip, int port,
+                     int count = 60) {
   socklen_t len;
   auto addr = testing::make_addr(ip, port, len);
   testing::Fd fd;
@@ -115,7 +126,9 @@ double median_rtt_ms(const injector::NamespaceFd& from, const std::string& ip, i
       if (::poll(&p, 1, 2000) != 1) break;
       int seq = -1;
       if (::recv(fd.get(), &seq, sizeof seq, 0) == sizeof seq && seq == i) {
-        rtts.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+        rtts.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
         break;
       }
     }
@@ -129,7 +142,8 @@ double median_rtt_ms(const injector::NamespaceFd& from, const std::string& ip, i
 double connect_ms(const injector::NamespaceFd& from, const std::string& ip, int port) {
   auto start = std::chrono::steady_clock::now();
   if (!testing::can_connect(from, ip, port, 3000ms)) return -1;
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 }  // namespace
@@ -155,7 +169,8 @@ double added_by_50ms(Regions& t, const std::string& ip, int port) {
   return during - reference;
 }
 
-TEST_CASE("netem delay: 50 ms more delay adds 50 ms within 2 ms to the median round trip", "[netem]") {
+TEST_CASE("netem delay: 50 ms more delay adds 50 ms within 2 ms to the median round trip",
+          "[netem]") {
   Regions t;
   const double added = added_by_50ms(t, t.v4("eu", "app"), 7100);
   INFO("added " << added << " ms");
@@ -169,7 +184,8 @@ TEST_CASE("netem delay scopes IPv6 too", "[netem]") {
   CHECK(std::abs(added - 50.0) <= 2.0);
 }
 
-TEST_CASE("netem loss: 30% loss stays inside the 99% binomial interval over 2000 probes", "[netem]") {
+TEST_CASE("netem loss: 30% loss stays inside the 99% binomial interval over 2000 probes",
+          "[netem]") {
   Regions t;
   auto sink = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 7200, SOCK_DGRAM);
   FaultSpec f = link_fault(FaultKind::loss, {"us", "eu"}, true);
@@ -218,7 +234,8 @@ TEST_CASE("slow-db delays the database port by 200 ms and not a neighbouring por
   CHECK(to_other < 50.0);
 }
 
-TEST_CASE("every netem fault kind applied and reverted leaves the qdisc trees exactly as before", "[netem]") {
+TEST_CASE("every netem fault kind applied and reverted leaves the qdisc trees exactly as before",
+          "[netem]") {
   Regions t;
   const auto before = t.trees();
   std::vector<FaultSpec> faults;
@@ -258,7 +275,8 @@ TEST_CASE("every netem fault kind applied and reverted leaves the qdisc trees ex
   }
 }
 
-TEST_CASE("a partition and a delay on the same link both hold; stopping one leaves the other", "[netem]") {
+TEST_CASE("a partition and a delay on the same link both hold; stopping one leaves the other",
+          "[netem]") {
   Regions t;
   UdpEcho echo(t.host("eu", "app"), t.v4("eu", "app"), 7300);
   const double base = median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300);
@@ -266,17 +284,21 @@ TEST_CASE("a partition and a delay on the same link both hold; stopping one leav
   f.impairment.delay = 40ms;
   auto delay = t.apply(f);
   std::vector<injector::RouteBlockGuard::Entry> entries;
-  for (auto& c : plan_partition(t.plan, {{"us"}, {"eu"}}, false, injector::RouteType::blackhole, partition_metric(1)))
+  for (auto& c : plan_partition(t.plan, {{"us"}, {"eu"}}, false, injector::RouteType::blackhole,
+                                partition_metric(1)))
     entries.push_back({t.topology->socket(c.netns), c.netns, c.route});
   auto partition = injector::RouteBlockGuard::apply(entries);
-  CHECK(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300, 5) < 0);  // nothing comes back
+  CHECK(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300, 5) <
+        0);  // nothing comes back
   partition.revert();
-  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300) - base - 40.0) <= 3.0);
+  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300) - base - 40.0) <=
+        3.0);
   for (auto& g : delay) g.revert();
   CHECK(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7300) < 10.0);
 }
 
-TEST_CASE("a fault on top of the WAN baseline adds its delay; other pairs keep the baseline", "[netem]") {
+TEST_CASE("a fault on top of the WAN baseline adds its delay; other pairs keep the baseline",
+          "[netem]") {
   // This checks the composition rule, not precision: each shaped direction
   // costs the emulated lane about a millisecond more, hence the wider bounds.
   Regions t;
@@ -287,18 +309,24 @@ TEST_CASE("a fault on top of the WAN baseline adds its delay; other pairs keep t
   wan.impairment.delay = 20ms;
   t.wan = wan;
   auto baseline = t.shape(plan_wan_baseline(t.plan, wan));
-  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 40.0) <= 4.0);
+  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 40.0) <=
+        4.0);
   FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
   f.impairment.delay = 30ms;
   auto fault = t.apply(f);
-  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 70.0) <= 4.0);  // 50 there, 20 back
-  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("ap", "app"), 7400) - base - 40.0) <= 4.0);
+  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 70.0) <=
+        4.0);  // 50 there, 20 back
+  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("ap", "app"), 7400) - base - 40.0) <=
+        4.0);
   for (auto& g : fault) g.revert();
-  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 40.0) <= 4.0);
+  CHECK(std::abs(median_rtt_ms(t.host("us", "client"), t.v4("eu", "app"), 7400) - base - 40.0) <=
+        4.0);
 }
 
-TEST_CASE("the wan-latency experiment passes and slows eu-west-1's database operations only during slow-db",
-          "[netem][e2e]") {
+TEST_CASE(
+    "the wan-latency experiment passes and slows eu-west-1's database operations only during "
+    "slow-db",
+    "[netem][e2e]") {
   namespace fs = std::filesystem;
   const char* bin_dir = std::getenv("FAULTLINE_BIN_DIR");
   const char* experiments = std::getenv("FAULTLINE_EXPERIMENTS");
@@ -306,8 +334,8 @@ TEST_CASE("the wan-latency experiment passes and slows eu-west-1's database oper
   REQUIRE(experiments != nullptr);
   const fs::path results = fs::temp_directory_path() / "wan-latency-results";
   fs::remove_all(results);
-  const std::string command = std::string(bin_dir) + "/faultline run --results " + results.string() + " " +
-                              experiments + "/wan-latency.toml";
+  const std::string command = std::string(bin_dir) + "/faultline run --results " +
+                              results.string() + " " + experiments + "/wan-latency.toml";
   int status = std::system(command.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
@@ -335,8 +363,10 @@ TEST_CASE("the wan-latency experiment passes and slows eu-west-1's database oper
     if (op.type != OpType::ok || !invoked.count(op.process)) continue;
     const std::int64_t start = invoked[op.process];
     const double ms = (op.time - start) / 1e6;
-    if (start > slow_start + 50'000'000 && op.time < slow_stop) inside.push_back(ms);
-    else if (op.time < slow_start || start > slow_stop + 500'000'000) outside.push_back(ms);
+    if (start > slow_start + 50'000'000 && op.time < slow_stop)
+      inside.push_back(ms);
+    else if (op.time < slow_start || start > slow_stop + 500'000'000)
+      outside.push_back(ms);
   }
   REQUIRE(inside.size() >= 5);
   REQUIRE(outside.size() >= 20);

@@ -16,7 +16,7 @@ using namespace faultline::injector;
 
 namespace {
 ino_t inode_of(int fd) {
-  struct stat st{};
+  struct stat st {};
   ::fstat(fd, &st);
   return st.st_ino;
 }
@@ -36,7 +36,8 @@ TEST_CASE("a named namespace exists while owned and is gone after", "[root][netn
   CHECK_FALSE(named_namespace_exists(name));
 }
 
-TEST_CASE("creating a namespace that exists fails and leaves the existing one alone", "[root][netns]") {
+TEST_CASE("creating a namespace that exists fails and leaves the existing one alone",
+          "[root][netns]") {
   const std::string name = "fl-" + testing::unique_run_id() + "-dup";
   auto first = NetworkNamespace::create(name);
   CHECK_THROWS_WITH(NetworkNamespace::create(name), Catch::Contains("already exists"));
@@ -90,5 +91,6 @@ TEST_CASE("a veth pair spans two namespaces without touching ours", "[root][netn
   CHECK(testing::can_connect(a.fd(), "198.18.250.2", 7000));
   auto server6 = testing::bound_socket(b.fd(), "2001:2:0:fa::2", 7001, SOCK_STREAM);
   CHECK(testing::can_connect(a.fd(), "2001:2:0:fa::2", 7001));
-  CHECK_THROWS_WITH(create_veth(sa, "a-name-longer-than-15", "x", b.fd()), Catch::Contains("IFNAMSIZ"));
+  CHECK_THROWS_WITH(create_veth(sa, "a-name-longer-than-15", "x", b.fd()),
+                    Catch::Contains("IFNAMSIZ"));
 }

@@ -91,7 +91,8 @@ inline bool can_connect(const injector::NamespaceFd& from, const std::string& ip
 }
 
 // One UDP datagram from `from` to the socket `receiver` bound at ip:port.
-inline bool datagram_arrives(const injector::NamespaceFd& from, const Fd& receiver, const std::string& ip, int port) {
+inline bool datagram_arrives(const injector::NamespaceFd& from, const Fd& receiver,
+                             const std::string& ip, int port) {
   socklen_t len;
   auto addr = make_addr(ip, port, len);
   Fd fd;
@@ -117,8 +118,9 @@ namespace faultline::testing {
 
 // Goodput of one TCP stream from `from` to a fresh listener at ip:port inside
 // `to`, in bits per second, measured over `window` after a short warm-up.
-inline double tcp_goodput(const injector::NamespaceFd& from, const injector::NamespaceFd& to, const std::string& ip,
-                          int port, std::chrono::milliseconds window = std::chrono::milliseconds(1500)) {
+inline double tcp_goodput(const injector::NamespaceFd& from, const injector::NamespaceFd& to,
+                          const std::string& ip, int port,
+                          std::chrono::milliseconds window = std::chrono::milliseconds(1500)) {
   auto listener = bound_socket(to, ip, port, SOCK_STREAM);
   std::atomic<bool> done{false};
   std::atomic<long long> received{0};

@@ -26,10 +26,15 @@ struct Regions {
   TopologyPlan plan;
   std::unique_ptr<NamespaceTopology> topology;
   Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}}, {"app", "db", "client"})),
+      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}},
+                           {"app", "db", "client"})),
         topology(NamespaceTopology::build(plan)) {}
-  const NamespaceFd& host(const std::string& r, const std::string& h) { return topology->host(r, h); }
-  const NamespaceFd& router(const std::string& r) { return topology->netns(plan.region(r).router_netns); }
+  const NamespaceFd& host(const std::string& r, const std::string& h) {
+    return topology->host(r, h);
+  }
+  const NamespaceFd& router(const std::string& r) {
+    return topology->netns(plan.region(r).router_netns);
+  }
   std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
   std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
 };
@@ -40,7 +45,9 @@ double median_connect_ms(const NamespaceFd& from, const std::string& ip, int por
   for (int i = 0; i < count; ++i) {
     auto start = std::chrono::steady_clock::now();
     if (testing::can_connect(from, ip, port, 2000ms))
-      times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      times.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
   }
   if (times.empty()) return -1;
   std::sort(times.begin(), times.end());
@@ -55,8 +62,9 @@ std::vector<QueueRule> rules_for(const ShapingChange& change, std::uint16_t queu
 
 }  // namespace
 
-TEST_CASE("nfqueue: a 50 ms delay fault adds 50 ms within 1 ms to the round trip over IPv4 and IPv6",
-          "[root][nfqueue]") {
+TEST_CASE(
+    "nfqueue: a 50 ms delay fault adds 50 ms within 1 ms to the round trip over IPv4 and IPv6",
+    "[root][nfqueue]") {
   Regions t;
   auto v4 = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9700, SOCK_STREAM);
   auto v6 = testing::bound_socket(t.host("eu", "app"), t.v6("eu", "app"), 9700, SOCK_STREAM);
@@ -80,7 +88,8 @@ TEST_CASE("nfqueue: a 50 ms delay fault adds 50 ms within 1 ms to the round trip
     // the kernel lane runs this under qemu's emulation, whose timer
     // interrupts arrive late by a few milliseconds.
     const double bound = std::getenv("FAULTLINE_EMULATED") ? 4.0 : 1.0;
-    INFO("IPv4 " << before4 << " -> " << during4 << " ms, IPv6 " << before6 << " -> " << during6 << " ms");
+    INFO("IPv4 " << before4 << " -> " << during4 << " ms, IPv6 " << before6 << " -> " << during6
+                 << " ms");
     CHECK(std::abs(during4 - before4 - 50.0) <= bound);
     CHECK(std::abs(during6 - before6 - 50.0) <= bound);
     table.remove(1);
@@ -91,7 +100,8 @@ TEST_CASE("nfqueue: a 50 ms delay fault adds 50 ms within 1 ms to the round trip
   CHECK(median_connect_ms(t.host("us", "client"), t.v4("eu", "app"), 9700) < 10.0);
 }
 
-TEST_CASE("nfqueue: slow-db delays the database port and not a neighbouring port", "[root][nfqueue]") {
+TEST_CASE("nfqueue: slow-db delays the database port and not a neighbouring port",
+          "[root][nfqueue]") {
   Regions t;
   auto db = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5432, SOCK_STREAM);
   auto other = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5433, SOCK_STREAM);
@@ -154,7 +164,8 @@ TEST_CASE("nfqueue: loss drops the configured share of packets", "[root][nfqueue
   CHECK(std::abs(rate - 0.3) <= half_width);
 }
 
-TEST_CASE("nfqueue: a killed engine lets traffic through and its rules go with the table", "[root][nfqueue]") {
+TEST_CASE("nfqueue: a killed engine lets traffic through and its rules go with the table",
+          "[root][nfqueue]") {
   Regions t;
   auto server = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9900, SOCK_STREAM);
   FaultSpec f;

@@ -17,11 +17,12 @@ struct ThreeRegions {
   TopologyPlan plan;
   std::unique_ptr<NamespaceTopology> topology;
   ThreeRegions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "client"})),
+      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}},
+                           {"app", "client"})),
         topology(NamespaceTopology::build(plan)) {}
 
-  RouteBlockGuard partition(const std::vector<std::vector<std::string>>& groups, bool one_way, RouteType drop,
-                            std::size_t fault = 0) {
+  RouteBlockGuard partition(const std::vector<std::vector<std::string>>& groups, bool one_way,
+                            RouteType drop, std::size_t fault = 0) {
     std::vector<RouteBlockGuard::Entry> entries;
     for (auto& c : plan_partition(plan, groups, one_way, drop, partition_metric(fault)))
       entries.push_back({topology->socket(c.netns), c.netns, c.route});
@@ -35,8 +36,9 @@ struct ThreeRegions {
 
 }  // namespace
 
-TEST_CASE("a partition cuts both directions between groups and nothing within them: revert restores",
-          "[root][partition]") {
+TEST_CASE(
+    "a partition cuts both directions between groups and nothing within them: revert restores",
+    "[root][partition]") {
   ThreeRegions t;
   std::vector<testing::Fd> servers;
   for (auto r : {"us", "eu", "ap"}) {
@@ -73,11 +75,13 @@ TEST_CASE("prohibit mode refuses at once instead of timing out", "[root][partiti
   auto server = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9300, SOCK_STREAM);
   auto guard = t.partition({{"us"}, {"eu"}}, false, RouteType::prohibit);
   auto start = std::chrono::steady_clock::now();
-  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("eu"), 9300, std::chrono::milliseconds(3000)));
+  CHECK_FALSE(
+      testing::can_connect(t.client("us"), t.app_v4("eu"), 9300, std::chrono::milliseconds(3000)));
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2000));
 }
 
-TEST_CASE("overlapping partitions coexist: stopping one leaves the other in force", "[root][partition]") {
+TEST_CASE("overlapping partitions coexist: stopping one leaves the other in force",
+          "[root][partition]") {
   ThreeRegions t;
   auto server = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9400, SOCK_STREAM);
   auto first = t.partition({{"us"}, {"eu"}}, false, RouteType::blackhole, 0);
@@ -97,23 +101,27 @@ TEST_CASE("a partition that fails half-way is rolled back", "[root][partition]")
   entries.push_back(entries.front());  // the same route twice: the kernel says EEXIST
   CHECK_THROWS_AS(RouteBlockGuard::apply(entries), injector::KernelError);
   CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9500));
-  CHECK(testing::can_connect(t.client("eu"), t.app_v4("us"), 9500) == false);  // nothing listens there
+  CHECK(testing::can_connect(t.client("eu"), t.app_v4("us"), 9500) ==
+        false);  // nothing listens there
 }
 
 #include "controllers/faults/shaping_plan.hpp"
 #include "injector/nfqueue/queue_rules.hpp"
 
-TEST_CASE("a partition narrowed to a port cuts that port and leaves the others", "[root][partition]") {
+TEST_CASE("a partition narrowed to a port cuts that port and leaves the others",
+          "[root][partition]") {
   ThreeRegions t;
   auto cut = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9601, SOCK_STREAM);
   auto open = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9602, SOCK_STREAM);
   auto cut6 = testing::bound_socket(t.app("eu"), t.app_v6("eu"), 9601, SOCK_STREAM);
   std::map<std::string, std::unique_ptr<injector::QueueRuleTable>> tables;
-  for (const auto& change : plan_port_partition(t.plan, {{"us"}, {"eu"}}, false, PortRange{9601, 9601}, 6)) {
+  for (const auto& change :
+       plan_port_partition(t.plan, {{"us"}, {"eu"}}, false, PortRange{9601, 9601}, 6)) {
     std::vector<injector::QueueRule> rules;
     for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
     auto& table = tables[change.netns];
-    table = std::make_unique<injector::QueueRuleTable>(t.topology->netns(change.netns), change.netns);
+    table =
+        std::make_unique<injector::QueueRuleTable>(t.topology->netns(change.netns), change.netns);
     table->set(1, rules);
   }
   CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("eu"), 9601));
@@ -124,7 +132,8 @@ TEST_CASE("a partition narrowed to a port cuts that port and leaves the others",
   CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9601));
 }
 
-TEST_CASE("a one-way partition narrowed to a port drops only the first group's packets", "[root][partition]") {
+TEST_CASE("a one-way partition narrowed to a port drops only the first group's packets",
+          "[root][partition]") {
   ThreeRegions t;
   auto at_eu = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9700, SOCK_DGRAM);
   auto at_us = testing::bound_socket(t.app("us"), t.app_v4("us"), 9700, SOCK_DGRAM);

@@ -1,3 +1,5 @@
+#include "controllers/services/service_process.hpp"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -6,7 +8,6 @@
 #include <sstream>
 #include <thread>
 
-#include "controllers/services/service_process.hpp"
 #include "injector/network_namespace.hpp"
 #include "root/netns_helpers.hpp"
 
@@ -21,7 +22,7 @@ char state_of(pid_t pid) {
   return close == std::string::npos ? '?' : stat[close + 2];
 }
 ino_t netns_inode(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   ::stat(path.c_str(), &st);
   return st.st_ino;
 }
@@ -30,7 +31,8 @@ ino_t netns_inode(const std::string& path) {
 TEST_CASE("a service runs in its host's namespace and obeys kill pause resume and stop",
           "[root][service]") {
   auto ns = injector::NetworkNamespace::create("fl-" + testing::unique_run_id() + "-svc");
-  auto log = std::filesystem::temp_directory_path() / ("faultline-svc-" + std::to_string(::getpid()) + ".log");
+  auto log = std::filesystem::temp_directory_path() /
+             ("faultline-svc-" + std::to_string(::getpid()) + ".log");
   ServiceProcess proc("sleeper", "/bin/sleep", {"30"}, ns.fd(), log.string());
   proc.start();
   REQUIRE(proc.running());
@@ -59,7 +61,8 @@ TEST_CASE("a service runs in its host's namespace and obeys kill pause resume an
 
 TEST_CASE("a service's output goes to its log appended across restarts", "[root][service]") {
   auto ns = injector::NetworkNamespace::create("fl-" + testing::unique_run_id() + "-log");
-  auto log = std::filesystem::temp_directory_path() / ("faultline-echo-" + std::to_string(::getpid()) + ".log");
+  auto log = std::filesystem::temp_directory_path() /
+             ("faultline-echo-" + std::to_string(::getpid()) + ".log");
   std::filesystem::remove(log);
   ServiceProcess proc("echo", "/bin/echo", {"hello from the namespace"}, ns.fd(), log.string());
   proc.start();

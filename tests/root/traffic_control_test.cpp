@@ -1,6 +1,8 @@
 // Traffic-control faults that need no netem (htb classes, u32 filters), on
 // the real kernel of this machine. Faults that need netem are in tests/netem/
 // and run in the kernel lane.
+#include "injector/traffic_control.hpp"
+
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
@@ -12,7 +14,6 @@
 #include "controllers/topology/netns_topology.hpp"
 #include "injector/kernel_error.hpp"
 #include "injector/links.hpp"
-#include "injector/traffic_control.hpp"
 #include "root/netns_helpers.hpp"
 
 using namespace faultline;
@@ -26,7 +27,8 @@ struct Regions {
   std::unique_ptr<NamespaceTopology> topology;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<ShapedInterface>> shapers;
   Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "db", "client"})),
+      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}},
+                           {"app", "db", "client"})),
         topology(NamespaceTopology::build(plan)) {}
 
   std::vector<ShapingGuard> apply(const FaultSpec& f) {
@@ -40,10 +42,13 @@ struct Regions {
   }
   std::map<std::string, std::vector<std::string>> trees() {
     std::map<std::string, std::vector<std::string>> out;
-    for (const auto& r : plan.regions) out[r.name] = injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink);
+    for (const auto& r : plan.regions)
+      out[r.name] = injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink);
     return out;
   }
-  const injector::NamespaceFd& host(const std::string& r, const std::string& h) { return topology->host(r, h); }
+  const injector::NamespaceFd& host(const std::string& r, const std::string& h) {
+    return topology->host(r, h);
+  }
   std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
   std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
 };
@@ -58,14 +63,20 @@ FaultSpec bandwidth(std::vector<std::string> between, std::uint64_t bits) {
 
 }  // namespace
 
-TEST_CASE("a bandwidth fault holds the named link to its rate over IPv4 and IPv6 and leaves other links alone",
-          "[root][tc]") {
+TEST_CASE(
+    "a bandwidth fault holds the named link to its rate over IPv4 and IPv6 and leaves other links "
+    "alone",
+    "[root][tc]") {
   Regions t;
   auto guards = t.apply(bandwidth({"us", "eu"}, 10'000'000));
-  const double v4 = testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v4("eu", "app"), 9600);
-  const double v6 = testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v6("eu", "app"), 9601);
-  const double other = testing::tcp_goodput(t.host("us", "client"), t.host("ap", "app"), t.v4("ap", "app"), 9602);
-  INFO("us->eu v4 " << v4 / 1e6 << " Mbit/s, v6 " << v6 / 1e6 << " Mbit/s; us->ap " << other / 1e6 << " Mbit/s");
+  const double v4 =
+      testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v4("eu", "app"), 9600);
+  const double v6 =
+      testing::tcp_goodput(t.host("us", "client"), t.host("eu", "app"), t.v6("eu", "app"), 9601);
+  const double other =
+      testing::tcp_goodput(t.host("us", "client"), t.host("ap", "app"), t.v4("ap", "app"), 9602);
+  INFO("us->eu v4 " << v4 / 1e6 << " Mbit/s, v6 " << v6 / 1e6 << " Mbit/s; us->ap " << other / 1e6
+                    << " Mbit/s");
   // Goodput is the payload: about 95% of the rate on the wire for full frames.
   CHECK(v4 > 8.5e6);
   CHECK(v4 < 10.5e6);
@@ -74,7 +85,8 @@ TEST_CASE("a bandwidth fault holds the named link to its rate over IPv4 and IPv6
   CHECK(other > 50e6);
 }
 
-TEST_CASE("applying and reverting a traffic fault leaves every qdisc tree exactly as before", "[root][tc]") {
+TEST_CASE("applying and reverting a traffic fault leaves every qdisc tree exactly as before",
+          "[root][tc]") {
   Regions t;
   const auto before = t.trees();
   FaultSpec f = bandwidth({}, 1'000'000);  // every pair
@@ -104,7 +116,8 @@ TEST_CASE("a root qdisc faultline did not create is never replaced", "[root][tc]
   REQUIRE(rtnl_qdisc_add(sock->get(), q, NLM_F_CREATE | NLM_F_EXCL) == 0);
   rtnl_qdisc_put(q);
   const auto before = injector::qdisc_tree(*sock, kRouterWanLink);
-  CHECK_THROWS_WITH(t.apply(bandwidth({"us", "eu"}, 1'000'000)), Catch::Contains("is not faultline's"));
+  CHECK_THROWS_WITH(t.apply(bandwidth({"us", "eu"}, 1'000'000)),
+                    Catch::Contains("is not faultline's"));
   CHECK(injector::qdisc_tree(*sock, kRouterWanLink) == before);
 }
 

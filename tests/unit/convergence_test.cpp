@@ -1,6 +1,7 @@
+#include "controllers/checkers/convergence.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "controllers/checkers/convergence.hpp"
 #include "unit/history_builder.hpp"
 
 using namespace faultline;
@@ -19,10 +20,14 @@ TEST_CASE("convergence holds when every region reads the same values and reports
   CHECK(r.details["converged_after_ms"] == 650);
 }
 
-TEST_CASE("convergence is violated when regions end with different values with the reads as witness",
-          "[convergence]") {
+TEST_CASE(
+    "convergence is violated when regions end with different values with the reads as witness",
+    "[convergence]") {
   HistoryBuilder h;
-  h.heal(0).final_read(10, "us", "k1", 1).final_read(10, "eu", "k1", 2).final_read(10, "eu", "k2", nullptr)
+  h.heal(0)
+      .final_read(10, "us", "k1", 1)
+      .final_read(10, "eu", "k1", 2)
+      .final_read(10, "eu", "k2", nullptr)
       .final_read(10, "us", "k2", nullptr);
   auto r = check_convergence(h.build(), 5s);
   CHECK(r.validity == Validity::violated);

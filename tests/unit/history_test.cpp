@@ -1,13 +1,19 @@
+#include "controllers/history/history.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
-
-#include "controllers/history/history.hpp"
 
 using namespace faultline;
 
 TEST_CASE("operations round-trip through Jepsen-style JSON", "[history]") {
-  Operation op{.index = 7, .time = 1234, .type = OpType::info, .process = 3, .f = "write",
-               .value = nlohmann::json::array({"k1", 42}), .error = "timeout", .region = "eu-west-1",
+  Operation op{.index = 7,
+               .time = 1234,
+               .type = OpType::info,
+               .process = 3,
+               .f = "write",
+               .value = nlohmann::json::array({"k1", 42}),
+               .error = "timeout",
+               .region = "eu-west-1",
                .served_by = "eu-west-1"};
   auto j = to_json(op);
   CHECK(j["type"] == "info");
@@ -33,8 +39,12 @@ TEST_CASE("the recorder numbers operations and streams them to history.jsonl", "
   auto path = std::filesystem::temp_directory_path() / "faultline-history-test.jsonl";
   {
     HistoryRecorder recorder(path.string(), std::chrono::steady_clock::now());
-    recorder.record({.type = OpType::invoke, .process = 0, .f = "read", .value = nlohmann::json::array({"k", nullptr})});
-    recorder.record({.type = OpType::ok, .process = 0, .f = "read", .value = nlohmann::json::array({"k", 1})});
+    recorder.record({.type = OpType::invoke,
+                     .process = 0,
+                     .f = "read",
+                     .value = nlohmann::json::array({"k", nullptr})});
+    recorder.record(
+        {.type = OpType::ok, .process = 0, .f = "read", .value = nlohmann::json::array({"k", 1})});
     recorder.flush();
   }
   auto ops = read_history(path.string());
@@ -49,9 +59,12 @@ TEST_CASE("a malformed history line is reported with its line number", "[history
   auto path = std::filesystem::temp_directory_path() / "faultline-history-bad.jsonl";
   {
     std::ofstream out(path);
-    out << R"({"index":0,"time":0,"type":"ok","process":0,"f":"read","value":null})" << "\n";
-    out << R"({"index":1,"time":0,"type":"maybe","process":0,"f":"read"})" << "\n";
+    out << R"({"index":0,"time":0,"type":"ok","process":0,"f":"read","value":null})"
+        << "\n";
+    out << R"({"index":1,"time":0,"type":"maybe","process":0,"f":"read"})"
+        << "\n";
   }
-  CHECK_THROWS_WITH(read_history(path.string()), Catch::Contains(":2:") && Catch::Contains("maybe"));
+  CHECK_THROWS_WITH(read_history(path.string()),
+                    Catch::Contains(":2:") && Catch::Contains("maybe"));
   std::filesystem::remove(path);
 }

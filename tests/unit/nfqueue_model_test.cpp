@@ -17,8 +17,10 @@ Sample sample(const NetemSpec& spec, int n = 200000) {
   int drops = 0;
   for (int i = 0; i < n; ++i) {
     auto fate = model.next();
-    if (fate.drop) ++drops;
-    else holds.push_back(fate.hold.count() / 1e6);
+    if (fate.drop)
+      ++drops;
+    else
+      holds.push_back(fate.hold.count() / 1e6);
   }
   Sample s;
   s.drop_rate = static_cast<double>(drops) / n;
@@ -39,7 +41,8 @@ TEST_CASE("the user-space delay model holds every packet for the configured dela
   CHECK(s.drop_rate == 0);
 }
 
-TEST_CASE("normal jitter from iproute2's table has the configured standard deviation", "[nfqueue]") {
+TEST_CASE("normal jitter from iproute2's table has the configured standard deviation",
+          "[nfqueue]") {
   NetemSpec spec;
   spec.delay_us = 100000;
   spec.jitter_us = 10000;
@@ -58,7 +61,7 @@ TEST_CASE("uniform jitter spreads over plus or minus the jitter", "[nfqueue]") {
   CHECK(s.sd_ms == Approx(10.0 / std::sqrt(3.0)).epsilon(0.05));  // sd of U(-j, j)
 }
 
-TEST_CASE("loss drops the configured fraction" , "[nfqueue]") {
+TEST_CASE("loss drops the configured fraction", "[nfqueue]") {
   NetemSpec spec;
   spec.loss = 30;
   CHECK(sample(spec).drop_rate == Approx(0.30).margin(0.005));
@@ -103,7 +106,8 @@ TEST_CASE("queue rules render as nft would list them and end in a bypassing queu
   CHECK(render_rule(db) == "ip6 oifname \"eth0\" tcp sport 5432 queue num 17 bypass");
   QueueRule range = db;
   range.match.sport = PortMatch{8000, 0xfffc};
-  CHECK(render_rule(range) == "ip6 oifname \"eth0\" tcp sport & 0xfffc == 0x1f40 queue num 17 bypass");
+  CHECK(render_rule(range) ==
+        "ip6 oifname \"eth0\" tcp sport & 0xfffc == 0x1f40 queue num 17 bypass");
 }
 
 TEST_CASE("fault rules come before baseline rules in the chain", "[nfqueue]") {

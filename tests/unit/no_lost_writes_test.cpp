@@ -1,6 +1,7 @@
+#include "controllers/checkers/no_lost_writes.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "controllers/checkers/no_lost_writes.hpp"
 #include "unit/history_builder.hpp"
 
 using namespace faultline;
@@ -25,7 +26,8 @@ TEST_CASE("concurrent writes may end in either order", "[no-lost-writes]") {
   CHECK(check_no_lost_writes(b.build()).validity == Validity::holds);
 }
 
-TEST_CASE("an earlier write winning over a later acknowledged one is a lost write", "[no-lost-writes]") {
+TEST_CASE("an earlier write winning over a later acknowledged one is a lost write",
+          "[no-lost-writes]") {
   HistoryBuilder h;
   h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2).heal(40);
   h.final_read(50, "us", "k", 2).final_read(50, "eu", "k", 1);  // eu kept the older value
@@ -46,16 +48,25 @@ TEST_CASE("an acknowledged write to a key that ends empty is lost", "[no-lost-wr
 TEST_CASE("writes of unknown outcome may win but need not survive", "[no-lost-writes]") {
   // Process 1's write timed out (info): it may have happened after all.
   HistoryBuilder wins;
-  wins.write(0, 10, 0, "k", 1).write(20, 25, 1, "k", 2, OpType::info).heal(40).final_read(50, "us", "k", 2);
+  wins.write(0, 10, 0, "k", 1)
+      .write(20, 25, 1, "k", 2, OpType::info)
+      .heal(40)
+      .final_read(50, "us", "k", 2);
   CHECK(check_no_lost_writes(wins.build()).validity == Validity::holds);
   HistoryBuilder vanished;
-  vanished.write(0, 10, 0, "k", 1).write(20, 25, 1, "k", 2, OpType::info).heal(40).final_read(50, "us", "k", 1);
+  vanished.write(0, 10, 0, "k", 1)
+      .write(20, 25, 1, "k", 2, OpType::info)
+      .heal(40)
+      .final_read(50, "us", "k", 1);
   CHECK(check_no_lost_writes(vanished.build()).validity == Validity::holds);
 }
 
 TEST_CASE("a failed write that shows up in the final state is a phantom", "[no-lost-writes]") {
   HistoryBuilder h;
-  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2, OpType::fail).heal(40).final_read(50, "us", "k", 2);
+  h.write(0, 10, 0, "k", 1)
+      .write(20, 30, 1, "k", 2, OpType::fail)
+      .heal(40)
+      .final_read(50, "us", "k", 2);
   auto r = check_no_lost_writes(h.build());
   CHECK(r.validity == Validity::violated);
   CHECK(r.details["phantom_values"] == 1);
@@ -63,7 +74,10 @@ TEST_CASE("a failed write that shows up in the final state is a phantom", "[no-l
 
 TEST_CASE("no-lost-writes is unknown when a region's final read failed", "[no-lost-writes]") {
   HistoryBuilder h;
-  h.write(0, 10, 0, "k", 1).heal(20).final_read(30, "us", "k", 1).final_read(30, "eu", "k", 1, OpType::fail);
+  h.write(0, 10, 0, "k", 1)
+      .heal(20)
+      .final_read(30, "us", "k", 1)
+      .final_read(30, "eu", "k", 1, OpType::fail);
   CHECK(check_no_lost_writes(h.build()).validity == Validity::unknown);
   HistoryBuilder none;
   none.write(0, 10, 0, "k", 1).heal(20);

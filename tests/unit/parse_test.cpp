@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "controllers/experiment/parse.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 using namespace std::chrono_literals;
@@ -93,24 +93,35 @@ TEST_CASE("every problem names file line and column", "[parse]") {
     std::string from, to, error;
   };
   const std::vector<Case> cases{
-      {"seed = 3", "seed = ", "x.toml:5:8: TOML syntax: Error while parsing key-value pair: expected value, saw '\\n'"},
-      {"seed = 3", "seeed = 3", "x.toml:5:1: unknown key 'seeed' in [experiment]; did you mean 'seed'?"},
+      {"seed = 3", "seed = ",
+       "x.toml:5:8: TOML syntax: Error while parsing key-value pair: expected value, saw '\\n'"},
+      {"seed = 3", "seeed = 3",
+       "x.toml:5:1: unknown key 'seeed' in [experiment]; did you mean 'seed'?"},
       {"seed = 3", "seed = \"three\"", "x.toml:5:8: 'seed' must be an integer"},
-      {"duration = \"20s\"", "duration = \"-5s\"", "x.toml:4:12: 'duration' must not be negative, got \"-5s\""},
+      {"duration = \"20s\"", "duration = \"-5s\"",
+       "x.toml:4:12: 'duration' must not be negative, got \"-5s\""},
       {"duration = \"20s\"", "duration = \"soon\"",
-       "x.toml:4:12: 'duration' = \"soon\" is not a duration; write a number with ms, s, m or h, such as \"10s\""},
+       "x.toml:4:12: 'duration' = \"soon\" is not a duration; write a number with ms, s, m or h, "
+       "such as \"10s\""},
       {"groups = [[\"us-east-1\"], [\"eu-west-1\"]]", "groups = [[\"us-east-1\"], [\"eu-wset-1\"]]",
        "x.toml:29:27: unknown region 'eu-wset-1'; did you mean 'eu-west-1'?"},
       {"kind = \"pause\"", "kind = \"paus\"",
-       "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db)"},
-      {"at = \"12s\"", "at = \"25s\"", "x.toml:37:6: fault starts at 25s, after the experiment ends (20s)"},
-      {"service = \"app\"\nat", "service = \"api\"\nat", "x.toml:36:11: unknown service 'api'; did you mean 'app'?"},
-      {"\"{region}\"]", "\"{regoin}\"]", "x.toml:18:11: unknown placeholder '{regoin}' in command; did you mean '{region}'?"},
-      {"host = \"app\"", "host = \"ap\"", "x.toml:17:8: service 'app' runs on unknown host 'ap'; did you mean 'app'?"},
+       "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, "
+       "kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db)"},
+      {"at = \"12s\"", "at = \"25s\"",
+       "x.toml:37:6: fault starts at 25s, after the experiment ends (20s)"},
+      {"service = \"app\"\nat", "service = \"api\"\nat",
+       "x.toml:36:11: unknown service 'api'; did you mean 'app'?"},
+      {"\"{region}\"]", "\"{regoin}\"]",
+       "x.toml:18:11: unknown placeholder '{regoin}' in command; did you mean '{region}'?"},
+      {"host = \"app\"", "host = \"ap\"",
+       "x.toml:17:8: service 'app' runs on unknown host 'ap'; did you mean 'app'?"},
       {"kind = \"convergence\"", "kind = \"convergance\"",
-       "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: convergence, no-lost-writes)"},
+       "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: "
+       "convergence, no-lost-writes)"},
       {"rate = 50", "rate = 0", "x.toml:22:8: 'rate' must be between 0.1 and 100000, not 0"},
-      {"direction = \"one-way\"", "direction = \"sideways\"", "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},
+      {"direction = \"one-way\"", "direction = \"sideways\"",
+       "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},
   };
   for (const auto& c : cases) {
     std::string text = kValid;
@@ -135,7 +146,9 @@ TEST_CASE("all problems of a file are reported together", "[parse]") {
 }
 
 TEST_CASE("a missing program is bad input with the fix", "[parse]") {
-  auto none = [](const std::string&, const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  auto none = [](const std::string&, const std::string&) -> std::optional<std::string> {
+    return std::nullopt;
+  };
   try {
     parse_experiment(kValid, "x.toml", none);
     FAIL("no error");
@@ -165,7 +178,8 @@ TEST_CASE("suggestions only for plausible typos", "[parse]") {
 }
 
 TEST_CASE("traffic-control faults and the WAN baseline parse into impairments", "[parse]") {
-  Experiment e = load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/wan-latency.toml", any_program);
+  Experiment e = load_experiment(
+      std::string(FAULTLINE_SOURCE_DIR) + "/experiments/wan-latency.toml", any_program);
   REQUIRE(e.wan.has_value());
   CHECK(e.wan->impairment.delay == 40ms);
   CHECK(e.wan->impairment.jitter == 4ms);
@@ -182,7 +196,8 @@ TEST_CASE("traffic-control faults and the WAN baseline parse into impairments", 
   CHECK(e.faults[2].impairment.loss == 10);
   CHECK(e.needs_netem());
 
-  Experiment squeeze = load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/bandwidth-squeeze.toml", any_program);
+  Experiment squeeze = load_experiment(
+      std::string(FAULTLINE_SOURCE_DIR) + "/experiments/bandwidth-squeeze.toml", any_program);
   CHECK(squeeze.faults[0].impairment.rate_bits == 64000);
   CHECK_FALSE(squeeze.needs_netem());
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "controllers/faults/partition_plan.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 using injector::RouteType;
@@ -47,6 +47,6 @@ TEST_CASE("a one-way partition only blocks the first group's traffic", "[partiti
 TEST_CASE("each fault gets its own metric so overlapping partitions coexist", "[partition]") {
   CHECK(partition_metric(0) != partition_metric(1));
   CHECK(partition_metric(499) < kRegionRouteMetric);
-  CHECK(injector::describe(injector::Route{"198.18.2.0/24", std::nullopt, RouteType::blackhole, 100}) ==
-        "blackhole 198.18.2.0/24 metric 100");
+  CHECK(injector::describe(injector::Route{"198.18.2.0/24", std::nullopt, RouteType::blackhole,
+                                           100}) == "blackhole 198.18.2.0/24 metric 100");
 }

@@ -1,13 +1,15 @@
+#include "controllers/topology/plan.hpp"
+
 #include <catch2/catch.hpp>
 #include <set>
 
-#include "controllers/topology/plan.hpp"
-
 using namespace faultline;
 
-TEST_CASE("topology plan gives every region its own subnets from the benchmarking ranges", "[plan]") {
-  auto plan = plan_topology("ab12cd", {{"us-east-1", "us"}, {"eu-west-1", "eu"}, {"ap-south-1", "ap"}},
-                            {"app", "db", "client"});
+TEST_CASE("topology plan gives every region its own subnets from the benchmarking ranges",
+          "[plan]") {
+  auto plan =
+      plan_topology("ab12cd", {{"us-east-1", "us"}, {"eu-west-1", "eu"}, {"ap-south-1", "ap"}},
+                    {"app", "db", "client"});
   REQUIRE(plan.regions.size() == 3);
   CHECK(plan.backbone_netns == "fl-ab12cd-backbone");
   const auto& eu = plan.region("eu-west-1");
@@ -26,7 +28,8 @@ TEST_CASE("topology plan gives every region its own subnets from the benchmarkin
   CHECK(eu.host("client").router_port == "p-client");
 }
 
-TEST_CASE("every namespace address and interface name in a plan is unique and fits the kernel", "[plan]") {
+TEST_CASE("every namespace address and interface name in a plan is unique and fits the kernel",
+          "[plan]") {
   std::vector<RegionInput> regions;
   for (int i = 1; i <= kMaxRegions; ++i) regions.push_back({"region-" + std::to_string(i), "geo"});
   auto plan = plan_topology("x", regions, {"app", "db", "client", "cache"});

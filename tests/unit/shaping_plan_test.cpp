@@ -1,13 +1,15 @@
-#include <catch2/catch.hpp>
-
 #include "controllers/faults/shaping_plan.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 using namespace std::chrono_literals;
 using injector::PortMatch;
 
 namespace {
-TopologyPlan regions() { return plan_topology("t", {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "db", "client"}); }
+TopologyPlan regions() {
+  return plan_topology("t", {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}}, {"app", "db", "client"});
+}
 FaultSpec delay_between(std::vector<std::string> between, bool one_way) {
   FaultSpec f;
   f.kind = FaultKind::delay;
@@ -33,7 +35,8 @@ TEST_CASE("port ranges become the fewest value/mask pairs", "[shaping]") {
   }
 }
 
-TEST_CASE("a one-way link fault shapes only the source router's WAN egress towards the destination", "[shaping]") {
+TEST_CASE("a one-way link fault shapes only the source router's WAN egress towards the destination",
+          "[shaping]") {
   auto changes = plan_traffic_fault(regions(), delay_between({"us", "eu"}, true), std::nullopt);
   REQUIRE(changes.size() == 1);
   CHECK(changes[0].netns == "fl-t-us");
@@ -46,11 +49,14 @@ TEST_CASE("a one-way link fault shapes only the source router's WAN egress towar
   CHECK(changes[0].spec.matches[1].family == 10);
 }
 
-TEST_CASE("a both-ways fault shapes both routers and an unnamed link means every pair", "[shaping]") {
-  CHECK(plan_traffic_fault(regions(), delay_between({"us", "eu"}, false), std::nullopt).size() == 2);
+TEST_CASE("a both-ways fault shapes both routers and an unnamed link means every pair",
+          "[shaping]") {
+  CHECK(plan_traffic_fault(regions(), delay_between({"us", "eu"}, false), std::nullopt).size() ==
+        2);
   auto all = plan_traffic_fault(regions(), delay_between({}, false), std::nullopt);
   REQUIRE(all.size() == 3);
-  for (const auto& change : all) CHECK(change.spec.matches.size() == 4);  // 2 destinations x 2 families
+  for (const auto& change : all)
+    CHECK(change.spec.matches.size() == 4);  // 2 destinations x 2 families
 }
 
 TEST_CASE("a port-scoped fault selects packets from and to the ports", "[shaping]") {
@@ -89,7 +95,8 @@ TEST_CASE("slow-db shapes only what the database port sends, on the database hos
   }
 }
 
-TEST_CASE("the WAN baseline is one class per router in the later band, and faults carry it", "[shaping]") {
+TEST_CASE("the WAN baseline is one class per router in the later band, and faults carry it",
+          "[shaping]") {
   WanBaseline wan;
   wan.impairment.delay = 40ms;
   wan.impairment.jitter = 4ms;
@@ -97,13 +104,14 @@ TEST_CASE("the WAN baseline is one class per router in the later band, and fault
   auto baseline = plan_wan_baseline(regions(), wan);
   REQUIRE(baseline.size() == 3);
   CHECK(baseline[0].band == 1);
-  CHECK(injector::filter_prio(0x10, 1) > injector::filter_prio(0xff, 0));  // faults are consulted first
+  CHECK(injector::filter_prio(0x10, 1) >
+        injector::filter_prio(0xff, 0));  // faults are consulted first
 
   FaultSpec f = delay_between({"us", "eu"}, true);
   f.impairment.jitter = 20ms;
   auto changes = plan_traffic_fault(regions(), f, wan);
-  CHECK(changes[0].spec.netem.delay_us == 140000);  // delays add
-  CHECK(changes[0].spec.netem.jitter_us == 20000);  // what the fault sets replaces
+  CHECK(changes[0].spec.netem.delay_us == 140000);        // delays add
+  CHECK(changes[0].spec.netem.jitter_us == 20000);        // what the fault sets replaces
   CHECK(changes[0].spec.netem.distribution == "normal");  // the rest is the baseline's
 
   FaultSpec loss;
@@ -128,7 +136,12 @@ TEST_CASE("the dry run prints what tc would be asked", "[shaping]") {
   spec.matches.push_back(m);
   auto lines = injector::describe_shaping("wan0", 0x11, 44, spec);
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0] == "tc class add dev wan0 parent fa00: classid fa00:11 htb rate 10000000bit ceil 10000000bit");
-  CHECK(lines[1] == "tc qdisc add dev wan0 parent fa00:11 handle fa11: netem limit 10000 delay 50ms 5ms distribution normal loss 1.5%");
-  CHECK(lines[2] == "tc filter add dev wan0 parent fa00: prio 44 protocol ip u32 match ip dst 198.18.2.0/24 match ip protocol 6 0xff match ip dport 5432 0xffff flowid fa00:11");
+  CHECK(lines[0] ==
+        "tc class add dev wan0 parent fa00: classid fa00:11 htb rate 10000000bit ceil 10000000bit");
+  CHECK(lines[1] ==
+        "tc qdisc add dev wan0 parent fa00:11 handle fa11: netem limit 10000 delay 50ms 5ms "
+        "distribution normal loss 1.5%");
+  CHECK(lines[2] ==
+        "tc filter add dev wan0 parent fa00: prio 44 protocol ip u32 match ip dst 198.18.2.0/24 "
+        "match ip protocol 6 0xff match ip dport 5432 0xffff flowid fa00:11");
 }

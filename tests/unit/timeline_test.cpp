@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "controllers/timeline/timeline.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 using namespace std::chrono_literals;
@@ -16,7 +16,8 @@ FaultSpec fault(FaultKind kind, Duration at, Duration length) {
 }  // namespace
 
 TEST_CASE("a 60-second timeline advanced by hand fires each event once in order", "[timeline]") {
-  std::vector<FaultSpec> faults{fault(FaultKind::partition, 10s, 8s), fault(FaultKind::kill, 20s, 5s),
+  std::vector<FaultSpec> faults{fault(FaultKind::partition, 10s, 8s),
+                                fault(FaultKind::kill, 20s, 5s),
                                 fault(FaultKind::restart, 40s, 0s)};
   Timeline timeline(faults, 60s);
   CHECK(timeline.next() == Duration(10s));
@@ -39,7 +40,8 @@ TEST_CASE("a 60-second timeline advanced by hand fires each event once in order"
 }
 
 TEST_CASE("at the same instant a fault stops before the next one starts", "[timeline]") {
-  std::vector<FaultSpec> faults{fault(FaultKind::partition, 5s, 5s), fault(FaultKind::isolate, 10s, 5s)};
+  std::vector<FaultSpec> faults{fault(FaultKind::partition, 5s, 5s),
+                                fault(FaultKind::isolate, 10s, 5s)};
   Timeline timeline(faults, 30s);
   auto events = timeline.due(10s);
   REQUIRE(events.size() == 3);

@@ -31,7 +31,8 @@ Result run(const std::string& command) {
 
 }  // namespace
 
-TEST_CASE("faultline validate rejects each malformed experiment with its exact one-line error", "[cli]") {
+TEST_CASE("faultline validate rejects each malformed experiment with its exact one-line error",
+          "[cli]") {
   const fs::path corpus = fs::path(FAULTLINE_SOURCE_DIR) / "tests/experiments/invalid";
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(corpus)) {
@@ -64,6 +65,8 @@ TEST_CASE("faultline run --dry-run prints the routes a partition installs withou
   auto result = run(std::string(FAULTLINE_BINARY) + " run --dry-run " + FAULTLINE_SOURCE_DIR +
                     "/experiments/split-brain.toml");
   CHECK(result.code == 0);
-  CHECK_THAT(result.output, Catch::Contains("netns fl-dryrun-us-east-1: route add blackhole 198.18.2.0/24 metric 100"));
+  CHECK_THAT(
+      result.output,
+      Catch::Contains("netns fl-dryrun-us-east-1: route add blackhole 198.18.2.0/24 metric 100"));
   CHECK_THAT(result.output, Catch::Contains("route add blackhole 2001:2:0:1::/64"));
 }

@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
-
 #include "controllers/report/verdict.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 
-TEST_CASE("the exit code follows the worst invariant: violated over unknown over holds", "[verdict]") {
+TEST_CASE("the exit code follows the worst invariant: violated over unknown over holds",
+          "[verdict]") {
   auto with = [](std::vector<Validity> vs) {
     Verdict v;
     for (auto x : vs) v.results.push_back({"inv", x, "", {}, {}});
@@ -19,7 +20,10 @@ TEST_CASE("the exit code follows the worst invariant: violated over unknown over
 TEST_CASE("verdict.json carries each invariant's result and witness", "[verdict]") {
   Verdict v;
   v.experiment = "e";
-  v.results.push_back({"convergence", Validity::violated, "differ", {{"diverged_keys", 1}},
+  v.results.push_back({"convergence",
+                       Validity::violated,
+                       "differ",
+                       {{"diverged_keys", 1}},
                        {Operation{.type = OpType::ok, .f = "final-read"}}});
   auto j = to_json(v);
   CHECK(j["result"] == "violated");
