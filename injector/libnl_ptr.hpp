@@ -2,7 +2,10 @@
 // unique_ptr owners for libnl's reference-counted objects (private to injector/).
 #include <netlink/addr.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/class.h>
+#include <netlink/route/classifier.h>
 #include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
 #include <netlink/route/route.h>
 
 #include <memory>
@@ -25,10 +28,23 @@ struct NlAddrPut {
   void operator()(nl_addr* p) const noexcept { nl_addr_put(p); }
 };
 
+struct QdiscPut {
+  void operator()(rtnl_qdisc* p) const noexcept { rtnl_qdisc_put(p); }
+};
+struct ClassPut {
+  void operator()(rtnl_class* p) const noexcept { rtnl_class_put(p); }
+};
+struct ClsPut {
+  void operator()(rtnl_cls* p) const noexcept { rtnl_cls_put(p); }
+};
+
 using LinkPtr = std::unique_ptr<rtnl_link, LinkPut>;
 using AddrPtr = std::unique_ptr<rtnl_addr, AddrPut>;
 using RoutePtr = std::unique_ptr<rtnl_route, RoutePut>;
 using NlAddrPtr = std::unique_ptr<nl_addr, NlAddrPut>;
+using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscPut>;
+using ClassPtr = std::unique_ptr<rtnl_class, ClassPut>;
+using ClsPtr = std::unique_ptr<rtnl_cls, ClsPut>;
 
 inline NlAddrPtr parse_address(const std::string& text) {
   nl_addr* parsed = nullptr;

@@ -30,18 +30,9 @@ namespace {
 // An unlimited class still needs a rate: 100 Gbit/s, beyond any veth here.
 constexpr std::uint64_t kUnlimitedBytesPerSecond = 100'000'000'000ULL / 8;
 
-struct QdiscPut {
-  void operator()(rtnl_qdisc* p) const noexcept { rtnl_qdisc_put(p); }
-};
-struct ClassPut {
-  void operator()(rtnl_class* p) const noexcept { rtnl_class_put(p); }
-};
-struct ClsPut {
-  void operator()(rtnl_cls* p) const noexcept { rtnl_cls_put(p); }
-};
-using QdiscPtr = std::unique_ptr<rtnl_qdisc, QdiscPut>;
-using ClassPtr = std::unique_ptr<rtnl_class, ClassPut>;
-using ClsPtr = std::unique_ptr<rtnl_cls, ClsPut>;
+using detail::ClassPtr;
+using detail::ClsPtr;
+using detail::QdiscPtr;
 
 std::uint32_t handle(std::uint16_t major, std::uint16_t minor) { return TC_HANDLE(major, minor); }
 std::uint16_t leaf_major(std::uint16_t minor) {

@@ -20,7 +20,7 @@
 #include "controllers/topology/netns_topology.hpp"
 #include "injector/route_block.hpp"
 #include "injector/traffic_control.hpp"
-#include "root/netns_helpers.hpp"
+#include "root/shaped_regions.hpp"
 
 using namespace faultline;
 using namespace std::chrono_literals;
@@ -29,52 +29,8 @@ using injector::ShapingGuard;
 
 namespace {
 
-struct Regions {
-  TopologyPlan plan;
-  std::unique_ptr<NamespaceTopology> topology;
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<ShapedInterface>> shapers;
-  std::optional<WanBaseline> wan;
-  Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}},
-                           {"app", "db", "client"})),
-        topology(NamespaceTopology::build(plan)) {}
-
-  std::vector<ShapingGuard> shape(const std::vector<ShapingChange>& changes) {
-    std::vector<ShapingGuard> guards;
-    for (const auto& change : changes) {
-      auto& s = shapers[{change.netns, change.dev}];
-      if (!s) s = ShapedInterface::open(topology->socket(change.netns), change.netns, change.dev);
-      guards.push_back(s->shape(change.spec, change.band));
-    }
-    return guards;
-  }
-  std::vector<ShapingGuard> apply(const FaultSpec& f) {
-    return shape(plan_traffic_fault(plan, f, wan));
-  }
-  std::vector<std::string> trees() {
-    std::vector<std::string> all;
-    for (const auto& r : plan.regions) {
-      for (auto& line : injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink))
-        all.push_back(r.name + " " + line);
-      for (auto& line : injector::qdisc_tree(*topology->socket(r.host("db").netns), kHostLink))
-        all.push_back(r.name + "/db " + line);
-    }
-    return all;
-  }
-  const injector::NamespaceFd& host(const std::string& r, const std::string& h) {
-    return topology->host(r, h);
-  }
-  std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
-  std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
-};
-
-FaultSpec link_fault(FaultKind kind, std::vector<std::string> between, bool one_way) {
-  FaultSpec f;
-  f.kind = kind;
-  f.between = std::move(between);
-  f.one_way = one_way;
-  return f;
-}
+using Regions = testing::ShapedRegions;
+using testing::link_fault;
 
 // Answers every datagram on ip:port inside `ns` until destroyed.
 class UdpEcho {
@@ -218,13 +174,7 @@ TEST_CASE("slow-db delays the database port by 200 ms and not a neighbouring por
   Regions t;
   auto db = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5432, SOCK_STREAM);
   auto other = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5433, SOCK_STREAM);
-  FaultSpec f;
-  f.kind = FaultKind::slow_db;
-  f.region = "eu";
-  f.host = "db";
-  f.ports = PortRange{5432, 5432};
-  f.impairment.delay = 200ms;
-  auto guards = t.apply(f);
+  auto guards = t.apply(testing::slow_db("eu", 200ms));
   const double to_db = connect_ms(t.host("eu", "client"), t.v4("eu", "db"), 5432);
   const double to_other = connect_ms(t.host("eu", "client"), t.v4("eu", "db"), 5433);
   INFO("connect to 5432 took " << to_db << " ms, to 5433 " << to_other << " ms");
@@ -259,11 +209,7 @@ TEST_CASE("every netem fault kind applied and reverted leaves the qdisc trees ex
   FaultSpec corrupt = link_fault(FaultKind::corrupt, {"us", "ap"}, true);
   corrupt.impairment.corrupt = 1;
   faults.push_back(corrupt);
-  FaultSpec slow = link_fault(FaultKind::slow_db, {}, false);
-  slow.region = "us";
-  slow.host = "db";
-  slow.ports = PortRange{5432, 5432};
-  slow.impairment.delay = 100ms;
+  FaultSpec slow = testing::slow_db("us", 100ms);
   slow.impairment.loss = 1;
   faults.push_back(slow);
   for (const auto& f : faults) {

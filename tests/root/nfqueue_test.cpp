@@ -14,7 +14,7 @@
 #include "injector/kernel_error.hpp"
 #include "injector/nfqueue/nfqueue_engine.hpp"
 #include "injector/nfqueue/queue_rules.hpp"
-#include "root/netns_helpers.hpp"
+#include "root/shaped_regions.hpp"
 
 using namespace faultline;
 using namespace faultline::injector;
@@ -22,22 +22,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct Regions {
-  TopologyPlan plan;
-  std::unique_ptr<NamespaceTopology> topology;
-  Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}},
-                           {"app", "db", "client"})),
-        topology(NamespaceTopology::build(plan)) {}
-  const NamespaceFd& host(const std::string& r, const std::string& h) {
-    return topology->host(r, h);
-  }
-  const NamespaceFd& router(const std::string& r) {
-    return topology->netns(plan.region(r).router_netns);
-  }
-  std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
-  std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
-};
+using Regions = testing::ShapedRegions;
+using testing::link_fault;
 
 // Median TCP handshake time in ms: one round trip.
 double median_connect_ms(const NamespaceFd& from, const std::string& ip, int port, int count = 40) {
@@ -70,10 +56,7 @@ TEST_CASE(
   auto v6 = testing::bound_socket(t.host("eu", "app"), t.v6("eu", "app"), 9700, SOCK_STREAM);
   const double before4 = median_connect_ms(t.host("us", "client"), t.v4("eu", "app"), 9700);
   const double before6 = median_connect_ms(t.host("us", "client"), t.v6("eu", "app"), 9700);
-  FaultSpec f;
-  f.kind = FaultKind::delay;
-  f.between = {"us", "eu"};
-  f.one_way = true;
+  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
   f.impairment.delay = 50ms;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   REQUIRE(changes.size() == 1);
@@ -105,12 +88,7 @@ TEST_CASE("nfqueue: slow-db delays the database port and not a neighbouring port
   Regions t;
   auto db = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5432, SOCK_STREAM);
   auto other = testing::bound_socket(t.host("eu", "db"), t.v4("eu", "db"), 5433, SOCK_STREAM);
-  FaultSpec f;
-  f.kind = FaultKind::slow_db;
-  f.region = "eu";
-  f.host = "db";
-  f.ports = PortRange{5432, 5432};
-  f.impairment.delay = 200ms;
+  FaultSpec f = testing::slow_db("eu", 200ms);
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   const auto& db_ns = t.host("eu", "db");
   QueueRuleTable table(db_ns, "eu db");
@@ -128,10 +106,7 @@ TEST_CASE("nfqueue: slow-db delays the database port and not a neighbouring port
 TEST_CASE("nfqueue: loss drops the configured share of packets", "[root][nfqueue]") {
   Regions t;
   auto sink = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9800, SOCK_DGRAM);
-  FaultSpec f;
-  f.kind = FaultKind::loss;
-  f.between = {"us", "eu"};
-  f.one_way = true;
+  FaultSpec f = link_fault(FaultKind::loss, {"us", "eu"}, true);
   f.impairment.loss = 30;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   QueueRuleTable table(t.router("us"), "us router");
@@ -168,10 +143,7 @@ TEST_CASE("nfqueue: a killed engine lets traffic through and its rules go with t
           "[root][nfqueue]") {
   Regions t;
   auto server = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9900, SOCK_STREAM);
-  FaultSpec f;
-  f.kind = FaultKind::delay;
-  f.between = {"us", "eu"};
-  f.one_way = true;
+  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
   f.impairment.delay = 100ms;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   int ready[2];

@@ -14,54 +14,14 @@
 #include "controllers/topology/netns_topology.hpp"
 #include "injector/kernel_error.hpp"
 #include "injector/links.hpp"
-#include "root/netns_helpers.hpp"
+#include "root/shaped_regions.hpp"
 
 using namespace faultline;
 using injector::ShapedInterface;
 using injector::ShapingGuard;
 
-namespace {
-
-struct Regions {
-  TopologyPlan plan;
-  std::unique_ptr<NamespaceTopology> topology;
-  std::map<std::pair<std::string, std::string>, std::shared_ptr<ShapedInterface>> shapers;
-  Regions()
-      : plan(plan_topology(testing::unique_run_id(), {{"us", "us"}, {"eu", "eu"}, {"ap", "ap"}},
-                           {"app", "db", "client"})),
-        topology(NamespaceTopology::build(plan)) {}
-
-  std::vector<ShapingGuard> apply(const FaultSpec& f) {
-    std::vector<ShapingGuard> guards;
-    for (const auto& change : plan_traffic_fault(plan, f, std::nullopt)) {
-      auto& s = shapers[{change.netns, change.dev}];
-      if (!s) s = ShapedInterface::open(topology->socket(change.netns), change.netns, change.dev);
-      guards.push_back(s->shape(change.spec, change.band));
-    }
-    return guards;
-  }
-  std::map<std::string, std::vector<std::string>> trees() {
-    std::map<std::string, std::vector<std::string>> out;
-    for (const auto& r : plan.regions)
-      out[r.name] = injector::qdisc_tree(*topology->socket(r.router_netns), kRouterWanLink);
-    return out;
-  }
-  const injector::NamespaceFd& host(const std::string& r, const std::string& h) {
-    return topology->host(r, h);
-  }
-  std::string v4(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv4; }
-  std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
-};
-
-FaultSpec bandwidth(std::vector<std::string> between, std::uint64_t bits) {
-  FaultSpec f;
-  f.kind = FaultKind::bandwidth;
-  f.between = std::move(between);
-  f.impairment.rate_bits = bits;
-  return f;
-}
-
-}  // namespace
+using testing::bandwidth;
+using Regions = testing::ShapedRegions;
 
 TEST_CASE(
     "a bandwidth fault holds the named link to its rate over IPv4 and IPv6 and leaves other links "
@@ -124,9 +84,7 @@ TEST_CASE("a root qdisc faultline did not create is never replaced", "[root][tc]
 TEST_CASE("a traffic fault that fails half-way is rolled back", "[root][tc]") {
   Regions t;
   const auto before = t.trees();
-  FaultSpec f;
-  f.kind = FaultKind::delay;
-  f.between = {"us", "eu"};
+  FaultSpec f = testing::link_fault(FaultKind::delay, {"us", "eu"}, false);
   f.impairment.delay = Duration(10);
   f.impairment.jitter = Duration(1);
   f.impairment.distribution = "no-such-table";  // fails after the class is in place
