@@ -25,7 +25,7 @@ void Client::disconnect() {
 }
 
 Outcome Client::request(beast::http::verb verb, const std::string& target,
-                        const std::string& body) {
+                        const std::string& body, const Headers& headers) {
   beast::error_code ec;
   auto run = [&](auto start) {
     io_.restart();
@@ -48,6 +48,7 @@ Outcome Client::request(beast::http::verb verb, const std::string& target,
   beast::http::request<beast::http::string_body> req{verb, target, 11};
   req.set(beast::http::field::host, host_header_);
   req.keep_alive(true);
+  for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty() || verb == beast::http::verb::put || verb == beast::http::verb::post) {
     req.set(beast::http::field::content_type, "application/octet-stream");
     req.body() = body;

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace faultline::http {
 
@@ -17,6 +19,8 @@ struct Response {
   unsigned status = 0;
   std::string body;
 };
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct Outcome {
   std::optional<Response> response;  // set when a full response arrived
@@ -29,8 +33,10 @@ class Client {
   Client(const std::string& address, unsigned short port, std::chrono::milliseconds timeout);
 
   Outcome request(boost::beast::http::verb verb, const std::string& target,
-                  const std::string& body = "");
-  Outcome get(const std::string& target) { return request(boost::beast::http::verb::get, target); }
+                  const std::string& body = "", const Headers& headers = {});
+  Outcome get(const std::string& target, const Headers& headers = {}) {
+    return request(boost::beast::http::verb::get, target, "", headers);
+  }
 
  private:
   void disconnect();

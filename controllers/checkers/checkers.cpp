@@ -6,6 +6,7 @@
 #include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/final_state.hpp"
 #include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/checkers/writes.hpp"
 #include "controllers/experiment/parse.hpp"
 
 namespace faultline {
@@ -24,10 +25,6 @@ const char* validity_name(Validity v) {
 
 namespace {
 
-bool is_kv_value(const nlohmann::json& v) {
-  return v.is_array() && v.size() == 2 && v[0].is_string();
-}
-
 std::string ms_text(std::int64_t ns) { return format_duration(Duration(ns / 1000000)); }
 
 }  // namespace
@@ -39,6 +36,7 @@ FinalState final_state(const std::vector<Operation>& history) {
     state.regions.insert(op.region);
     const std::string key = op.value[0].get<std::string>();
     state.keys.insert(key);
+    state.asked[key].insert(op.region);
     if (op.type == OpType::ok) state.reads[{op.region, key}] = &op;  // later reads replace earlier
   }
   return state;
@@ -69,7 +67,7 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   auto agree = [&] {
     for (const auto& key : all.keys) {
       const nlohmann::json* first = nullptr;
-      for (const auto& region : all.regions) {
+      for (const auto& region : all.asked.at(key)) {
         auto it = latest.find({region, key});
         if (it == latest.end()) return false;
         if (first == nullptr)
@@ -95,7 +93,7 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   if (!converged_at) {
     // Unknown if some region was never read; violated if all were and differ.
     for (const auto& key : all.keys)
-      for (const auto& region : all.regions)
+      for (const auto& region : all.asked.at(key))
         if (!all.reads.count({region, key})) {
           result.summary = "region " + region + " never answered a final read of " + key;
           return result;
@@ -103,11 +101,11 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
     int differing = 0;
     for (const auto& key : all.keys) {
       std::set<std::string> values;
-      for (const auto& region : all.regions)
+      for (const auto& region : all.asked.at(key))
         values.insert(all.reads.at({region, key})->value[1].dump());
       if (values.size() > 1) {
         if (differing++ == 0)
-          for (const auto& region : all.regions)
+          for (const auto& region : all.asked.at(key))
             result.witness.push_back(*all.reads.at({region, key}));
       }
     }
@@ -136,80 +134,78 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
 CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
   CheckResult result;
   result.invariant = "no-lost-writes";
-
-  struct Write {
-    const Operation* invoke = nullptr;
-    const Operation* completion = nullptr;  // null: never completed
-  };
-  // Pair each write's invoke with its completion by process.
-  std::vector<Write> writes;
-  std::unordered_map<std::int64_t, std::size_t> open;  // process -> index in writes
-  for (const auto& op : history) {
-    if (op.f != "write" || op.process == kNemesisProcess) continue;
-    if (op.type == OpType::invoke) {
-      open[op.process] = writes.size();
-      writes.push_back({&op, nullptr});
-    } else if (auto it = open.find(op.process); it != open.end()) {
-      writes[it->second].completion = &op;
-      open.erase(it);
-    }
-  }
-  // Who wrote each (key, value): values are unique per run.
-  std::map<std::pair<std::string, std::string>, const Write*> writer;
-  for (const auto& w : writes) {
-    if (w.completion && w.completion->type == OpType::fail) continue;  // certainly not applied
-    if (!is_kv_value(w.invoke->value)) continue;
-    writer[{w.invoke->value[0].get<std::string>(), w.invoke->value[1].dump()}] = &w;
-  }
-
+  const WriteIndex index(history);
   const FinalState state = final_state(history);
-  std::size_t acknowledged = 0, lost = 0, undecided = 0, phantoms = 0;
-  auto completed_at = [](const Write& w) {
-    return w.completion && w.completion->type == OpType::ok
-               ? w.completion->time
-               : std::numeric_limits<std::int64_t>::max();
-  };
-  for (const auto& w : writes) {
-    if (!w.completion || w.completion->type != OpType::ok || !is_kv_value(w.invoke->value))
-      continue;
+
+  // Per acknowledged write and region that holds its key at the end:
+  //   kept        the final value is its value, or a value not certainly older;
+  //   lost here   the key is empty, or its value's writer completed before
+  //               this write was invoked.
+  // A write is lost when it is lost in every region that holds its key: the
+  // system as a whole forgot it. Lost in some regions only is divergence,
+  // which convergence judges; it is counted here as "stale".
+  std::size_t acknowledged = 0, lost = 0, stale = 0, undecided = 0, phantoms = 0;
+  std::set<std::pair<std::string, std::string>> phantom_seen;
+  for (const auto& w : index.writes()) {
+    if (!w.acknowledged()) continue;
     ++acknowledged;
-    const std::string key = w.invoke->value[0].get<std::string>();
-    bool lost_here = false;
-    for (const auto& region : state.regions) {
+    const std::string& key = w.key();
+    auto asked = state.asked.find(key);
+    if (asked == state.asked.end()) {
+      ++undecided;
+      continue;
+    }
+    std::size_t kept = 0, lost_in = 0, unread = 0;
+    const Operation* proof = nullptr;
+    for (const auto& region : asked->second) {
       auto it = state.reads.find({region, key});
       if (it == state.reads.end()) {
-        ++undecided;
+        ++unread;
         continue;
       }
       const Operation& final_read = *it->second;
       const nlohmann::json& final_value = final_read.value[1];
-      if (final_value == w.invoke->value[1]) continue;
-      const Write* winner = nullptr;
-      if (!final_value.is_null()) {
-        auto found = writer.find({key, final_value.dump()});
-        if (found == writer.end()) {
-          if (phantoms++ == 0 && result.witness.size() < 6) result.witness.push_back(final_read);
-          continue;
-        }
-        winner = found->second;
+      if (final_value == w.value()) {
+        ++kept;
+        continue;
       }
-      // Lost: the key is empty, or its value came from a write that had
-      // finished before this acknowledged write began.
-      if (winner == nullptr || completed_at(*winner) < w.invoke->time) {
-        if (!lost_here && result.witness.size() < 6) {
-          result.witness.push_back(*w.invoke);
-          result.witness.push_back(*w.completion);
-          result.witness.push_back(final_read);
+      const Write* winner = final_value.is_null() ? nullptr : index.writer_of(key, final_value);
+      if (!final_value.is_null() && winner == nullptr) {
+        // A value no write produced: a phantom, whatever happened to this write.
+        if (phantom_seen.insert({region, key + "=" + final_value.dump()}).second) {
+          ++phantoms;
+          if (result.witness.size() < 9) result.witness.push_back(final_read);
         }
-        lost_here = true;
+        ++kept;  // judged as a phantom, not as a loss
+        continue;
+      }
+      if (winner == nullptr || winner->completed_at() < w.invoke->time) {
+        ++lost_in;
+        proof = &final_read;
+      } else {
+        ++kept;
       }
     }
-    if (lost_here) ++lost;
+    if (kept == 0 && lost_in > 0 && unread == 0) {
+      if (lost++ < 3) {
+        result.witness.push_back(*w.invoke);
+        result.witness.push_back(*w.completion);
+        result.witness.push_back(*proof);
+      }
+    } else if (kept == 0 && lost_in > 0) {
+      ++undecided;  // lost wherever it was read; some region never answered
+    } else if (lost_in > 0) {
+      ++stale;
+    } else if (kept == 0) {
+      ++undecided;
+    }
   }
 
   result.details = {{"acknowledged", acknowledged},
                     {"lost", lost},
+                    {"stale_in_some_regions", stale},
                     {"phantom_values", phantoms},
+                    {"undecided", undecided},
                     {"regions", state.regions.size()}};
   if (lost > 0 || phantoms > 0) {
     result.validity = Validity::violated;
@@ -220,11 +216,13 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     result.validity = Validity::unknown;
     result.summary = state.regions.empty()
                          ? "no final reads: cannot tell what survived"
-                         : std::to_string(undecided) + " (write, region) pairs have no final read";
+                         : std::to_string(undecided) +
+                               " acknowledged writes cannot be judged: a region holding them "
+                               "never answered a final read";
   } else {
     result.validity = Validity::holds;
-    result.summary = "all " + std::to_string(acknowledged) + " acknowledged writes survive in " +
-                     std::to_string(state.regions.size()) + " regions";
+    result.summary = "all " + std::to_string(acknowledged) + " acknowledged writes survive (" +
+                     std::to_string(state.regions.size()) + " regions read)";
   }
   return result;
 }

@@ -17,6 +17,9 @@ inline constexpr const char* kHealF = "heal";
 struct FinalState {
   std::set<std::string> regions;
   std::set<std::string> keys;
+  // key -> the regions asked for it (a customer's data is read only where it
+  // should live)
+  std::map<std::string, std::set<std::string>> asked;
   // (region, key) -> the ok final-read operation
   std::map<std::pair<std::string, std::string>, const Operation*> reads;
 };

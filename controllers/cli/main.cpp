@@ -16,8 +16,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "controllers/checkers/convergence.hpp"
-#include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/checkers/judge.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/experiment_run.hpp"
@@ -41,10 +40,7 @@ int check_stored_run(const std::string& dir) {
   verdict.experiment = e.name;
   verdict.run_id = fs::path(dir).filename().string();
   verdict.seed = e.seed;
-  for (const auto& inv : e.invariants)
-    verdict.results.push_back(inv.kind == InvariantKind::convergence
-                                  ? check_convergence(history, inv.within)
-                                  : check_no_lost_writes(history));
+  verdict.results = judge_invariants(e, history);
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
   return verdict.exit_code();
 }
@@ -99,6 +95,9 @@ int main(int argc, char** argv) {
   run->add_option("experiment", run_file, "experiment TOML file")->required();
   run->add_option("--results", run_options.results_root, "where results/<name>-<time>-<run>/ goes")
       ->capture_default_str();
+  std::vector<std::string> var_args;
+  VarOverrides vars;
+  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
 
@@ -120,13 +119,21 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitBadInput;
   }
   if (verbose) spdlog::set_level(spdlog::level::debug);
+  for (const auto& v : var_args) {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "faultline: --var takes NAME=VALUE, got '" << v << "'\n";
+      return kExitBadInput;
+    }
+    vars[v.substr(0, eq)] = v.substr(eq + 1);
+  }
 
   try {
     if (*validate) {
       int code = 0;
       for (const auto& file : validate_files) {
         try {
-          Experiment e = load_experiment(file);
+          Experiment e = load_experiment(file, resolve_program, vars);
           std::cout << file << ": ok (" << e.regions.size() << " regions, " << e.faults.size()
                     << " faults, " << e.invariants.size() << " invariants)\n";
         } catch (const ExperimentError& err) {
@@ -146,7 +153,7 @@ int main(int argc, char** argv) {
       return print_doctor_report(injector::probe_capabilities());
     }
 
-    Experiment experiment = load_experiment(run_file);
+    Experiment experiment = load_experiment(run_file, resolve_program, vars);
     if (!run_options.dry_run && !running_as_root()) {
       std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and "
                    "CAP_NET_ADMIN): "

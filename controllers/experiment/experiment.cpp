@@ -27,7 +27,23 @@ Duration Experiment::settle_bound() const {
   return bound;
 }
 
-bool is_traffic_fault(FaultKind kind) { return kind >= FaultKind::delay; }
+const InvariantSpec* Experiment::find_invariant(InvariantKind kind) const {
+  for (const auto& inv : invariants)
+    if (inv.kind == kind) return &inv;
+  return nullptr;
+}
+
+const ServiceSpec* Experiment::state_service() const {
+  return find_service(workload.state_service.empty() ? workload.service : workload.state_service);
+}
+
+std::uint16_t Experiment::state_port() const {
+  return workload.state_port != 0 ? workload.state_port : workload.port;
+}
+
+bool is_traffic_fault(FaultKind kind) {
+  return kind >= FaultKind::delay && kind <= FaultKind::slow_db;
+}
 
 bool Experiment::needs_netem() const {
   auto uses_netem = [](const LinkImpairment& i) {
@@ -79,6 +95,8 @@ const char* fault_kind_name(FaultKind kind) {
       return "bandwidth";
     case FaultKind::slow_db:
       return "slow-db";
+    case FaultKind::clock_skew:
+      return "clock-skew";
   }
   return "?";
 }
@@ -89,6 +107,14 @@ const char* invariant_kind_name(InvariantKind kind) {
       return "convergence";
     case InvariantKind::no_lost_writes:
       return "no-lost-writes";
+    case InvariantKind::read_your_writes:
+      return "read-your-writes";
+    case InvariantKind::monotonic_reads:
+      return "monotonic-reads";
+    case InvariantKind::residency:
+      return "residency";
+    case InvariantKind::failover_time:
+      return "failover-time";
   }
   return "?";
 }

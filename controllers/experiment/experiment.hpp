@@ -3,6 +3,7 @@
 // source position of everything a later error may need to point at.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,8 +18,9 @@ struct SourcePosition {
 };
 
 struct RegionSpec {
-  std::string name;  // e.g. "us-east-1"
-  std::string geo;   // e.g. "us"
+  std::string name;      // e.g. "us-east-1"
+  std::string geo;       // e.g. "us"
+  std::string failover;  // a region of the same geo that takes over, or empty
   SourcePosition where;
 };
 
@@ -33,13 +35,27 @@ struct ServiceSpec {
   std::string host;                  // the host (namespace) in each region it runs in
   std::vector<std::string> command;  // argv template; see docs/experiments.md
   std::string program;               // command[0] resolved to an absolute path
+  std::string user;                  // run as this user; empty: as the controller
   HealthCheck health;
   SourcePosition where;
 };
 
+// What the workload reads and writes:
+//   global     keys shared by every region, written from every region;
+//   customers  customers homed in each region (registered as global routing
+//              data first), each driven by one session that carries a session
+//              token, reading and writing its own keys.
+enum class WorkloadData { global, customers };
+
 struct WorkloadSpec {
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
+  WorkloadData data = WorkloadData::global;
+  int customers_per_region = 2;
+  // The service that holds each region's data, read directly for the final
+  // reads (the workload's service may be a router in front of it).
+  std::string state_service;  // empty: the workload's service
+  std::uint16_t state_port = 0;
   int clients_per_region = 2;
   double rate = 100;  // operations per second, all clients together
   int keys = 8;
@@ -62,6 +78,8 @@ enum class FaultKind {
   corrupt,
   bandwidth,
   slow_db,
+  // clock faults: libfaketime in the region's services
+  clock_skew,
 };
 
 bool is_traffic_fault(FaultKind kind);
@@ -108,14 +126,33 @@ struct FaultSpec {
   std::optional<PortRange> ports;  // narrows to traffic from or to these ports
   std::uint8_t protocol = 6;       // with ports: IPPROTO_TCP or IPPROTO_UDP
   std::string host = "db";         // slow-db: the database's host
+  // clock-skew: how far the region's clocks are off, and how fast they drift
+  Duration offset{0};
+  double drift = 0;  // 0.001: the clock runs 0.1% fast
   SourcePosition where;
 };
 
-enum class InvariantKind { convergence, no_lost_writes };
+enum class InvariantKind {
+  convergence,
+  no_lost_writes,
+  read_your_writes,
+  monotonic_reads,
+  residency,
+  failover_time,
+};
 
 struct InvariantSpec {
   InvariantKind kind = InvariantKind::convergence;
-  Duration within{10000};  // convergence: bound on time from heal to agreement
+  // convergence: bound on time from heal to agreement; failover-time: bound on
+  // the longest time a customer's operations fail
+  Duration within{10000};
+  // residency: where each region's database answers the state probe
+  std::string probe_host = "db";
+  std::uint16_t probe_port = 5432;
+  std::string probe_user = "faultline";
+  std::string probe_database = "postgres";
+  std::string probe_query =
+      "SELECT DISTINCT customer FROM entries WHERE class = 'customer'";
   SourcePosition where;
 };
 
@@ -136,6 +173,7 @@ struct Experiment {
   std::optional<WanBaseline> wan;
   std::vector<FaultSpec> faults;
   std::vector<InvariantSpec> invariants;
+  std::map<std::string, std::string> vars;  // [vars], after --var overrides
 
   const RegionSpec* find_region(const std::string& name) const;
   const ServiceSpec* find_service(const std::string& name) const;
@@ -146,6 +184,10 @@ struct Experiment {
   // Whether any fault needs what only sch_netem offers (duplicate, corrupt).
   bool needs_netem_only() const;
   bool has_traffic_faults() const;
+  const InvariantSpec* find_invariant(InvariantKind kind) const;
+  // The service and port holding each region's data (see WorkloadSpec).
+  const ServiceSpec* state_service() const;
+  std::uint16_t state_port() const;
 };
 
 const char* fault_kind_name(FaultKind kind);

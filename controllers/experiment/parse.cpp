@@ -318,23 +318,29 @@ class Reader {
 
 constexpr Duration kMaxDuration{24 * 3600 * 1000};
 
-const Keys kRootKeys{"experiment", "region", "service", "workload", "wan", "fault", "invariant"};
+const Keys kRootKeys{"experiment", "region", "service", "workload", "wan",
+                      "fault",      "invariant", "vars"};
 const Keys kExperimentKeys{"name", "description", "duration", "seed", "engine", "hosts"};
 const Keys kEngines{"auto", "netem", "nfqueue"};
-const Keys kRegionKeys{"name", "geo"};
-const Keys kServiceKeys{"name", "host", "command", "health"};
+const Keys kRegionKeys{"name", "geo", "failover"};
+const Keys kServiceKeys{"name", "host", "command", "health", "user"};
 const Keys kHealthKeys{"path", "port", "timeout"};
-const Keys kWorkloadKeys{"kind", "service", "port",  "clients_per_region",
-                         "rate", "keys",    "reads", "timeout"};
+const Keys kWorkloadKeys{"kind",  "service", "port",    "clients_per_region",   "rate",
+                         "keys",  "reads",   "timeout", "customers_per_region", "data",
+                         "state_service", "state_port"};
 const Keys kFaultKeys{"kind",         "at",       "for",     "groups",  "direction",
                       "mode",         "region",   "service", "between", "port",
                       "ports",        "protocol", "delay",   "jitter",  "correlation",
-                      "distribution", "percent",  "rate",    "host",    "loss"};
+                      "distribution", "percent",  "rate",    "host",    "loss",
+                      "offset",       "drift"};
 const Keys kFaultKinds{"partition", "isolate",   "kill",    "pause",   "restart",   "delay",
-                       "loss",      "duplicate", "reorder", "corrupt", "bandwidth", "slow-db"};
-const Keys kInvariantKeys{"kind", "within"};
-const Keys kInvariantKinds{"convergence", "no-lost-writes"};
-const Keys kPlaceholders{"region", "geo", "addr", "addr6", "peers", "peers6", "results"};
+                       "loss",      "duplicate", "reorder", "corrupt", "bandwidth", "slow-db",
+                       "clock-skew"};
+const Keys kInvariantKeys{"kind", "within", "probe"};
+const Keys kInvariantKinds{"convergence",     "no-lost-writes", "read-your-writes",
+                           "monotonic-reads", "residency",      "failover-time"};
+const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
+                         "peers6", "results", "topology", "workdir"};
 
 void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
   const toml::table* t = r.table(root, "experiment");
@@ -390,10 +396,90 @@ void read_regions(Reader& r, const toml::table& root, Experiment& e) {
       region.name = *name;
     }
     region.geo = r.string(t, "geo", true).value_or("");
+    region.failover = r.string(t, "failover").value_or("");
     if (!region.name.empty()) e.regions.push_back(region);
+  }
+  // Failover stays in the geo: that is what keeps residency during a failure.
+  for (const auto& node : *regions) {
+    const toml::table& t = *node.as_table();
+    auto name = t["name"].value<std::string>();
+    auto failover = t["failover"].value<std::string>();
+    if (!name || !failover || !t.get("failover")->is_string()) continue;
+    const RegionSpec* self = e.find_region(*name);
+    const RegionSpec* other = e.find_region(*failover);
+    if (self == nullptr) continue;
+    if (other == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& reg : e.regions) names.push_back(reg.name);
+      std::string msg = "failover region '" + *failover + "' is not a region of this experiment";
+      if (auto guess = nearest(*failover, names)) msg += "; did you mean '" + *guess + "'?";
+      r.error(*t.get("failover"), msg);
+    } else if (other == self) {
+      r.error(*t.get("failover"), "a region cannot fail over to itself");
+    } else if (other->geo != self->geo) {
+      r.error(*t.get("failover"), "failover region '" + *failover + "' is in geo '" + other->geo +
+                                      "', not '" + self->geo +
+                                      "': failover must stay in the geo (data residency)");
+    }
   }
   if (e.regions.size() > 200)
     r.error(position_of(regions->source()), "at most 200 regions are supported");
+}
+
+// [vars]: strings an experiment names once and uses in commands as
+// {vars.NAME}; `faultline run --var NAME=VALUE` overrides them.
+void read_vars(Reader& r, const toml::table& root, Experiment& e, const VarOverrides& overrides) {
+  if (const toml::table* t = r.table(root, "vars")) {
+    for (auto&& [key, value] : *t) {
+      const std::string name(key.str());
+      if (name.empty() || name.size() > 32 || !std::all_of(name.begin(), name.end(), [](char c) {
+            return std::islower(static_cast<unsigned char>(c)) ||
+                   std::isdigit(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+          }))
+        r.error(position_of(key.source()),
+                "variable name '" + name + "' must be lowercase letters, digits, '_' and '-'");
+      if (auto v = value.value<std::string>(); v && value.is_string())
+        e.vars[name] = *v;
+      else
+        r.error(value, "variable '" + name + "' must be a string");
+    }
+  }
+  for (const auto& [name, value] : overrides) {
+    if (e.vars.count(name) == 0) {
+      std::vector<std::string> names;
+      for (const auto& [n, v] : e.vars) names.push_back(n);
+      std::string msg = "--var " + name + ": the experiment has no variable '" + name + "' in [vars]";
+      if (auto guess = nearest(name, names)) msg += "; did you mean '" + *guess + "'?";
+      r.error({1, 1}, msg);
+      continue;
+    }
+    e.vars[name] = value;
+  }
+}
+
+// Replaces {vars.NAME} in one command argument.
+std::string substitute_vars(Reader& r, const toml::node& at, const std::string& arg,
+                            const Experiment& e) {
+  const std::string prefix = "{vars.";
+  std::string out;
+  std::size_t i = 0;
+  for (std::size_t open; (open = arg.find(prefix, i)) != std::string::npos;) {
+    const std::size_t close = arg.find('}', open);
+    if (close == std::string::npos) break;
+    const std::string name = arg.substr(open + prefix.size(), close - open - prefix.size());
+    out += arg.substr(i, open - i);
+    if (auto it = e.vars.find(name); it != e.vars.end()) {
+      out += it->second;
+    } else {
+      std::vector<std::string> names;
+      for (const auto& [n, v] : e.vars) names.push_back(n);
+      std::string msg = "unknown variable '{vars." + name + "}' in command";
+      if (auto guess = nearest(name, names)) msg += "; did you mean '{vars." + *guess + "}'?";
+      r.error(at, msg + " (variables are defined in [vars])");
+    }
+    i = close + 1;
+  }
+  return out + arg.substr(i);
 }
 
 void read_services(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
@@ -421,6 +507,7 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
     }
     if (auto command = r.strings(t, "command", true)) {
       const toml::node& cnode = *t.get("command");
+      for (auto& arg : *command) arg = substitute_vars(r, cnode, arg, e);
       if (command->empty()) {
         r.error(cnode, "'command' must name a program");
       } else {
@@ -430,6 +517,15 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
             size_t close = arg.find('}', open);
             std::string name = arg.substr(
                 open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+            const auto colon = name.find(':');
+            const std::string base = name.substr(0, colon);
+            if (close != std::string::npos && colon != std::string::npos &&
+                (base == "addr" || base == "addr6")) {
+              const std::string host = name.substr(colon + 1);
+              if (std::find(e.hosts.begin(), e.hosts.end(), host) == e.hosts.end())
+                r.error(cnode, "placeholder '{" + name + "}' names unknown host '" + host + "'");
+              continue;
+            }
             if (close == std::string::npos || std::find(kPlaceholders.begin(), kPlaceholders.end(),
                                                         name) == kPlaceholders.end()) {
               std::string msg = "unknown placeholder '{" + name + "}' in command";
@@ -466,6 +562,13 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
         r.error(*hnode, "'health' must be a table such as { path = \"/health\", port = 8080 }");
       }
     }
+    if (auto user = r.string(t, "user")) {
+      if (user->empty() || !std::all_of(user->begin(), user->end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+          }))
+        r.error(*t.get("user"), "'user' must be a user name such as \"nobody\"");
+      s.user = *user;
+    }
     if (!s.name.empty()) e.services.push_back(s);
   }
 }
@@ -486,6 +589,19 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
   if (auto keys = r.integer(*t, "keys", 1, 100000)) w.keys = static_cast<int>(*keys);
   if (auto reads = r.number(*t, "reads", 0, 1)) w.read_fraction = *reads;
   if (auto timeout = r.duration(*t, "timeout", Duration(10), Duration(60000))) w.timeout = *timeout;
+  if (t->contains("data")) {
+    const Keys kinds{"global", "customers"};
+    if (auto data = r.choice(*t, "data", kinds, "workload data"))
+      w.data = *data == 0 ? WorkloadData::global : WorkloadData::customers;
+  }
+  if (auto n = r.integer(*t, "customers_per_region", 1, 1000)) {
+    if (w.data != WorkloadData::customers)
+      r.error(*t->get("customers_per_region"), "'customers_per_region' needs data = \"customers\"");
+    w.customers_per_region = static_cast<int>(*n);
+  }
+  if (auto service = r.string(*t, "state_service")) w.state_service = *service;
+  if (auto port = r.integer(*t, "state_port", 1, 65535))
+    w.state_port = static_cast<std::uint16_t>(*port);
 }
 
 // Which keys each fault kind takes (besides kind and at).
@@ -507,6 +623,7 @@ const std::map<std::string, Keys> kFaultKindKeys{
     {"corrupt", {"for", "between", "direction", "port", "ports", "protocol", "percent"}},
     {"bandwidth", {"for", "between", "direction", "port", "ports", "protocol", "rate"}},
     {"slow-db", {"for", "region", "host", "port", "delay", "jitter", "distribution", "loss"}},
+    {"clock-skew", {"for", "region", "service", "offset", "drift"}},
 };
 const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
 
@@ -661,7 +778,7 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
     }
 
     if (std::find(own.begin(), own.end(), "service") != own.end()) {
-      if (auto service = r.string(t, "service", true)) {
+      if (auto service = r.string(t, "service", f.kind != FaultKind::clock_skew)) {
         if (e.find_service(*service) == nullptr) {
           std::vector<std::string> names;
           for (const auto& s : e.services) names.push_back(s.name);
@@ -698,6 +815,22 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
       if (f.ports && f.prohibit && (f.kind == FaultKind::partition || f.kind == FaultKind::isolate))
         r.error(*t.get("mode"),
                 "a partition narrowed to ports drops packets: remove 'mode = \"prohibit\"'");
+    }
+
+    if (f.kind == FaultKind::clock_skew) {
+      if (const toml::node* node = t.get("offset")) {
+        auto text = node->value<std::string>();
+        const bool negative = text && !text->empty() && (*text)[0] == '-';
+        auto d = text && node->is_string() ? parse_duration(negative ? text->substr(1) : *text)
+                                           : std::nullopt;
+        if (!d || *d > Duration(365LL * 24 * 3600 * 1000))
+          r.error(*node, "'offset' must be a duration such as \"-10s\" or \"2m\", at most a year");
+        else
+          f.offset = negative ? -*d : *d;
+      }
+      if (auto drift = r.number(t, "drift", -0.5, 10)) f.drift = *drift;
+      if (!t.contains("offset") && !t.contains("drift"))
+        r.error(f.where, "a clock-skew fault needs 'offset', 'drift' or both");
     }
 
     if (is_traffic_fault(f.kind)) {
@@ -845,10 +978,41 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
     if (!kind) continue;
     inv.kind = static_cast<InvariantKind>(*kind);
     if (auto within = r.duration(t, "within", Duration(100), Duration(600000))) {
-      if (inv.kind != InvariantKind::convergence)
-        r.error(*t.get("within"), "'within' applies to convergence only");
+      if (inv.kind != InvariantKind::convergence && inv.kind != InvariantKind::failover_time)
+        r.error(*t.get("within"), "'within' applies to convergence and failover-time only");
       inv.within = *within;
     }
+    if (inv.kind == InvariantKind::failover_time && !t.contains("within"))
+      r.error(inv.where, "failover-time needs a bound: 'within', such as \"10s\"");
+    if (const toml::node* pnode = t.get("probe")) {
+      const toml::table* probe = pnode->as_table();
+      if (inv.kind != InvariantKind::residency) {
+        r.error(*pnode, "'probe' applies to residency only");
+      } else if (probe == nullptr) {
+        r.error(*pnode, "'probe' must be a table such as { host = \"db\", port = 5432 }");
+      } else {
+        r.check_keys(*probe, "invariant probe", {"host", "port", "query", "user", "database"});
+        if (auto user = r.string(*probe, "user")) inv.probe_user = *user;
+        if (auto database = r.string(*probe, "database")) inv.probe_database = *database;
+        if (auto host = r.string(*probe, "host")) {
+          if (std::find(e.hosts.begin(), e.hosts.end(), *host) == e.hosts.end())
+            r.error(*probe->get("host"), "unknown host '" + *host + "'");
+          inv.probe_host = *host;
+        }
+        if (auto port = r.integer(*probe, "port", 1, 65535))
+          inv.probe_port = static_cast<std::uint16_t>(*port);
+        if (auto query = r.string(*probe, "query")) inv.probe_query = *query;
+      }
+    } else if (inv.kind == InvariantKind::residency &&
+               std::find(e.hosts.begin(), e.hosts.end(), "db") == e.hosts.end()) {
+      r.error(inv.where, "residency probes each region's 'db' host, which this experiment lacks: "
+                         "give probe = { host = ..., port = ... }");
+    }
+    if ((inv.kind == InvariantKind::residency ||
+         inv.kind == InvariantKind::failover_time) &&
+        e.workload.data != WorkloadData::customers)
+      r.error(inv.where, std::string(invariant_kind_name(inv.kind)) +
+                             " is judged per customer: set data = \"customers\" in [workload]");
     e.invariants.push_back(inv);
   }
 }
@@ -856,7 +1020,7 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
 }  // namespace
 
 Experiment parse_experiment(std::string_view text, const std::string& path,
-                            const ProgramResolver& resolver) {
+                            const ProgramResolver& resolver, const VarOverrides& vars) {
   Reader r(path);
   toml::table root;
   try {
@@ -871,6 +1035,7 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   r.check_keys(root, "the experiment file", kRootKeys);
   read_experiment_table(r, root, e);
   read_regions(r, root, e);
+  read_vars(r, root, e, vars);
   read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_workload(r, root, e);
   read_wan(r, root, e);
@@ -886,18 +1051,22 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   if (!e.services.empty() && root.contains("workload") &&
       e.find_service(e.workload.service) == nullptr)
     r.error(e.workload.where, "workload targets unknown service '" + e.workload.service + "'");
+  if (!e.workload.state_service.empty() && e.find_service(e.workload.state_service) == nullptr)
+    r.error(e.workload.where,
+            "workload 'state_service' names unknown service '" + e.workload.state_service + "'");
   if (root.contains("workload") && e.services.empty())
     r.error(e.workload.where, "a workload needs a [[service]] to talk to");
   if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));
   return e;
 }
 
-Experiment load_experiment(const std::string& path, const ProgramResolver& resolver) {
+Experiment load_experiment(const std::string& path, const ProgramResolver& resolver,
+                           const VarOverrides& vars) {
   std::ifstream in(path);
   if (!in) throw ExperimentError({{path, {0, 0}, "cannot read the experiment file"}});
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_experiment(buffer.str(), path, resolver);
+  return parse_experiment(buffer.str(), path, resolver, vars);
 }
 
 }  // namespace faultline

@@ -3,6 +3,7 @@
 // checked before anything is created. Every problem is reported as
 // `file:line:col: message`, one per line.
 #include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -38,10 +39,15 @@ using ProgramResolver = std::function<std::optional<std::string>(const std::stri
 // are looked up next to the faultline executable, then on PATH.
 std::optional<std::string> resolve_program(const std::string& program, const std::string& base_dir);
 
+// Values for [vars] given on the command line (--var NAME=VALUE).
+using VarOverrides = std::map<std::string, std::string>;
+
 Experiment parse_experiment(std::string_view text, const std::string& path,
-                            const ProgramResolver& resolver = resolve_program);
+                            const ProgramResolver& resolver = resolve_program,
+                            const VarOverrides& vars = {});
 Experiment load_experiment(const std::string& path,
-                           const ProgramResolver& resolver = resolve_program);
+                           const ProgramResolver& resolver = resolve_program,
+                           const VarOverrides& vars = {});
 
 // "250ms", "10s", "1.5s", "2m", "1h". Nothing for anything else.
 std::optional<Duration> parse_duration(std::string_view text);

@@ -29,6 +29,8 @@ nlohmann::json to_json(const Operation& op) {
   if (!op.error.empty()) j["error"] = op.error;
   if (!op.region.empty()) j["region"] = op.region;
   if (!op.served_by.empty()) j["served_by"] = op.served_by;
+  if (op.session >= 0) j["session"] = op.session;
+  if (!op.version.empty()) j["version"] = op.version;
   return j;
 }
 
@@ -54,6 +56,8 @@ Operation operation_from_json(const nlohmann::json& j) {
   op.error = j.value("error", "");
   op.region = j.value("region", "");
   op.served_by = j.value("served_by", "");
+  op.session = j.value("session", std::int64_t{-1});
+  op.version = j.value("version", "");
   return op;
 }
 

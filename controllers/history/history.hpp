@@ -29,6 +29,8 @@ struct Operation {
   std::string error;      // why a fail or info
   std::string region;     // where the client ran
   std::string served_by;  // the region that answered, if it said
+  std::int64_t session = -1;  // the client session; -1 for none (nemesis, final reads)
+  std::string version;        // the version the server reported, if any ("ts@region")
 };
 
 const char* op_type_name(OpType type);

@@ -1,6 +1,7 @@
 #include "controllers/run/experiment_run.hpp"
 
 #include <spdlog/spdlog.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -16,9 +17,13 @@
 #include <thread>
 
 #include "common/http_client.hpp"
-#include "controllers/checkers/convergence.hpp"
+#include "controllers/checkers/judge.hpp"
+#include "controllers/checkers/residency.hpp"
+#include "controllers/faults/clock_skew.hpp"
+#include "controllers/topology/topology_file.hpp"
+#include "controllers/workload/customers.hpp"
+#include "controllers/workload/state_probe.hpp"
 #include "controllers/checkers/final_state.hpp"
-#include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/faults/shaping_plan.hpp"
@@ -27,6 +32,7 @@
 #include "controllers/run/interrupt.hpp"
 #include "controllers/services/command.hpp"
 #include "controllers/services/service_process.hpp"
+#include "controllers/services/service_set.hpp"
 #include "controllers/timeline/timeline.hpp"
 #include "controllers/topology/netns_topology.hpp"
 #include "controllers/workload/kv_client.hpp"
@@ -170,8 +176,8 @@ class FaultGuard {
 
 class Run {
  public:
-  Run(const Experiment& e, const RunOptions& options, std::string engine)
-      : e_(e), options_(options), engine_(std::move(engine)) {}
+  Run(const Experiment& e, const RunOptions& options, std::string engine, std::string faketime)
+      : e_(e), options_(options), engine_(std::move(engine)), faketime_(std::move(faketime)) {}
   int execute();
 
  private:
@@ -182,6 +188,8 @@ class Run {
   void stop_fault(std::size_t index);
   void heal();
   void final_reads();
+  void probe_state();
+  std::string clock_file(const std::string& region) const;
   Verdict judge();
   void record_nemesis(OpType type, const std::string& f, nlohmann::json value,
                       const std::string& error = "");
@@ -195,6 +203,7 @@ class Run {
   const Experiment& e_;
   const RunOptions& options_;
   std::string engine_;
+  std::string faketime_;  // libfaketime, when the experiment skews clocks
   std::uint64_t next_owner_ = 1;
   // Declared before the resources, so they outlive the guards that write them.
   nlohmann::json fault_log_ = nlohmann::json::array();
@@ -205,7 +214,7 @@ class Run {
   // Declaration order is teardown order reversed: faults are reverted first,
   // then the workload stops, then services, then the namespaces go.
   std::unique_ptr<NamespaceTopology> topology_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> services_;
+  ServiceSet services_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>>
       shapers_;
   std::map<std::string, std::unique_ptr<injector::QueueRuleTable>> queue_tables_;
@@ -218,7 +227,7 @@ class Run {
 };
 
 ServiceProcess& Run::service(const std::string& region, const std::string& name) {
-  return *services_.at({region, name});
+  return services_.at(region, name);
 }
 
 injector::ShapedInterface& Run::shaper(const std::string& netns, const std::string& dev) {
@@ -294,16 +303,40 @@ void Run::record_nemesis(OpType type, const std::string& f, nlohmann::json value
 void Run::start_services() {
   for (const auto& region : plan_.regions)
     for (const auto& s : e_.services) {
-      auto argv = expand_command(s.command, plan_, region.name, s.host, results_.string());
+      auto argv =
+          expand_command(s.command, plan_, region.name, s.host, results_.string(), s.name);
       std::vector<std::string> args(argv.begin() + 1, argv.end());
       const std::string label = s.name + "@" + region.name;
       auto process = std::make_unique<ServiceProcess>(
           label, s.program, args, topology_->host(region.name, s.host),
           (results_ / ("service-" + s.name + "-" + region.name + ".log")).string());
+      // {workdir}: the service's own folder, owned by the user it runs as.
+      if (!s.user.empty()) process->run_as(s.user);
+      const bool uses_workdir = std::any_of(s.command.begin(), s.command.end(), [](const auto& a) {
+        return a.find("{workdir}") != std::string::npos;
+      });
+      if (uses_workdir) {
+        const fs::path workdir = service_workdir(results_.string(), s.name, region.name);
+        fs::create_directories(workdir);
+        if (!s.user.empty() && ::chown(workdir.c_str(), process->uid(), process->gid()) != 0)
+          throw std::runtime_error("cannot hand " + workdir.string() + " to user " + s.user);
+      }
+      // A region with clock faults runs its services on libfaketime's clock.
+      for (const auto& f : e_.faults)
+        if (f.kind == FaultKind::clock_skew && f.region == region.name &&
+            (f.service.empty() || f.service == s.name)) {
+          for (const auto& [name, value] : faketime_environment(faketime_, clock_file(region.name)))
+            process->set_env(name, value);
+          break;
+        }
       process->start();
       spdlog::info("started {} (pid {}) on {}", label, process->pid(), region.host(s.host).ipv4);
-      services_.emplace(std::make_pair(region.name, s.name), std::move(process));
+      services_.add(region.name, s.name, std::move(process));
     }
+}
+
+std::string Run::clock_file(const std::string& region) const {
+  return (results_ / ("clock-" + region + ".faketime")).string();
 }
 
 void Run::wait_healthy() {
@@ -320,8 +353,12 @@ void Run::wait_healthy() {
       http::Client client(region.host(s.host).ipv4, s.health.port, 500ms);
       for (;;) {
         throw_if_interrupted();
-        if (!proc.running())
-          throw std::runtime_error(proc.label() + " exited during startup; see " + proc.log_path());
+        // Any service of the region that died (a database, say) fails the start at once.
+        for (const auto& other : e_.services) {
+          ServiceProcess& p = service(region.name, other.name);
+          if (!p.running())
+            throw std::runtime_error(p.label() + " exited during startup; see " + p.log_path());
+        }
         auto outcome = client.get(s.health.path);
         if (outcome.response && outcome.response->status == 200) break;
         if (SteadyClock::now() > deadline)
@@ -394,6 +431,12 @@ void Run::start_fault(std::size_t index) {
         ServiceProcess& proc = service(f.region, f.service);
         proc.pause();
         guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
+        break;
+      }
+      case FaultKind::clock_skew: {
+        const std::string file = clock_file(f.region);
+        write_clock_file(file, faketime_spec(f.offset, f.drift));
+        guard = std::make_unique<FaultGuard>([file] { write_clock_file(file, faketime_spec(Duration(0), 0)); });
         break;
       }
       case FaultKind::restart: {
@@ -519,29 +562,35 @@ void Run::heal() {
 
 void Run::final_reads() {
   if (e_.services.empty()) return;
-  const auto keys = workload_keys(e_.workload.keys);
   const auto deadline = SteadyClock::now() + e_.settle_bound() + 2s;
   const auto healed = SteadyClock::now();
   for (int round = 0;; ++round) {
     throw_if_interrupted();
+    // Each region is read directly at the service holding its data, for the
+    // keys it should hold; regions agree when every key reads the same
+    // wherever it lives.
     std::vector<std::map<std::string, nlohmann::json>> seen(plan_.regions.size());
     std::vector<std::thread> readers;
     for (std::size_t i = 0; i < plan_.regions.size(); ++i)
       readers.emplace_back([&, i] {
         const RegionPlan& region = plan_.regions[i];
         injector::enter_namespace(topology_->host(region.name, "client"));
-        KvClient kv(region.host(e_.find_service(e_.workload.service)->host).ipv4, e_.workload.port,
+        KvClient kv(region.host(e_.state_service()->host).ipv4, e_.state_port(),
                     e_.workload.timeout, *history_, region.name);
-        for (const auto& key : keys) {
-          Operation done = kv.read(1000000 + static_cast<std::int64_t>(i), kFinalReadF, key);
-          seen[i][key] = done.type == OpType::ok ? done.value[1] : nlohmann::json("<no answer>");
+        for (const auto& key : keys_held_by(e_, region.name)) {
+          Operation done = kv.read(1000000 + static_cast<std::int64_t>(i), -1, kFinalReadF, key);
+          seen[i][key.label] =
+              done.type == OpType::ok ? done.value[1] : nlohmann::json("<no answer>");
         }
       });
     for (auto& t : readers) t.join();
     bool agree = true;
-    for (const auto& key : keys)
-      for (std::size_t i = 1; i < seen.size(); ++i)
-        if (seen[i][key] != seen[0][key] || seen[i][key] == "<no answer>") agree = false;
+    std::map<std::string, nlohmann::json> first;
+    for (const auto& region_seen : seen)
+      for (const auto& [key, value] : region_seen) {
+        auto [it, fresh] = first.emplace(key, value);
+        if (value == "<no answer>" || (!fresh && it->second != value)) agree = false;
+      }
     if (agree) {
       converged_after_ns_ =
           std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - healed).count();
@@ -556,22 +605,39 @@ void Run::final_reads() {
   }
 }
 
+void Run::probe_state() {
+  const InvariantSpec* residency = e_.find_invariant(InvariantKind::residency);
+  if (residency == nullptr) return;
+  std::vector<std::thread> probes;
+  for (const auto& region : plan_.regions)
+    probes.emplace_back([&, name = region.name] {
+      injector::enter_namespace(topology_->host(name, "client"));
+      Operation invoke{.type = OpType::invoke,
+                       .process = 3000000,
+                       .f = kProbeF,
+                       .value = nullptr,
+                       .region = name};
+      history_->record(invoke);
+      auto answer =
+          probe_postgres(plan_.region(name).host(residency->probe_host).ipv4, residency->probe_port,
+                         residency->probe_user, residency->probe_database, residency->probe_query, 5s);
+      Operation done = invoke;
+      done.type = answer.ok ? OpType::ok : OpType::fail;
+      done.value = answer.rows;
+      done.error = answer.error;
+      history_->record(done);
+      if (!answer.ok) spdlog::warn("state probe of {}: {}", name, answer.error);
+    });
+  for (auto& t : probes) t.join();
+}
+
 Verdict Run::judge() {
   const auto history = history_->snapshot();
   Verdict verdict;
   verdict.experiment = e_.name;
   verdict.run_id = run_id_;
   verdict.seed = e_.seed;
-  for (const auto& inv : e_.invariants) {
-    switch (inv.kind) {
-      case InvariantKind::convergence:
-        verdict.results.push_back(check_convergence(history, inv.within));
-        break;
-      case InvariantKind::no_lost_writes:
-        verdict.results.push_back(check_no_lost_writes(history));
-        break;
-    }
-  }
+  verdict.results = judge_invariants(e_, history);
   std::map<std::string, std::map<std::string, int>> per_region;
   for (const auto& op : history)
     if (op.process != kNemesisProcess && op.type != OpType::invoke)
@@ -585,9 +651,14 @@ Verdict Run::judge() {
 
 int Run::execute() {
   plan_ = plan_topology(run_id_, region_inputs(e_), e_.hosts);
-  results_ = fs::path(options_.results_root) / (e_.name + "-" + timestamp() + "-" + run_id_);
+  // Absolute: services change directory (a database into its data folder).
+  results_ = fs::absolute(fs::path(options_.results_root) / (e_.name + "-" + timestamp() + "-" + run_id_));
   fs::create_directories(results_);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
+  std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
+  for (const auto& f : e_.faults)
+    if (f.kind == FaultKind::clock_skew)
+      write_clock_file(clock_file(f.region), faketime_spec(Duration(0), 0));
   spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(),
                results_.string());
   if (engine_ != "none")
@@ -612,8 +683,10 @@ int Run::execute() {
     const ServiceSpec* target_service = e_.find_service(e_.workload.service);
     for (const auto& region : plan_.regions)
       targets.push_back({region.name, &topology_->host(region.name, "client"),
-                         region.host(target_service->host).ipv4});
-    workload_ = std::make_unique<KvWorkload>(e_.workload, targets, *history_, e_.seed);
+                         region.host(target_service->host).ipv4,
+                         region.host(e_.state_service()->host).ipv4});
+    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_);
+    workload_->sign_up(15s);
     workload_->start();
   }
   spdlog::info("workload running for {}", format_duration(e_.duration));
@@ -621,6 +694,7 @@ int Run::execute() {
   if (workload_) workload_->stop();
   heal();
   final_reads();
+  probe_state();
   history_->flush();
 
   Verdict verdict = judge();
@@ -638,8 +712,24 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
     return kExitHolds;
   }
   const std::string engine = choose_engine(experiment);
+  // Everything a run needs from the machine is checked before anything is created.
+  std::string faketime;
+  for (const auto& f : experiment.faults)
+    if (f.kind == FaultKind::clock_skew) {
+      auto lib = find_libfaketime();
+      if (!lib)
+        throw CapabilityError(experiment.path +
+                              ": clock-skew faults need libfaketime, which this machine lacks; "
+                              "nothing was created. Install it: apt-get install libfaketime");
+      faketime = *lib;
+    }
+  for (const auto& s : experiment.services)
+    if (!s.user.empty() && ::getpwnam(s.user.c_str()) == nullptr)
+      throw CapabilityError(experiment.path + ": service '" + s.name + "' runs as user '" + s.user +
+                            "', which this machine lacks; nothing was created. Create it "
+                            "(useradd --system " + s.user + ") or change 'user'");
   install_interrupt_handlers();
-  Run run(experiment, options, engine);
+  Run run(experiment, options, engine, faketime);
   int code;
   try {
     code = run.execute();

@@ -1,12 +1,14 @@
 #include "controllers/services/command.hpp"
 
 #include <map>
+#include <optional>
 
 namespace faultline {
 
 std::vector<std::string> expand_command(const std::vector<std::string>& argv_template,
                                         const TopologyPlan& plan, const std::string& region,
-                                        const std::string& host, const std::string& results_dir) {
+                                        const std::string& host, const std::string& results_dir,
+                                        const std::string& service) {
   const RegionPlan& here = plan.region(region);
   std::string peers, peers6;
   for (const auto& other : plan.regions) {
@@ -18,7 +20,20 @@ std::vector<std::string> expand_command(const std::vector<std::string>& argv_tem
   const std::map<std::string, std::string> values{
       {"region", here.name},           {"geo", here.geo}, {"addr", here.host(host).ipv4},
       {"addr6", here.host(host).ipv6}, {"peers", peers},  {"peers6", peers6},
-      {"results", results_dir}};
+      {"results", results_dir},        {"topology", topology_file(results_dir)},
+      {"workdir", service_workdir(results_dir, service, region)}};
+  auto lookup = [&](const std::string& name) -> std::optional<std::string> {
+    if (auto it = values.find(name); it != values.end()) return it->second;
+    const auto colon = name.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    const std::string base = name.substr(0, colon), other = name.substr(colon + 1);
+    for (const auto& h : here.hosts)
+      if (h.name == other) {
+        if (base == "addr") return h.ipv4;
+        if (base == "addr6") return h.ipv6;
+      }
+    return std::nullopt;
+  };
 
   std::vector<std::string> argv;
   for (const auto& arg : argv_template) {
@@ -26,9 +41,8 @@ std::vector<std::string> expand_command(const std::vector<std::string>& argv_tem
     for (size_t i = 0; i < arg.size();) {
       size_t close = arg[i] == '{' ? arg.find('}', i) : std::string::npos;
       if (close != std::string::npos) {
-        auto it = values.find(arg.substr(i + 1, close - i - 1));
-        if (it != values.end()) {
-          out += it->second;
+        if (auto value = lookup(arg.substr(i + 1, close - i - 1))) {
+          out += *value;
           i = close + 1;
           continue;
         }
@@ -38,6 +52,17 @@ std::vector<std::string> expand_command(const std::vector<std::string>& argv_tem
     argv.push_back(out);
   }
   return argv;
+}
+
+}  // namespace faultline
+
+namespace faultline {
+
+std::string topology_file(const std::string& results_dir) { return results_dir + "/topology.json"; }
+
+std::string service_workdir(const std::string& results_dir, const std::string& service,
+                            const std::string& region) {
+  return results_dir + "/" + service + "-" + region;
 }
 
 }  // namespace faultline

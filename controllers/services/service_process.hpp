@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "injector/network_namespace.hpp"
@@ -27,6 +28,14 @@ class ServiceProcess {
   ~ServiceProcess();
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // Before start(): run as this user (its uid, gid, no supplementary groups)
+  // instead of the controller's; throws for a user this machine lacks.
+  void run_as(const std::string& user);
+  // Before start(): an environment variable on top of the controller's.
+  void set_env(const std::string& name, const std::string& value);
+  uid_t uid() const { return uid_; }
+  gid_t gid() const { return gid_; }
 
   void start();
   void kill();    // SIGKILL, no goodbye: a crashed process
@@ -47,6 +56,9 @@ class ServiceProcess {
   std::string log_path_;
   std::unique_ptr<boost::process::child> child_;
   bool paused_ = false;
+  uid_t uid_ = static_cast<uid_t>(-1);  // -1: the controller's
+  gid_t gid_ = static_cast<gid_t>(-1);
+  std::vector<std::pair<std::string, std::string>> env_;
 };
 
 }  // namespace faultline

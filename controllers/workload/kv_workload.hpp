@@ -6,6 +6,7 @@
 // Each client thread moves itself into its host's network namespace for its
 // whole life, so its sockets originate inside the region like a real client's.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/history/history.hpp"
+#include "controllers/workload/customers.hpp"
 #include "injector/network_namespace.hpp"
 
 namespace faultline {
@@ -20,17 +22,22 @@ namespace faultline {
 struct WorkloadTarget {
   std::string region;
   const injector::NamespaceFd* client_netns = nullptr;
-  std::string address;  // the service's address in that region
+  std::string address;        // the workload service's address in that region
+  std::string state_address;  // the state service's (customer sign-up goes there)
 };
 
 std::vector<std::string> workload_keys(int count);  // "k0", "k1", ...
 
 class KvWorkload {
  public:
-  KvWorkload(WorkloadSpec spec, std::vector<WorkloadTarget> targets, HistoryRecorder& history,
-             std::uint64_t seed);
+  KvWorkload(const Experiment& experiment, std::vector<WorkloadTarget> targets,
+             HistoryRecorder& history);
   ~KvWorkload() { stop(); }
 
+  // Customers workload: signs every customer up at its home region (global
+  // routing data, recorded as "register" operations) and waits until every
+  // region knows every customer. Throws if they do not within `patience`.
+  void sign_up(std::chrono::milliseconds patience);
   void start();
   void stop();  // asks every client to finish its operation, then joins
 
@@ -38,13 +45,16 @@ class KvWorkload {
   std::uint64_t failed() const { return failed_; }
 
  private:
-  void client_loop(int client, const WorkloadTarget& target);
+  void client_loop(int client, const WorkloadTarget& target,
+                   std::vector<std::string> customers);
 
+  const Experiment& experiment_;
   WorkloadSpec spec_;
   std::vector<WorkloadTarget> targets_;
   HistoryRecorder& history_;
   std::uint64_t seed_;
   std::vector<std::string> keys_;
+  std::vector<Customer> customers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> completed_{0};

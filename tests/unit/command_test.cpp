@@ -23,3 +23,14 @@ TEST_CASE("a value with shell syntax stays one literal argument", "[command]") {
   REQUIRE(argv.size() == 2);
   CHECK(argv[1] == "$(rm -rf /); a");
 }
+
+TEST_CASE("commands name other hosts of the region, the topology file and a workdir", "[command]") {
+  auto plan = faultline::plan_topology("r1", {{"a", "us"}, {"b", "eu"}}, {"app", "db"});
+  auto argv = faultline::expand_command(
+      {"kv", "--db", "host={addr:db} port=5432", "{topology}", "{workdir}/data", "{addr:nope}"},
+      plan, "b", "app", "/r", "app");
+  CHECK(argv[2] == "host=" + plan.region("b").host("db").ipv4 + " port=5432");
+  CHECK(argv[3] == "/r/topology.json");
+  CHECK(argv[4] == "/r/app-b/data");
+  CHECK(argv[5] == "{addr:nope}");  // unknown: left as written (validation rejects it earlier)
+}

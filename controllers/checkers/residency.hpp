@@ -1,0 +1,24 @@
+#pragma once
+// Residency: a customer's data stays in its home region's geo. Violated by
+//   - any operation on a customer's data answered by a region of another geo
+//     (its served_by), and
+//   - any state probe ("probe" operations: the customers whose data a
+//     region's database holds, queried directly) that finds a customer of
+//     another geo.
+// Customers and their home regions come from the history's "register"
+// operations; region geos from the experiment.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "controllers/checkers/check_result.hpp"
+
+namespace faultline {
+
+inline constexpr const char* kRegisterF = "register";
+inline constexpr const char* kProbeF = "probe";
+
+CheckResult check_residency(const std::vector<Operation>& history,
+                            const std::map<std::string, std::string>& region_geo);
+
+}  // namespace faultline

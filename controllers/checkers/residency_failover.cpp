@@ -1,0 +1,171 @@
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "controllers/checkers/failover_time.hpp"
+#include "controllers/checkers/residency.hpp"
+#include "controllers/checkers/writes.hpp"
+#include "controllers/experiment/parse.hpp"
+
+namespace faultline {
+
+CheckResult check_residency(const std::vector<Operation>& history,
+                            const std::map<std::string, std::string>& region_geo) {
+  CheckResult result;
+  result.invariant = "residency";
+  std::map<std::string, std::string> home;  // customer -> home region
+  for (const auto& op : history)
+    if (op.f == kRegisterF && op.type == OpType::ok && op.value.is_array() && op.value.size() == 2)
+      home[op.value[0].get<std::string>()] = op.value[1].get<std::string>();
+  auto geo_of = [&](const std::string& region) {
+    auto it = region_geo.find(region);
+    return it == region_geo.end() ? std::string("?") : it->second;
+  };
+
+  std::size_t served = 0, misplaced_ops = 0, probes = 0, failed_probes = 0, misplaced_rows = 0;
+  std::set<std::string> customers_out;
+  for (const auto& op : history) {
+    if (op.type == OpType::invoke || op.process == kNemesisProcess) continue;
+    if (op.f == kProbeF) {
+      if (op.type != OpType::ok) {
+        ++failed_probes;
+        continue;
+      }
+      ++probes;
+      for (const auto& row : op.value) {
+        if (!row.is_string()) continue;
+        auto h = home.find(row.get<std::string>());
+        if (h == home.end() || geo_of(h->second) == geo_of(op.region)) continue;
+        ++misplaced_rows;
+        customers_out.insert(h->first);
+        if (misplaced_rows <= 3) result.witness.push_back(op);
+      }
+      continue;
+    }
+    if (op.served_by.empty() || !is_kv_value(op.value)) continue;
+    auto h = home.find(customer_of(op.value[0].get<std::string>()));
+    if (h == home.end()) continue;
+    ++served;
+    if (geo_of(op.served_by) == geo_of(h->second)) continue;
+    ++misplaced_ops;
+    customers_out.insert(h->first);
+    if (misplaced_ops <= 3) result.witness.push_back(op);
+  }
+  result.details = {{"customers", home.size()},
+                    {"operations_checked", served},
+                    {"served_out_of_geo", misplaced_ops},
+                    {"probes", probes},
+                    {"failed_probes", failed_probes},
+                    {"rows_out_of_geo", misplaced_rows}};
+  if (misplaced_ops > 0 || misplaced_rows > 0) {
+    result.validity = Validity::violated;
+    result.summary = std::to_string(customers_out.size()) + " customers' data left their geo: " +
+                     std::to_string(misplaced_ops) + " operations served out of geo, " +
+                     std::to_string(misplaced_rows) + " rows found by probes";
+  } else if (home.empty()) {
+    result.summary = "no customer signed up: nothing to judge";
+  } else if (failed_probes > 0) {
+    result.summary = std::to_string(failed_probes) +
+                     " state probes failed: cannot tell what some databases hold";
+  } else {
+    result.validity = Validity::holds;
+    result.summary = std::to_string(served) + " operations of " + std::to_string(home.size()) +
+                     " customers served in their geo; " + std::to_string(probes) +
+                     " database probes found no data out of geo";
+  }
+  return result;
+}
+
+CheckResult check_failover_time(const std::vector<Operation>& history, Duration within) {
+  CheckResult result;
+  result.invariant = "failover-time";
+  struct Window {
+    std::int64_t start = 0;  // last success before the failures (or first failure)
+    std::int64_t end = -1;   // first success after; -1 while open
+    const Operation* first_failure = nullptr;
+    const Operation* recovery = nullptr;
+  };
+  struct Track {
+    std::optional<std::int64_t> last_ok;
+    std::optional<Window> open;
+    Window longest;
+    std::int64_t longest_ns = -1;
+  };
+  std::map<std::string, Track> tracks;  // customer -> its windows
+  std::int64_t last_time = 0;
+  for (const auto& op : history) {
+    if (op.type == OpType::invoke || (op.f != "read" && op.f != "write") || !is_kv_value(op.value))
+      continue;
+    const std::string customer = customer_of(op.value[0].get<std::string>());
+    if (customer.empty()) continue;
+    last_time = std::max(last_time, op.time);
+    Track& t = tracks[customer];
+    if (op.type == OpType::ok) {
+      if (t.open) {
+        t.open->end = op.time;
+        t.open->recovery = &op;
+        if (t.open->end - t.open->start > t.longest_ns) {
+          t.longest_ns = t.open->end - t.open->start;
+          t.longest = *t.open;
+        }
+        t.open.reset();
+      }
+      t.last_ok = op.time;
+    } else if (!t.open) {
+      t.open = Window{t.last_ok.value_or(op.time), -1, &op, nullptr};
+    }
+  }
+  std::string worst_customer;
+  std::int64_t worst_ns = -1;
+  bool unrecovered = false;
+  const Window* worst = nullptr;
+  for (auto& [customer, t] : tracks) {
+    if (t.open) {  // still failing when the workload stopped
+      const std::int64_t ns = last_time - t.open->start;
+      if (!unrecovered || ns > worst_ns) {
+        worst_ns = ns;
+        worst_customer = customer;
+        worst = &*t.open;
+      }
+      unrecovered = true;
+      continue;
+    }
+    if (!unrecovered && t.longest_ns > worst_ns) {
+      worst_ns = t.longest_ns;
+      worst_customer = customer;
+      worst = &t.longest;
+    }
+  }
+  result.details = {{"customers", tracks.size()}, {"bound_ms", within.count()}};
+  if (tracks.empty()) {
+    result.summary = "no customer operations: nothing to judge";
+    return result;
+  }
+  if (worst == nullptr || worst_ns < 0) {
+    result.validity = Validity::holds;
+    result.details["longest_ms"] = 0;
+    result.summary = "no customer saw a failed operation";
+    return result;
+  }
+  result.details["longest_ms"] = worst_ns / 1000000;
+  result.details["customer"] = worst_customer;
+  if (worst->first_failure) result.witness.push_back(*worst->first_failure);
+  if (worst->recovery) result.witness.push_back(*worst->recovery);
+  const std::string took = format_duration(Duration(worst_ns / 1000000));
+  if (unrecovered) {
+    result.validity = Validity::violated;
+    result.summary = "customer " + worst_customer + " was still failing when the workload ended, " +
+                     took + " after its last success";
+  } else if (worst_ns > std::chrono::duration_cast<std::chrono::nanoseconds>(within).count()) {
+    result.validity = Validity::violated;
+    result.summary = "customer " + worst_customer + " failed for " + took + ", over the bound of " +
+                     format_duration(within);
+  } else {
+    result.validity = Validity::holds;
+    result.summary = "longest failover " + took + " (customer " + worst_customer + "), bound " +
+                     format_duration(within);
+  }
+  return result;
+}
+
+}  // namespace faultline

@@ -1,0 +1,69 @@
+// faultline-kv: the app of one region of the reference multi-region store.
+//
+//   faultline-kv --region eu-west-1 --topology results/topology.json
+//       --listen 198.18.3.10 --port 8080
+//       --db "host=198.18.3.11 port=5432 user=faultline dbname=postgres"
+//       [--bug stale-session]
+//
+// Without --db it keeps its data in memory (for quick trials; the reference
+// experiments always give each region a PostgreSQL server).
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <memory>
+
+#include "targets/kvstore/log.hpp"
+#include "targets/kvstore/postgres_storage.hpp"
+#include "targets/kvstore/region.hpp"
+
+using namespace faultline::kvstore;
+
+int main(int argc, char** argv) {
+  CLI::App app{"faultline-kv: one region of the reference multi-region store"};
+  std::string region, topology_path, listen = "127.0.0.1", db, bug_name = "none";
+  RegionConfig config;
+  unsigned db_timeout_ms = 2000, session_wait_ms = 1000, anti_entropy_ms = 1000, flush_ms = 100,
+           give_up_ms = 2000;
+  app.add_option("--region", region, "this region's name")->required();
+  app.add_option("--topology", topology_path, "the run's topology file")->required();
+  app.add_option("--listen", listen, "address to listen on");
+  app.add_option("--port", config.port, "port to listen on (every region's app uses it)");
+  app.add_option("--app-host", config.app_host, "the host every region's app runs on");
+  app.add_option("--db", db, "libpq connection string of the region's database");
+  app.add_option("--db-timeout-ms", db_timeout_ms, "deadline of each database query");
+  app.add_option("--session-wait-ms", session_wait_ms,
+                 "how long a replica behind a session token waits before forwarding");
+  app.add_option("--anti-entropy-ms", anti_entropy_ms, "interval of anti-entropy with each peer");
+  app.add_option("--replication-flush-ms", flush_ms, "replication batch interval");
+  app.add_option("--replication-give-up-ms", give_up_ms,
+                 "how long a replication batch is retried before it is dropped");
+  app.add_option("--bug", bug_name, "plant one known bug")
+      ->check(CLI::IsMember(bug_names("faultline-kv")));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    config.name = region;
+    config.topology = load_topology(topology_path);
+    config.bug = *parse_bug(bug_name);
+    config.session_wait = std::chrono::milliseconds(session_wait_ms);
+    config.anti_entropy_interval = std::chrono::milliseconds(anti_entropy_ms);
+    config.replication.flush_interval = std::chrono::milliseconds(flush_ms);
+    config.replication.give_up_after = std::chrono::milliseconds(give_up_ms);
+
+    std::unique_ptr<Storage> storage;
+    if (db.empty())
+      storage = std::make_unique<MemoryStorage>();
+    else
+      storage = std::make_unique<PostgresStorage>(db, std::chrono::milliseconds(db_timeout_ms));
+
+    Region state(config, *storage, log_line);
+    state.start();
+    log_line("faultline-kv " + region + " listening on " + listen + ":" +
+             std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
+             (config.bug == Bug::none ? "" : " with bug " + bug_name));
+    serve([&state](const HttpRequest& r) { return state.handle(r); }, listen, config.port);
+  } catch (const std::exception& e) {
+    std::cerr << "faultline-kv: " << e.what() << "\n";
+    return 1;
+  }
+}

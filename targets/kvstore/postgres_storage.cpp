@@ -1,0 +1,202 @@
+#include "targets/kvstore/postgres_storage.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <optional>
+
+namespace faultline::kvstore {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS entries ("
+    "  class text NOT NULL,"
+    "  customer text NOT NULL,"
+    "  key text NOT NULL,"
+    "  value text NOT NULL,"
+    "  ts bigint NOT NULL,"
+    "  origin text COLLATE \"C\" NOT NULL,"
+    "  PRIMARY KEY (class, customer, key))";
+
+// The stored version is replaced only by a higher one: (ts, origin) compared
+// as a pair, origin byte-wise (COLLATE "C") exactly as the C++ side does.
+constexpr const char* kMerge =
+    "INSERT INTO entries AS e (class, customer, key, value, ts, origin) "
+    "VALUES ($1, $2, $3, $4, $5, $6) "
+    "ON CONFLICT (class, customer, key) DO UPDATE "
+    "SET value = EXCLUDED.value, ts = EXCLUDED.ts, origin = EXCLUDED.origin "
+    "WHERE (EXCLUDED.ts, EXCLUDED.origin) > (e.ts, e.origin)";
+
+struct ResultFree {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultFree>;
+
+}  // namespace
+
+class PostgresStorage::Connection {
+ public:
+  Connection(const std::string& conninfo, Clock::time_point deadline) {
+    conn_ = PQconnectStart(conninfo.c_str());
+    if (conn_ == nullptr) throw StorageError("out of memory connecting to the database", false);
+    if (PQstatus(conn_) == CONNECTION_BAD) fail("cannot connect to the database");
+    PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+    while (status != PGRES_POLLING_OK) {
+      if (status == PGRES_POLLING_FAILED) fail("cannot connect to the database");
+      wait(status == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, "connecting");
+      status = PQconnectPoll(conn_);
+    }
+    connecting_ = false;
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notices
+    exec(kSchema, {}, deadline);
+  }
+  ~Connection() { PQfinish(conn_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement with text parameters; throws StorageError on an error
+  // or when the deadline passes first (the connection is then unusable).
+  Result exec(const char* sql, const std::vector<std::string>& params, Clock::time_point deadline) {
+    std::vector<const char*> values;
+    for (const auto& p : params) values.push_back(p.c_str());
+    if (PQsendQueryParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(),
+                          nullptr, nullptr, 0) == 0)
+      fail("sending a query failed");
+    while (PQflush(conn_) == 1) wait(POLLOUT, deadline, "sending a query");
+    Result last;
+    for (;;) {
+      while (PQisBusy(conn_) != 0) {
+        wait(POLLIN, deadline, "waiting for the database");
+        if (PQconsumeInput(conn_) == 0) fail("reading from the database failed");
+      }
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) break;
+      last.reset(r);
+      const auto status = PQresultStatus(r);
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        std::string message = PQresultErrorMessage(r);
+        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+        throw StorageError("database error: " + trim(message));
+      }
+    }
+    return last;
+  }
+
+  // Broken, or left inside a transaction by an error: not fit for reuse.
+  bool broken() const {
+    return broken_ || PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) != PQTRANS_IDLE;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    broken_ = true;
+    throw StorageError(what + ": " + trim(PQerrorMessage(conn_)), !connecting_);
+  }
+  void wait(short events, Clock::time_point deadline, const char* doing) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd fd{PQsocket(conn_), events, 0};
+    if (left.count() <= 0 || ::poll(&fd, 1, static_cast<int>(left.count())) == 0) {
+      broken_ = true;
+      throw StorageError(std::string("database timed out ") + doing, !connecting_);
+    }
+  }
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+
+  pg_conn* conn_ = nullptr;
+  bool broken_ = false;
+  bool connecting_ = true;  // errors before the first query cannot have applied anything
+};
+
+class PostgresStorage::Lease {
+ public:
+  explicit Lease(PostgresStorage& owner) : owner_(owner), connection_(owner.acquire()) {}
+  ~Lease() {
+    if (!connection_->broken()) owner_.release(std::move(connection_));
+  }
+  Connection* operator->() { return connection_.get(); }
+
+ private:
+  PostgresStorage& owner_;
+  std::unique_ptr<Connection> connection_;
+};
+
+PostgresStorage::PostgresStorage(std::string conninfo, std::chrono::milliseconds timeout)
+    : conninfo_(std::move(conninfo)), timeout_(timeout) {}
+
+PostgresStorage::~PostgresStorage() = default;
+
+std::unique_ptr<PostgresStorage::Connection> PostgresStorage::acquire() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<Connection>(conninfo_, Clock::now() + timeout_);
+}
+
+void PostgresStorage::release(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(connection));
+}
+
+std::size_t PostgresStorage::merge(const std::vector<Record>& records) {
+  if (records.empty()) return 0;
+  Lease c(*this);
+  const auto deadline = Clock::now() + timeout_;
+  std::size_t kept = 0;
+  // One transaction: a batch from a peer lands whole or not at all.
+  if (records.size() > 1) c->exec("BEGIN", {}, deadline);
+  for (const auto& r : records) {
+    Result res = c->exec(kMerge,
+                         {data_class_name(r.data_class), r.customer, r.key, r.entry.value,
+                          std::to_string(r.entry.version.timestamp), r.entry.version.region},
+                         deadline);
+    if (res && std::string(PQcmdTuples(res.get())) == "1") ++kept;
+  }
+  if (records.size() > 1) c->exec("COMMIT", {}, deadline);
+  return kept;
+}
+
+std::optional<Entry> PostgresStorage::get(DataClass cls, const std::string& customer,
+                                          const std::string& key) {
+  Lease c(*this);
+  Result res =
+      c->exec("SELECT value, ts, origin FROM entries WHERE class = $1 AND customer = $2 AND key = $3",
+              {data_class_name(cls), customer, key}, Clock::now() + timeout_);
+  if (!res || PQntuples(res.get()) == 0) return std::nullopt;
+  return Entry{PQgetvalue(res.get(), 0, 0),
+               Version{std::stoull(PQgetvalue(res.get(), 0, 1)), PQgetvalue(res.get(), 0, 2)}};
+}
+
+std::vector<Record> PostgresStorage::scan(DataClass cls) {
+  Lease c(*this);
+  Result res = c->exec("SELECT customer, key, value, ts, origin FROM entries WHERE class = $1",
+                       {data_class_name(cls)}, Clock::now() + timeout_);
+  std::vector<Record> out;
+  for (int i = 0; res && i < PQntuples(res.get()); ++i)
+    out.push_back({cls, PQgetvalue(res.get(), i, 0), PQgetvalue(res.get(), i, 1),
+                   Entry{PQgetvalue(res.get(), i, 2), Version{std::stoull(PQgetvalue(res.get(), i, 3)),
+                                                              PQgetvalue(res.get(), i, 4)}}});
+  return out;
+}
+
+bool PostgresStorage::ping() {
+  try {
+    Lease c(*this);
+    c->exec("SELECT 1", {}, Clock::now() + timeout_);
+    return true;
+  } catch (const StorageError&) {
+    return false;
+  }
+}
+
+}  // namespace faultline::kvstore

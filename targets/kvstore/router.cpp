@@ -1,0 +1,172 @@
+#include "targets/kvstore/router.hpp"
+
+#include <boost/beast/http.hpp>
+#include <random>
+
+#include "common/http_client.hpp"
+#include "targets/kvstore/region.hpp"
+
+namespace faultline::kvstore {
+
+namespace beast_http = boost::beast::http;
+using namespace std::chrono_literals;
+
+GlobalRouter::GlobalRouter(RouterConfig config, Log log)
+    : config_(std::move(config)), log_(std::move(log)) {
+  config_.topology.at(config_.edge);
+  for (const auto& r : config_.topology.regions) health_.emplace(r.name, &config_.policy);
+}
+
+GlobalRouter::~GlobalRouter() {
+  stopping_ = true;
+  for (auto& t : checkers_) t.join();
+}
+
+void GlobalRouter::start() {
+  for (const auto& r : config_.topology.regions)
+    checkers_.emplace_back([this, name = r.name] { check_loop(name); });
+}
+
+void GlobalRouter::check_loop(const std::string& region) {
+  auto address = config_.topology.at(region).address(config_.app_host);
+  if (!address) return;
+  http::Client client(*address, config_.app_port, config_.health_timeout);
+  while (!stopping_) {
+    const auto started = SteadyClock::now();
+    auto outcome = client.get("/health/deep");
+    const bool healthy = outcome.response && outcome.response->status == 200;
+    {
+      std::lock_guard lock(mutex_);
+      RegionHealth& h = health_.at(region);
+      if (h.record(healthy, SteadyClock::now()))
+        log_(h.up() ? "region " + region + " is up again: ramping its traffic back"
+                    : "region " + region + " is down after " +
+                          std::to_string(config_.policy.down_after) + " failed health checks (" +
+                          (outcome.error.empty() && outcome.response
+                               ? "http " + std::to_string(outcome.response->status)
+                               : outcome.error) +
+                          ")");
+    }
+    const auto next = started + config_.health_interval;
+    while (!stopping_ && SteadyClock::now() < next) std::this_thread::sleep_for(20ms);
+  }
+}
+
+RegionState GlobalRouter::state(const std::string& region) {
+  std::lock_guard lock(mutex_);
+  const RegionHealth& h = health_.at(region);
+  return {h.up(), h.share(SteadyClock::now())};
+}
+
+std::optional<std::string> GlobalRouter::any_up_region() {
+  if (state(config_.edge).up) return config_.edge;
+  for (const auto& r : config_.topology.regions)
+    if (state(r.name).up) return r.name;
+  return std::nullopt;
+}
+
+std::optional<std::string> GlobalRouter::home_of(const std::string& customer) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = homes_.find(customer); it != homes_.end()) return it->second;
+  }
+  // Routing data is global: any region can answer, the edge's own first.
+  std::vector<std::string> order{config_.edge};
+  for (const auto& r : config_.topology.regions)
+    if (r.name != config_.edge) order.push_back(r.name);
+  for (const auto& region : order) {
+    if (!state(region).up) continue;
+    auto address = config_.topology.at(region).address(config_.app_host);
+    if (!address) continue;
+    http::Client client(*address, config_.app_port, config_.request_timeout);
+    auto outcome = client.get("/global/" + home_key(customer));
+    if (!outcome.response || outcome.response->status != 200) continue;
+    auto body = nlohmann::json::parse(outcome.response->body, nullptr, false);
+    if (body.is_discarded() || !body.contains("value")) continue;
+    std::string home = body["value"].get<std::string>();
+    if (config_.topology.find(home) == nullptr) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    homes_[customer] = home;
+    return home;
+  }
+  return std::nullopt;
+}
+
+HttpResponse GlobalRouter::forward(const HttpRequest& request, const std::string& region) {
+  // One keep-alive connection per region and per client connection thread.
+  thread_local std::map<std::string, std::unique_ptr<http::Client>> clients;
+  auto& client = clients[region];
+  if (!client) {
+    auto address = config_.topology.at(region).address(config_.app_host);
+    if (!address) return json_reply(request, 503, {{"error", "region " + region + " has no app"}});
+    client = std::make_unique<http::Client>(*address, config_.app_port, config_.request_timeout);
+  }
+  http::Headers headers;
+  if (auto token = header(request, kSessionHeader); !token.empty())
+    headers.emplace_back(kSessionHeader, token);
+  auto outcome = client->request(request.method(), std::string(request.target()), request.body(),
+                                 headers);
+  if (!outcome.response)
+    // 504: the region may have acted on it; 503: it never got it.
+    return json_reply(request, outcome.maybe_delivered ? 504 : 503,
+                      {{"error", "region " + region + ": " + outcome.error}, {"routed_to", region}});
+  HttpResponse response{static_cast<beast_http::status>(outcome.response->status),
+                        request.version()};
+  response.set(beast_http::field::content_type, "application/json");
+  response.keep_alive(request.keep_alive());
+  response.body() = outcome.response->body;
+  response.prepare_payload();
+  return response;
+}
+
+HttpResponse GlobalRouter::handle(const HttpRequest& request) {
+  const std::string target(request.target());
+  const std::string path = target.substr(0, target.find('?'));
+  if (path == "/health") {
+    // Ready once every region has passed a health check: before that, it
+    // would route blind.
+    std::vector<std::string> waiting;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& [name, h] : health_)
+        if (!h.seen_healthy()) waiting.push_back(name);
+    }
+    if (!waiting.empty())
+      return json_reply(request, 503, {{"status", "waiting for regions"}, {"waiting", waiting}});
+    return json_reply(request, 200, {{"status", "ok"}, {"edge", config_.edge}});
+  }
+  if (path == "/routes") {
+    nlohmann::json regions = nlohmann::json::object();
+    for (const auto& r : config_.topology.regions) {
+      auto s = state(r.name);
+      regions[r.name] = {{"up", s.up}, {"share", s.share}};
+    }
+    return json_reply(request, 200, {{"edge", config_.edge}, {"regions", regions}});
+  }
+  const std::string prefix = "/customer/";
+  if (path.rfind(prefix, 0) == 0) {
+    const std::string rest = path.substr(prefix.size());
+    const std::string customer = rest.substr(0, rest.find('/'));
+    auto home = home_of(customer);
+    if (!home) return json_reply(request, 404, {{"error", "unknown customer " + customer}});
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    RouteInput in{.home = *home,
+                  .edge = config_.edge,
+                  .op = request.method() == beast_http::verb::get ? Operation::read
+                                                                  : Operation::write,
+                  .coin = std::uniform_real_distribution<double>(0, 1)(rng),
+                  .any_geo = config_.bug == Bug::failover_any_geo};
+    auto region = choose_region(config_.topology, in,
+                                [this](const std::string& r) { return state(r); });
+    if (!region)
+      return json_reply(request, 503,
+                        {{"error", "no healthy region may serve customer " + customer +
+                                       " (home " + *home + ")"}});
+    return forward(request, *region);
+  }
+  auto region = any_up_region();
+  if (!region) return json_reply(request, 503, {{"error", "no healthy region"}});
+  return forward(request, *region);
+}
+
+}  // namespace faultline::kvstore

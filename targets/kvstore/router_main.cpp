@@ -1,0 +1,49 @@
+// faultline-router: the global router at one region's edge.
+//
+//   faultline-router --region us-east-1 --topology results/topology.json
+//       --listen 198.18.1.12 --port 8000 [--app-host app --app-port 8080]
+//       [--health-interval-ms 500] [--bug failover-any-geo]
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "targets/kvstore/log.hpp"
+#include "targets/kvstore/router.hpp"
+
+using namespace faultline::kvstore;
+
+int main(int argc, char** argv) {
+  CLI::App app{"faultline-router: health-checked routing of customers to regions"};
+  std::string topology_path, listen = "127.0.0.1", bug_name = "none";
+  unsigned short port = 8000;
+  unsigned interval_ms = 500, timeout_ms = 1000, ramp_step_ms = 2000;
+  RouterConfig config;
+  app.add_option("--region", config.edge, "the region this router runs in")->required();
+  app.add_option("--topology", topology_path, "the run's topology file")->required();
+  app.add_option("--listen", listen, "address to listen on");
+  app.add_option("--port", port, "port to listen on");
+  app.add_option("--app-host", config.app_host, "the host every region's app runs on");
+  app.add_option("--app-port", config.app_port, "the port every region's app listens on");
+  app.add_option("--health-interval-ms", interval_ms, "interval between health checks");
+  app.add_option("--health-timeout-ms", timeout_ms, "deadline of one health check");
+  app.add_option("--down-after", config.policy.down_after, "failed checks that mark a region down");
+  app.add_option("--ramp-step-ms", ramp_step_ms, "length of each step of the 10%/50% ramp");
+  app.add_option("--bug", bug_name, "plant one known bug")
+      ->check(CLI::IsMember(bug_names("faultline-router")));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    config.topology = load_topology(topology_path);
+    config.bug = *parse_bug(bug_name);
+    config.health_interval = std::chrono::milliseconds(interval_ms);
+    config.health_timeout = std::chrono::milliseconds(timeout_ms);
+    config.policy.ramp_step = std::chrono::milliseconds(ramp_step_ms);
+    GlobalRouter router(config, log_line);
+    router.start();
+    log_line("faultline-router at the edge of " + config.edge + " listening on " + listen + ":" +
+             std::to_string(port) + (config.bug == Bug::none ? "" : " with bug " + bug_name));
+    serve([&router](const HttpRequest& r) { return router.handle(r); }, listen, port);
+  } catch (const std::exception& e) {
+    std::cerr << "faultline-router: " << e.what() << "\n";
+    return 1;
+  }
+}
