@@ -32,13 +32,15 @@ CheckResult check_residency(const std::vector<Operation>& history,
         continue;
       }
       ++probes;
+      bool witnessed = false;
       for (const auto& row : op.value) {
         if (!row.is_string()) continue;
         auto h = home.find(row.get<std::string>());
         if (h == home.end() || geo_of(h->second) == geo_of(op.region)) continue;
         ++misplaced_rows;
         customers_out.insert(h->first);
-        if (misplaced_rows <= 3) result.witness.push_back(op);
+        if (!witnessed && result.witness.size() < 6) result.witness.push_back(op);
+        witnessed = true;
       }
       continue;
     }

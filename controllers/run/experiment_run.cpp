@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -147,6 +148,28 @@ std::string choose_engine(const Experiment& e) {
     throw missing_error("the NFQUEUE engine (nf_tables with the xtables NFQUEUE target)",
                         "Load nfnetlink_queue and nft_compat, or use a kernel with sch_netem");
   return "nfqueue";
+}
+
+// The first folder on the way to `path` (which may not exist yet) that
+// uid/gid may not traverse, if any.
+std::optional<std::string> first_untraversable(const std::string& path, uid_t uid, gid_t gid) {
+  if (uid == 0) return std::nullopt;
+  fs::path p = fs::absolute(path);
+  std::vector<fs::path> chain;
+  for (fs::path q = p; !q.empty(); q = q.parent_path()) {
+    chain.push_back(q);
+    if (q == q.root_path()) break;
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    struct stat st {};
+    if (::stat(it->c_str(), &st) != 0) break;  // does not exist yet: faultline creates it 0755
+    if (!S_ISDIR(st.st_mode)) continue;
+    const bool ok = st.st_uid == uid   ? (st.st_mode & S_IXUSR) != 0
+                    : st.st_gid == gid ? (st.st_mode & S_IXGRP) != 0
+                                       : (st.st_mode & S_IXOTH) != 0;
+    if (!ok) return it->string();
+  }
+  return std::nullopt;
 }
 
 // Undoes one applied fault exactly once: on stop, at the heal, or when the run
@@ -723,11 +746,21 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
                               "nothing was created. Install it: apt-get install libfaketime");
       faketime = *lib;
     }
-  for (const auto& s : experiment.services)
-    if (!s.user.empty() && ::getpwnam(s.user.c_str()) == nullptr)
+  for (const auto& s : experiment.services) {
+    if (s.user.empty()) continue;
+    const struct passwd* pw = ::getpwnam(s.user.c_str());
+    if (pw == nullptr)
       throw CapabilityError(experiment.path + ": service '" + s.name + "' runs as user '" + s.user +
                             "', which this machine lacks; nothing was created. Create it "
                             "(useradd --system " + s.user + ") or change 'user'");
+    // Its {workdir} is inside the results folder: the user must be able to reach it.
+    if (auto blocked = first_untraversable(options.results_root, pw->pw_uid, pw->pw_gid))
+      throw CapabilityError("service '" + s.name + "' runs as user '" + s.user +
+                            "', which cannot enter " + *blocked +
+                            " on the way to the results folder; nothing was created. Choose "
+                            "--results in a folder it can reach (such as /var/tmp/faultline), "
+                            "or let others traverse it (chmod o+x " + *blocked + ")");
+  }
   install_interrupt_handlers();
   Run run(experiment, options, engine, faketime);
   int code;

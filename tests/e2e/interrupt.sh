@@ -5,6 +5,7 @@
 set -euo pipefail
 faultline=$1 experiment=$2
 results=$(mktemp -d)
+chmod 755 "$results"  # services may run as an unprivileged user (a database)
 trap 'rm -rf "$results"' EXIT
 
 "$faultline" run --results "$results" "$experiment" &

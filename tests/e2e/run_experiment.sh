@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # Runs one experiment with the real faultline binary and checks its exit code,
-# that the history has operations from every region and the nemesis, and that
-# no namespace of the run is left.
+# which invariants it found violated (the others must hold), that the history
+# has operations from every region and the nemesis, and that nothing of the
+# run is left: no namespace, no process.
+#
+#   run_experiment.sh FAULTLINE EXPERIMENT EXPECTED_EXIT [--violated INVARIANT]... [-- RUN_ARGS...]
 set -euo pipefail
 faultline=$1 experiment=$2 expected=$3
+shift 3
+violated=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --violated) violated+=("$2"); shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: run_experiment.sh FAULTLINE EXPERIMENT EXIT [--violated NAME]... [-- ARGS]" >&2; exit 2 ;;
+  esac
+done
 results=$(mktemp -d)
+chmod 755 "$results"  # services may run as an unprivileged user (a database)
 trap 'rm -rf "$results"' EXIT
 
 set +e
-"$faultline" run --results "$results" "$experiment"
+"$faultline" run --results "$results" "$@" "$experiment"
 code=$?
 set -e
 if [[ $code -ne $expected ]]; then
@@ -19,15 +32,37 @@ run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
 for f in history.jsonl verdict.json experiment.toml; do
   [[ -s $run_dir/$f ]] || { echo "FAIL: $run_dir/$f missing" >&2; exit 1; }
 done
+
+# Each invariant's result: violated exactly where expected, holds elsewhere.
+while IFS=$'\t' read -r inv res; do
+  name=$(cut -d'"' -f4 <<<"$inv") result=$(cut -d'"' -f4 <<<"$res")
+  want=holds
+  for v in "${violated[@]}"; do [[ $v == "$name" ]] && want=violated; done
+  if [[ $result != "$want" ]]; then
+    echo "FAIL: invariant $name is $result, expected $want" >&2
+    exit 1
+  fi
+  echo "invariant $name: $result"
+done < <(grep -E '^      "(invariant|result)"' "$run_dir/verdict.json" | paste - -)
+
+want_regions=$(grep -c '^\[\[region\]\]' "$experiment")
+faults=$(grep -c '^\[\[fault\]\]' "$experiment" || true)
+want_nemesis=$(( faults * 4 + 2 ))
 regions=$(grep -o '"region":"[^"]*"' "$run_dir/history.jsonl" | sort -u | wc -l)
 nemesis=$(grep -c '"process":"nemesis"' "$run_dir/history.jsonl" || true)
 echo "history: $(wc -l < "$run_dir/history.jsonl") operations, $regions regions, $nemesis nemesis events"
-[[ $regions -ge 3 ]] || { echo "FAIL: operations from only $regions regions" >&2; exit 1; }
-[[ $nemesis -ge 4 ]] || { echo "FAIL: only $nemesis nemesis events" >&2; exit 1; }
+[[ $regions -ge $want_regions ]] || { echo "FAIL: operations from only $regions regions" >&2; exit 1; }
+[[ $nemesis -ge $want_nemesis ]] || { echo "FAIL: only $nemesis nemesis events" >&2; exit 1; }
 run_id=$(grep -o '"run_id": "[^"]*"' "$run_dir/verdict.json" | cut -d'"' -f4)
 if ls /run/netns 2>/dev/null | grep -q "^fl-$run_id-"; then
   echo "FAIL: namespaces of run $run_id left behind:" >&2
   ls /run/netns | grep "^fl-$run_id-" >&2
+  exit 1
+fi
+# Every service's command line names the run's results folder.
+if pgrep -f "$run_dir" >/dev/null; then
+  echo "FAIL: processes of run $run_id left behind:" >&2
+  pgrep -af "$run_dir" >&2
   exit 1
 fi
 echo "ok: exit $code, nothing left of run $run_id"
