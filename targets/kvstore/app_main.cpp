@@ -61,7 +61,8 @@ int main(int argc, char** argv) {
     log_line("faultline-kv " + region + " listening on " + listen + ":" +
              std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
              (config.bug == Bug::none ? "" : " with bug " + bug_name));
-    serve([&state](const HttpRequest& r) { return state.handle(r); }, listen, config.port);
+    HttpServer server([&state](const HttpRequest& r) { return state.handle(r); }, listen, config.port);
+    server.run();
   } catch (const std::exception& e) {
     std::cerr << "faultline-kv: " << e.what() << "\n";
     return 1;

@@ -5,6 +5,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -14,8 +15,21 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
-// Never returns; throws if it cannot listen.
-[[noreturn]] void serve(const Handler& handler, const std::string& address, unsigned short port);
+// Listens on address:port (throws if it cannot) and serves until stop().
+class HttpServer {
+ public:
+  HttpServer(Handler handler, const std::string& address, unsigned short port);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void run();   // accepts until stop(); each connection on its own thread
+  void stop();  // from any thread: no new connections; open ones end with their client
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
 
 HttpResponse json_reply(const HttpRequest& request, unsigned status, const nlohmann::json& body);
 std::string header(const HttpRequest& request, const std::string& name);  // "" when absent

@@ -41,7 +41,8 @@ int main(int argc, char** argv) {
     router.start();
     log_line("faultline-router at the edge of " + config.edge + " listening on " + listen + ":" +
              std::to_string(port) + (config.bug == Bug::none ? "" : " with bug " + bug_name));
-    serve([&router](const HttpRequest& r) { return router.handle(r); }, listen, port);
+    HttpServer server([&router](const HttpRequest& r) { return router.handle(r); }, listen, port);
+    server.run();
   } catch (const std::exception& e) {
     std::cerr << "faultline-router: " << e.what() << "\n";
     return 1;

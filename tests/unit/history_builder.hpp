@@ -29,6 +29,30 @@ class HistoryBuilder {
     op(start, OpType::invoke, process, "write", nlohmann::json::array({key, value}), "r");
     return op(end, outcome, process, "write", nlohmann::json::array({key, value}), "r");
   }
+  // A read by `process` (its session) that returned `value` (null: nothing).
+  HistoryBuilder& read(std::int64_t start, std::int64_t end, std::int64_t process,
+                       const std::string& key, nlohmann::json value, OpType outcome = OpType::ok,
+                       const std::string& served_by = "") {
+    op(start, OpType::invoke, process, "read", nlohmann::json::array({key, nullptr}), "r");
+    op(end, outcome, process, "read",
+       nlohmann::json::array({key, outcome == OpType::ok ? value : nlohmann::json()}), "r");
+    ops_.back().served_by = served_by;
+    return *this;
+  }
+  // Sets served_by on the last operation.
+  HistoryBuilder& served_by(const std::string& region) {
+    ops_.back().served_by = region;
+    return *this;
+  }
+  HistoryBuilder& sign_up(const std::string& customer, const std::string& home) {
+    op(0, OpType::invoke, 2000000, "register", nlohmann::json::array({customer, home}), home);
+    return op(0, OpType::ok, 2000000, "register", nlohmann::json::array({customer, home}), home);
+  }
+  HistoryBuilder& probe(std::int64_t ms, const std::string& region, nlohmann::json customers,
+                        OpType outcome = OpType::ok) {
+    op(ms, OpType::invoke, 3000000, "probe", nullptr, region);
+    return op(ms, outcome, 3000000, "probe", std::move(customers), region);
+  }
   HistoryBuilder& heal(std::int64_t ms) {
     op(ms, OpType::invoke, kNemesisProcess, kHealF, nullptr);
     return op(ms, OpType::ok, kNemesisProcess, kHealF, nullptr);

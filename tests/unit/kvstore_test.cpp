@@ -253,3 +253,119 @@ TEST_CASE("the stale-session bug answers from behind the token", "[kvstore]") {
   CHECK(stale.result_int() == 200);
   CHECK(body_of(stale)["value"] == "old");
 }
+
+#include <random>
+
+#include "common/http_client.hpp"
+#include "targets/kvstore/http_server.hpp"
+
+namespace {
+
+// Two regions of the reference store on loopback addresses (127.0.0.2 and
+// .3, one port), each with its own memory storage: replication, anti-entropy
+// and forwarding over real HTTP, without root and without leaving the host.
+struct LoopbackPair {
+  unsigned short port;
+  Topology topology;
+  MemoryStorage west_db, central_db;
+  std::unique_ptr<Region> west, central;
+  std::unique_ptr<HttpServer> west_server, central_server;
+  std::thread west_thread, central_thread;
+
+  explicit LoopbackPair(Bug central_bug = Bug::none) {
+    std::random_device rd;
+    port = static_cast<unsigned short>(20000 + rd() % 20000);
+    topology = parse_topology(R"({"regions": [
+      {"name": "eu-west-1", "geo": "eu", "failover": "eu-central-1", "hosts": {"app": {"ipv4": "127.0.0.2"}}},
+      {"name": "eu-central-1", "geo": "eu", "failover": "eu-west-1", "hosts": {"app": {"ipv4": "127.0.0.3"}}}]})");
+    auto config = [&](const std::string& name, Bug bug) {
+      RegionConfig c{.name = name, .topology = topology, .port = port, .bug = bug};
+      c.session_wait = 200ms;
+      c.anti_entropy_interval = 100ms;
+      c.replication.flush_interval = 10ms;
+      c.replication.give_up_after = 300ms;
+      return c;
+    };
+    auto quiet = [](const std::string&) {};
+    west = std::make_unique<Region>(config("eu-west-1", Bug::none), west_db, quiet);
+    central = std::make_unique<Region>(config("eu-central-1", central_bug), central_db, quiet);
+    west_server = std::make_unique<HttpServer>(
+        [this](const HttpRequest& r) { return west->handle(r); }, "127.0.0.2", port);
+    central_server = std::make_unique<HttpServer>(
+        [this](const HttpRequest& r) { return central->handle(r); }, "127.0.0.3", port);
+    west_thread = std::thread([this] { west_server->run(); });
+    central_thread = std::thread([this] { central_server->run(); });
+    west->start();
+    central->start();
+  }
+  ~LoopbackPair() {
+    west_server->stop();
+    central_server->stop();
+    west_thread.join();
+    central_thread.join();
+    west.reset();  // stops replication and anti-entropy before the storage goes
+    central.reset();
+  }
+};
+
+template <class Predicate>
+bool eventually(Predicate p, std::chrono::milliseconds within = 3000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+
+}  // namespace
+
+TEST_CASE("writes replicate to the customer's replicas and global data everywhere",
+          "[kvstore][loopback]") {
+  LoopbackPair pair;
+  faultline::http::Client west("127.0.0.2", pair.port, 1s);
+  REQUIRE(west.request(boost::beast::http::verb::put, "/global/customer:c1", "eu-west-1")
+              .response->status == 200);
+  REQUIRE(eventually(
+      [&] { return pair.central_db.get(DataClass::global, "", "customer:c1").has_value(); }));
+  REQUIRE(west.request(boost::beast::http::verb::put, "/customer/c1/k", "v1").response->status == 200);
+  CHECK(eventually([&] {
+    auto e = pair.central_db.get(DataClass::customer, "c1", "k");
+    return e && e->value == "v1";
+  }));
+  west.request(boost::beast::http::verb::put, "/ephemeral/call", "ringing");
+  std::this_thread::sleep_for(300ms);
+  CHECK_FALSE(pair.central_db.get(DataClass::ephemeral, "", "call"));  // never leaves its region
+}
+
+TEST_CASE("anti-entropy repairs what replication never carried", "[kvstore][loopback]") {
+  LoopbackPair pair;
+  // Written straight into west's database: replication never saw it.
+  pair.west_db.merge({global("k", "repaired", 42, "eu-west-1")});
+  CHECK(eventually([&] { return pair.central_db.get(DataClass::global, "", "k").has_value(); }));
+}
+
+TEST_CASE("with the no-anti-entropy bug the gap stays", "[kvstore][loopback]") {
+  LoopbackPair pair(Bug::no_anti_entropy);
+  pair.west_db.merge({global("k", "missed", 42, "eu-west-1")});
+  std::this_thread::sleep_for(500ms);  // five anti-entropy intervals
+  CHECK_FALSE(pair.central_db.get(DataClass::global, "", "k").has_value());
+}
+
+TEST_CASE("a replica behind the session token forwards the read to the home region",
+          "[kvstore][loopback]") {
+  LoopbackPair pair(Bug::no_anti_entropy);  // central stays behind
+  pair.west_db.merge({global("customer:c1", "eu-west-1", 1, "eu-west-1")});
+  pair.central_db.merge({global("customer:c1", "eu-west-1", 1, "eu-west-1")});
+  // Home has version 200; the replica still holds 100 and gets no replication.
+  pair.west_db.merge({{DataClass::customer, "c1", "k", Entry{"new", {200, "eu-west-1"}}}});
+  pair.central_db.merge({{DataClass::customer, "c1", "k", Entry{"old", {100, "eu-west-1"}}}});
+  faultline::http::Client central("127.0.0.3", pair.port, 2s);
+  auto fresh = central.get("/customer/c1/k", {{kSessionHeader, "200@eu-west-1"}});
+  REQUIRE(fresh.response);
+  auto body = nlohmann::json::parse(fresh.response->body);
+  CHECK(body["value"] == "new");
+  CHECK(body["served_by"] == "eu-west-1");
+  auto local = nlohmann::json::parse(central.get("/customer/c1/k").response->body);
+  CHECK(local["served_by"] == "eu-central-1");  // no token: the local replica answers
+}
