@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev catch2 libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
+  libpq-dev postgresql-15 libfaketime
   iproute2 procps
 )
 
@@ -24,6 +25,20 @@ if ((${#missing[@]})); then
     exit 1
   fi
   echo "faultline: installing ${missing[*]}"
+  # The reference store runs its own PostgreSQL servers, one per region, inside
+  # the experiment's namespaces. Installing the server package must not create
+  # and start a cluster on this machine: no main cluster, and no service start
+  # while installing (unless the machine already has a policy for that).
+  mkdir -p /etc/postgresql-common/createcluster.d
+  [[ -e /etc/postgresql-common/createcluster.d/faultline.conf ]] ||
+    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/faultline.conf
+  added_policy=false
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    added_policy=true
+  fi
+  trap '$added_policy && rm -f /usr/sbin/policy-rc.d' EXIT
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

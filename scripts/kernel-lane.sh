@@ -63,6 +63,28 @@ for b in "${binaries[@]}"; do
     cp -nL "$lib" "$ird$lib"
   done
 done
+# The reference store's database (wan-latency runs one per region): the
+# PostgreSQL server, its shared files, a user to run it as, time zone data.
+cp "$build/faultline-postgres" "$ird/opt/faultline/bin/"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgver=$(basename "$(dirname "$pgbin")")
+mkdir -p "$ird/usr/lib/postgresql/$pgver/bin" "$ird/usr/share/postgresql"
+# initdb loads its modules; the JIT (and the LLVM it drags in) stays out: jit is off.
+cp -r "/usr/lib/postgresql/$pgver/lib" "$ird/usr/lib/postgresql/$pgver/"
+rm -rf "$ird/usr/lib/postgresql/$pgver/lib/"llvmjit* "$ird/usr/lib/postgresql/$pgver/lib/bitcode"
+cp "$pgbin/initdb" "$pgbin/postgres" "$ird/usr/lib/postgresql/$pgver/bin/"
+for b in "$pgbin/initdb" "$pgbin/postgres" "$ird/usr/lib/postgresql/$pgver"/lib/*.so; do
+  for lib in $(ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
+    mkdir -p "$ird$(dirname "$lib")"
+    cp -nL "$lib" "$ird$lib"
+  done
+done
+cp -r "/usr/share/postgresql/$pgver" "$ird/usr/share/postgresql/"
+mkdir -p "$ird/usr/share/zoneinfo/Etc"
+cp -L /usr/share/zoneinfo/UTC /usr/share/zoneinfo/GMT "$ird/usr/share/zoneinfo/"
+cp -L /usr/share/zoneinfo/Etc/UTC "$ird/usr/share/zoneinfo/Etc/"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$ird/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$ird/etc/group"
 mkdir -p "$ird/usr/lib/x86_64-linux-gnu/tc"
 cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$ird/usr/lib/x86_64-linux-gnu/tc/"
 cp "$root"/experiments/*.toml "$ird/opt/faultline/experiments/"
@@ -74,7 +96,10 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs run /run
-mkdir -p /run/netns
+mkdir -p /run/netns /dev/shm
+mount -t tmpfs shm /dev/shm
+mount -t tmpfs tmp /tmp
+chmod 1777 /tmp /dev/shm
 for m in sch_netem sch_htb sch_tbf sch_ingress cls_u32 act_gact act_mirred veth bridge \
          crc32c_generic nf_tables nft_compat xt_NFQUEUE nfnetlink_queue; do modprobe $m || echo "lane: cannot load $m"; done
 echo "lane: modules: $(lsmod | awk 'NR > 1 {print $1}' | sort | tr '\n' ' ')"
@@ -85,6 +110,9 @@ export FAULTLINE_BIN_DIR=/opt/faultline/bin FAULTLINE_EXPERIMENTS=/opt/faultline
 status=0
 faultline_netem_tests --reporter compact --durations yes || status=1
 faultline_root_tests --reporter compact || status=1
+if [ "$status" -ne 0 ]; then
+  for f in /tmp/*-results/*/service-*.log; do [ -f "$f" ] && { echo "lane: $f:"; tail -n 5 "$f"; }; done
+fi
 echo "lane: namespaces left: $(ls /run/netns | wc -l)"
 [ "$(ls /run/netns | wc -l)" -eq 0 ] || status=1
 echo "FAULTLINE-LANE-STATUS=$status"
