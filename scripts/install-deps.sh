@@ -11,6 +11,7 @@ PACKAGES=(
   libtomlplusplus-dev catch2 libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
   libpq-dev postgresql-15 libfaketime
+  chromium libpng-dev
   iproute2 procps
 )
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "controllers/checkers/availability.hpp"
 #include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/failover_time.hpp"
 #include "controllers/checkers/no_lost_writes.hpp"
@@ -35,6 +36,9 @@ std::vector<CheckResult> judge_invariants(const Experiment& e,
       }
       case InvariantKind::failover_time:
         results.push_back(check_failover_time(history, inv.within));
+        break;
+      case InvariantKind::availability:
+        results.push_back(check_availability(history, inv.min_fraction));
         break;
     }
   }

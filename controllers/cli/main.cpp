@@ -18,6 +18,9 @@
 
 #include "controllers/checkers/judge.hpp"
 #include "controllers/experiment/parse.hpp"
+#include "controllers/report/edn.hpp"
+#include "controllers/report/html_report.hpp"
+#include "controllers/report/junit.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -32,7 +35,7 @@ std::optional<std::string> accept_any_program(const std::string& program, const 
   return program;
 }
 
-int check_stored_run(const std::string& dir) {
+int check_stored_run(const std::string& dir, bool write_reports) {
   namespace fs = std::filesystem;
   Experiment e = load_experiment((fs::path(dir) / "experiment.toml").string(), accept_any_program);
   auto history = read_history((fs::path(dir) / "history.jsonl").string());
@@ -40,7 +43,18 @@ int check_stored_run(const std::string& dir) {
   verdict.experiment = e.name;
   verdict.run_id = fs::path(dir).filename().string();
   verdict.seed = e.seed;
+  verdict.unknown_fails = e.unknown_fails;
   verdict.results = judge_invariants(e, history);
+  if (write_reports) {
+    // The run's own figures (engine, faults applied) come from its verdict.json.
+    std::ifstream stored((fs::path(dir) / "verdict.json").string());
+    auto old = nlohmann::json::parse(stored, nullptr, false);
+    if (!old.is_discarded() && old.contains("run")) verdict.run = old["run"];
+    std::ofstream((fs::path(dir) / "junit.xml").string()) << render_junit(verdict);
+    std::ofstream((fs::path(dir) / "report.html").string()) << render_html(e, verdict, history);
+    std::cout << "wrote " << (fs::path(dir) / "junit.xml").string() << " and "
+              << (fs::path(dir) / "report.html").string() << "\n";
+  }
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
   return verdict.exit_code();
 }
@@ -82,7 +96,9 @@ int print_doctor_report(const std::vector<injector::Capability>& caps) {
 int main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("faultline");
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%H:%M:%S.%e %^%l%$ %v");
+  // On a terminal each log line first clears the run's live status line.
+  spdlog::set_pattern(::isatty(STDERR_FILENO) ? "\r\033[K%H:%M:%S.%e %^%l%$ %v"
+                                              : "%H:%M:%S.%e %^%l%$ %v");
 
   CLI::App app{"faultline: chaos experiments for multi-region, active-active systems"};
   app.require_subcommand(1);
@@ -108,6 +124,13 @@ int main(int argc, char** argv) {
   std::string check_dir;
   auto* check = app.add_subcommand("check", "re-run the checkers on a stored run");
   check->add_option("results_dir", check_dir, "a results directory of an earlier run")->required();
+  bool write_reports = false;
+  check->add_flag("--reports", write_reports, "rewrite junit.xml and report.html from this check");
+  std::string export_dir;
+  auto* export_cmd = app.add_subcommand(
+      "export", "write a stored run's history as EDN for Jepsen's checkers (Knossos, Elle)");
+  export_cmd->add_option("results_dir", export_dir, "a results directory of an earlier run")
+      ->required();
 
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
@@ -143,7 +166,14 @@ int main(int argc, char** argv) {
       }
       return code;
     }
-    if (*check) return check_stored_run(check_dir);
+    if (*check) return check_stored_run(check_dir, write_reports);
+    if (*export_cmd) {
+      auto history = read_history(export_dir + "/history.jsonl");
+      auto [all, txns] = write_edn(history, export_dir);
+      std::cout << "wrote " << export_dir << "/history.edn (" << all << " operations) and "
+                << export_dir << "/history-elle.edn (" << txns << " reads and writes)\n";
+      return 0;
+    }
     if (*doctor) {
       if (!running_as_root()) {
         std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs "

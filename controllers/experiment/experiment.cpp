@@ -115,6 +115,8 @@ const char* invariant_kind_name(InvariantKind kind) {
       return "residency";
     case InvariantKind::failover_time:
       return "failover-time";
+    case InvariantKind::availability:
+      return "availability";
   }
   return "?";
 }

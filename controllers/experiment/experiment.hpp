@@ -139,6 +139,7 @@ enum class InvariantKind {
   monotonic_reads,
   residency,
   failover_time,
+  availability,
 };
 
 struct InvariantSpec {
@@ -146,6 +147,8 @@ struct InvariantSpec {
   // convergence: bound on time from heal to agreement; failover-time: bound on
   // the longest time a customer's operations fail
   Duration within{10000};
+  // availability: the lowest acceptable fraction of successful operations
+  double min_fraction = 0.99;
   // residency: where each region's database answers the state probe
   std::string probe_host = "db";
   std::uint16_t probe_port = 5432;
@@ -166,6 +169,9 @@ struct Experiment {
   // (user-space verdicts through the netfilter queue), or "auto": netem where
   // the kernel has it, else nfqueue.
   std::string engine = "auto";
+  // Whether an invariant the run could not decide fails it (exit 2) or not
+  // (exit 0 when nothing is violated).
+  bool unknown_fails = true;
   std::vector<std::string> hosts{"app", "db", "client"};
   std::vector<RegionSpec> regions;
   std::vector<ServiceSpec> services;

@@ -320,7 +320,8 @@ constexpr Duration kMaxDuration{24 * 3600 * 1000};
 
 const Keys kRootKeys{"experiment", "region", "service", "workload", "wan",
                       "fault",      "invariant", "vars"};
-const Keys kExperimentKeys{"name", "description", "duration", "seed", "engine", "hosts"};
+const Keys kExperimentKeys{"name",   "description", "duration", "seed",
+                           "engine", "hosts",       "unknown"};
 const Keys kEngines{"auto", "netem", "nfqueue"};
 const Keys kRegionKeys{"name", "geo", "failover"};
 const Keys kServiceKeys{"name", "host", "command", "health", "user"};
@@ -336,9 +337,9 @@ const Keys kFaultKeys{"kind",         "at",       "for",     "groups",  "directi
 const Keys kFaultKinds{"partition", "isolate",   "kill",    "pause",   "restart",   "delay",
                        "loss",      "duplicate", "reorder", "corrupt", "bandwidth", "slow-db",
                        "clock-skew"};
-const Keys kInvariantKeys{"kind", "within", "probe"};
-const Keys kInvariantKinds{"convergence",     "no-lost-writes", "read-your-writes",
-                           "monotonic-reads", "residency",      "failover-time"};
+const Keys kInvariantKeys{"kind", "within", "probe", "min"};
+const Keys kInvariantKinds{"convergence", "no-lost-writes", "read-your-writes", "monotonic-reads",
+                           "residency",   "failover-time",  "availability"};
 const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
                          "peers6", "results", "topology", "workdir"};
 
@@ -359,6 +360,10 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
   e.description = r.string(*t, "description").value_or("");
   if (auto d = r.duration(*t, "duration", Duration(1000), kMaxDuration, true)) e.duration = *d;
   if (auto seed = r.integer(*t, "seed", 0, INT64_MAX)) e.seed = static_cast<std::uint64_t>(*seed);
+  if (t->contains("unknown")) {
+    const Keys choices{"fails", "passes"};
+    if (auto u = r.choice(*t, "unknown", choices, "choice for 'unknown'")) e.unknown_fails = *u == 0;
+  }
   if (t->contains("engine"))
     if (auto engine = r.choice(*t, "engine", kEngines, "engine")) e.engine = kEngines[*engine];
   if (auto hosts = r.strings(*t, "hosts")) {
@@ -981,6 +986,11 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
       if (inv.kind != InvariantKind::convergence && inv.kind != InvariantKind::failover_time)
         r.error(*t.get("within"), "'within' applies to convergence and failover-time only");
       inv.within = *within;
+    }
+    if (auto min = r.number(t, "min", 0, 1)) {
+      if (inv.kind != InvariantKind::availability)
+        r.error(*t.get("min"), "'min' applies to availability only");
+      inv.min_fraction = *min;
     }
     if (inv.kind == InvariantKind::failover_time && !t.contains("within"))
       r.error(inv.where, "failover-time needs a bound: 'within', such as \"10s\"");

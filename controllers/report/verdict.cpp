@@ -20,7 +20,7 @@ int Verdict::exit_code() const {
     case Validity::violated:
       return kExitViolated;
     case Validity::unknown:
-      return kExitUnknown;
+      return unknown_fails ? kExitUnknown : kExitHolds;
   }
   return kExitInternal;
 }

@@ -23,6 +23,7 @@ struct Verdict {
   std::uint64_t seed = 0;
   std::vector<CheckResult> results;
   nlohmann::json run;  // counts, timings, faults applied
+  bool unknown_fails = true;  // the experiment's choice: does "unknown" fail CI?
 
   // Violated if any invariant is; else unknown if any is; else holds.
   Validity overall() const;

@@ -29,6 +29,8 @@
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/faults/shaping_plan.hpp"
 #include "controllers/history/history.hpp"
+#include "controllers/report/html_report.hpp"
+#include "controllers/report/junit.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
 #include "controllers/services/command.hpp"
@@ -554,10 +556,33 @@ void Run::run_timeline() {
       }
     });
   };
+  // On a terminal, a live line: elapsed time, operations per second, errors,
+  // the faults in force. Log lines clear it first (see the log pattern).
+  const bool live = ::isatty(STDERR_FILENO) != 0;
+  auto last_line = SteadyClock::now();
+  std::uint64_t last_completed = 0;
+  auto status_line = [&] {
+    const auto now = SteadyClock::now();
+    if (!live || now - last_line < 500ms) return;
+    const double seconds = std::chrono::duration<double>(now - last_line).count();
+    const std::uint64_t completed = workload_ ? workload_->completed() : 0;
+    std::string faults;
+    for (auto index : active_order_) faults += (faults.empty() ? "" : "; ") + describe_fault(e_.faults[index]);
+    std::fprintf(stderr, "\r\033[K[workload] %5.1fs/%llds  %6.0f ops/s  %llu errors  faults: %s",
+                 std::chrono::duration<double>(now - start).count(),
+                 static_cast<long long>(e_.duration.count() / 1000),
+                 static_cast<double>(completed - last_completed) / seconds,
+                 static_cast<unsigned long long>(workload_ ? workload_->failed() : 0),
+                 faults.empty() ? "none" : faults.c_str());
+    std::fflush(stderr);
+    last_line = now;
+    last_completed = completed;
+  };
   std::function<void()> watch = [&] {
     tick.expires_after(50ms);
     tick.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
+      status_line();
       if (interrupt_requested())
         io.stop();
       else
@@ -571,6 +596,7 @@ void Run::run_timeline() {
   arm();
   watch();
   io.run();
+  if (live) std::fprintf(stderr, "\r\033[K");
   if (failure) std::rethrow_exception(failure);
   throw_if_interrupted();
 }
@@ -660,6 +686,7 @@ Verdict Run::judge() {
   verdict.experiment = e_.name;
   verdict.run_id = run_id_;
   verdict.seed = e_.seed;
+  verdict.unknown_fails = e_.unknown_fails;
   verdict.results = judge_invariants(e_, history);
   std::map<std::string, std::map<std::string, int>> per_region;
   for (const auto& op : history)
@@ -722,6 +749,8 @@ int Run::execute() {
 
   Verdict verdict = judge();
   std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
+  std::ofstream(results_ / "junit.xml") << render_junit(verdict);
+  std::ofstream(results_ / "report.html") << render_html(e_, verdict, history_->snapshot());
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
             << "  results: " << results_.string() << "\n";
   return verdict.exit_code();

@@ -118,7 +118,8 @@ TEST_CASE("every problem names file line and column", "[parse]") {
        "x.toml:17:8: service 'app' runs on unknown host 'ap'; did you mean 'app'?"},
       {"kind = \"convergence\"", "kind = \"convergance\"",
        "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: "
-       "convergence, no-lost-writes, read-your-writes, monotonic-reads, residency, failover-time)"},
+       "convergence, no-lost-writes, read-your-writes, monotonic-reads, residency, "
+       "failover-time, availability)"},
       {"rate = 50", "rate = 0", "x.toml:22:8: 'rate' must be between 0.1 and 100000, not 0"},
       {"direction = \"one-way\"", "direction = \"sideways\"",
        "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},

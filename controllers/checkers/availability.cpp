@@ -1,0 +1,114 @@
+#include "controllers/checkers/availability.hpp"
+
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+namespace faultline {
+
+namespace {
+
+struct Tally {
+  std::size_t ok = 0, total = 0;
+  const Operation* first_failure = nullptr;
+  double fraction() const { return total == 0 ? 1.0 : static_cast<double>(ok) / total; }
+};
+
+struct Window {
+  std::string what;
+  std::int64_t start = 0, stop = -1;  // stop -1: until the end
+};
+
+std::string percent(double f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", f * 100);
+  return buf;
+}
+
+}  // namespace
+
+CheckResult check_availability(const std::vector<Operation>& history, double min_fraction) {
+  CheckResult result;
+  result.invariant = "availability";
+
+  // Fault windows from the nemesis: start-<kind> ok ... stop-<kind> ok, by fault index.
+  std::vector<Window> windows;
+  std::map<std::int64_t, std::size_t> open;  // fault index -> window
+  for (const auto& op : history) {
+    if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) continue;
+    const auto index = op.value.value("fault", std::int64_t{-1});
+    if (op.f.rfind("start-", 0) == 0) {
+      open[index] = windows.size();
+      windows.push_back({op.value.value("what", op.f), op.time, -1});
+    } else if (op.f.rfind("stop-", 0) == 0) {
+      if (auto it = open.find(index); it != open.end()) {
+        windows[it->second].stop = op.time;
+        open.erase(it);
+      }
+    }
+  }
+
+  // Pair completions with their invocations to count by invocation time.
+  std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> time
+  std::map<std::string, Tally> per_region;
+  std::map<std::pair<std::size_t, std::string>, Tally> per_window;
+  for (const auto& op : history) {
+    if (op.process == kNemesisProcess || (op.f != "read" && op.f != "write")) continue;
+    if (op.type == OpType::invoke) {
+      invoked[op.process] = op.time;
+      continue;
+    }
+    auto inv = invoked.find(op.process);
+    const std::int64_t at = inv == invoked.end() ? op.time : inv->second;
+    const bool ok = op.type == OpType::ok;
+    auto count = [&](Tally& t) {
+      ++t.total;
+      if (ok) ++t.ok;
+      if (!ok && t.first_failure == nullptr) t.first_failure = &op;
+    };
+    count(per_region[op.region]);
+    for (std::size_t w = 0; w < windows.size(); ++w)
+      if (at >= windows[w].start && (windows[w].stop < 0 || at <= windows[w].stop))
+        count(per_window[{w, op.region}]);
+  }
+
+  nlohmann::json regions = nlohmann::json::object();
+  std::optional<std::pair<std::string, const Tally*>> worst;
+  auto consider = [&](const std::string& label, const Tally& t) {
+    if (t.total > 0 && (!worst || t.fraction() < worst->second->fraction())) worst = {{label, &t}};
+  };
+  for (const auto& [region, t] : per_region) {
+    regions[region] = {{"ok", t.ok}, {"operations", t.total}, {"fraction", t.fraction()}};
+    consider("in " + region, t);
+  }
+  nlohmann::json during = nlohmann::json::array();
+  for (const auto& [key, t] : per_window) {
+    during.push_back({{"fault", windows[key.first].what},
+                      {"region", key.second},
+                      {"ok", t.ok},
+                      {"operations", t.total},
+                      {"fraction", t.fraction()}});
+    consider("in " + key.second + " during " + windows[key.first].what, t);
+  }
+  result.details = {{"bound", min_fraction}, {"regions", regions}, {"during_faults", during}};
+  if (!worst) {
+    result.summary = "no workload operations: nothing to judge";
+    return result;
+  }
+  const Tally& t = *worst->second;
+  result.details["lowest"] = t.fraction();
+  const std::string text = percent(t.fraction()) + " of " + std::to_string(t.total) +
+                           " operations succeeded " + worst->first;
+  if (t.fraction() < min_fraction) {
+    result.validity = Validity::violated;
+    result.summary = text + ", under the bound of " + percent(min_fraction);
+    if (t.first_failure != nullptr) result.witness.push_back(*t.first_failure);
+  } else {
+    result.validity = Validity::holds;
+    result.summary = "lowest availability " + text + " (bound " + percent(min_fraction) + ")";
+  }
+  return result;
+}
+
+}  // namespace faultline
