@@ -1,6 +1,7 @@
 #include "controllers/checkers/session_guarantees.hpp"
 
 #include <map>
+#include <unordered_map>
 
 #include "controllers/checkers/writes.hpp"
 #include "controllers/experiment/parse.hpp"
@@ -16,21 +17,25 @@ bool is_session_read(const Operation& op) {
          is_kv_value(op.value);
 }
 
-// The invoke of each completion, by process.
-std::map<const Operation*, const Operation*> invokes_of(const std::vector<Operation>& history) {
-  std::map<std::int64_t, const Operation*> open;
-  std::map<const Operation*, const Operation*> out;
-  for (const auto& op : history) {
-    if (op.process == kNemesisProcess) continue;
-    if (op.type == OpType::invoke)
-      open[op.process] = &op;
-    else if (auto it = open.find(op.process); it != open.end()) {
-      out[&op] = it->second;
-      open.erase(it);
-    }
+// The invocation of a completion: the latest invoke of its process before it.
+// Only witnesses need it, so it is searched for, not indexed.
+const Operation* invoke_of(const std::vector<Operation>& history, const Operation& done) {
+  for (auto i = static_cast<std::ptrdiff_t>(&done - history.data()) - 1; i >= 0; --i) {
+    const Operation& op = history[static_cast<std::size_t>(i)];
+    if (op.process == done.process && op.type == OpType::invoke) return &op;
   }
-  return out;
+  return nullptr;
 }
+
+// (session, key), the key viewed in place in the history.
+using SessionKey = std::pair<std::int64_t, std::string_view>;
+struct SessionKeyHash {
+  std::size_t operator()(const SessionKey& k) const {
+    return std::hash<std::string_view>()(k.second) ^
+           (std::hash<std::int64_t>()(k.first) * 0x9e3779b97f4a7c15ull);
+  }
+};
+SessionKey session_key(std::int64_t session, const std::string& key) { return {session, key}; }
 
 // Whether `value` (read for `key`) is certainly older than write `w`.
 bool older_than(const WriteIndex& index, const std::string& key, const nlohmann::json& value,
@@ -47,28 +52,27 @@ CheckResult check_read_your_writes(const std::vector<Operation>& history) {
   CheckResult result;
   result.invariant = "read-your-writes";
   const WriteIndex index(history);
-  const auto invokes = invokes_of(history);
-  std::map<std::pair<std::int64_t, std::string>, const Write*> last_write;  // (session, key)
-  std::map<const Operation*, const Write*> write_of_completion;
+  std::unordered_map<SessionKey, const Write*, SessionKeyHash> last_write;
+  std::unordered_map<const Operation*, const Write*> write_of_completion;
   for (const auto& w : index.writes())
     if (w.acknowledged()) write_of_completion[w.completion] = &w;
 
   std::size_t checked = 0, violations = 0;
   for (const auto& op : history) {
     if (auto it = write_of_completion.find(&op); it != write_of_completion.end()) {
-      last_write[{session_of(op), it->second->key()}] = it->second;
+      last_write[session_key(session_of(op), it->second->key())] = it->second;
       continue;
     }
     if (!is_session_read(op)) continue;
-    const std::string key = op.value[0].get<std::string>();
-    auto w = last_write.find({session_of(op), key});
+    const std::string& key = op.value[0].get_ref<const std::string&>();
+    auto w = last_write.find(session_key(session_of(op), key));
     if (w == last_write.end()) continue;
     ++checked;
     if (!older_than(index, key, op.value[1], *w->second)) continue;
     if (violations++ < kMaxWitnessViolations) {
       result.witness.push_back(*w->second->invoke);
       result.witness.push_back(*w->second->completion);
-      if (auto inv = invokes.find(&op); inv != invokes.end()) result.witness.push_back(*inv->second);
+      if (const Operation* inv = invoke_of(history, op)) result.witness.push_back(*inv);
       result.witness.push_back(op);
     }
   }
@@ -90,13 +94,12 @@ CheckResult check_monotonic_reads(const std::vector<Operation>& history) {
   CheckResult result;
   result.invariant = "monotonic-reads";
   const WriteIndex index(history);
-  const auto invokes = invokes_of(history);
-  std::map<std::pair<std::int64_t, std::string>, const Operation*> last_read;  // (session, key)
+  std::unordered_map<SessionKey, const Operation*, SessionKeyHash> last_read;
   std::size_t checked = 0, violations = 0;
   for (const auto& op : history) {
     if (!is_session_read(op)) continue;
-    const std::string key = op.value[0].get<std::string>();
-    auto& previous = last_read[{session_of(op), key}];
+    const std::string& key = op.value[0].get_ref<const std::string&>();
+    auto& previous = last_read[session_key(session_of(op), key)];
     if (previous != nullptr) {
       ++checked;
       const nlohmann::json& before = previous->value[1];
@@ -109,8 +112,7 @@ CheckResult check_monotonic_reads(const std::vector<Operation>& history) {
       if (backwards) {
         if (violations++ < kMaxWitnessViolations) {
           result.witness.push_back(*previous);
-          if (auto inv = invokes.find(&op); inv != invokes.end())
-            result.witness.push_back(*inv->second);
+          if (const Operation* inv = invoke_of(history, op)) result.witness.push_back(*inv);
           result.witness.push_back(op);
         }
         continue;  // keep the newer value as the reference

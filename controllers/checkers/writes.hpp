@@ -6,7 +6,9 @@
 // completed before W was invoked.
 #include <cstdint>
 #include <map>
+#include <unordered_map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,9 +36,23 @@ class WriteIndex {
 
  private:
   std::vector<Write> writes_;
-  std::map<std::pair<std::string, std::string>, std::size_t> by_value_;
+  // (key, value) -> write. Integer values (what faultline's workload writes)
+  // are hashed without building a string; others by their JSON text.
+  struct ValueKey {
+    std::string_view key;
+    std::int64_t number = 0;
+    std::string text;  // empty for integers
+    bool operator==(const ValueKey&) const = default;
+  };
+  struct ValueKeyHash {
+    std::size_t operator()(const ValueKey& k) const;
+  };
+  static ValueKey make_key(const std::string& key, const nlohmann::json& value);
+  std::unordered_map<ValueKey, std::size_t, ValueKeyHash> by_value_;
 };
 
+// "key\0value": one hashable string per (key, value) pair.
+std::string value_key(const std::string& key, const nlohmann::json& value);
 // True when a kv operation's value is [key, value] with a string key.
 bool is_kv_value(const nlohmann::json& v);
 // The session of an operation: its session, or its process when it has none.

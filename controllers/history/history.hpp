@@ -47,6 +47,9 @@ class HistoryRecorder {
 
   Operation record(Operation op);
   std::vector<Operation> snapshot() const;
+  // The operations themselves, without a copy: only once nothing records any
+  // more (the workload and the nemesis have stopped).
+  const std::vector<Operation>& settled() const { return operations_; }
   std::int64_t now_ns() const;
   void flush();
 

@@ -681,7 +681,7 @@ void Run::probe_state() {
 }
 
 Verdict Run::judge() {
-  const auto history = history_->snapshot();
+  const auto& history = history_->settled();
   Verdict verdict;
   verdict.experiment = e_.name;
   verdict.run_id = run_id_;
@@ -750,7 +750,7 @@ int Run::execute() {
   Verdict verdict = judge();
   std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
   std::ofstream(results_ / "junit.xml") << render_junit(verdict);
-  std::ofstream(results_ / "report.html") << render_html(e_, verdict, history_->snapshot());
+  std::ofstream(results_ / "report.html") << render_html(e_, verdict, history_->settled());
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
             << "  results: " << results_.string() << "\n";
   return verdict.exit_code();
