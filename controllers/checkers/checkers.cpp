@@ -2,6 +2,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/final_state.hpp"
@@ -131,6 +132,58 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   return result;
 }
 
+ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteIndex& index) {
+  // Per key, its writes in invocation order (the history's order) and, from
+  // each position on, the earliest moment one of them was acknowledged.
+  struct KeyWrites {
+    std::vector<std::int64_t> invoked, earliest_ack_from;
+  };
+  std::unordered_map<std::string_view, KeyWrites> by_key;
+  for (const auto& w : index.writes()) {
+    KeyWrites& k = by_key[w.key()];
+    k.invoked.push_back(w.invoke->time);
+    k.earliest_ack_from.push_back(w.completed_at());
+  }
+  for (auto& [key, k] : by_key)
+    for (std::size_t i = k.earliest_ack_from.size(); i-- > 1;)
+      k.earliest_ack_from[i - 1] = std::min(k.earliest_ack_from[i - 1], k.earliest_ack_from[i]);
+
+  ReadStaleness out;
+  const Write* const first_write = index.writes().data();
+  std::vector<char> seen(index.writes().size());  // by position in index.writes()
+  std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> read invoked at
+  for (const auto& op : history) {
+    if (op.f != "read" && op.f != kFinalReadF) continue;
+    if (op.type == OpType::invoke) {
+      invoked[op.process] = op.time;
+      continue;
+    }
+    if (op.type != OpType::ok || !is_kv_value(op.value)) continue;
+    const std::string& key = op.value[0].get_ref<const std::string&>();
+    const Write* writer = op.value[1].is_null() ? nullptr : index.writer_of(key, op.value[1]);
+    if (writer != nullptr) seen[static_cast<std::size_t>(writer - first_write)] = 1;
+    if (op.f != "read") continue;
+    auto k = by_key.find(key);
+    auto inv = invoked.find(op.process);
+    if (k == by_key.end() || inv == invoked.end()) continue;
+    // Writes certainly newer than what was read: invoked after its writer was
+    // acknowledged (all of them, for an empty read).
+    const std::int64_t floor = writer == nullptr ? std::numeric_limits<std::int64_t>::min()
+                                                 : writer->completed_at();
+    const auto first = std::upper_bound(k->second.invoked.begin(), k->second.invoked.end(), floor);
+    if (first == k->second.invoked.end()) continue;
+    const std::int64_t acked = k->second.earliest_ack_from[static_cast<std::size_t>(
+        first - k->second.invoked.begin())];
+    if (acked < inv->second) {
+      ++out.stale_reads;
+      out.max_stale_ns = std::max(out.max_stale_ns, inv->second - acked);
+    }
+  }
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    if (index.writes()[i].acknowledged() && !seen[i]) ++out.never_read;
+  return out;
+}
+
 CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
   CheckResult result;
   result.invariant = "no-lost-writes";
@@ -201,12 +254,16 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     }
   }
 
+  const ReadStaleness reads = read_staleness(history, index);
   result.details = {{"acknowledged", acknowledged},
                     {"lost", lost},
                     {"stale_in_some_regions", stale},
                     {"phantom_values", phantoms},
                     {"undecided", undecided},
-                    {"regions", state.regions.size()}};
+                    {"regions", state.regions.size()},
+                    {"stale_reads", reads.stale_reads},
+                    {"max_stale_ms", reads.max_stale_ns / 1000000},
+                    {"never_read", reads.never_read}};
   if (lost > 0 || phantoms > 0) {
     result.validity = Validity::violated;
     result.summary =
@@ -223,6 +280,10 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     result.validity = Validity::holds;
     result.summary = "all " + std::to_string(acknowledged) + " acknowledged writes survive (" +
                      std::to_string(state.regions.size()) + " regions read)";
+    if (reads.stale_reads > 0)
+      result.summary += "; " + std::to_string(reads.stale_reads) +
+                        " reads were stale, up to " + ms_text(reads.max_stale_ns) +
+                        " after a newer write was acknowledged";
   }
   return result;
 }

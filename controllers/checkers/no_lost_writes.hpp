@@ -15,4 +15,16 @@ namespace faultline {
 
 CheckResult check_no_lost_writes(const std::vector<Operation>& history);
 
+// Set-full's other outcomes, reported with no-lost-writes (they do not decide
+// it): reads that returned a value certainly older than an acknowledged write
+// (stale), how long after that write's acknowledgement the stalest of them
+// was invoked, and acknowledged writes whose value no read ever returned.
+struct ReadStaleness {
+  std::size_t stale_reads = 0;
+  std::int64_t max_stale_ns = 0;
+  std::size_t never_read = 0;
+};
+class WriteIndex;
+ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteIndex& index);
+
 }  // namespace faultline

@@ -94,3 +94,21 @@ TEST_CASE("no-lost-writes is unknown when a region's final read failed", "[no-lo
   none.write(0, 10, 0, "k", 1).heal(20);
   CHECK(check_no_lost_writes(none.build()).validity == Validity::unknown);
 }
+
+TEST_CASE("stale reads and never-read writes are reported, not judged", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2);
+  h.read(45, 50, 2, "k", 1);        // 15 ms after write 2 was acknowledged: stale
+  h.read(60, 65, 2, "k", 2);        // fresh
+  h.read(5, 8, 3, "k", nullptr);    // before any acknowledgement: not stale
+  h.write(70, 80, 1, "k", 3).heal(90).final_read(100, "us", "k", 3);
+  auto r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::holds);
+  CHECK(r.details["stale_reads"] == 1);
+  CHECK(r.details["max_stale_ms"] == 15);
+  CHECK(r.details["never_read"] == 0);
+  CHECK(r.summary.find("1 reads were stale") != std::string::npos);
+  HistoryBuilder unread;
+  unread.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2).heal(40).final_read(50, "us", "k", 2);
+  CHECK(check_no_lost_writes(unread.build()).details["never_read"] == 1);  // value 1
+}
