@@ -25,6 +25,7 @@
 #include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/checkers/residency.hpp"
 #include "controllers/checkers/session_guarantees.hpp"
+#include "controllers/history/compact_history.hpp"
 
 using namespace faultline;
 
@@ -37,7 +38,7 @@ long peak_rss_mib() {
 }
 
 struct Generated {
-  std::vector<Operation> history;
+  CompactHistory history;
   std::map<std::string, std::string> region_geo;
 };
 
@@ -52,11 +53,12 @@ Generated generate(std::size_t ops, int regions, std::uint64_t seed) {
     names.push_back("region-" + std::to_string(r));
     g.region_geo[names.back()] = geos[r % 3];
   }
-  auto& h = g.history;
-  h.reserve(ops + 64);
+  // Streamed into the checkers' compact form, as `faultline check` reads a
+  // stored history.jsonl: the operations themselves are never all in memory.
+  std::size_t count = 0;
   auto push = [&](Operation op) {
-    op.index = h.size();
-    h.push_back(std::move(op));
+    op.index = count++;
+    g.history.append(op);
   };
   const int customers_per_region = 4, keys = 8, sessions = regions * customers_per_region;
   for (int r = 0; r < regions; ++r)
@@ -114,6 +116,7 @@ Generated generate(std::size_t ops, int regions, std::uint64_t seed) {
   for (int r = 0; r < regions; ++r)
     push({.time = time + 3000, .type = OpType::ok, .process = 3000000, .f = kProbeF,
           .value = nlohmann::json::array(), .region = names[static_cast<std::size_t>(r)]});
+  g.history.finish();
   return g;
 }
 

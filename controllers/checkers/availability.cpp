@@ -11,7 +11,7 @@ namespace {
 
 struct Tally {
   std::size_t ok = 0, total = 0;
-  const Operation* first_failure = nullptr;
+  const CompactOp* first_failure = nullptr;
   double fraction() const { return total == 0 ? 1.0 : static_cast<double>(ok) / total; }
 };
 
@@ -28,20 +28,25 @@ std::string percent(double f) {
 
 }  // namespace
 
-CheckResult check_availability(const std::vector<Operation>& history, double min_fraction) {
+CheckResult check_availability(const CompactHistory& h, double min_fraction) {
   CheckResult result;
   result.invariant = "availability";
 
   // Fault windows from the nemesis: start-<kind> ok ... stop-<kind> ok, by fault index.
   std::vector<Window> windows;
   std::map<std::int64_t, std::size_t> open;  // fault index -> window
-  for (const auto& op : history) {
-    if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) continue;
-    const auto index = op.value.value("fault", std::int64_t{-1});
-    if (op.f.rfind("start-", 0) == 0) {
+  for (const auto& op : h.ops()) {
+    if (!op.nemesis() || op.type != OpType::ok) continue;
+    const std::string& f = h.name(op.f);
+    const bool start = f.rfind("start-", 0) == 0, stop = f.rfind("stop-", 0) == 0;
+    if (!start && !stop) continue;
+    const nlohmann::json value = h.value(op);
+    if (!value.is_object()) continue;
+    const auto index = value.value("fault", std::int64_t{-1});
+    if (start) {
       open[index] = windows.size();
-      windows.push_back({op.value.value("what", op.f), op.time, -1});
-    } else if (op.f.rfind("stop-", 0) == 0) {
+      windows.push_back({value.value("what", f), op.time, -1});
+    } else {
       if (auto it = open.find(index); it != open.end()) {
         windows[it->second].stop = op.time;
         open.erase(it);
@@ -53,8 +58,10 @@ CheckResult check_availability(const std::vector<Operation>& history, double min
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> time
   std::map<std::string, Tally> per_region;
   std::map<std::pair<std::size_t, std::string>, Tally> per_window;
-  for (const auto& op : history) {
-    if (op.process == kNemesisProcess || (op.f != "read" && op.f != "write")) continue;
+  std::unordered_map<std::uint32_t, Tally> by_region_symbol;
+  std::map<std::pair<std::size_t, std::uint32_t>, Tally> by_window_symbol;
+  for (const auto& op : h.ops()) {
+    if (op.nemesis() || (op.f != h.f_read && op.f != h.f_write)) continue;
     if (op.type == OpType::invoke) {
       invoked[op.process] = op.time;
       continue;
@@ -67,11 +74,13 @@ CheckResult check_availability(const std::vector<Operation>& history, double min
       if (ok) ++t.ok;
       if (!ok && t.first_failure == nullptr) t.first_failure = &op;
     };
-    count(per_region[op.region]);
+    count(by_region_symbol[op.region]);
     for (std::size_t w = 0; w < windows.size(); ++w)
       if (at >= windows[w].start && (windows[w].stop < 0 || at <= windows[w].stop))
-        count(per_window[{w, op.region}]);
+        count(by_window_symbol[{w, op.region}]);
   }
+  for (const auto& [region, t] : by_region_symbol) per_region[h.name(region)] = t;
+  for (const auto& [key, t] : by_window_symbol) per_window[{key.first, h.name(key.second)}] = t;
 
   nlohmann::json regions = nlohmann::json::object();
   std::optional<std::pair<std::string, const Tally*>> worst;
@@ -103,12 +112,16 @@ CheckResult check_availability(const std::vector<Operation>& history, double min
   if (t.fraction() < min_fraction) {
     result.validity = Validity::violated;
     result.summary = text + ", under the bound of " + percent(min_fraction);
-    if (t.first_failure != nullptr) result.witness.push_back(*t.first_failure);
+    if (t.first_failure != nullptr) result.witness.push_back(h.operation(*t.first_failure));
   } else {
     result.validity = Validity::holds;
     result.summary = "lowest availability " + text + " (bound " + percent(min_fraction) + ")";
   }
   return result;
+}
+
+CheckResult check_availability(const std::vector<Operation>& history, double min_fraction) {
+  return check_availability(CompactHistory::from(history), min_fraction);
 }
 
 }  // namespace faultline

@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "controllers/checkers/check_result.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
+CheckResult check_availability(const CompactHistory& history, double min_fraction);
 CheckResult check_availability(const std::vector<Operation>& history, double min_fraction);
 
 }  // namespace faultline

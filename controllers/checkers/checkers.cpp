@@ -2,7 +2,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
+#include <set>
 
 #include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/final_state.hpp"
@@ -30,58 +30,57 @@ std::string ms_text(std::int64_t ns) { return format_duration(Duration(ns / 1000
 
 }  // namespace
 
-FinalState final_state(const std::vector<Operation>& history) {
+FinalState final_state(const CompactHistory& history) {
   FinalState state;
-  for (const auto& op : history) {
-    if (op.f != kFinalReadF || !is_kv_value(op.value)) continue;
+  for (const auto& op : history.ops()) {
+    if (op.f != history.f_final_read || !op.is_kv() || op.type == OpType::invoke) continue;
     state.regions.insert(op.region);
-    const std::string key = op.value[0].get<std::string>();
-    state.keys.insert(key);
-    state.asked[key].insert(op.region);
-    if (op.type == OpType::ok) state.reads[{op.region, key}] = &op;  // later reads replace earlier
+    state.keys.insert(op.key);
+    state.asked[op.key].insert(op.region);
+    if (op.type == OpType::ok) state.reads[{op.region, op.key}] = &op;  // later replace earlier
   }
   return state;
 }
 
-CheckResult check_convergence(const std::vector<Operation>& history, Duration within) {
+CheckResult check_convergence(const CompactHistory& history, Duration within) {
   CheckResult result;
   result.invariant = "convergence";
 
   std::optional<std::int64_t> healed_at;
-  for (const auto& op : history)
-    if (op.process == kNemesisProcess && op.f == kHealF && op.type == OpType::ok)
-      healed_at = op.time;
+  for (const auto& op : history.ops())
+    if (op.nemesis() && op.f == history.f_heal && op.type == OpType::ok) healed_at = op.time;
   if (!healed_at) {
     result.summary = "no heal in the history: cannot say when convergence should start";
     return result;
   }
-
-  // Replay the final reads in order; the first moment at which every region
-  // holds the same value for every key is when the regions converged.
   const FinalState all = final_state(history);
   if (all.reads.empty()) {
     result.summary = "no final read succeeded: cannot compare the regions";
     return result;
   }
-  std::map<std::pair<std::string, std::string>, nlohmann::json> latest;
+  // Replay the final reads in order; the first moment at which every region
+  // holds the same value for every key is when the regions converged.
+  std::map<std::pair<std::uint32_t, std::uint32_t>, const CompactOp*> latest;
   std::optional<std::int64_t> converged_at;
   auto agree = [&] {
-    for (const auto& key : all.keys) {
-      const nlohmann::json* first = nullptr;
-      for (const auto& region : all.asked.at(key)) {
+    for (const auto& [key, regions] : all.asked) {
+      const CompactOp* first = nullptr;
+      for (auto region : regions) {
         auto it = latest.find({region, key});
         if (it == latest.end()) return false;
         if (first == nullptr)
-          first = &it->second;
-        else if (*first != it->second)
+          first = it->second;
+        else if (!history.same_value(*first, *it->second))
           return false;
       }
     }
     return true;
   };
-  for (const auto& op : history) {
-    if (op.f != kFinalReadF || op.type != OpType::ok || !is_kv_value(op.value)) continue;
-    latest[{op.region, op.value[0].get<std::string>()}] = op.value[1];
+  std::int64_t last_time = 0;
+  for (const auto& op : history.ops()) {
+    last_time = std::max(last_time, op.time);
+    if (op.f != history.f_final_read || op.type != OpType::ok || !op.is_kv()) continue;
+    latest[{op.region, op.key}] = &op;
     if (!converged_at && agree())
       converged_at = op.time;
     else if (converged_at && !agree())
@@ -93,28 +92,32 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   result.details["bound_ms"] = within.count();
   if (!converged_at) {
     // Unknown if some region was never read; violated if all were and differ.
-    for (const auto& key : all.keys)
-      for (const auto& region : all.asked.at(key))
+    for (const auto& [key, regions] : all.asked)
+      for (auto region : regions)
         if (!all.reads.count({region, key})) {
-          result.summary = "region " + region + " never answered a final read of " + key;
+          result.summary = "region " + history.name(region) + " never answered a final read of " +
+                           history.name(key);
           return result;
         }
     int differing = 0;
-    for (const auto& key : all.keys) {
-      std::set<std::string> values;
-      for (const auto& region : all.asked.at(key))
-        values.insert(all.reads.at({region, key})->value[1].dump());
-      if (values.size() > 1) {
-        if (differing++ == 0)
-          for (const auto& region : all.asked.at(key))
-            result.witness.push_back(*all.reads.at({region, key}));
+    for (const auto& [key, regions] : all.asked) {
+      const CompactOp* first = nullptr;
+      bool differs = false;
+      for (auto region : regions) {
+        const CompactOp* read = all.reads.at({region, key});
+        if (first == nullptr)
+          first = read;
+        else if (!history.same_value(*first, *read))
+          differs = true;
       }
+      if (differs && differing++ == 0)
+        for (auto region : regions) result.witness.push_back(history.operation(*all.reads.at({region, key})));
     }
     result.validity = Validity::violated;
     result.details["diverged_keys"] = differing;
     result.summary = std::to_string(differing) + " of " + std::to_string(all.keys.size()) +
-                     " keys still differ between regions " +
-                     ms_text(history.back().time - *healed_at) + " after the heal";
+                     " keys still differ between regions " + ms_text(last_time - *healed_at) +
+                     " after the heal";
     return result;
   }
   const std::int64_t took = std::max<std::int64_t>(0, *converged_at - *healed_at);
@@ -132,13 +135,13 @@ CheckResult check_convergence(const std::vector<Operation>& history, Duration wi
   return result;
 }
 
-ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteIndex& index) {
+ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& index) {
   // Per key, its writes in invocation order (the history's order) and, from
   // each position on, the earliest moment one of them was acknowledged.
   struct KeyWrites {
     std::vector<std::int64_t> invoked, earliest_ack_from;
   };
-  std::unordered_map<std::string_view, KeyWrites> by_key;
+  std::unordered_map<std::uint32_t, KeyWrites> by_key;
   for (const auto& w : index.writes()) {
     KeyWrites& k = by_key[w.key()];
     k.invoked.push_back(w.invoke->time);
@@ -149,21 +152,19 @@ ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteI
       k.earliest_ack_from[i - 1] = std::min(k.earliest_ack_from[i - 1], k.earliest_ack_from[i]);
 
   ReadStaleness out;
-  const Write* const first_write = index.writes().data();
-  std::vector<char> seen(index.writes().size());  // by position in index.writes()
+  std::vector<char> seen(index.writes().size());
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> read invoked at
-  for (const auto& op : history) {
-    if (op.f != "read" && op.f != kFinalReadF) continue;
+  for (const auto& op : history.ops()) {
+    if (op.f != history.f_read && op.f != history.f_final_read) continue;
     if (op.type == OpType::invoke) {
       invoked[op.process] = op.time;
       continue;
     }
-    if (op.type != OpType::ok || !is_kv_value(op.value)) continue;
-    const std::string& key = op.value[0].get_ref<const std::string&>();
-    const Write* writer = op.value[1].is_null() ? nullptr : index.writer_of(key, op.value[1]);
-    if (writer != nullptr) seen[static_cast<std::size_t>(writer - first_write)] = 1;
-    if (op.f != "read") continue;
-    auto k = by_key.find(key);
+    if (op.type != OpType::ok || !op.is_kv()) continue;
+    const Write* writer = index.writer_of(op);
+    if (writer != nullptr) seen[index.position(writer)] = 1;
+    if (op.f != history.f_read) continue;
+    auto k = by_key.find(op.key);
     auto inv = invoked.find(op.process);
     if (k == by_key.end() || inv == invoked.end()) continue;
     // Writes certainly newer than what was read: invoked after its writer was
@@ -172,8 +173,8 @@ ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteI
                                                  : writer->completed_at();
     const auto first = std::upper_bound(k->second.invoked.begin(), k->second.invoked.end(), floor);
     if (first == k->second.invoked.end()) continue;
-    const std::int64_t acked = k->second.earliest_ack_from[static_cast<std::size_t>(
-        first - k->second.invoked.begin())];
+    const std::int64_t acked =
+        k->second.earliest_ack_from[static_cast<std::size_t>(first - k->second.invoked.begin())];
     if (acked < inv->second) {
       ++out.stale_reads;
       out.max_stale_ns = std::max(out.max_stale_ns, inv->second - acked);
@@ -184,7 +185,7 @@ ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteI
   return out;
 }
 
-CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
+CheckResult check_no_lost_writes(const CompactHistory& history) {
   CheckResult result;
   result.invariant = "no-lost-writes";
   const WriteIndex index(history);
@@ -198,36 +199,34 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
   // system as a whole forgot it. Lost in some regions only is divergence,
   // which convergence judges; it is counted here as "stale".
   std::size_t acknowledged = 0, lost = 0, stale = 0, undecided = 0, phantoms = 0;
-  std::set<std::pair<std::string, std::string>> phantom_seen;
+  std::set<const CompactOp*> phantom_seen;
   for (const auto& w : index.writes()) {
     if (!w.acknowledged()) continue;
     ++acknowledged;
-    const std::string& key = w.key();
-    auto asked = state.asked.find(key);
+    auto asked = state.asked.find(w.key());
     if (asked == state.asked.end()) {
       ++undecided;
       continue;
     }
     std::size_t kept = 0, lost_in = 0, unread = 0;
-    const Operation* proof = nullptr;
-    for (const auto& region : asked->second) {
-      auto it = state.reads.find({region, key});
+    const CompactOp* proof = nullptr;
+    for (auto region : asked->second) {
+      auto it = state.reads.find({region, w.key()});
       if (it == state.reads.end()) {
         ++unread;
         continue;
       }
-      const Operation& final_read = *it->second;
-      const nlohmann::json& final_value = final_read.value[1];
-      if (final_value == w.value()) {
+      const CompactOp& final_read = *it->second;
+      if (history.same_value(final_read, *w.invoke)) {
         ++kept;
         continue;
       }
-      const Write* winner = final_value.is_null() ? nullptr : index.writer_of(key, final_value);
-      if (!final_value.is_null() && winner == nullptr) {
+      const Write* winner = index.writer_of(final_read);
+      if (final_read.value_kind != ValueKind::null && winner == nullptr) {
         // A value no write produced: a phantom, whatever happened to this write.
-        if (phantom_seen.insert({region, key + "=" + final_value.dump()}).second) {
+        if (phantom_seen.insert(&final_read).second) {
           ++phantoms;
-          if (result.witness.size() < 9) result.witness.push_back(final_read);
+          if (result.witness.size() < 9) result.witness.push_back(history.operation(final_read));
         }
         ++kept;  // judged as a phantom, not as a loss
         continue;
@@ -241,9 +240,9 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     }
     if (kept == 0 && lost_in > 0 && unread == 0) {
       if (lost++ < 3) {
-        result.witness.push_back(*w.invoke);
-        result.witness.push_back(*w.completion);
-        result.witness.push_back(*proof);
+        result.witness.push_back(history.operation(*w.invoke));
+        result.witness.push_back(history.operation(*w.completion));
+        result.witness.push_back(history.operation(*proof));
       }
     } else if (kept == 0 && lost_in > 0) {
       ++undecided;  // lost wherever it was read; some region never answered
@@ -281,11 +280,18 @@ CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
     result.summary = "all " + std::to_string(acknowledged) + " acknowledged writes survive (" +
                      std::to_string(state.regions.size()) + " regions read)";
     if (reads.stale_reads > 0)
-      result.summary += "; " + std::to_string(reads.stale_reads) +
-                        " reads were stale, up to " + ms_text(reads.max_stale_ns) +
-                        " after a newer write was acknowledged";
+      result.summary += "; " + std::to_string(reads.stale_reads) + " reads were stale, up to " +
+                        ms_text(reads.max_stale_ns) + " after a newer write was acknowledged";
   }
   return result;
+}
+
+CheckResult check_convergence(const std::vector<Operation>& history, Duration within) {
+  return check_convergence(CompactHistory::from(history), within);
+}
+
+CheckResult check_no_lost_writes(const std::vector<Operation>& history) {
+  return check_no_lost_writes(CompactHistory::from(history));
 }
 
 }  // namespace faultline

@@ -7,9 +7,11 @@
 
 #include "controllers/checkers/check_result.hpp"
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
+CheckResult check_convergence(const CompactHistory& history, Duration within);
 CheckResult check_convergence(const std::vector<Operation>& history, Duration within);
 
 }  // namespace faultline

@@ -8,9 +8,11 @@
 
 #include "controllers/checkers/check_result.hpp"
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
+CheckResult check_failover_time(const CompactHistory& history, Duration within);
 CheckResult check_failover_time(const std::vector<Operation>& history, Duration within);
 
 }  // namespace faultline

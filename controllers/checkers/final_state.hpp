@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "controllers/history/history.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
@@ -15,15 +15,15 @@ inline constexpr const char* kFinalReadF = "final-read";
 inline constexpr const char* kHealF = "heal";
 
 struct FinalState {
-  std::set<std::string> regions;
-  std::set<std::string> keys;
+  std::set<std::uint32_t> regions;
+  std::set<std::uint32_t> keys;
   // key -> the regions asked for it (a customer's data is read only where it
   // should live)
-  std::map<std::string, std::set<std::string>> asked;
-  // (region, key) -> the ok final-read operation
-  std::map<std::pair<std::string, std::string>, const Operation*> reads;
+  std::map<std::uint32_t, std::set<std::uint32_t>> asked;
+  // (region, key) -> the last ok final read
+  std::map<std::pair<std::uint32_t, std::uint32_t>, const CompactOp*> reads;
 };
 
-FinalState final_state(const std::vector<Operation>& history);
+FinalState final_state(const CompactHistory& history);
 
 }  // namespace faultline

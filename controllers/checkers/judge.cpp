@@ -11,8 +11,7 @@
 
 namespace faultline {
 
-std::vector<CheckResult> judge_invariants(const Experiment& e,
-                                          const std::vector<Operation>& history) {
+std::vector<CheckResult> judge_invariants(const Experiment& e, const CompactHistory& history) {
   std::vector<CheckResult> results;
   for (const auto& inv : e.invariants) {
     switch (inv.kind) {

@@ -5,9 +5,10 @@
 
 #include "controllers/checkers/check_result.hpp"
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
-std::vector<CheckResult> judge_invariants(const Experiment& e, const std::vector<Operation>& history);
+std::vector<CheckResult> judge_invariants(const Experiment& e, const CompactHistory& history);
 
 }  // namespace faultline

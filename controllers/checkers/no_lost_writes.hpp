@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "controllers/checkers/check_result.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
+CheckResult check_no_lost_writes(const CompactHistory& history);
 CheckResult check_no_lost_writes(const std::vector<Operation>& history);
 
 // Set-full's other outcomes, reported with no-lost-writes (they do not decide
@@ -25,6 +27,6 @@ struct ReadStaleness {
   std::size_t never_read = 0;
 };
 class WriteIndex;
-ReadStaleness read_staleness(const std::vector<Operation>& history, const WriteIndex& index);
+ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& index);
 
 }  // namespace faultline

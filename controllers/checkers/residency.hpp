@@ -12,12 +12,15 @@
 #include <vector>
 
 #include "controllers/checkers/check_result.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
 inline constexpr const char* kRegisterF = "register";
 inline constexpr const char* kProbeF = "probe";
 
+CheckResult check_residency(const CompactHistory& history,
+                            const std::map<std::string, std::string>& region_geo);
 CheckResult check_residency(const std::vector<Operation>& history,
                             const std::map<std::string, std::string>& region_geo);
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "controllers/checkers/failover_time.hpp"
 #include "controllers/checkers/residency.hpp"
@@ -9,49 +10,67 @@
 
 namespace faultline {
 
-CheckResult check_residency(const std::vector<Operation>& history,
+CheckResult check_residency(const CompactHistory& h,
                             const std::map<std::string, std::string>& region_geo) {
   CheckResult result;
   result.invariant = "residency";
   std::map<std::string, std::string> home;  // customer -> home region
-  for (const auto& op : history)
-    if (op.f == kRegisterF && op.type == OpType::ok && op.value.is_array() && op.value.size() == 2)
-      home[op.value[0].get<std::string>()] = op.value[1].get<std::string>();
+  for (const auto& op : h.ops())
+    if (op.f == h.f_register && op.type == OpType::ok) {
+      const nlohmann::json v = h.value(op);
+      if (v.is_array() && v.size() == 2 && v[0].is_string() && v[1].is_string())
+        home[v[0].get<std::string>()] = v[1].get<std::string>();
+    }
   auto geo_of = [&](const std::string& region) {
     auto it = region_geo.find(region);
     return it == region_geo.end() ? std::string("?") : it->second;
   };
+  // Per symbol, resolved once: a region's geo; a key's customer's home geo.
+  std::unordered_map<std::uint32_t, std::string> region_geo_cache, key_geo_cache;
+  auto symbol_geo = [&](std::uint32_t region) -> const std::string& {
+    auto [it, fresh] = region_geo_cache.try_emplace(region);
+    if (fresh) it->second = geo_of(h.name(region));
+    return it->second;
+  };
+  auto key_home_geo = [&](std::uint32_t key) -> const std::string& {
+    auto [it, fresh] = key_geo_cache.try_emplace(key);
+    if (fresh) {
+      auto c = home.find(customer_of(h.name(key)));
+      it->second = c == home.end() ? "" : geo_of(c->second);
+    }
+    return it->second;
+  };
 
   std::size_t served = 0, misplaced_ops = 0, probes = 0, failed_probes = 0, misplaced_rows = 0;
   std::set<std::string> customers_out;
-  for (const auto& op : history) {
-    if (op.type == OpType::invoke || op.process == kNemesisProcess) continue;
-    if (op.f == kProbeF) {
+  for (const auto& op : h.ops()) {
+    if (op.type == OpType::invoke || op.nemesis()) continue;
+    if (op.f == h.f_probe) {
       if (op.type != OpType::ok) {
         ++failed_probes;
         continue;
       }
       ++probes;
       bool witnessed = false;
-      for (const auto& row : op.value) {
+      for (const auto& row : h.value(op)) {
         if (!row.is_string()) continue;
-        auto h = home.find(row.get<std::string>());
-        if (h == home.end() || geo_of(h->second) == geo_of(op.region)) continue;
+        auto c = home.find(row.get<std::string>());
+        if (c == home.end() || geo_of(c->second) == symbol_geo(op.region)) continue;
         ++misplaced_rows;
-        customers_out.insert(h->first);
-        if (!witnessed && result.witness.size() < 6) result.witness.push_back(op);
+        customers_out.insert(c->first);
+        if (!witnessed && result.witness.size() < 6) result.witness.push_back(h.operation(op));
         witnessed = true;
       }
       continue;
     }
-    if (op.served_by.empty() || !is_kv_value(op.value)) continue;
-    auto h = home.find(customer_of(op.value[0].get<std::string>()));
-    if (h == home.end()) continue;
+    if (op.served_by == kNoSymbol || !op.is_kv()) continue;
+    const std::string& home_geo = key_home_geo(op.key);
+    if (home_geo.empty()) continue;
     ++served;
-    if (geo_of(op.served_by) == geo_of(h->second)) continue;
+    if (symbol_geo(op.served_by) == home_geo) continue;
     ++misplaced_ops;
-    customers_out.insert(h->first);
-    if (misplaced_ops <= 3) result.witness.push_back(op);
+    customers_out.insert(customer_of(h.name(op.key)));
+    if (misplaced_ops <= 3) result.witness.push_back(h.operation(op));
   }
   result.details = {{"customers", home.size()},
                     {"operations_checked", served},
@@ -78,14 +97,13 @@ CheckResult check_residency(const std::vector<Operation>& history,
   return result;
 }
 
-CheckResult check_failover_time(const std::vector<Operation>& history, Duration within) {
+CheckResult check_failover_time(const CompactHistory& h, Duration within) {
   CheckResult result;
   result.invariant = "failover-time";
   struct Window {
     std::int64_t start = 0;  // last success before the failures (or first failure)
-    std::int64_t end = -1;   // first success after; -1 while open
-    const Operation* first_failure = nullptr;
-    const Operation* recovery = nullptr;
+    const CompactOp* first_failure = nullptr;
+    const CompactOp* recovery = nullptr;
   };
   struct Track {
     std::optional<std::int64_t> last_ok;
@@ -93,28 +111,29 @@ CheckResult check_failover_time(const std::vector<Operation>& history, Duration 
     Window longest;
     std::int64_t longest_ns = -1;
   };
-  std::map<std::string, Track> tracks;  // customer -> its windows
+  // Customer of each key symbol, resolved once; tracks per customer.
+  std::unordered_map<std::uint32_t, std::string> customer_cache;
+  std::map<std::string, Track> tracks;
   std::int64_t last_time = 0;
-  for (const auto& op : history) {
-    if (op.type == OpType::invoke || (op.f != "read" && op.f != "write") || !is_kv_value(op.value))
-      continue;
-    const std::string customer = customer_of(op.value[0].get<std::string>());
-    if (customer.empty()) continue;
+  for (const auto& op : h.ops()) {
+    if (op.type == OpType::invoke || (op.f != h.f_read && op.f != h.f_write) || !op.is_kv()) continue;
+    auto [c, fresh] = customer_cache.try_emplace(op.key);
+    if (fresh) c->second = customer_of(h.name(op.key));
+    if (c->second.empty()) continue;
     last_time = std::max(last_time, op.time);
-    Track& t = tracks[customer];
+    Track& t = tracks[c->second];
     if (op.type == OpType::ok) {
       if (t.open) {
-        t.open->end = op.time;
         t.open->recovery = &op;
-        if (t.open->end - t.open->start > t.longest_ns) {
-          t.longest_ns = t.open->end - t.open->start;
+        if (op.time - t.open->start > t.longest_ns) {
+          t.longest_ns = op.time - t.open->start;
           t.longest = *t.open;
         }
         t.open.reset();
       }
       t.last_ok = op.time;
     } else if (!t.open) {
-      t.open = Window{t.last_ok.value_or(op.time), -1, &op, nullptr};
+      t.open = Window{t.last_ok.value_or(op.time), &op, nullptr};
     }
   }
   std::string worst_customer;
@@ -151,8 +170,8 @@ CheckResult check_failover_time(const std::vector<Operation>& history, Duration 
   }
   result.details["longest_ms"] = worst_ns / 1000000;
   result.details["customer"] = worst_customer;
-  if (worst->first_failure) result.witness.push_back(*worst->first_failure);
-  if (worst->recovery) result.witness.push_back(*worst->recovery);
+  if (worst->first_failure) result.witness.push_back(h.operation(*worst->first_failure));
+  if (worst->recovery) result.witness.push_back(h.operation(*worst->recovery));
   const std::string took = format_duration(Duration(worst_ns / 1000000));
   if (unrecovered) {
     result.validity = Validity::violated;
@@ -168,6 +187,15 @@ CheckResult check_failover_time(const std::vector<Operation>& history, Duration 
                      format_duration(within);
   }
   return result;
+}
+
+CheckResult check_residency(const std::vector<Operation>& history,
+                            const std::map<std::string, std::string>& region_geo) {
+  return check_residency(CompactHistory::from(history), region_geo);
+}
+
+CheckResult check_failover_time(const std::vector<Operation>& history, Duration within) {
+  return check_failover_time(CompactHistory::from(history), within);
 }
 
 }  // namespace faultline

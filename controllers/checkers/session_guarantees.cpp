@@ -1,10 +1,8 @@
 #include "controllers/checkers/session_guarantees.hpp"
 
-#include <map>
 #include <unordered_map>
 
 #include "controllers/checkers/writes.hpp"
-#include "controllers/experiment/parse.hpp"
 
 namespace faultline {
 
@@ -12,68 +10,65 @@ namespace {
 
 constexpr std::size_t kMaxWitnessViolations = 3;
 
-bool is_session_read(const Operation& op) {
-  return op.f == "read" && op.type == OpType::ok && op.process != kNemesisProcess &&
-         is_kv_value(op.value);
+bool is_session_read(const CompactHistory& h, const CompactOp& op) {
+  return op.f == h.f_read && op.type == OpType::ok && !op.nemesis() && op.is_kv();
 }
 
 // The invocation of a completion: the latest invoke of its process before it.
 // Only witnesses need it, so it is searched for, not indexed.
-const Operation* invoke_of(const std::vector<Operation>& history, const Operation& done) {
-  for (auto i = static_cast<std::ptrdiff_t>(&done - history.data()) - 1; i >= 0; --i) {
-    const Operation& op = history[static_cast<std::size_t>(i)];
-    if (op.process == done.process && op.type == OpType::invoke) return &op;
+std::optional<Operation> invoke_of(const CompactHistory& h, const CompactOp& done) {
+  for (auto i = static_cast<std::ptrdiff_t>(h.index_of(done)) - 1; i >= 0; --i) {
+    const CompactOp& op = h[static_cast<std::size_t>(i)];
+    if (op.process == done.process && op.type == OpType::invoke) return h.operation(op);
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-// (session, key), the key viewed in place in the history.
-using SessionKey = std::pair<std::int64_t, std::string_view>;
-struct SessionKeyHash {
-  std::size_t operator()(const SessionKey& k) const {
-    return std::hash<std::string_view>()(k.second) ^
-           (std::hash<std::int64_t>()(k.first) * 0x9e3779b97f4a7c15ull);
-  }
-};
-SessionKey session_key(std::int64_t session, const std::string& key) { return {session, key}; }
-
-// Whether `value` (read for `key`) is certainly older than write `w`.
-bool older_than(const WriteIndex& index, const std::string& key, const nlohmann::json& value,
+// Whether the value `read` holds is certainly older than write `w`.
+bool older_than(const CompactHistory& h, const WriteIndex& index, const CompactOp& read,
                 const Write& w) {
-  if (value == w.value()) return false;
-  const Write* writer = index.writer_of(key, value);
+  if (h.same_value(read, *w.invoke)) return false;
+  const Write* writer = index.writer_of(read);
   if (writer == nullptr) return true;  // nothing, or a value nobody wrote
   return writer->completed_at() < w.invoke->time;
 }
 
+using SessionKey = std::pair<std::int64_t, std::uint32_t>;
+struct SessionKeyHash {
+  std::size_t operator()(const SessionKey& k) const {
+    return std::hash<std::int64_t>()(k.first) * 0x9e3779b97f4a7c15ull ^ k.second;
+  }
+};
+
 }  // namespace
 
-CheckResult check_read_your_writes(const std::vector<Operation>& history) {
+CheckResult check_read_your_writes(const CompactHistory& h) {
   CheckResult result;
   result.invariant = "read-your-writes";
-  const WriteIndex index(history);
+  const WriteIndex index(h);
   std::unordered_map<SessionKey, const Write*, SessionKeyHash> last_write;
-  std::unordered_map<const Operation*, const Write*> write_of_completion;
+  // Completion -> its write, by position in the history.
+  std::unordered_map<std::size_t, const Write*> write_of_completion;
   for (const auto& w : index.writes())
-    if (w.acknowledged()) write_of_completion[w.completion] = &w;
+    if (w.acknowledged()) write_of_completion[h.index_of(*w.completion)] = &w;
 
   std::size_t checked = 0, violations = 0;
-  for (const auto& op : history) {
-    if (auto it = write_of_completion.find(&op); it != write_of_completion.end()) {
-      last_write[session_key(session_of(op), it->second->key())] = it->second;
+  for (const auto& op : h.ops()) {
+    if (op.f == h.f_write && op.type == OpType::ok) {
+      if (auto it = write_of_completion.find(h.index_of(op)); it != write_of_completion.end())
+        last_write[{session_of(op), op.key}] = it->second;
       continue;
     }
-    if (!is_session_read(op)) continue;
-    const std::string& key = op.value[0].get_ref<const std::string&>();
-    auto w = last_write.find(session_key(session_of(op), key));
+    if (!is_session_read(h, op)) continue;
+    auto w = last_write.find({session_of(op), op.key});
     if (w == last_write.end()) continue;
     ++checked;
-    if (!older_than(index, key, op.value[1], *w->second)) continue;
+    if (!older_than(h, index, op, *w->second)) continue;
     if (violations++ < kMaxWitnessViolations) {
-      result.witness.push_back(*w->second->invoke);
-      result.witness.push_back(*w->second->completion);
-      if (const Operation* inv = invoke_of(history, op)) result.witness.push_back(*inv);
-      result.witness.push_back(op);
+      result.witness.push_back(h.operation(*w->second->invoke));
+      result.witness.push_back(h.operation(*w->second->completion));
+      if (auto inv = invoke_of(h, op)) result.witness.push_back(*inv);
+      result.witness.push_back(h.operation(op));
     }
   }
   result.details = {{"reads_after_own_write", checked}, {"violations", violations}};
@@ -90,30 +85,28 @@ CheckResult check_read_your_writes(const std::vector<Operation>& history) {
   return result;
 }
 
-CheckResult check_monotonic_reads(const std::vector<Operation>& history) {
+CheckResult check_monotonic_reads(const CompactHistory& h) {
   CheckResult result;
   result.invariant = "monotonic-reads";
-  const WriteIndex index(history);
-  std::unordered_map<SessionKey, const Operation*, SessionKeyHash> last_read;
+  const WriteIndex index(h);
+  std::unordered_map<SessionKey, const CompactOp*, SessionKeyHash> last_read;
   std::size_t checked = 0, violations = 0;
-  for (const auto& op : history) {
-    if (!is_session_read(op)) continue;
-    const std::string& key = op.value[0].get_ref<const std::string&>();
-    auto& previous = last_read[session_key(session_of(op), key)];
+  for (const auto& op : h.ops()) {
+    if (!is_session_read(h, op)) continue;
+    auto& previous = last_read[{session_of(op), op.key}];
     if (previous != nullptr) {
       ++checked;
-      const nlohmann::json& before = previous->value[1];
-      const nlohmann::json& now = op.value[1];
       bool backwards = false;
-      if (!before.is_null() && now != before) {
-        const Write* earlier = index.writer_of(key, before);
-        backwards = now.is_null() || (earlier != nullptr && older_than(index, key, now, *earlier));
+      if (previous->value_kind != ValueKind::null && !h.same_value(*previous, op)) {
+        const Write* earlier = index.writer_of(*previous);
+        backwards = op.value_kind == ValueKind::null ||
+                    (earlier != nullptr && older_than(h, index, op, *earlier));
       }
       if (backwards) {
         if (violations++ < kMaxWitnessViolations) {
-          result.witness.push_back(*previous);
-          if (const Operation* inv = invoke_of(history, op)) result.witness.push_back(*inv);
-          result.witness.push_back(op);
+          result.witness.push_back(h.operation(*previous));
+          if (auto inv = invoke_of(h, op)) result.witness.push_back(*inv);
+          result.witness.push_back(h.operation(op));
         }
         continue;  // keep the newer value as the reference
       }
@@ -132,6 +125,14 @@ CheckResult check_monotonic_reads(const std::vector<Operation>& history) {
     result.summary = "all " + std::to_string(checked) + " successive reads in a session moved forward";
   }
   return result;
+}
+
+CheckResult check_read_your_writes(const std::vector<Operation>& history) {
+  return check_read_your_writes(CompactHistory::from(history));
+}
+
+CheckResult check_monotonic_reads(const std::vector<Operation>& history) {
+  return check_monotonic_reads(CompactHistory::from(history));
 }
 
 }  // namespace faultline

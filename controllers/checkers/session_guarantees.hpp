@@ -15,9 +15,12 @@
 #include <vector>
 
 #include "controllers/checkers/check_result.hpp"
+#include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
+CheckResult check_read_your_writes(const CompactHistory& history);
+CheckResult check_monotonic_reads(const CompactHistory& history);
 CheckResult check_read_your_writes(const std::vector<Operation>& history);
 CheckResult check_monotonic_reads(const std::vector<Operation>& history);
 

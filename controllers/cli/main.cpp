@@ -38,7 +38,10 @@ std::optional<std::string> accept_any_program(const std::string& program, const 
 int check_stored_run(const std::string& dir, bool write_reports) {
   namespace fs = std::filesystem;
   Experiment e = load_experiment((fs::path(dir) / "experiment.toml").string(), accept_any_program);
-  auto history = read_history((fs::path(dir) / "history.jsonl").string());
+  // Streamed into the checkers' compact form: a long history never has to fit
+  // in memory as operations.
+  const std::string history_path = (fs::path(dir) / "history.jsonl").string();
+  const auto history = CompactHistory::read(history_path);
   Verdict verdict;
   verdict.experiment = e.name;
   verdict.run_id = fs::path(dir).filename().string();
@@ -51,7 +54,8 @@ int check_stored_run(const std::string& dir, bool write_reports) {
     auto old = nlohmann::json::parse(stored, nullptr, false);
     if (!old.is_discarded() && old.contains("run")) verdict.run = old["run"];
     std::ofstream((fs::path(dir) / "junit.xml").string()) << render_junit(verdict);
-    std::ofstream((fs::path(dir) / "report.html").string()) << render_html(e, verdict, history);
+    std::ofstream((fs::path(dir) / "report.html").string())
+        << render_html(e, verdict, read_history(history_path));
     std::cout << "wrote " << (fs::path(dir) / "junit.xml").string() << " and "
               << (fs::path(dir) / "report.html").string() << "\n";
   }

@@ -687,7 +687,7 @@ Verdict Run::judge() {
   verdict.run_id = run_id_;
   verdict.seed = e_.seed;
   verdict.unknown_fails = e_.unknown_fails;
-  verdict.results = judge_invariants(e_, history);
+  verdict.results = judge_invariants(e_, CompactHistory::from(history));
   std::map<std::string, std::map<std::string, int>> per_region;
   for (const auto& op : history)
     if (op.process != kNemesisProcess && op.type != OpType::invoke)

@@ -1,0 +1,92 @@
+#pragma once
+// The history as the checkers read it: one 48-byte entry per operation,
+// every string (functions, regions, keys) interned, integer values inline.
+// Built from recorded operations, or streamed from history.jsonl without
+// ever holding the operations themselves, so a 10M-operation history takes
+// about half a gigabyte. Checkers get full Operations back only for their
+// witnesses.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "controllers/history/history.hpp"
+
+namespace faultline {
+
+inline constexpr std::uint32_t kNoSymbol = UINT32_MAX;
+
+enum class ValueKind : std::uint8_t {
+  none,     // not a [key, value] operation
+  null,     // [key, null]
+  integer,  // [key, number]
+  other,    // [key, anything else]: `number` indexes CompactHistory::others
+};
+
+struct CompactOp {
+  std::int64_t time = 0;
+  std::int64_t process = 0;
+  std::int64_t number = 0;
+  std::uint32_t key = kNoSymbol;  // kv operations
+  std::uint32_t f = kNoSymbol;
+  std::uint32_t region = kNoSymbol;
+  std::uint32_t served_by = kNoSymbol;
+  std::int32_t session = -1;
+  OpType type = OpType::invoke;
+  ValueKind value_kind = ValueKind::none;
+
+  bool is_kv() const { return value_kind != ValueKind::none; }
+  bool nemesis() const { return process == kNemesisProcess; }
+  std::int64_t session_or_process() const { return session >= 0 ? session : process; }
+};
+
+class CompactHistory {
+ public:
+  static CompactHistory from(const std::vector<Operation>& operations);
+  // Streams history.jsonl; throws on a malformed line, naming it.
+  static CompactHistory read(const std::string& path);
+  // Built one operation at a time (generators, benchmarks); witnesses are
+  // then rebuilt from the compact entries, without error or version text.
+  void append(const Operation& op) { add(op); }
+  void finish() { resolve_well_known(); }
+
+  std::size_t size() const { return ops_.size(); }
+  const CompactOp& operator[](std::size_t i) const { return ops_[i]; }
+  const std::vector<CompactOp>& ops() const { return ops_; }
+
+  // The symbol of a name, or kNoSymbol if no operation uses it.
+  std::uint32_t symbol(std::string_view name) const;
+  const std::string& name(std::uint32_t symbol) const;
+  // The value of an operation as JSON ([key, value] for kv operations).
+  nlohmann::json value(const CompactOp& op) const;
+  // Whether two kv operations hold the same value (not comparing keys).
+  bool same_value(const CompactOp& a, const CompactOp& b) const;
+  // A whole operation, for witnesses.
+  Operation operation(std::size_t i) const;
+  Operation operation(const CompactOp& op) const { return operation(index_of(op)); }
+  std::size_t index_of(const CompactOp& op) const {
+    return static_cast<std::size_t>(&op - ops_.data());
+  }
+
+  // Symbols of the functions checkers look for (kNoSymbol when absent).
+  std::uint32_t f_read = kNoSymbol, f_write = kNoSymbol, f_final_read = kNoSymbol,
+                f_heal = kNoSymbol, f_register = kNoSymbol, f_probe = kNoSymbol;
+
+ private:
+  std::uint32_t intern(std::string_view name);
+  void add(const Operation& op);
+  void resolve_well_known();
+
+  std::vector<CompactOp> ops_;
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, std::uint32_t> symbols_;
+  std::vector<nlohmann::json> others_;  // values that are not [key, integer or null]
+  // Where full operations come from: the recorded ones, or the file's lines.
+  const std::vector<Operation>* source_ = nullptr;
+  std::string path_;
+  std::vector<std::uint64_t> offsets_;
+};
+
+}  // namespace faultline
