@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "controllers/checkers/failover_time.hpp"
+#include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/checkers/residency.hpp"
 #include "controllers/checkers/session_guarantees.hpp"
 #include "unit/history_builder.hpp"
@@ -144,4 +145,21 @@ TEST_CASE("a customer still failing at the end violates failover time", "[failov
   HistoryBuilder fine;
   fine.write(0, 100, 1, "c/k", 1);
   CHECK(check_failover_time(fine.build(), 1s).validity == Validity::holds);
+}
+
+TEST_CASE("clock ties: a write that ends at the instant another begins is concurrent with it",
+          "[read-your-writes][no-lost-writes]") {
+  // Write 7 completes at 10 ms, exactly when write 1 is invoked: neither is
+  // certainly older, so reading 7 after writing 1 is allowed...
+  HistoryBuilder tie;
+  tie.write(0, 10, 2, "k", 7).write(10, 20, 1, "k", 1).read(30, 40, 1, "k", 7);
+  CHECK(check_read_your_writes(tie.build()).validity == Validity::holds);
+  // ...and so is 7 surviving as the final value.
+  HistoryBuilder final_tie;
+  final_tie.write(0, 10, 2, "k", 7).write(10, 20, 1, "k", 1).heal(30).final_read(40, "us", "k", 7);
+  CHECK(check_no_lost_writes(final_tie.build()).validity == Validity::holds);
+  // A millisecond earlier and it is certainly older.
+  HistoryBuilder before;
+  before.write(0, 9, 2, "k", 7).write(10, 20, 1, "k", 1).read(30, 40, 1, "k", 7);
+  CHECK(check_read_your_writes(before.build()).validity == Validity::violated);
 }
