@@ -25,6 +25,15 @@ HttpResponse json_reply(const HttpRequest& request, unsigned status, const nlohm
   return response;
 }
 
+HttpResponse relay(const HttpRequest& request, unsigned status, std::string body) {
+  HttpResponse response{static_cast<http::status>(status), request.version()};
+  response.set(http::field::content_type, "application/json");
+  response.keep_alive(request.keep_alive());
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
 std::string header(const HttpRequest& request, const std::string& name) {
   auto it = request.find(name);
   return it == request.end() ? std::string() : std::string(it->value());

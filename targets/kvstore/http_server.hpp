@@ -32,6 +32,8 @@ class HttpServer {
 };
 
 HttpResponse json_reply(const HttpRequest& request, unsigned status, const nlohmann::json& body);
+// Passes another server's JSON answer on as the answer to `request`.
+HttpResponse relay(const HttpRequest& request, unsigned status, std::string body);
 std::string header(const HttpRequest& request, const std::string& name);  // "" when absent
 
 }  // namespace faultline::kvstore

@@ -195,13 +195,7 @@ HttpResponse Region::forward_read(const HttpRequest& request, const std::string&
     return json_reply(request, 503,
                       {{"error", "forwarding to home region " + home + ": " + outcome.error},
                        {"served_by", config_.name}});
-  HttpResponse response{static_cast<beast_http::status>(outcome.response->status),
-                        request.version()};
-  response.set(beast_http::field::content_type, "application/json");
-  response.keep_alive(request.keep_alive());
-  response.body() = outcome.response->body;
-  response.prepare_payload();
-  return response;
+  return relay(request, outcome.response->status, outcome.response->body);
 }
 
 HttpResponse Region::handle(const HttpRequest& request) {

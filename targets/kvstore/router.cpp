@@ -110,13 +110,7 @@ HttpResponse GlobalRouter::forward(const HttpRequest& request, const std::string
     // 504: the region may have acted on it; 503: it never got it.
     return json_reply(request, outcome.maybe_delivered ? 504 : 503,
                       {{"error", "region " + region + ": " + outcome.error}, {"routed_to", region}});
-  HttpResponse response{static_cast<beast_http::status>(outcome.response->status),
-                        request.version()};
-  response.set(beast_http::field::content_type, "application/json");
-  response.keep_alive(request.keep_alive());
-  response.body() = outcome.response->body;
-  response.prepare_payload();
-  return response;
+  return relay(request, outcome.response->status, outcome.response->body);
 }
 
 HttpResponse GlobalRouter::handle(const HttpRequest& request) {
