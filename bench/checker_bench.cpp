@@ -65,7 +65,7 @@ Generated generate(std::size_t ops, int regions, std::uint64_t seed) {
     for (int c = 0; c < customers_per_region; ++c) {
       const std::string id = names[r] + "-c" + std::to_string(c);
       push({.type = OpType::ok, .process = 2000000, .f = kRegisterF,
-            .value = nlohmann::json::array({id, names[r]}), .region = names[r]});
+            .value = {{"customer", id}, {"home", names[r]}}, .region = names[r]});
     }
   std::vector<std::int64_t> counter(static_cast<std::size_t>(sessions));
   std::vector<std::int64_t> process(static_cast<std::size_t>(sessions));
@@ -115,7 +115,8 @@ Generated generate(std::size_t ops, int regions, std::uint64_t seed) {
       }
   for (int r = 0; r < regions; ++r)
     push({.time = time + 3000, .type = OpType::ok, .process = 3000000, .f = kProbeF,
-          .value = nlohmann::json::array(), .region = names[static_cast<std::size_t>(r)]});
+          .value = {{"customers", nlohmann::json::array()}},
+          .region = names[static_cast<std::size_t>(r)]});
   g.history.finish();
   return g;
 }

@@ -6,7 +6,8 @@
 //     region's database holds, queried directly) that finds a customer of
 //     another geo.
 // Customers and their home regions come from the history's "register"
-// operations; region geos from the experiment.
+// operations (value {"customer", "home"}), probes are "probe" operations
+// (value {"customers": [...]}), region geos come from the experiment.
 #include <map>
 #include <string>
 #include <vector>

@@ -18,8 +18,8 @@ CheckResult check_residency(const CompactHistory& h,
   for (const auto& op : h.ops())
     if (op.f == h.f_register && op.type == OpType::ok) {
       const nlohmann::json v = h.value(op);
-      if (v.is_array() && v.size() == 2 && v[0].is_string() && v[1].is_string())
-        home[v[0].get<std::string>()] = v[1].get<std::string>();
+      if (v.is_object() && v.value("customer", "") != "" && v.value("home", "") != "")
+        home[v["customer"].get<std::string>()] = v["home"].get<std::string>();
     }
   auto geo_of = [&](const std::string& region) {
     auto it = region_geo.find(region);
@@ -52,7 +52,9 @@ CheckResult check_residency(const CompactHistory& h,
       }
       ++probes;
       bool witnessed = false;
-      for (const auto& row : h.value(op)) {
+      const nlohmann::json v = h.value(op);
+      if (!v.is_object() || !v.contains("customers") || !v["customers"].is_array()) continue;
+      for (const auto& row : v["customers"]) {
         if (!row.is_string()) continue;
         auto c = home.find(row.get<std::string>());
         if (c == home.end() || geo_of(c->second) == symbol_geo(op.region)) continue;

@@ -34,8 +34,7 @@ void CompactHistory::add(const Operation& op) {
   if (!op.region.empty()) c.region = intern(op.region);
   if (!op.served_by.empty()) c.served_by = intern(op.served_by);
   const nlohmann::json& v = op.value;
-  if (v.is_array() && v.size() == 2 && v[0].is_string() && op.process != kNemesisProcess &&
-      op.f != "register" && op.f != "probe") {
+  if (v.is_array() && v.size() == 2 && v[0].is_string() && op.process != kNemesisProcess) {
     c.key = intern(v[0].get_ref<const std::string&>());
     if (v[1].is_null()) {
       c.value_kind = ValueKind::null;

@@ -18,6 +18,9 @@ namespace faultline {
 
 inline constexpr std::uint32_t kNoSymbol = UINT32_MAX;
 
+// A kv operation is one whose value is [key, value] with a string key (reads,
+// writes, final reads); every other value (a nemesis event, a sign-up
+// {customer, home}, a probe {customers}) is kept whole as JSON.
 enum class ValueKind : std::uint8_t {
   none,     // not a [key, value] operation
   null,     // [key, null]

@@ -672,7 +672,7 @@ void Run::probe_state() {
                          residency->probe_user, residency->probe_database, residency->probe_query, 5s);
       Operation done = invoke;
       done.type = answer.ok ? OpType::ok : OpType::fail;
-      done.value = answer.rows;
+      done.value = {{"customers", answer.rows}};
       done.error = answer.error;
       history_->record(done);
       if (!answer.ok) spdlog::warn("state probe of {}: {}", name, answer.error);

@@ -60,7 +60,7 @@ void KvWorkload::sign_up(std::chrono::milliseconds patience) {
         injector::enter_namespace(*home.client_netns);
         KvClient kv(home.state_address, port, spec_.timeout, history_, home.region);
         Operation done = kv.put(2000000, "register", "/global/customer:" + c.id, c.home,
-                                nlohmann::json::array({c.id, c.home}));
+                                nlohmann::json{{"customer", c.id}, {"home", c.home}});
         if (done.type != OpType::ok)
           throw std::runtime_error("signing up customer " + c.id + " at " + c.home + ": " +
                                    done.error);

@@ -45,13 +45,14 @@ class HistoryBuilder {
     return *this;
   }
   HistoryBuilder& sign_up(const std::string& customer, const std::string& home) {
-    op(0, OpType::invoke, 2000000, "register", nlohmann::json::array({customer, home}), home);
-    return op(0, OpType::ok, 2000000, "register", nlohmann::json::array({customer, home}), home);
+    const nlohmann::json value{{"customer", customer}, {"home", home}};
+    op(0, OpType::invoke, 2000000, "register", value, home);
+    return op(0, OpType::ok, 2000000, "register", value, home);
   }
   HistoryBuilder& probe(std::int64_t ms, const std::string& region, nlohmann::json customers,
                         OpType outcome = OpType::ok) {
     op(ms, OpType::invoke, 3000000, "probe", nullptr, region);
-    return op(ms, outcome, 3000000, "probe", std::move(customers), region);
+    return op(ms, outcome, 3000000, "probe", {{"customers", std::move(customers)}}, region);
   }
   HistoryBuilder& heal(std::int64_t ms) {
     op(ms, OpType::invoke, kNemesisProcess, kHealF, nullptr);
