@@ -1,6 +1,7 @@
 #pragma once
-// Convergence: after the last heal, every region returns the same value for
-// every key, within a bound. Judged from the final reads ("final-read"
+// Convergence: after the last heal, every region that should hold a key (the
+// regions asked for it in the final reads) returns the same value for it,
+// within a bound. Judged from the final reads ("final-read"
 // operations), which the controller repeats until the regions agree or the
 // bound has passed; the time from the heal to the first agreement is reported.
 #include <vector>

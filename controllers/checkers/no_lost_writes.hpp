@@ -1,9 +1,11 @@
 #pragma once
-// No lost writes: every acknowledged write is, in every region's final state,
-// either the value of its key or superseded by a write that did not finish
-// before it began. A final value written by an operation that completed
-// before the acknowledged write was invoked means the acknowledged write was
-// lost; a final value that no write produced is a phantom.
+// No lost writes: every acknowledged write survives somewhere. In each region
+// that holds its key, the final value is either its value or written by a
+// write that did not finish before it began; a final value written by an
+// operation that completed before the acknowledged write was invoked means
+// the write was lost there. Lost in every region that holds the key: lost.
+// Lost in some only: stale (divergence, which convergence judges). A final
+// value that no write produced is a phantom.
 //
 // Writes whose outcome is unknown (info) may or may not have happened, so they
 // count as possible writers but are never required to survive.

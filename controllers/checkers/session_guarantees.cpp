@@ -33,6 +33,23 @@ bool older_than(const CompactHistory& h, const WriteIndex& index, const CompactO
   return writer->completed_at() < w.invoke->time;
 }
 
+// Both guarantees end alike: violated if any checked read broke it, unknown
+// if no read could be checked, else holds.
+void conclude(CheckResult& result, const char* counted, std::size_t checked,
+              std::size_t violations, const std::string& broke, const std::string& nothing,
+              const std::string& kept) {
+  result.details = {{counted, checked}, {"violations", violations}};
+  if (violations > 0) {
+    result.validity = Validity::violated;
+    result.summary = std::to_string(violations) + " of " + std::to_string(checked) + " " + broke;
+  } else if (checked == 0) {
+    result.summary = nothing;
+  } else {
+    result.validity = Validity::holds;
+    result.summary = "all " + std::to_string(checked) + " " + kept;
+  }
+}
+
 using SessionKey = std::pair<std::int64_t, std::uint32_t>;
 struct SessionKeyHash {
   std::size_t operator()(const SessionKey& k) const {
@@ -71,17 +88,10 @@ CheckResult check_read_your_writes(const CompactHistory& h) {
       result.witness.push_back(h.operation(op));
     }
   }
-  result.details = {{"reads_after_own_write", checked}, {"violations", violations}};
-  if (violations > 0) {
-    result.validity = Validity::violated;
-    result.summary = std::to_string(violations) + " of " + std::to_string(checked) +
-                     " reads after the session's own write returned an older value";
-  } else if (checked == 0) {
-    result.summary = "no session read a key after writing it: nothing to judge";
-  } else {
-    result.validity = Validity::holds;
-    result.summary = "all " + std::to_string(checked) + " reads after the session's own write saw it";
-  }
+  conclude(result, "reads_after_own_write", checked, violations,
+           "reads after the session's own write returned an older value",
+           "no session read a key after writing it: nothing to judge",
+           "reads after the session's own write saw it");
   return result;
 }
 
@@ -113,17 +123,10 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
     }
     previous = &op;
   }
-  result.details = {{"successive_reads", checked}, {"violations", violations}};
-  if (violations > 0) {
-    result.validity = Validity::violated;
-    result.summary = std::to_string(violations) + " of " + std::to_string(checked) +
-                     " successive reads in a session went back to an older value";
-  } else if (checked == 0) {
-    result.summary = "no session read a key twice: nothing to judge";
-  } else {
-    result.validity = Validity::holds;
-    result.summary = "all " + std::to_string(checked) + " successive reads in a session moved forward";
-  }
+  conclude(result, "successive_reads", checked, violations,
+           "successive reads in a session went back to an older value",
+           "no session read a key twice: nothing to judge",
+           "successive reads in a session moved forward");
   return result;
 }
 
