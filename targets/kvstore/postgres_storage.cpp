@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <map>
 #include <optional>
+#include <tuple>
 
 namespace faultline::kvstore {
 
@@ -25,10 +27,26 @@ constexpr const char* kSchema =
 // as a pair, origin byte-wise (COLLATE "C") exactly as the C++ side does.
 constexpr const char* kMerge =
     "INSERT INTO entries AS e (class, customer, key, value, ts, origin) "
-    "VALUES ($1, $2, $3, $4, $5, $6) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
+    "$6::text[]) "
     "ON CONFLICT (class, customer, key) DO UPDATE "
     "SET value = EXCLUDED.value, ts = EXCLUDED.ts, origin = EXCLUDED.origin "
     "WHERE (EXCLUDED.ts, EXCLUDED.origin) > (e.ts, e.origin)";
+
+// A PostgreSQL array literal of text: {"a","b\"c"}.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
 
 struct ResultFree {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -150,20 +168,32 @@ void PostgresStorage::release(std::unique_ptr<Connection> connection) {
 
 std::size_t PostgresStorage::merge(const std::vector<Record>& records) {
   if (records.empty()) return 0;
-  Lease c(*this);
-  const auto deadline = Clock::now() + timeout_;
-  std::size_t kept = 0;
-  // One transaction: a batch from a peer lands whole or not at all.
-  if (records.size() > 1) c->exec("BEGIN", {}, deadline);
+  // One statement for the whole batch: one round trip however slow the
+  // database, row locks taken in key order (no deadlock between concurrent
+  // batches), and only the newest version of each key (a statement may not
+  // touch a row twice).
+  std::map<std::tuple<DataClass, std::string, std::string>, const Record*> newest;
   for (const auto& r : records) {
-    Result res = c->exec(kMerge,
-                         {data_class_name(r.data_class), r.customer, r.key, r.entry.value,
-                          std::to_string(r.entry.version.timestamp), r.entry.version.region},
-                         deadline);
-    if (res && std::string(PQcmdTuples(res.get())) == "1") ++kept;
+    auto [it, fresh] = newest.try_emplace({r.data_class, r.customer, r.key}, &r);
+    if (!fresh && it->second->entry.version < r.entry.version) it->second = &r;
   }
-  if (records.size() > 1) c->exec("COMMIT", {}, deadline);
-  return kept;
+  std::vector<std::string> cls, customer, key, value, origin;
+  std::string timestamps = "{";
+  for (const auto& [k, r] : newest) {
+    cls.emplace_back(data_class_name(r->data_class));
+    customer.push_back(r->customer);
+    key.push_back(r->key);
+    value.push_back(r->entry.value);
+    timestamps += (timestamps.size() > 1 ? "," : "") + std::to_string(r->entry.version.timestamp);
+    origin.push_back(r->entry.version.region);
+  }
+  Lease c(*this);
+  Result res = c->exec(kMerge,
+                       {text_array(cls), text_array(customer), text_array(key), text_array(value),
+                        timestamps + "}", text_array(origin)},
+                       Clock::now() + timeout_);
+  const char* changed = res ? PQcmdTuples(res.get()) : "";
+  return *changed != '\0' ? std::stoul(changed) : 0;
 }
 
 std::optional<Entry> PostgresStorage::get(DataClass cls, const std::string& customer,
