@@ -7,6 +7,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
+#include <cstring>
 #include <thread>
 
 #include "injector/kernel_error.hpp"
@@ -89,6 +90,36 @@ void delete_link(NetlinkSocket& sock, const std::string& name) {
   LinkPtr current = get_link(sock, name);
   if (int err = rtnl_link_delete(sock.get(), current.get()); err < 0)
     throw_netlink("delete link " + name, err);
+}
+
+std::optional<std::string> link_with_address(NetlinkSocket& sock, const std::string& address) {
+  auto wanted = detail::parse_address(address);
+  nl_cache* cache = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sock.get(), &cache); err < 0)
+    throw_netlink("list addresses", err);
+  std::optional<int> ifindex;
+  for (nl_object* obj = nl_cache_get_first(cache); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    nl_addr* local = rtnl_addr_get_local(addr);
+    if (local != nullptr && nl_addr_get_family(local) == nl_addr_get_family(wanted.get()) &&
+        nl_addr_get_len(local) == nl_addr_get_len(wanted.get()) &&
+        std::memcmp(nl_addr_get_binary_addr(local), nl_addr_get_binary_addr(wanted.get()),
+                    nl_addr_get_len(local)) == 0) {
+      ifindex = rtnl_addr_get_ifindex(addr);
+      break;
+    }
+  }
+  nl_cache_free(cache);
+  if (!ifindex) return std::nullopt;
+  char name[IFNAMSIZ] = {};
+  nl_cache* links = nullptr;
+  if (int err = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &links); err < 0)
+    throw_netlink("list links", err);
+  const char* found = rtnl_link_i2name(links, *ifindex, name, sizeof name);
+  std::optional<std::string> result;
+  if (found != nullptr) result = std::string(found);
+  nl_cache_free(links);
+  return result;
 }
 
 namespace {

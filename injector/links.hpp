@@ -2,6 +2,7 @@
 // Links and addresses through rtnetlink: veth pairs, bridges, link state and
 // interface addresses (IPv4 and IPv6).
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "injector/netlink_socket.hpp"
@@ -21,6 +22,8 @@ void create_bridge(NetlinkSocket& sock, const std::string& name);
 void attach_to_bridge(NetlinkSocket& sock, const std::string& port, const std::string& bridge);
 void set_link_up(NetlinkSocket& sock, const std::string& name, bool up = true);
 void delete_link(NetlinkSocket& sock, const std::string& name);
+// The name of the link that holds `address` (no prefix length), if any.
+std::optional<std::string> link_with_address(NetlinkSocket& sock, const std::string& address);
 
 // Waits until the kernel reports the link operationally up (IF_OPER_UP) and
 // IPv6 has configured it (a link-local address past duplicate detection).

@@ -38,7 +38,7 @@ RoutePtr build(const Route& route) {
   RoutePtr msg(rtnl_route_alloc());
   rtnl_route_set_family(msg.get(), static_cast<uint8_t>(nl_addr_get_family(dst.get())));
   rtnl_route_set_table(msg.get(), RT_TABLE_MAIN);
-  rtnl_route_set_protocol(msg.get(), kFaultlineRouteProtocol);
+  rtnl_route_set_protocol(msg.get(), route.protocol);
   rtnl_route_set_scope(msg.get(), RT_SCOPE_UNIVERSE);
   rtnl_route_set_priority(msg.get(), route.metric);
   if (int err = rtnl_route_set_dst(msg.get(), dst.get()); err < 0)

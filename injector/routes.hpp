@@ -25,6 +25,9 @@ struct Route {
   std::optional<std::string> gateway;  // unicast only
   RouteType type = RouteType::unicast;
   std::uint32_t metric = 0;  // lower wins among routes to the same prefix
+  // Who owns the route: faultline's faults carry kFaultlineRouteProtocol, so
+  // recovery finds them; plumbing that must survive recovery says otherwise.
+  std::uint8_t protocol = kFaultlineRouteProtocol;
 
   friend bool operator==(const Route&, const Route&) = default;
 };

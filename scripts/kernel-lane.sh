@@ -56,35 +56,12 @@ for d in kernel/net/sched kernel/net/bridge kernel/net/802 kernel/net/llc kernel
 done
 cp "$mods"/modules.* "$ird/lib/modules/$kver/"
 binaries=("$build/faultline" "$build/faultline-kv" "$build/tests/faultline_netem_tests" "$build/tests/faultline_root_tests")
-for b in "${binaries[@]}"; do
-  strip --strip-debug -o "$ird/opt/faultline/bin/$(basename "$b")" "$b"
-  for lib in $(ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
-    mkdir -p "$ird$(dirname "$lib")"
-    cp -nL "$lib" "$ird$lib"
-  done
-done
-# The reference store's database (wan-latency runs one per region): the
-# PostgreSQL server, its shared files, a user to run it as, time zone data.
+# shellcheck source=lib/rootfs.sh
+. "$root/scripts/lib/rootfs.sh"
+for b in "${binaries[@]}"; do rootfs_add_program "$ird" "$b" opt/faultline/bin; done
+# The reference store's database (wan-latency runs one per region).
 cp "$build/faultline-postgres" "$ird/opt/faultline/bin/"
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-pgver=$(basename "$(dirname "$pgbin")")
-mkdir -p "$ird/usr/lib/postgresql/$pgver/bin" "$ird/usr/share/postgresql"
-# initdb loads its modules; the JIT (and the LLVM it drags in) stays out: jit is off.
-cp -r "/usr/lib/postgresql/$pgver/lib" "$ird/usr/lib/postgresql/$pgver/"
-rm -rf "$ird/usr/lib/postgresql/$pgver/lib/"llvmjit* "$ird/usr/lib/postgresql/$pgver/lib/bitcode"
-cp "$pgbin/initdb" "$pgbin/postgres" "$ird/usr/lib/postgresql/$pgver/bin/"
-for b in "$pgbin/initdb" "$pgbin/postgres" "$ird/usr/lib/postgresql/$pgver"/lib/*.so; do
-  for lib in $(ldd "$b" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
-    mkdir -p "$ird$(dirname "$lib")"
-    cp -nL "$lib" "$ird$lib"
-  done
-done
-cp -r "/usr/share/postgresql/$pgver" "$ird/usr/share/postgresql/"
-mkdir -p "$ird/usr/share/zoneinfo/Etc"
-cp -L /usr/share/zoneinfo/UTC /usr/share/zoneinfo/GMT "$ird/usr/share/zoneinfo/"
-cp -L /usr/share/zoneinfo/Etc/UTC "$ird/usr/share/zoneinfo/Etc/"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$ird/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$ird/etc/group"
+rootfs_add_postgres "$ird"
 mkdir -p "$ird/usr/lib/x86_64-linux-gnu/tc"
 cp /usr/lib/x86_64-linux-gnu/tc/*.dist "$ird/usr/lib/x86_64-linux-gnu/tc/"
 cp "$root"/experiments/*.toml "$ird/opt/faultline/experiments/"

@@ -93,7 +93,7 @@ std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
           const RegionPlan& from = topology.region(from_name);
           const RegionPlan& to = topology.region(to_name);
           auto [it, fresh] = by_source.try_emplace(
-              from.index, ShapingChange{from.router_netns, kRouterWanLink, {}, 0});
+              from.index, ShapingChange{from.router_netns, from.wan_link, {}, 0});
           add_matches(it->second.spec.matches, to.lan_v4, to.lan_v6, ports, protocol);
         }
     }
@@ -106,7 +106,7 @@ std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
 std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan) {
   std::vector<ShapingChange> changes;
   for (const auto& from : topology.regions) {
-    ShapingChange change{from.router_netns, kRouterWanLink, spec_of(wan.impairment), 1};
+    ShapingChange change{from.router_netns, from.wan_link, spec_of(wan.impairment), 1};
     for (const auto& to : topology.regions)
       if (to.index != from.index)
         add_matches(change.spec.matches, to.lan_v4, to.lan_v6, std::nullopt, 0);
@@ -120,7 +120,7 @@ std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, cons
   std::vector<ShapingChange> changes;
   if (fault.kind == FaultKind::slow_db) {
     const HostPlan& db = topology.region(fault.region).host(fault.host);
-    ShapingChange change{db.netns, kHostLink, spec_of(fault.impairment), 0};
+    ShapingChange change{db.netns, db.link, spec_of(fault.impairment), 0};
     for (int family : {AF_INET, AF_INET6}) {
       PacketMatch m;
       m.family = family;
@@ -140,7 +140,7 @@ std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, cons
   std::map<int, ShapingChange> by_source;
   auto cover = [&](const RegionPlan& from, const RegionPlan& to) {
     auto [it, fresh] = by_source.try_emplace(
-        from.index, ShapingChange{from.router_netns, kRouterWanLink, spec_of(effective), 0});
+        from.index, ShapingChange{from.router_netns, from.wan_link, spec_of(effective), 0});
     add_matches(it->second.spec.matches, to.lan_v4, to.lan_v6, fault.ports, fault.protocol);
   };
   if (fault.between.size() == 2) {

@@ -32,6 +32,7 @@ struct HostPlan {
   std::string router_port;  // the veth end in the router namespace: "p-app"
   std::string ipv4;         // "198.18.1.10"
   std::string ipv6;         // "2001:2:0:1::10"
+  std::string link = "eth0";  // the host's link into its region's LAN
 };
 
 struct RegionPlan {
@@ -46,6 +47,7 @@ struct RegionPlan {
   std::string gateway_v6;
   std::string wan_v4;  // router's backbone address: "198.19.0.1"
   std::string wan_v6;
+  std::string wan_link = "wan0";  // the router's link to the backbone, where WAN faults go
   std::vector<HostPlan> hosts;
 
   const HostPlan& host(const std::string& name) const;
