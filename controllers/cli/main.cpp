@@ -24,6 +24,8 @@
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
+#include "controllers/run/recover.hpp"
+#include "controllers/run/run_journal.hpp"
 #include "injector/capabilities.hpp"
 
 using namespace faultline;
@@ -120,6 +122,23 @@ int main(int argc, char** argv) {
   run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
+  run->add_option("--provider", run_options.provider,
+                  "where the regions live: namespaces faultline builds, or the containers of a "
+                  "running compose stack")
+      ->check(CLI::IsMember({"namespaces", "compose"}))
+      ->capture_default_str();
+  run->add_option("--compose-project", run_options.compose_project,
+                  "compose: the project whose containers are the regions, when several are up");
+  run->add_option("--docker-socket", run_options.docker_socket, "compose: the Docker API socket")
+      ->capture_default_str();
+  run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
+      ->capture_default_str();
+
+  std::string recover_state_dir = kDefaultStateDir;
+  auto* recover = app.add_subcommand(
+      "recover", "undo what runs whose controller died left behind: faults, processes, namespaces");
+  recover->add_option("--state-dir", recover_state_dir, "where runs journal what they create")
+      ->capture_default_str();
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "check experiment files without running them");
@@ -178,6 +197,20 @@ int main(int argc, char** argv) {
                 << export_dir << "/history-elle.edn (" << txns << " reads and writes)\n";
       return 0;
     }
+    if (*recover) {
+      if (!running_as_root()) {
+        std::cerr << "faultline: recover deletes namespaces and enters containers and needs root: "
+                     "sudo faultline recover\n";
+        return kExitBadInput;
+      }
+      const RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      for (const auto& line : out.lines) std::cout << "  " << line << "\n";
+      for (const auto& line : out.problems) std::cerr << "faultline: could not recover: " << line << "\n";
+      std::cout << "recover: " << out.dead_runs << " dead run(s) cleaned up, " << out.live_runs
+                << " live run(s) left alone" << (out.problems.empty() ? "" : ", with problems")
+                << "\n";
+      return out.problems.empty() ? 0 : 1;
+    }
     if (*doctor) {
       if (!running_as_root()) {
         std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs "
@@ -187,7 +220,14 @@ int main(int argc, char** argv) {
       return print_doctor_report(injector::probe_capabilities());
     }
 
-    Experiment experiment = load_experiment(run_file, resolve_program, vars);
+    // A compose stack runs its own images: the commands in the file are not
+    // faultline's to start, so they need not exist on this machine.
+    const ProgramResolver any_program = [](const std::string& program, const std::string&) {
+      return std::optional<std::string>(program);
+    };
+    Experiment experiment = load_experiment(
+        run_file, run_options.provider == "compose" ? any_program : ProgramResolver(resolve_program),
+        vars);
     if (!run_options.dry_run && !running_as_root()) {
       std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and "
                    "CAP_NET_ADMIN): "

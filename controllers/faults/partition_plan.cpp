@@ -17,8 +17,9 @@ std::vector<RouteChange> plan_partition(const TopologyPlan& topology,
     const RegionPlan& source = topology.region(from);
     const RegionPlan& target = topology.region(to);
     for (const auto& lan : {target.lan_v4, target.lan_v6})
-      changes.push_back(
-          {source.name, source.router_netns, injector::Route{lan, std::nullopt, drop, metric}});
+      if (!lan.empty())  // a compose stack may have no IPv6
+        changes.push_back(
+            {source.name, source.router_netns, injector::Route{lan, std::nullopt, drop, metric}});
   };
   for (size_t a = 0; a < groups.size(); ++a) {
     if (one_way && a > 0) break;

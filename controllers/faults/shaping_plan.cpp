@@ -24,7 +24,7 @@ injector::NetemSpec to_netem(const LinkImpairment& i) {
   return n;
 }
 
-LinkImpairment compose(const LinkImpairment& base, const LinkImpairment& fault) {
+LinkImpairment stack_impairments(const LinkImpairment& base, const LinkImpairment& fault) {
   LinkImpairment out = base;
   out.delay = base.delay + fault.delay;
   if (fault.jitter.count()) out.jitter = fault.jitter;
@@ -55,6 +55,7 @@ void add_matches(std::vector<PacketMatch>& out, const std::optional<std::string>
     PacketMatch base;
     base.family = family;
     base.dst = family == AF_INET ? dst_v4 : dst_v6;
+    if (base.dst && base.dst->empty()) continue;  // a compose stack may have no IPv6
     if (!ports) {
       out.push_back(base);
       continue;
@@ -135,7 +136,7 @@ std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, cons
   }
 
   const LinkImpairment effective =
-      wan ? compose(wan->impairment, fault.impairment) : fault.impairment;
+      wan ? stack_impairments(wan->impairment, fault.impairment) : fault.impairment;
   // One class per source router, selecting every destination the fault covers.
   std::map<int, ShapingChange> by_source;
   auto cover = [&](const RegionPlan& from, const RegionPlan& to) {

@@ -33,7 +33,7 @@ struct ShapingChange {
 
 injector::NetemSpec to_netem(const LinkImpairment& impairment);
 // The fault's impairment on top of the baseline, per the rule above.
-LinkImpairment compose(const LinkImpairment& baseline, const LinkImpairment& fault);
+LinkImpairment stack_impairments(const LinkImpairment& baseline, const LinkImpairment& fault);
 
 // A partition narrowed to ports: for each blocked direction, the source
 // router's WAN egress drops packets to the other side's LANs that go from or

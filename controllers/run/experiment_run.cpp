@@ -19,6 +19,8 @@
 
 #include "common/http_client.hpp"
 #include "controllers/checkers/judge.hpp"
+#include "controllers/compose/compose_topology.hpp"
+#include "controllers/compose/container_service.hpp"
 #include "controllers/checkers/residency.hpp"
 #include "controllers/faults/clock_skew.hpp"
 #include "controllers/topology/topology_file.hpp"
@@ -33,6 +35,8 @@
 #include "controllers/report/junit.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
+#include "controllers/run/recover.hpp"
+#include "controllers/run/run_journal.hpp"
 #include "controllers/services/command.hpp"
 #include "controllers/services/service_process.hpp"
 #include "controllers/services/service_set.hpp"
@@ -218,15 +222,23 @@ class Run {
   Verdict judge();
   void record_nemesis(OpType type, const std::string& f, nlohmann::json value,
                       const std::string& error = "");
-  ServiceProcess& service(const std::string& region, const std::string& name);
+  Service& service(const std::string& region, const std::string& name);
+  void build_topology();
+  void add_containers();
+  // Compose: records the container behind `netns` in the journal before a
+  // fault goes into it.
+  void touch(const std::string& netns);
   injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
   injector::QueueRuleTable& queue_table(const std::string& netns);
   // Applies one planned change with the chosen engine; the guard undoes it.
   std::unique_ptr<FaultGuard> shape(const ShapingChange& change);
+  std::unique_ptr<FaultGuard> shape_in(const ShapingChange& change);
   void apply_wan_baseline();
 
   const Experiment& e_;
   const RunOptions& options_;
+  // First, so it is deleted last: once everything it describes is released.
+  std::unique_ptr<RunJournal> journal_;
   std::string engine_;
   std::string faketime_;  // libfaketime, when the experiment skews clocks
   std::uint64_t next_owner_ = 1;
@@ -238,7 +250,9 @@ class Run {
   TopologyPlan plan_;
   // Declaration order is teardown order reversed: faults are reverted first,
   // then the workload stops, then services, then the namespaces go.
-  std::unique_ptr<NamespaceTopology> topology_;
+  std::unique_ptr<compose::DockerClient> docker_;
+  std::unique_ptr<Topology> topology_;
+  compose::ComposeTopology* compose_ = nullptr;  // topology_, when the provider is compose
   ServiceSet services_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<injector::ShapedInterface>>
       shapers_;
@@ -251,8 +265,51 @@ class Run {
   std::int64_t converged_after_ns_ = -1;
 };
 
-ServiceProcess& Run::service(const std::string& region, const std::string& name) {
+Service& Run::service(const std::string& region, const std::string& name) {
   return services_.at(region, name);
+}
+
+void Run::touch(const std::string& netns) {
+  if (compose_ == nullptr) return;
+  for (const auto& region : plan_.regions) {
+    if (region.router_netns == netns) journal_->container(compose_->container(region.name, compose::kGatewayHost).id, "touched");
+    for (const auto& h : region.hosts)
+      if (h.netns == netns) journal_->container(compose_->container(region.name, h.name).id, "touched");
+  }
+}
+
+void Run::build_topology() {
+  if (options_.provider != "compose") {
+    topology_ =
+        NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
+    return;
+  }
+  docker_ = std::make_unique<compose::DockerClient>(options_.docker_socket);
+  auto discovered =
+      compose::ComposeTopology::discover(*docker_, region_inputs(e_), e_.hosts, options_.compose_project);
+  compose_ = discovered.get();
+  topology_ = std::move(discovered);
+  plan_ = topology_->plan();
+  for (const auto& region : plan_.regions)
+    spdlog::info("region {}: gateway {} (WAN {} on {}), LAN {}", region.name,
+                 compose_->container(region.name, compose::kGatewayHost).name, region.wan_v4,
+                 region.wan_link, region.lan_v4);
+}
+
+// Compose: the experiment's services are the stack's containers, by host.
+void Run::add_containers() {
+  for (const auto& region : plan_.regions)
+    for (const auto& s : e_.services) {
+      const std::string label = s.name + "@" + region.name;
+      services_.add(region.name, s.name,
+                    std::make_unique<compose::ContainerService>(
+                        *compose_, region.name, s.host, label,
+                        [this](const std::string& id, const std::string& state) {
+                          journal_->container(id, state);
+                        }));
+      spdlog::info("{} is container {} on {}", label, compose_->container(region.name, s.host).name,
+                   region.host(s.host).ipv4);
+    }
 }
 
 injector::ShapedInterface& Run::shaper(const std::string& netns, const std::string& dev) {
@@ -268,6 +325,23 @@ injector::QueueRuleTable& Run::queue_table(const std::string& netns) {
 }
 
 std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
+  touch(change.netns);
+  auto guard = shape_in(change);
+  // A container that restarted during the fault took the fault (and the link
+  // it was on) with its old namespace: nothing is left to revert there.
+  return std::make_unique<FaultGuard>(
+      [this, netns = change.netns, inner = std::shared_ptr<FaultGuard>(std::move(guard))] {
+        if (topology_->replaced(netns)) {
+          spdlog::warn("{} was replaced during the fault (a container restarted): the fault went "
+                       "with its old network namespace",
+                       netns);
+          return;
+        }
+        inner->revert();
+      });
+}
+
+std::unique_ptr<FaultGuard> Run::shape_in(const ShapingChange& change) {
   if (engine_ != "nfqueue" || change.spec.netem.empty()) {
     auto guard = std::make_shared<injector::ShapingGuard>(
         shaper(change.netns, change.dev).shape(change.spec, change.band));
@@ -372,7 +446,7 @@ void Run::wait_healthy() {
                                                                                 : e_.hosts.front();
     for (const auto& s : e_.services) {
       if (s.health.port == 0) continue;
-      ServiceProcess& proc = service(region.name, s.name);
+      Service& proc = service(region.name, s.name);
       const auto deadline = SteadyClock::now() + s.health.timeout;
       injector::NetnsEntry inside(topology_->host(region.name, probe_host));
       http::Client client(region.host(s.host).ipv4, s.health.port, 500ms);
@@ -380,7 +454,7 @@ void Run::wait_healthy() {
         throw_if_interrupted();
         // Any service of the region that died (a database, say) fails the start at once.
         for (const auto& other : e_.services) {
-          ServiceProcess& p = service(region.name, other.name);
+          Service& p = service(region.name, other.name);
           if (!p.running())
             throw std::runtime_error(p.label() + " exited during startup; see " + p.log_path());
         }
@@ -400,6 +474,7 @@ void Run::wait_healthy() {
 
 void Run::start_fault(std::size_t index) {
   const FaultSpec& f = e_.faults[index];
+  plan_ = topology_->plan();  // a container that restarted has a new namespace
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
@@ -417,6 +492,7 @@ void Run::start_fault(std::size_t index) {
                plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
             std::vector<injector::QueueRule> rules;
             for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
+            touch(change.netns);
             injector::QueueRuleTable& table = queue_table(change.netns);
             try {
               table.set(owner, rules);
@@ -436,8 +512,10 @@ void Run::start_fault(std::size_t index) {
         }
         std::vector<injector::RouteBlockGuard::Entry> entries;
         for (auto& change :
-             plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index)))
+             plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index))) {
+          touch(change.netns);
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
+        }
         auto routes = std::make_shared<injector::RouteBlockGuard>(
             injector::RouteBlockGuard::apply(std::move(entries)));
         guard = std::make_unique<FaultGuard>([routes] {
@@ -447,13 +525,13 @@ void Run::start_fault(std::size_t index) {
         break;
       }
       case FaultKind::kill: {
-        ServiceProcess& proc = service(f.region, f.service);
+        Service& proc = service(f.region, f.service);
         proc.kill();
         guard = std::make_unique<FaultGuard>([&proc] { proc.start(); });
         break;
       }
       case FaultKind::pause: {
-        ServiceProcess& proc = service(f.region, f.service);
+        Service& proc = service(f.region, f.service);
         proc.pause();
         guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
         break;
@@ -465,7 +543,7 @@ void Run::start_fault(std::size_t index) {
         break;
       }
       case FaultKind::restart: {
-        ServiceProcess& proc = service(f.region, f.service);
+        Service& proc = service(f.region, f.service);
         proc.kill();
         proc.start();
         break;
@@ -704,8 +782,16 @@ int Run::execute() {
   // Absolute: services change directory (a database into its data folder).
   results_ = fs::absolute(fs::path(options_.results_root) / (e_.name + "-" + timestamp() + "-" + run_id_));
   fs::create_directories(results_);
+  JournalEntry entry;
+  entry.run_id = run_id_;
+  entry.provider = options_.provider;
+  entry.results = results_.string();
+  if (options_.provider == "compose")
+    entry.docker_socket = options_.docker_socket;
+  else
+    entry.namespace_prefix = namespace_prefix(run_id_);
+  journal_ = std::make_unique<RunJournal>(options_.state_dir, entry);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
-  std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   for (const auto& f : e_.faults)
     if (f.kind == FaultKind::clock_skew)
       write_clock_file(clock_file(f.region), faketime_spec(Duration(0), 0));
@@ -716,11 +802,14 @@ int Run::execute() {
                  engine_ == "nfqueue" ? "the NFQUEUE engine" : "the kernel (netem, htb, u32)");
 
   const auto setup_start = SteadyClock::now();
-  topology_ =
-      NamespaceTopology::build(plan_, [](const std::string& line) { spdlog::info("{}", line); });
+  build_topology();
+  std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   throw_if_interrupted();
   apply_wan_baseline();
-  start_services();
+  if (compose_ != nullptr)
+    add_containers();
+  else
+    start_services();
   wait_healthy();
   spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                        SteadyClock::now() - setup_start)
@@ -760,8 +849,23 @@ int Run::execute() {
 
 int run_experiment(const Experiment& experiment, const RunOptions& options) {
   if (options.dry_run) {
-    print_plan(experiment, "dryrun");
+    print_plan(experiment, options);
     return kExitHolds;
+  }
+  const bool compose = options.provider == "compose";
+  if (compose) {
+    for (const auto& f : experiment.faults)
+      if (f.kind == FaultKind::clock_skew)
+        throw CapabilityError(experiment.path +
+                              ": clock-skew faults need services that faultline starts (it puts "
+                              "them on libfaketime's clock), which the compose provider does not; "
+                              "nothing was touched. Run it with --provider namespaces");
+    compose::DockerClient docker(options.docker_socket);
+    if (!docker.available())
+      throw CapabilityError("--provider compose: no Docker daemon answers on " +
+                            options.docker_socket +
+                            "; nothing was touched. Start one (scripts/dockerd.sh start), then "
+                            "the stack (docker-compose up -d)");
   }
   const std::string engine = choose_engine(experiment);
   // Everything a run needs from the machine is checked before anything is created.
@@ -776,7 +880,7 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
       faketime = *lib;
     }
   for (const auto& s : experiment.services) {
-    if (s.user.empty()) continue;
+    if (s.user.empty() || compose) continue;  // a container runs as its image says
     const struct passwd* pw = ::getpwnam(s.user.c_str());
     if (pw == nullptr)
       throw CapabilityError(experiment.path + ": service '" + s.name + "' runs as user '" + s.user +
@@ -790,6 +894,10 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
                             "--results in a folder it can reach (such as /var/tmp/faultline), "
                             "or let others traverse it (chmod o+x " + *blocked + ")");
   }
+  // What runs killed before this one left behind goes first.
+  const RecoveryOutcome recovered = recover_dead_runs(options.state_dir);
+  for (const auto& line : recovered.lines) spdlog::warn("recovered: {}", line);
+  for (const auto& line : recovered.problems) spdlog::warn("could not recover: {}", line);
   install_interrupt_handlers();
   Run run(experiment, options, engine, faketime);
   int code;
@@ -802,11 +910,21 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
   return code;
 }
 
-void print_plan(const Experiment& e, const std::string& run_id) {
-  const TopologyPlan plan = plan_topology(run_id, region_inputs(e), e.hosts);
-  std::cout << "topology (run id '" << run_id << "' stands for the random id of a real run):\n";
-  std::cout << "  backbone namespace " << plan.backbone_netns << ", bridge " << kBackboneBridge
-            << "\n";
+void print_plan(const Experiment& e, const RunOptions& options) {
+  TopologyPlan plan;
+  if (options.provider == "compose") {
+    // Read-only: the stack's containers, their addresses and links.
+    compose::DockerClient docker(options.docker_socket);
+    plan = compose::ComposeTopology::discover(docker, region_inputs(e), e.hosts,
+                                              options.compose_project)
+               ->plan();
+    std::cout << "topology: the compose stack's containers (namespace names are container@pid)\n";
+  } else {
+    plan = plan_topology("dryrun", region_inputs(e), e.hosts);
+    std::cout << "topology (run id 'dryrun' stands for the random id of a real run):\n";
+    std::cout << "  backbone namespace " << plan.backbone_netns << ", bridge " << kBackboneBridge
+              << "\n";
+  }
   for (const auto& r : plan.regions) {
     std::cout << "  region " << r.name << " (geo " << r.geo << "): router " << r.router_netns
               << ", LAN " << r.lan_v4 << " " << r.lan_v6 << ", backbone " << r.wan_v4 << " "

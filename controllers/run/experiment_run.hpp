@@ -19,6 +19,12 @@ class CapabilityError : public std::runtime_error {
 struct RunOptions {
   std::string results_root = "results";
   bool dry_run = false;  // print the plan and the changes each fault makes; create nothing
+  // "namespaces": faultline builds the regions; "compose": a running compose
+  // stack's containers are the regions (see controllers/compose/).
+  std::string provider = "namespaces";
+  std::string compose_project;  // when several compose projects hold the regions
+  std::string docker_socket = "/var/run/docker.sock";
+  std::string state_dir = "/run/faultline";  // run journals, for `faultline recover`
 };
 
 // Returns the exit code (see report/verdict.hpp). Throws Interrupted after
@@ -26,7 +32,8 @@ struct RunOptions {
 // errors, also after cleaning up.
 int run_experiment(const Experiment& experiment, const RunOptions& options);
 
-// Prints what `faultline run --dry-run` shows. No root needed.
-void print_plan(const Experiment& experiment, const std::string& run_id);
+// Prints what `faultline run --dry-run` shows. No root needed for namespaces;
+// for compose it reads the stack from the Docker daemon.
+void print_plan(const Experiment& experiment, const RunOptions& options);
 
 }  // namespace faultline

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "controllers/services/service.hpp"
 #include "injector/network_namespace.hpp"
 
 namespace boost::process {
@@ -21,11 +22,11 @@ class child;
 
 namespace faultline {
 
-class ServiceProcess {
+class ServiceProcess : public Service {
  public:
   ServiceProcess(std::string label, std::string program, std::vector<std::string> args,
                  const injector::NamespaceFd& netns, std::string log_path);
-  ~ServiceProcess();
+  ~ServiceProcess() override;
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
 
@@ -37,16 +38,16 @@ class ServiceProcess {
   uid_t uid() const { return uid_; }
   gid_t gid() const { return gid_; }
 
-  void start();
-  void kill();    // SIGKILL, no goodbye: a crashed process
-  void pause();   // SIGSTOP: a hung process
-  void resume();  // SIGCONT
+  void start() override;
+  void kill() override;    // SIGKILL, no goodbye: a crashed process
+  void pause() override;   // SIGSTOP: a hung process
+  void resume() override;  // SIGCONT
   // SIGTERM, then SIGKILL after a grace period. Idempotent.
-  void stop() noexcept;
-  bool running();
+  void stop() noexcept override;
+  bool running() override;
   pid_t pid() const;
-  const std::string& label() const { return label_; }
-  const std::string& log_path() const { return log_path_; }
+  const std::string& label() const override { return label_; }
+  const std::string& log_path() const override { return log_path_; }
 
  private:
   std::string label_;

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "controllers/services/service_process.hpp"
+#include "controllers/services/service.hpp"
 
 namespace faultline {
 
@@ -21,18 +21,18 @@ class ServiceSet {
     for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->stop();
   }
 
-  ServiceProcess& add(const std::string& region, const std::string& name,
-                      std::unique_ptr<ServiceProcess> process) {
-    order_.push_back(process.get());
-    return *(by_name_[{region, name}] = std::move(process));
+  Service& add(const std::string& region, const std::string& name,
+               std::unique_ptr<Service> service) {
+    order_.push_back(service.get());
+    return *(by_name_[{region, name}] = std::move(service));
   }
-  ServiceProcess& at(const std::string& region, const std::string& name) {
+  Service& at(const std::string& region, const std::string& name) {
     return *by_name_.at({region, name});
   }
 
  private:
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<ServiceProcess>> by_name_;
-  std::vector<ServiceProcess*> order_;
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Service>> by_name_;
+  std::vector<Service*> order_;
 };
 
 }  // namespace faultline

@@ -8,24 +8,26 @@
 #include <string>
 
 #include "controllers/topology/plan.hpp"
+#include "controllers/topology/topology.hpp"
 #include "injector/netlink_socket.hpp"
 #include "injector/network_namespace.hpp"
 
 namespace faultline {
 
-class NamespaceTopology {
+class NamespaceTopology : public Topology {
  public:
   // Builds the whole plan. `progress` (optional) hears one line per region.
   static std::unique_ptr<NamespaceTopology> build(
       const TopologyPlan& plan, const std::function<void(const std::string&)>& progress = {});
-  ~NamespaceTopology();
+  ~NamespaceTopology() override;
   NamespaceTopology(const NamespaceTopology&) = delete;
   NamespaceTopology& operator=(const NamespaceTopology&) = delete;
 
-  const TopologyPlan& plan() const { return plan_; }
-  const injector::NamespaceFd& netns(const std::string& name) const;
-  std::shared_ptr<injector::NetlinkSocket> socket(const std::string& netns) const;
-  const injector::NamespaceFd& host(const std::string& region, const std::string& host) const;
+  const TopologyPlan& plan() const override { return plan_; }
+  const injector::NamespaceFd& netns(const std::string& name) const override;
+  std::shared_ptr<injector::NetlinkSocket> socket(const std::string& netns) const override;
+  const injector::NamespaceFd& host(const std::string& region,
+                                    const std::string& host) const override;
   std::shared_ptr<injector::NetlinkSocket> router_socket(const std::string& region) const;
 
   // Deletes every namespace now (the destructor does the same). Idempotent.

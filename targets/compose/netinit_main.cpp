@@ -26,12 +26,13 @@
 #include <string>
 #include <vector>
 
-#include "injector/links.hpp"
+#include "controllers/topology/plan.hpp"
 #include "injector/netlink_socket.hpp"
 #include "injector/routes.hpp"
 
 namespace {
 
+using faultline::kRegionRouteMetric;
 using faultline::injector::NetlinkSocket;
 
 [[noreturn]] void fail(const std::string& message) {
@@ -91,8 +92,12 @@ int main(int argc, char** argv) {
   try {
     NetlinkSocket sock = NetlinkSocket::open_here();
     for (const auto& [prefix, gateway] : routes)
-      faultline::injector::add_route(
-          sock, {.destination = prefix, .gateway = gateway, .protocol = RTPROT_STATIC});
+      // The namespace provider's metric for region routes: a partition's
+      // blackhole routes (lower metrics) win over them while they exist.
+      faultline::injector::add_route(sock, {.destination = prefix,
+                                            .gateway = gateway,
+                                            .metric = kRegionRouteMetric,
+                                            .protocol = RTPROT_STATIC});
   } catch (const std::exception& e) {
     fail(e.what());
   }

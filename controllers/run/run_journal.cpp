@@ -1,0 +1,108 @@
+#include "controllers/run/run_journal.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+nlohmann::json JournalEntry::to_json() const {
+  return {{"run_id", run_id},
+          {"pid", pid},
+          {"start_time", start_time},
+          {"provider", provider},
+          {"namespace_prefix", namespace_prefix},
+          {"docker_socket", docker_socket},
+          {"results", results},
+          {"containers", containers}};
+}
+
+JournalEntry JournalEntry::from_json(const nlohmann::json& j) {
+  JournalEntry e;
+  e.run_id = j.value("run_id", "");
+  e.pid = j.value("pid", 0);
+  e.start_time = j.value("start_time", 0ULL);
+  e.provider = j.value("provider", "");
+  e.namespace_prefix = j.value("namespace_prefix", "");
+  e.docker_socket = j.value("docker_socket", "");
+  e.results = j.value("results", "");
+  if (j.contains("containers") && j["containers"].is_object())
+    for (const auto& [id, state] : j["containers"].items())
+      if (state.is_string()) e.containers[id] = state.get<std::string>();
+  return e;
+}
+
+std::optional<unsigned long long> process_start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return std::nullopt;
+  // The command may hold spaces and parentheses: fields resume after the last ')'.
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i)
+    if (i == 22) return std::stoull(field);
+  return std::nullopt;
+}
+
+bool run_alive(const JournalEntry& entry) {
+  auto start = process_start_time(entry.pid);
+  return start && *start == entry.start_time;
+}
+
+RunJournal::RunJournal(std::string state_dir, JournalEntry entry) : entry_(std::move(entry)) {
+  fs::create_directories(fs::path(state_dir) / "runs");
+  path_ = (fs::path(state_dir) / "runs" / (entry_.run_id + ".json")).string();
+  entry_.pid = ::getpid();
+  entry_.start_time = process_start_time(entry_.pid).value_or(0);
+  write();
+}
+
+RunJournal::~RunJournal() {
+  std::error_code ec;
+  fs::remove(path_, ec);
+  if (!entry_.results.empty()) {
+    // The results keep the last record, marked complete.
+    nlohmann::json j = entry_.to_json();
+    j["complete"] = true;
+    std::ofstream(fs::path(entry_.results) / "journal.json") << j.dump(2) << "\n";
+  }
+}
+
+void RunJournal::container(const std::string& id, const std::string& state) {
+  entry_.containers[id] = state;
+  write();
+}
+
+void RunJournal::write() {
+  const std::string text = entry_.to_json().dump(2) + "\n";
+  const std::string tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write the run journal " + tmp);
+  }
+  fs::rename(tmp, path_);  // atomic: recovery never reads half an entry
+  if (!entry_.results.empty() && fs::is_directory(entry_.results))
+    std::ofstream(fs::path(entry_.results) / "journal.json") << text;
+}
+
+std::vector<std::pair<std::string, JournalEntry>> read_journals(const std::string& state_dir) {
+  std::vector<std::pair<std::string, JournalEntry>> out;
+  std::error_code ec;
+  for (const auto& file : fs::directory_iterator(fs::path(state_dir) / "runs", ec)) {
+    if (file.path().extension() != ".json") continue;
+    std::ifstream in(file.path());
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_object()) out.emplace_back(file.path().string(), JournalEntry::from_json(j));
+  }
+  return out;
+}
+
+}  // namespace faultline

@@ -1,0 +1,67 @@
+#pragma once
+// A run's record of what it may leave behind, for `faultline recover`.
+//
+// Written before anything is created, in the state folder (/run/faultline/
+// runs/<run>.json, gone at reboot like everything it describes) and as
+// journal.json in the run's results. It names the run's process (pid and
+// start time, so a recycled pid is not taken for a live run), its namespace
+// prefix, and every container it is about to touch with the state it leaves
+// it in. A run that ends, however it ends, deletes its entry once everything
+// is released; an entry whose process is gone belongs to a run that was
+// killed, and recovery undoes what it names.
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace faultline {
+
+inline constexpr const char* kDefaultStateDir = "/run/faultline";
+
+struct JournalEntry {
+  std::string run_id;
+  pid_t pid = 0;
+  unsigned long long start_time = 0;  // the process's start, in clock ticks since boot
+  std::string provider;               // "namespaces" or "compose"
+  std::string namespace_prefix;       // "fl-<run>-" (namespaces)
+  std::string docker_socket;          // compose
+  std::string results;
+  // Container id -> what the run did last: "touched" (faults inside),
+  // "killed", "paused", "running".
+  std::map<std::string, std::string> containers;
+
+  nlohmann::json to_json() const;
+  static JournalEntry from_json(const nlohmann::json& j);
+};
+
+// The start time of a process (field 22 of /proc/PID/stat); nullopt when no
+// such process exists.
+std::optional<unsigned long long> process_start_time(pid_t pid);
+// Whether the entry's process is still the run that wrote it.
+bool run_alive(const JournalEntry& entry);
+
+class RunJournal {
+ public:
+  RunJournal(std::string state_dir, JournalEntry entry);
+  ~RunJournal();  // the run is over: its entry goes
+  RunJournal(const RunJournal&) = delete;
+  RunJournal& operator=(const RunJournal&) = delete;
+
+  // Records a container before the run acts on it.
+  void container(const std::string& id, const std::string& state);
+  const JournalEntry& entry() const { return entry_; }
+
+ private:
+  void write();
+  std::string path_;
+  JournalEntry entry_;
+};
+
+// Every entry in the state folder, with the file it came from.
+std::vector<std::pair<std::string, JournalEntry>> read_journals(const std::string& state_dir);
+
+}  // namespace faultline
