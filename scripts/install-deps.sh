@@ -12,7 +12,8 @@ PACKAGES=(
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
   libpq-dev postgresql-15 libfaketime
   chromium libpng-dev
-  iproute2 procps
+  iproute2 procps nftables
+  docker.io docker-compose busybox-static python3
 )
 
 missing=()

@@ -47,7 +47,8 @@ done < <(grep -E '^      "(invariant|result)"' "$run_dir/verdict.json" | paste -
 
 want_regions=$(grep -c '^\[\[region\]\]' "$experiment")
 faults=$(grep -c '^\[\[fault\]\]' "$experiment" || true)
-want_nemesis=$(( faults * 4 + 2 ))
+restarts=$(grep -c '^kind = "restart"' "$experiment" || true)  # a restart has no stop
+want_nemesis=$(( (faults - restarts) * 4 + restarts * 2 + 2 ))
 regions=$(grep -o '"region":"[^"]*"' "$run_dir/history.jsonl" | sort -u | wc -l)
 nemesis=$(grep -c '"process":"nemesis"' "$run_dir/history.jsonl" || true)
 echo "history: $(wc -l < "$run_dir/history.jsonl") operations, $regions regions, $nemesis nemesis events"
