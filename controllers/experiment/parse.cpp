@@ -952,6 +952,27 @@ void check_coexistence(Reader& r, const Experiment& e) {
           return;
         }
     }
+  // kill, pause and restart of one service: a paused process cannot be
+  // killed and started in a well-defined order, nor a killed one paused.
+  auto is_process_fault = [](FaultKind k) {
+    return k == FaultKind::kill || k == FaultKind::pause || k == FaultKind::restart;
+  };
+  auto end_of = [](const FaultSpec& f) {
+    return f.at + (f.kind == FaultKind::restart ? Duration(1) : f.length);
+  };
+  for (size_t i = 0; i < e.faults.size(); ++i)
+    for (size_t j = i + 1; j < e.faults.size(); ++j) {
+      const FaultSpec& a = e.faults[i];
+      const FaultSpec& b = e.faults[j];
+      if (!is_process_fault(a.kind) || !is_process_fault(b.kind)) continue;
+      if (a.region != b.region || a.service != b.service) continue;
+      if (end_of(a) <= b.at || end_of(b) <= a.at) continue;
+      r.error(b.where, std::string(fault_kind_name(b.kind)) + " of " + b.service + "@" + b.region +
+                           " overlaps the " + fault_kind_name(a.kind) + " at line " +
+                           std::to_string(a.where.line) +
+                           ": one service takes one kill, pause or restart at a time; move one");
+      return;
+    }
 }
 
 void read_wan(Reader& r, const toml::table& root, Experiment& e) {

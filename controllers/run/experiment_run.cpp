@@ -479,6 +479,7 @@ void Run::start_fault(std::size_t index) {
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
+  journal_->fault(index, describe_fault(f), "applying");
   try {
     std::unique_ptr<FaultGuard> guard;
     switch (f.kind) {
@@ -566,6 +567,8 @@ void Run::start_fault(std::size_t index) {
         break;
       }
     }
+    // A restart is over once applied: nothing stays to revert.
+    journal_->fault(index, describe_fault(f), guard ? "applied" : "reverted");
     if (guard) {
       active_[index] = std::move(guard);
       active_order_.push_back(index);
@@ -597,6 +600,7 @@ void Run::stop_fault(std::size_t index) {
   }
   active_.erase(it);
   active_order_.erase(std::find(active_order_.begin(), active_order_.end(), index));
+  journal_->fault(index, describe_fault(f), "reverted");
   record_nemesis(OpType::ok, f_name, value);
   spdlog::info("fault {} stopped: {}", index, describe_fault(f));
   for (auto& entry : fault_log_)

@@ -102,6 +102,9 @@ RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
     ++out.dead_runs;
     out.lines.push_back("run " + run.run_id + " (pid " + std::to_string(run.pid) +
                         ", gone; results " + run.results + "):");
+    for (const auto& [index, f] : run.faults)
+      if (f.second != "reverted")
+        out.lines.push_back("fault " + std::to_string(index) + " (" + f.first + ") was " + f.second);
     const std::size_t problems_before = out.problems.size();
     recover_namespaces(run, out);
     recover_containers(run, in_use, out);

@@ -11,7 +11,11 @@ namespace faultline {
 namespace fs = std::filesystem;
 
 nlohmann::json JournalEntry::to_json() const {
+  nlohmann::json fault_list = nlohmann::json::array();
+  for (const auto& [index, f] : faults)
+    fault_list.push_back({{"fault", index}, {"what", f.first}, {"state", f.second}});
   return {{"run_id", run_id},
+          {"faults", fault_list},
           {"pid", pid},
           {"start_time", start_time},
           {"provider", provider},
@@ -33,6 +37,10 @@ JournalEntry JournalEntry::from_json(const nlohmann::json& j) {
   if (j.contains("containers") && j["containers"].is_object())
     for (const auto& [id, state] : j["containers"].items())
       if (state.is_string()) e.containers[id] = state.get<std::string>();
+  if (j.contains("faults") && j["faults"].is_array())
+    for (const auto& f : j["faults"])
+      if (f.is_object())
+        e.faults[f.value("fault", std::size_t{0})] = {f.value("what", ""), f.value("state", "")};
   return e;
 }
 
@@ -76,6 +84,11 @@ RunJournal::~RunJournal() {
 
 void RunJournal::container(const std::string& id, const std::string& state) {
   entry_.containers[id] = state;
+  write();
+}
+
+void RunJournal::fault(std::size_t index, const std::string& what, const std::string& state) {
+  entry_.faults[index] = {what, state};
   write();
 }
 

@@ -33,6 +33,9 @@ struct JournalEntry {
   // Container id -> what the run did last: "touched" (faults inside),
   // "killed", "paused", "running".
   std::map<std::string, std::string> containers;
+  // Fault index -> {what, "applying" | "applied" | "reverted"}: each fault is
+  // journaled before it is applied and marked when reverted.
+  std::map<std::size_t, std::pair<std::string, std::string>> faults;
 
   nlohmann::json to_json() const;
   static JournalEntry from_json(const nlohmann::json& j);
@@ -53,6 +56,7 @@ class RunJournal {
 
   // Records a container before the run acts on it.
   void container(const std::string& id, const std::string& state);
+  void fault(std::size_t index, const std::string& what, const std::string& state);
   const JournalEntry& entry() const { return entry_; }
 
  private:

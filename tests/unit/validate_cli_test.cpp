@@ -2,6 +2,10 @@
 // tests/experiments/invalid/: each file's first line says the exact error it
 // must produce (after the file name), and the exit code must be 254.
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -49,7 +53,33 @@ TEST_CASE("faultline validate rejects each malformed experiment with its exact o
     CHECK(result.output.substr(0, result.output.find('\n')) == expected);
     ++checked;
   }
-  CHECK(checked >= 10);
+  CHECK(checked >= 50);
+}
+
+TEST_CASE("faultline run refuses each malformed experiment before creating anything", "[cli]") {
+  const fs::path corpus = fs::path(FAULTLINE_SOURCE_DIR) / "tests/experiments/invalid";
+  const fs::path scratch = fs::temp_directory_path() / ("fl-corpus-" + std::to_string(::getpid()));
+  auto namespaces = [] {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/run/netns", ec)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto before = namespaces();
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(corpus)) {
+    if (entry.path().extension() != ".toml") continue;
+    auto result = run(std::string(FAULTLINE_BINARY) + " run --results '" + (scratch / "results").string() +
+                      "' --state-dir '" + (scratch / "state").string() + "' '" + entry.path().string() + "'");
+    INFO(entry.path().filename().string() << ": " << result.output);
+    CHECK(result.code == 254);
+    CHECK(result.output.rfind(entry.path().string() + ":", 0) == 0);  // file:line:col: message
+    CHECK_FALSE(fs::exists(scratch));  // no results, no journal
+    ++checked;
+  }
+  CHECK(checked >= 50);
+  CHECK(namespaces() == before);
 }
 
 TEST_CASE("faultline validate accepts every shipped experiment", "[cli]") {
