@@ -4,7 +4,10 @@
 #include <linux/if_ether.h>
 #include <linux/pkt_sched.h>
 #include <netinet/in.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/route/class.h>
 #include <netlink/route/classifier.h>
 #include <netlink/route/cls/u32.h>
@@ -63,24 +66,75 @@ std::string microseconds(std::uint32_t us) {
   return std::to_string(us) + "us";
 }
 
-void configure_netem(rtnl_qdisc* q, const NetemSpec& n) {
-  rtnl_tc_set_kind(TC_CAST(q), "netem");
-  rtnl_netem_set_limit(q, static_cast<int>(n.limit));
-  if (n.delay_us) rtnl_netem_set_delay(q, static_cast<int>(n.delay_us));
-  if (n.jitter_us) rtnl_netem_set_jitter(q, static_cast<int>(n.jitter_us));
-  if (n.delay_correlation > 0) rtnl_netem_set_delay_correlation(q, scaled(n.delay_correlation));
-  if (!n.distribution.empty() && n.distribution != "uniform") {
-    auto table = load_distribution_table(n.distribution);
-    if (int err = rtnl_netem_set_delay_distribution_data(q, table.data(), table.size()); err < 0)
-      throw_netlink("netem distribution " + n.distribution, err);
+// Adds a netem qdisc, building the request by hand as tc does
+// (tc/q_netem.c): TCA_OPTIONS holds struct tc_netem_qopt followed by netem's
+// own attributes. libnl's netem encoder (3.7) is not used: with a delay
+// distribution it declares a message longer than the buffer it filled
+// (16,468 bytes in a 12,288-byte allocation, seen under valgrind), so the
+// kernel reads heap garbage as attributes and, now and then, as a second
+// message; the request then fails with EINVAL and the socket's next answer
+// belongs to another request.
+int add_netem_qdisc(nl_sock* sock, int ifindex, std::uint32_t parent, std::uint32_t handle,
+                    const NetemSpec& n) {
+  std::vector<std::int16_t> table;
+  if (!n.distribution.empty() && n.distribution != "uniform")
+    table = load_distribution_table(n.distribution);
+  const std::size_t size = 4096 + table.size() * sizeof(std::int16_t);
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_size(size), nlmsg_free);
+  if (!msg) return -NLE_NOMEM;
+  nlmsghdr* h = nlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, RTM_NEWQDISC, sizeof(tcmsg),
+                          NLM_F_CREATE | NLM_F_EXCL);
+  if (h == nullptr) return -NLE_NOMEM;
+  auto* tc = static_cast<tcmsg*>(nlmsg_data(h));
+  *tc = tcmsg{};
+  tc->tcm_family = AF_UNSPEC;
+  tc->tcm_ifindex = ifindex;
+  tc->tcm_handle = handle;
+  tc->tcm_parent = parent;
+  if (nla_put_string(msg.get(), TCA_KIND, "netem") < 0) return -NLE_NOMEM;
+
+  // Ticks as the kernel reads them (PSCHED_TICKS2NS: ns = ticks << 6); the
+  // 64-bit nanosecond attributes below carry the exact values.
+  auto ticks = [](std::uint32_t us) {
+    return static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{us} * 1000 / 64, UINT32_MAX));
+  };
+  tc_netem_qopt qopt{};
+  qopt.latency = ticks(n.delay_us);
+  qopt.jitter = ticks(n.jitter_us);
+  qopt.limit = n.limit;
+  qopt.loss = static_cast<std::uint32_t>(scaled(n.loss));
+  qopt.duplicate = static_cast<std::uint32_t>(scaled(n.duplicate));
+  qopt.gap = n.reorder > 0 ? 1 : 0;  // as tc: reordering needs a gap, 1 by default
+  auto* options = static_cast<nlattr*>(nlmsg_tail(h));
+  if (nla_put(msg.get(), TCA_OPTIONS, sizeof qopt, &qopt) < 0) return -NLE_NOMEM;
+  int err = 0;
+  if (n.delay_correlation > 0 || n.loss_correlation > 0) {
+    tc_netem_corr corr{};
+    corr.delay_corr = static_cast<std::uint32_t>(scaled(n.delay_correlation));
+    corr.loss_corr = static_cast<std::uint32_t>(scaled(n.loss_correlation));
+    err = err ? err : nla_put(msg.get(), TCA_NETEM_CORR, sizeof corr, &corr);
   }
-  if (n.loss > 0) rtnl_netem_set_loss(q, scaled(n.loss));
-  if (n.loss_correlation > 0) rtnl_netem_set_loss_correlation(q, scaled(n.loss_correlation));
-  if (n.duplicate > 0) rtnl_netem_set_duplicate(q, scaled(n.duplicate));
-  if (n.reorder > 0) rtnl_netem_set_reorder_probability(q, scaled(n.reorder));
-  if (n.reorder_correlation > 0)
-    rtnl_netem_set_reorder_correlation(q, scaled(n.reorder_correlation));
-  if (n.corrupt > 0) rtnl_netem_set_corruption_probability(q, scaled(n.corrupt));
+  if (n.reorder > 0) {
+    tc_netem_reorder reorder{static_cast<std::uint32_t>(scaled(n.reorder)),
+                             static_cast<std::uint32_t>(scaled(n.reorder_correlation))};
+    err = err ? err : nla_put(msg.get(), TCA_NETEM_REORDER, sizeof reorder, &reorder);
+  }
+  if (n.corrupt > 0) {
+    tc_netem_corrupt corrupt{static_cast<std::uint32_t>(scaled(n.corrupt)), 0};
+    err = err ? err : nla_put(msg.get(), TCA_NETEM_CORRUPT, sizeof corrupt, &corrupt);
+  }
+  if (!table.empty())
+    err = err ? err
+              : nla_put(msg.get(), TCA_NETEM_DELAY_DIST,
+                        static_cast<int>(table.size() * sizeof(std::int16_t)), table.data());
+  if (n.delay_us) err = err ? err : nla_put_s64(msg.get(), TCA_NETEM_LATENCY64, std::int64_t{n.delay_us} * 1000);
+  if (n.jitter_us) err = err ? err : nla_put_s64(msg.get(), TCA_NETEM_JITTER64, std::int64_t{n.jitter_us} * 1000);
+  if (err < 0) return err;
+  // The options attribute spans the struct and every attribute after it.
+  options->nla_len = static_cast<std::uint16_t>(reinterpret_cast<char*>(nlmsg_tail(h)) -
+                                                reinterpret_cast<char*>(options));
+  if ((err = nl_send_auto(sock, msg.get())) < 0) return err;
+  return nl_wait_for_ack(sock);
 }
 
 // Offsets in the IP headers, as iproute2's u32 "match ip/ip6" uses them
@@ -281,12 +335,9 @@ ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
     throw_netlink(what + ": add class " + hex(kTcMajor) + ":" + hex(minor), err);
 
   if (!spec.netem.empty()) {
-    QdiscPtr leaf(rtnl_qdisc_alloc());
-    rtnl_tc_set_ifindex(TC_CAST(leaf.get()), ifindex_);
-    rtnl_tc_set_parent(TC_CAST(leaf.get()), handle(kTcMajor, minor));
-    rtnl_tc_set_handle(TC_CAST(leaf.get()), handle(leaf_major(minor), 0));
-    configure_netem(leaf.get(), spec.netem);
-    if (int err = rtnl_qdisc_add(sock_->get(), leaf.get(), NLM_F_CREATE | NLM_F_EXCL); err < 0) {
+    if (int err = add_netem_qdisc(sock_->get(), ifindex_, handle(kTcMajor, minor),
+                                  handle(leaf_major(minor), 0), spec.netem);
+        err < 0) {
       std::string hint;
       if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOATTR || err == -NLE_OPNOTSUPP ||
           err == -NLE_INVAL)
