@@ -27,6 +27,7 @@
 #include "controllers/run/recover.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "injector/capabilities.hpp"
+#include "injector/privileges.hpp"
 
 using namespace faultline;
 
@@ -57,7 +58,9 @@ int check_stored_run(const std::string& dir, bool write_reports) {
     if (!old.is_discarded() && old.contains("run")) verdict.run = old["run"];
     std::ofstream((fs::path(dir) / "junit.xml").string()) << render_junit(verdict);
     std::ofstream((fs::path(dir) / "report.html").string())
-        << render_html(e, verdict, read_history(history_path));
+        << render_html(e, verdict, [&](const std::function<void(const Operation&)>& visit) {
+             for_each_operation(history_path, visit);
+           });
     std::cout << "wrote " << (fs::path(dir) / "junit.xml").string() << " and "
               << (fs::path(dir) / "report.html").string() << "\n";
   }
@@ -228,11 +231,14 @@ int main(int argc, char** argv) {
     Experiment experiment = load_experiment(
         run_file, run_options.provider == "compose" ? any_program : ProgramResolver(resolve_program),
         vars);
-    if (!run_options.dry_run && !running_as_root()) {
-      std::cerr << "faultline: run needs root to create network namespaces (CAP_SYS_ADMIN and "
-                   "CAP_NET_ADMIN): "
-                   "run it with sudo, or use --dry-run to see the plan without root\n";
-      return kExitBadInput;
+    if (!run_options.dry_run) {
+      const auto missing = injector::missing_privileges(injector::effective_capabilities(),
+                                                        run_options.provider == "compose");
+      if (!missing.empty()) {
+        std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
+                  << " (--dry-run shows the plan without privileges)\n";
+        return kExitBadInput;
+      }
     }
     return run_experiment(experiment, run_options);
   } catch (const ExperimentError& err) {

@@ -35,7 +35,9 @@ struct ServiceSpec {
   std::string host;                  // the host (namespace) in each region it runs in
   std::vector<std::string> command;  // argv template; see docs/experiments.md
   std::string program;               // command[0] resolved to an absolute path
-  std::string user;                  // run as this user; empty: as the controller
+  // The user it runs as: unprivileged by default, never with the controller's
+  // capabilities unless the experiment says "root".
+  std::string user = "nobody";
   HealthCheck health;
   SourcePosition where;
 };

@@ -61,24 +61,30 @@ Operation operation_from_json(const nlohmann::json& j) {
   return op;
 }
 
-std::vector<Operation> read_history(const std::string& path) {
+void for_each_operation(const std::string& path, const std::function<void(const Operation&)>& visit) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
-  std::vector<Operation> ops;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
     if (line.empty()) continue;
+    Operation op;
     try {
-      ops.push_back(operation_from_json(nlohmann::json::parse(line)));
+      op = operation_from_json(nlohmann::json::parse(line));
     } catch (const std::exception& e) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
     }
+    visit(op);
   }
+}
+
+std::vector<Operation> read_history(const std::string& path) {
+  std::vector<Operation> ops;
+  for_each_operation(path, [&](const Operation& op) { ops.push_back(op); });
   return ops;
 }
 
 HistoryRecorder::HistoryRecorder(const std::string& path, Clock::time_point start)
-    : start_(start), out_(path) {
+    : start_(start), path_(path), out_(path) {
   if (!out_) throw std::runtime_error("cannot write " + path);
 }
 
@@ -88,16 +94,16 @@ std::int64_t HistoryRecorder::now_ns() const {
 
 Operation HistoryRecorder::record(Operation op) {
   std::lock_guard lock(mutex_);
-  op.index = operations_.size();
+  op.index = count_++;
   op.time = now_ns();
   out_ << to_json(op).dump() << '\n';
-  operations_.push_back(op);
+  if (!out_) throw std::runtime_error("cannot write the history: " + path_);
   return op;
 }
 
-std::vector<Operation> HistoryRecorder::snapshot() const {
+std::uint64_t HistoryRecorder::count() const {
   std::lock_guard lock(mutex_);
-  return operations_;
+  return count_;
 }
 
 void HistoryRecorder::flush() {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -37,26 +38,28 @@ const char* op_type_name(OpType type);
 nlohmann::json to_json(const Operation& op);
 Operation operation_from_json(const nlohmann::json& line);  // throws on a malformed line
 std::vector<Operation> read_history(const std::string& path);
+// Streams history.jsonl one operation at a time (memory does not grow with it).
+void for_each_operation(const std::string& path, const std::function<void(const Operation&)>& visit);
 
 // Records operations from many threads, stamping index and time, and streams
-// them to history.jsonl as they come.
+// them to history.jsonl as they come. It keeps none of them: a run's memory
+// does not grow with its length. The checkers and the report read the file
+// back once the run is over (streamed, see compact_history.hpp).
 class HistoryRecorder {
  public:
   using Clock = std::chrono::steady_clock;
   HistoryRecorder(const std::string& path, Clock::time_point start);
-
   Operation record(Operation op);
-  std::vector<Operation> snapshot() const;
-  // The operations themselves, without a copy: only once nothing records any
-  // more (the workload and the nemesis have stopped).
-  const std::vector<Operation>& settled() const { return operations_; }
+  std::uint64_t count() const;  // operations recorded so far
   std::int64_t now_ns() const;
+  const std::string& path() const { return path_; }
   void flush();
 
  private:
   Clock::time_point start_;
+  std::string path_;
   mutable std::mutex mutex_;
-  std::vector<Operation> operations_;
+  std::uint64_t count_ = 0;
   std::ofstream out_;
 };
 

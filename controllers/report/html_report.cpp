@@ -105,6 +105,12 @@ const char* region_colour(std::size_t index) {
 
 std::string render_html(const Experiment& e, const Verdict& verdict,
                         const std::vector<Operation>& history) {
+  return render_html(e, verdict, [&](const std::function<void(const Operation&)>& visit) {
+    for (const auto& op : history) visit(op);
+  });
+}
+
+std::string render_html(const Experiment& e, const Verdict& verdict, const OperationSource& history) {
   std::map<std::string, std::size_t> region_index;
   for (std::size_t i = 0; i < e.regions.size(); ++i) region_index[e.regions[i].name] = i;
 
@@ -112,9 +118,9 @@ std::string render_html(const Experiment& e, const Verdict& verdict,
   std::vector<FaultWindow> windows;
   std::map<std::int64_t, std::size_t> open;
   double end_s = e.duration.count() / 1000.0;
-  for (const auto& op : history) {
+  history([&](const Operation& op) {
     end_s = std::max(end_s, op.time / 1e9);
-    if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) continue;
+    if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) return;
     const auto index = op.value.value("fault", std::int64_t{-1});
     if (op.f.rfind("start-", 0) == 0) {
       open[index] = windows.size();
@@ -122,7 +128,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict,
     } else if (op.f.rfind("stop-", 0) == 0) {
       if (auto it = open.find(index); it != open.end()) windows[it->second].stop_s = op.time / 1e9;
     }
-  }
+  });
 
   // Latency (ms, by invocation time, 250 ms buckets) and throughput (per 1 s).
   constexpr double kLatencyBucket = 0.25;
@@ -135,15 +141,15 @@ std::string render_html(const Experiment& e, const Verdict& verdict,
   std::vector<std::vector<double>> err_per_s(regions, std::vector<double>(tput_buckets));
   std::unordered_map<std::int64_t, std::int64_t> invoked;
   std::vector<double> all_latencies;
-  for (const auto& op : history) {
-    if (op.process == kNemesisProcess || (op.f != "read" && op.f != "write")) continue;
+  history([&](const Operation& op) {
+    if (op.process == kNemesisProcess || (op.f != "read" && op.f != "write")) return;
     if (op.type == OpType::invoke) {
       invoked[op.process] = op.time;
-      continue;
+      return;
     }
     auto r = region_index.find(op.region);
     auto inv = invoked.find(op.process);
-    if (r == region_index.end() || inv == invoked.end()) continue;
+    if (r == region_index.end() || inv == invoked.end()) return;
     const double at = inv->second / 1e9;
     const auto second = std::min(tput_buckets - 1, static_cast<std::size_t>(at));
     if (op.type == OpType::ok) {
@@ -155,7 +161,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict,
     } else {
       err_per_s[r->second][second] += 1;
     }
-  }
+  });
   double y_latency = 1;
   if (!all_latencies.empty()) {
     std::sort(all_latencies.begin(), all_latencies.end());

@@ -4,6 +4,7 @@
 // verdict, each invariant with its witness operations, per-region latency
 // and throughput over time with the fault windows shaded and violations
 // marked, and what the experiment and its topology were.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,11 @@
 
 namespace faultline {
 
+// Visits every operation of a history, in order; may be called more than once
+// (the report reads the history twice without holding it).
+using OperationSource = std::function<void(const std::function<void(const Operation&)>&)>;
+
+std::string render_html(const Experiment& e, const Verdict& verdict, const OperationSource& history);
 std::string render_html(const Experiment& e, const Verdict& verdict,
                         const std::vector<Operation>& history);
 

@@ -225,9 +225,11 @@ class Run {
   Service& service(const std::string& region, const std::string& name);
   void build_topology();
   void add_containers();
-  // Compose: records the container behind `netns` in the journal before a
-  // fault goes into it.
-  void touch(const std::string& netns);
+  // Before any change in `netns`: refuses a namespace this run did not create
+  // (namespaces) or a container the stack does not label as a region's
+  // (compose), whatever the experiment says; with compose, journals the
+  // container before the fault goes in.
+  void claim(const std::string& netns);
   injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
   injector::QueueRuleTable& queue_table(const std::string& netns);
   // Applies one planned change with the chosen engine; the guard undoes it.
@@ -269,13 +271,27 @@ Service& Run::service(const std::string& region, const std::string& name) {
   return services_.at(region, name);
 }
 
-void Run::touch(const std::string& netns) {
-  if (compose_ == nullptr) return;
-  for (const auto& region : plan_.regions) {
-    if (region.router_netns == netns) journal_->container(compose_->container(region.name, compose::kGatewayHost).id, "touched");
-    for (const auto& h : region.hosts)
-      if (h.netns == netns) journal_->container(compose_->container(region.name, h.name).id, "touched");
+void Run::claim(const std::string& netns) {
+  auto refuse = [&](const std::string& why) {
+    throw std::logic_error("refusing to act on namespace " + netns + ": " + why);
+  };
+  if (compose_ == nullptr) {
+    if (netns.rfind(namespace_prefix(run_id_), 0) != 0) refuse("this run did not create it");
+    topology_->netns(netns);  // throws for a name the topology does not hold
+    return;
   }
+  for (const auto& region : plan_.regions) {
+    if (region.router_netns == netns) {
+      journal_->container(compose_->container(region.name, compose::kGatewayHost).id, "touched");
+      return;
+    }
+    for (const auto& h : region.hosts)
+      if (h.netns == netns) {
+        journal_->container(compose_->container(region.name, h.name).id, "touched");
+        return;
+      }
+  }
+  refuse("it is no region's container");
 }
 
 void Run::build_topology() {
@@ -325,7 +341,7 @@ injector::QueueRuleTable& Run::queue_table(const std::string& netns) {
 }
 
 std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
-  touch(change.netns);
+  claim(change.netns);
   auto guard = shape_in(change);
   // A container that restarted during the fault took the fault (and the link
   // it was on) with its old namespace: nothing is left to revert there.
@@ -474,7 +490,7 @@ void Run::wait_healthy() {
 
 void Run::start_fault(std::size_t index) {
   const FaultSpec& f = e_.faults[index];
-  plan_ = topology_->plan();  // a container that restarted has a new namespace
+  if (compose_ != nullptr) plan_ = topology_->plan();  // a restarted container has a new namespace
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
@@ -493,7 +509,7 @@ void Run::start_fault(std::size_t index) {
                plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
             std::vector<injector::QueueRule> rules;
             for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
-            touch(change.netns);
+            claim(change.netns);
             injector::QueueRuleTable& table = queue_table(change.netns);
             try {
               table.set(owner, rules);
@@ -514,7 +530,7 @@ void Run::start_fault(std::size_t index) {
         std::vector<injector::RouteBlockGuard::Entry> entries;
         for (auto& change :
              plan_partition(plan_, f.groups, f.one_way, drop_of(f), partition_metric(index))) {
-          touch(change.netns);
+          claim(change.netns);
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
         }
         auto routes = std::make_shared<injector::RouteBlockGuard>(
@@ -763,19 +779,21 @@ void Run::probe_state() {
 }
 
 Verdict Run::judge() {
-  const auto& history = history_->settled();
+  // From the file, streamed: the run kept no operation in memory.
+  const std::string path = history_->path();
   Verdict verdict;
   verdict.experiment = e_.name;
   verdict.run_id = run_id_;
   verdict.seed = e_.seed;
   verdict.unknown_fails = e_.unknown_fails;
-  verdict.results = judge_invariants(e_, CompactHistory::from(history));
+  verdict.results = judge_invariants(e_, CompactHistory::read(path));
   std::map<std::string, std::map<std::string, int>> per_region;
-  for (const auto& op : history)
+  for_each_operation(path, [&](const Operation& op) {
     if (op.process != kNemesisProcess && op.type != OpType::invoke)
       per_region[op.region][op_type_name(op.type)]++;
+  });
   verdict.run = {
-      {"operations", history.size()},      {"per_region", per_region}, {"faults", fault_log_},
+      {"operations", history_->count()},   {"per_region", per_region}, {"faults", fault_log_},
       {"results_dir", results_.string()},  {"engine", engine_},        {"nfqueue", nfqueue_stats_},
       {"duration_ms", e_.duration.count()}};
   return verdict;
@@ -843,7 +861,10 @@ int Run::execute() {
   Verdict verdict = judge();
   std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
   std::ofstream(results_ / "junit.xml") << render_junit(verdict);
-  std::ofstream(results_ / "report.html") << render_html(e_, verdict, history_->settled());
+  std::ofstream(results_ / "report.html")
+      << render_html(e_, verdict, [&](const std::function<void(const Operation&)>& visit) {
+           for_each_operation(history_->path(), visit);
+         });
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
             << "  results: " << results_.string() << "\n";
   return verdict.exit_code();
