@@ -90,8 +90,10 @@ echo "history: $lines entries, $invokes invoked, $completions completed, last in
 echo "client operations: $client_ops invoked, $(awk -v n="$client_ops" -v s="$seconds" 'BEGIN {printf "%.0f", n / s}') per second"
 [[ $invokes -eq $completions ]] && echo "no operation lost: every invoke has its completion" || echo "LOST: $((invokes - completions)) invokes without a completion"
 [[ $((last_index + 1)) -eq $lines ]] && echo "indexes contiguous" || echo "GAP in indexes"
-# Flat: the spread of each figure after the first minute (warm-up).
-awk '$1 >= 60 {r[NR]=$2; f[NR]=$3; t[NR]=$4; n++} END {
+# Flat: the spread of each figure while the workload runs (the history
+# grows), after the first minute (warm-up); then the peak while checking.
+awk '$1 >= 60 && $5 > last && $4 > 1 {r[NR]=$2; f[NR]=$3; t[NR]=$4; n++} $5 <= last && $2 > peak {peak=$2} {last=$5} END {
+  printf "checking the history at the end: peak RSS %d KiB\n", peak
   minr=1e18; maxr=0; minf=1e9; maxf=0; mint=1e9; maxt=0
   for (i in r) { if (r[i]<minr) minr=r[i]; if (r[i]>maxr) maxr=r[i]; if (f[i]<minf) minf=f[i]; if (f[i]>maxf) maxf=f[i]; if (t[i]<mint) mint=t[i]; if (t[i]>maxt) maxt=t[i] }
-  printf "after the first minute (%d samples): RSS %d-%d KiB, fds %d-%d, threads %d-%d\n", n, minr, maxr, minf, maxf, mint, maxt }' "$samples"
+  printf "workload phase after the first minute (%d samples): RSS %d-%d KiB, fds %d-%d, threads %d-%d\n", n, minr, maxr, minf, maxf, mint, maxt }' "$samples"
