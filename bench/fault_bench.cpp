@@ -1,0 +1,167 @@
+// How fast a fault lands and goes, through faultline's injector and through
+// the `ip`, `tc` and `nft` binaries that other tools run, in one run on one
+// machine (issue 9, benchmark 1). As root:
+//
+//   fault_bench [ITERATIONS]          (default 1000)
+//
+// Each case applies a fault and reverts it ITERATIONS times inside a scratch
+// namespace this program creates and deletes, and reports the median and p99
+// of one apply plus revert, and the ratio binary / injector:
+//   partition route: a blackhole route added and deleted (ip route);
+//   scoped rate:     htb root + class + u32 filter, then removed (tc);
+//   nft rule:        an nf_tables drop rule (a port-scoped partition) with
+//                    its table, then removed (nft, run inside the namespace by
+//                    `ip netns exec`; the NFQUEUE engine's queue rules go the
+//                    same way, but nft's own queue statement needs nft_queue,
+//                    which this kernel lacks).
+// netem itself is absent from this machine's kernel; its case runs in the
+// kernel lane's tests, not here.
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "injector/links.hpp"
+#include "injector/netlink_socket.hpp"
+#include "injector/network_namespace.hpp"
+#include "injector/nfqueue/queue_rules.hpp"
+#include "injector/routes.hpp"
+#include "injector/traffic_control.hpp"
+
+using namespace faultline::injector;
+using Clock = std::chrono::steady_clock;
+extern char** environ;
+
+namespace {
+
+// Runs a program (no shell) and waits; throws on a non-zero exit.
+void run(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
+    throw std::runtime_error("cannot run " + argv[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string line;
+    for (const auto& a : argv) line += a + " ";
+    throw std::runtime_error("failed: " + line);
+  }
+}
+
+struct Figures {
+  double median_us, p99_us;
+};
+
+Figures measure(int iterations, const std::function<void()>& apply_and_revert) {
+  std::vector<double> us;
+  us.reserve(iterations);
+  apply_and_revert();  // warm up (module loads, caches)
+  for (int i = 0; i < iterations; ++i) {
+    const auto t0 = Clock::now();
+    apply_and_revert();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
+}
+
+void report(const char* name, int iterations, const Figures& injector, const Figures& binary,
+            const char* binary_name) {
+  std::printf("%-16s %6d  injector %8.1f us (p99 %8.1f)   %-14s %9.1f us (p99 %9.1f)   %6.1fx\n",
+              name, iterations, injector.median_us, injector.p99_us, binary_name, binary.median_us,
+              binary.p99_us, binary.median_us / injector.median_us);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const int iterations = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const std::string name = "flbench-" + std::to_string(::getpid());
+  auto ns = NetworkNamespace::create(name);
+  auto sock = std::make_shared<NetlinkSocket>(NetlinkSocket::open_in(ns.fd()));
+  create_veth(*sock, "a0", "b0", ns.fd());
+  set_link_up(*sock, "a0");
+  set_link_up(*sock, "b0");
+  add_address(*sock, "a0", "198.18.1.1/24");
+  std::printf("apply + revert of one fault, %d times each, in namespace %s\n", iterations,
+              name.c_str());
+
+  // Partition: a blackhole route.
+  const Route route{"198.18.2.0/24", std::nullopt, RouteType::blackhole, 100};
+  auto route_injector = measure(iterations, [&] {
+    add_route(*sock, route);
+    delete_route(*sock, route);
+  });
+  auto route_binary = measure(iterations, [&] {
+    run({"ip", "-n", name, "route", "add", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"});
+    run({"ip", "-n", name, "route", "del", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"});
+  });
+  report("partition route", iterations, route_injector, route_binary, "ip route x2");
+
+  // A rate scoped to a destination: htb root, class, u32 filter; removed.
+  ShapingSpec spec;
+  spec.rate_bits_per_second = 10'000'000;
+  PacketMatch m;
+  m.family = AF_INET;
+  m.dst = "198.18.2.0/24";
+  spec.matches = {m};
+  auto shaped = ShapedInterface::open(sock, name, "a0");
+  auto rate_injector = measure(iterations, [&] {
+    auto guard = shaped->shape(spec, 0);
+    guard.revert();
+  });
+  auto rate_binary = measure(iterations, [&] {
+    run({"tc", "-n", name, "qdisc", "add", "dev", "a0", "root", "handle", "fa00:", "htb", "default", "1"});
+    run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:1", "htb", "rate", "100gbit"});
+    run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:10", "htb", "rate", "10mbit"});
+    run({"tc", "-n", name, "filter", "add", "dev", "a0", "parent", "fa00:", "prio", "32", "protocol", "ip", "u32",
+         "match", "ip", "dst", "198.18.2.0/24", "flowid", "fa00:10"});
+    run({"tc", "-n", name, "qdisc", "del", "dev", "a0", "root"});
+  });
+  report("scoped rate", iterations, rate_injector, rate_binary, "tc x5");
+
+  // A drop rule (a port-scoped partition's kind) in a table that lives for
+  // the run, as a run's tables do: apply adds the rule, revert takes it out.
+  {
+    QueueRuleTable table(ns.fd(), name);
+    table.set(0, {});  // the tables and chains, once
+    auto nft_injector = measure(iterations, [&] {
+      table.set(1, {{"a0", m, 0, 0, true}});
+      table.remove(1);
+    });
+    run({"ip", "netns", "exec", name, "nft",
+         "add table ip fb; add chain ip fb egress { type filter hook postrouting priority 0; }"});
+    auto nft_binary = measure(iterations, [&] {
+      run({"ip", "netns", "exec", name, "nft", "add rule ip fb egress oifname a0 ip daddr 198.18.2.0/24 drop"});
+      run({"ip", "netns", "exec", name, "nft", "flush chain ip fb egress"});
+    });
+    report("nft rule", iterations, nft_injector, nft_binary, "nft x2");
+  }
+  // The same with the table made and deleted each time (a run's first and
+  // last fault in a namespace): table deletion waits on the kernel.
+  auto table_injector = measure(iterations / 10, [&] {
+    QueueRuleTable table(ns.fd(), name);
+    table.set(1, {{"a0", m, 0, 0, true}});
+  });
+  auto table_binary = measure(iterations / 10, [&] {
+    run({"ip", "netns", "exec", name, "nft",
+         "add table ip fc; add chain ip fc egress { type filter hook postrouting priority 0; }; "
+         "add rule ip fc egress oifname a0 ip daddr 198.18.2.0/24 drop"});
+    run({"ip", "netns", "exec", name, "nft", "delete table ip fc"});
+  });
+  report("nft table+rule", iterations / 10, table_injector, table_binary, "nft x2");
+  return 0;
+} catch (const std::exception& e) {  // the namespace's owner has deleted it by now
+  std::fprintf(stderr, "fault_bench: %s\n", e.what());
+  return 1;
+}
