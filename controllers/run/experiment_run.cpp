@@ -823,16 +823,26 @@ int Run::execute() {
     spdlog::info("traffic-control faults served by {}",
                  engine_ == "nfqueue" ? "the NFQUEUE engine" : "the kernel (netem, htb, u32)");
 
+  // Where the time goes, phase by phase (logged at the end, and in verdict.json).
+  nlohmann::json phases = nlohmann::json::object();
+  auto mark = SteadyClock::now();
+  auto phase_done = [&](const char* name) {
+    const auto now = SteadyClock::now();
+    phases[name] = std::chrono::duration_cast<std::chrono::milliseconds>(now - mark).count();
+    mark = now;
+  };
   const auto setup_start = SteadyClock::now();
   build_topology();
   std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   throw_if_interrupted();
   apply_wan_baseline();
+  phase_done("topology");
   if (compose_ != nullptr)
     add_containers();
   else
     start_services();
   wait_healthy();
+  phase_done("services");
   spdlog::info("setup took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                        SteadyClock::now() - setup_start)
                                        .count());
@@ -853,18 +863,25 @@ int Run::execute() {
   spdlog::info("workload running for {}", format_duration(e_.duration));
   run_timeline();
   if (workload_) workload_->stop();
+  phase_done("workload");
   heal();
+  phase_done("heal");
   final_reads();
   probe_state();
   history_->flush();
+  phase_done("final_reads");
 
   Verdict verdict = judge();
-  std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
+  phase_done("checking");
   std::ofstream(results_ / "junit.xml") << render_junit(verdict);
   std::ofstream(results_ / "report.html")
       << render_html(e_, verdict, [&](const std::function<void(const Operation&)>& visit) {
            for_each_operation(history_->path(), visit);
          });
+  phase_done("reports");
+  verdict.run["phases_ms"] = phases;
+  std::ofstream(results_ / "verdict.json") << to_json(verdict).dump(2) << "\n";
+  spdlog::info("phases (ms): {}", phases.dump());
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
             << "  results: " << results_.string() << "\n";
   return verdict.exit_code();
@@ -924,14 +941,19 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
   for (const auto& line : recovered.lines) spdlog::warn("recovered: {}", line);
   for (const auto& line : recovered.problems) spdlog::warn("could not recover: {}", line);
   install_interrupt_handlers();
-  Run run(experiment, options, engine, faketime);
+  auto run = std::make_unique<Run>(experiment, options, engine, faketime);
   int code;
   try {
-    code = run.execute();
+    code = run->execute();
   } catch (const Interrupted&) {
     spdlog::warn("interrupted: reverting faults, stopping services, deleting namespaces");
     throw;
   }
+  const auto teardown_start = SteadyClock::now();
+  run.reset();  // faults reverted, services stopped, namespaces deleted
+  spdlog::info("teardown took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          SteadyClock::now() - teardown_start)
+                                          .count());
   return code;
 }
 
