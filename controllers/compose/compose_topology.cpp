@@ -1,11 +1,8 @@
 #include "controllers/compose/compose_topology.hpp"
 
 #include <arpa/inet.h>
-#include <sys/stat.h>
 
-#include <algorithm>
 #include <set>
-#include <thread>
 
 #include "injector/links.hpp"
 
@@ -195,7 +192,8 @@ std::shared_ptr<injector::NetlinkSocket> ComposeTopology::socket(const std::stri
   return it->second;
 }
 
-ComposeTopology::Node& ComposeTopology::node(const std::string& region, const std::string& host) {
+const ComposeTopology::Node& ComposeTopology::node(const std::string& region,
+                                                   const std::string& host) const {
   auto it = nodes_.find({region, host});
   if (it == nodes_.end())
     throw std::out_of_range("region " + region + " has no container for host " + host);
@@ -204,12 +202,12 @@ ComposeTopology::Node& ComposeTopology::node(const std::string& region, const st
 
 const Container& ComposeTopology::container(const std::string& region,
                                             const std::string& host) const {
-  return const_cast<ComposeTopology*>(this)->node(region, host).container;
+  return node(region, host).container;
 }
 
 const injector::NamespaceFd& ComposeTopology::host(const std::string& region,
                                                    const std::string& host) const {
-  return netns(const_cast<ComposeTopology*>(this)->node(region, host).netns);
+  return netns(node(region, host).netns);
 }
 
 bool ComposeTopology::replaced(const std::string& netns) const {
@@ -219,7 +217,7 @@ bool ComposeTopology::replaced(const std::string& netns) const {
 }
 
 void ComposeTopology::refresh(const std::string& region, const std::string& host) {
-  Node& n = node(region, host);
+  Node& n = nodes_.at({region, host});
   Container now = docker_.inspect(n.container.id);
   if (!now.running || now.pid == 0) {
     n.container = now;

@@ -74,7 +74,7 @@ class ComposeTopology : public Topology {
   };
   explicit ComposeTopology(DockerClient& docker) : docker_(docker) {}
   void open_namespace(const std::string& name, pid_t pid);
-  Node& node(const std::string& region, const std::string& host);
+  const Node& node(const std::string& region, const std::string& host) const;
   void read_links();
 
   DockerClient& docker_;
