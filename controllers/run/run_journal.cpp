@@ -83,6 +83,9 @@ RunJournal::~RunJournal() {
 }
 
 void RunJournal::container(const std::string& id, const std::string& state) {
+  // Every change of a fault claims its container: write only what is new.
+  if (auto it = entry_.containers.find(id); it != entry_.containers.end() && it->second == state)
+    return;
   entry_.containers[id] = state;
   write();
 }
