@@ -85,10 +85,23 @@ void recover_containers(const JournalEntry& run, const std::set<std::string>& in
   }
 }
 
+// The kernel probe's scratch namespace, "fl-probe-<pid>", is made before a
+// run writes its journal; one whose process is gone was left by a kill.
+void recover_probes(RecoveryOutcome& out) {
+  const std::string prefix = "fl-probe-";
+  for (const auto& name : injector::list_named_namespaces(prefix)) {
+    const std::string pid = name.substr(prefix.size());
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (fs::exists("/proc/" + pid)) continue;  // a live probe (or a recycled pid: left alone)
+    if (injector::delete_named_namespace(name)) out.lines.push_back("deleted namespace " + name);
+  }
+}
+
 }  // namespace
 
 RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
   RecoveryOutcome out;
+  recover_probes(out);
   auto journals = read_journals(state_dir);
   std::set<std::string> in_use;
   for (const auto& [path, run] : journals)

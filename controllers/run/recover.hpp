@@ -6,7 +6,9 @@
 // each container the run touched, starts it if the run killed it, unpauses it
 // if the run paused it, and removes every fault faultline marks as its own
 // (injector/sweep.hpp). A live run is never touched, nor a container a live
-// run is using. `faultline run` does the same before it starts.
+// run is using. The kernel probe's scratch namespace of a dead process
+// (fl-probe-<pid>, made before the journal) goes too. `faultline run` does
+// the same before it starts.
 #include <string>
 #include <vector>
 
