@@ -9,13 +9,15 @@
 // of one apply plus revert, and the ratio binary / injector:
 //   partition route: a blackhole route added and deleted (ip route);
 //   scoped rate:     htb root + class + u32 filter, then removed (tc);
-//   nft rule:        an nf_tables drop rule (a port-scoped partition) with
-//                    its table, then removed (nft, run inside the namespace by
-//                    `ip netns exec`; the NFQUEUE engine's queue rules go the
-//                    same way, but nft's own queue statement needs nft_queue,
-//                    which this kernel lacks).
-// netem itself is absent from this machine's kernel; its case runs in the
-// kernel lane's tests, not here.
+//   nfqueue rule:    the rule that steers a delay fault's packets to the
+//                    NFQUEUE engine (xt NFQUEUE through nft_compat), added and
+//                    removed (iptables-nft, which makes the same kernel
+//                    objects, run inside the namespace by `ip netns exec`);
+//   nft rule:        an nf_tables drop rule (a port-scoped partition), added
+//                    and removed in a table that lives for the run (nft);
+//   nft table+rule:  the same with the table made and deleted each time.
+// netem is absent from this machine's kernel; the scoped-delay case (htb +
+// u32 + netem) is measured in the kernel lane by bench/netem_fault_bench.
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -25,6 +27,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,33 +62,48 @@ void run(const std::vector<std::string>& argv) {
 }
 
 struct Figures {
-  double median_us, p99_us;
+  double apply_us, revert_us;  // medians of each step
+  double median_us, p99_us;    // of apply plus revert
 };
 
-Figures measure(int iterations, const std::function<void()>& apply_and_revert) {
-  std::vector<double> us;
-  us.reserve(iterations);
-  apply_and_revert();  // warm up (module loads, caches)
+double percentile(std::vector<double> v, int p) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, v.size() * static_cast<std::size_t>(p) / 100)];
+}
+
+Figures measure(int iterations, const std::function<void()>& apply,
+                const std::function<void()>& revert) {
+  std::vector<double> applies, reverts, totals;
+  apply();  // warm up (module loads, caches)
+  revert();
   for (int i = 0; i < iterations; ++i) {
     const auto t0 = Clock::now();
-    apply_and_revert();
-    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    apply();
+    const auto t1 = Clock::now();
+    revert();
+    const auto t2 = Clock::now();
+    applies.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    reverts.push_back(std::chrono::duration<double, std::micro>(t2 - t1).count());
+    totals.push_back(std::chrono::duration<double, std::micro>(t2 - t0).count());
   }
-  std::sort(us.begin(), us.end());
-  return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
+  return {percentile(applies, 50), percentile(reverts, 50), percentile(totals, 50),
+          percentile(totals, 99)};
 }
 
 void report(const char* name, int iterations, const Figures& injector, const Figures& binary,
             const char* binary_name) {
-  std::printf("%-16s %6d  injector %8.1f us (p99 %8.1f)   %-14s %9.1f us (p99 %9.1f)   %6.1fx\n",
-              name, iterations, injector.median_us, injector.p99_us, binary_name, binary.median_us,
-              binary.p99_us, binary.median_us / injector.median_us);
+  std::printf(
+      "%-15s %5d  injector %8.1f us (p99 %8.1f; apply %7.1f, revert %7.1f)   %-12s %8.1f us "
+      "(p99 %8.1f; apply %7.1f, revert %7.1f)   %6.1fx\n",
+      name, iterations, injector.median_us, injector.p99_us, injector.apply_us, injector.revert_us,
+      binary_name, binary.median_us, binary.p99_us, binary.apply_us, binary.revert_us,
+      binary.median_us / injector.median_us);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const int iterations = argc > 1 ? std::atoi(argv[1]) : 1000;
+  const int iterations = std::max(10, argc > 1 ? std::atoi(argv[1]) : 1000);
   const std::string name = "flbench-" + std::to_string(::getpid());
   auto ns = NetworkNamespace::create(name);
   auto sock = std::make_shared<NetlinkSocket>(NetlinkSocket::open_in(ns.fd()));
@@ -98,14 +116,12 @@ int main(int argc, char** argv) try {
 
   // Partition: a blackhole route.
   const Route route{"198.18.2.0/24", std::nullopt, RouteType::blackhole, 100};
-  auto route_injector = measure(iterations, [&] {
-    add_route(*sock, route);
-    delete_route(*sock, route);
-  });
-  auto route_binary = measure(iterations, [&] {
-    run({"ip", "-n", name, "route", "add", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"});
-    run({"ip", "-n", name, "route", "del", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"});
-  });
+  auto route_injector = measure(
+      iterations, [&] { add_route(*sock, route); }, [&] { delete_route(*sock, route); });
+  auto route_binary = measure(
+      iterations,
+      [&] { run({"ip", "-n", name, "route", "add", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); },
+      [&] { run({"ip", "-n", name, "route", "del", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); });
   report("partition route", iterations, route_injector, route_binary, "ip route x2");
 
   // A rate scoped to a destination: htb root, class, u32 filter; removed.
@@ -116,49 +132,71 @@ int main(int argc, char** argv) try {
   m.dst = "198.18.2.0/24";
   spec.matches = {m};
   auto shaped = ShapedInterface::open(sock, name, "a0");
-  auto rate_injector = measure(iterations, [&] {
-    auto guard = shaped->shape(spec, 0);
-    guard.revert();
-  });
+  std::optional<ShapingGuard> guard;
+  auto rate_injector = measure(
+      iterations, [&] { guard.emplace(shaped->shape(spec, 0)); },
+      [&] {
+        guard->revert();
+        guard.reset();
+      });
   auto rate_binary = measure(iterations, [&] {
     run({"tc", "-n", name, "qdisc", "add", "dev", "a0", "root", "handle", "fa00:", "htb", "default", "1"});
     run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:1", "htb", "rate", "100gbit"});
     run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:10", "htb", "rate", "10mbit"});
     run({"tc", "-n", name, "filter", "add", "dev", "a0", "parent", "fa00:", "prio", "32", "protocol", "ip", "u32",
          "match", "ip", "dst", "198.18.2.0/24", "flowid", "fa00:10"});
-    run({"tc", "-n", name, "qdisc", "del", "dev", "a0", "root"});
-  });
+  }, [&] { run({"tc", "-n", name, "qdisc", "del", "dev", "a0", "root"}); });
   report("scoped rate", iterations, rate_injector, rate_binary, "tc x5");
+
+  // A delay fault's queue rule, in a table that lives for the run.
+  {
+    QueueRuleTable table(ns.fd(), name);
+    table.set(0, {});  // the tables and chains, once
+    auto queue_injector = measure(
+        iterations, [&] { table.set(1, {{"a0", m, 16, 0, false}}); }, [&] { table.remove(1); });
+    const std::vector<std::string> rule{"-o", "a0", "-d", "198.18.2.0/24", "-j", "NFQUEUE",
+                                        "--queue-num", "16", "--queue-bypass"};
+    std::vector<std::string> add{"ip", "netns", "exec", name, "iptables", "-t", "mangle", "-A", "POSTROUTING"};
+    std::vector<std::string> del{"ip", "netns", "exec", name, "iptables", "-t", "mangle", "-D", "POSTROUTING"};
+    add.insert(add.end(), rule.begin(), rule.end());
+    del.insert(del.end(), rule.begin(), rule.end());
+    auto queue_binary = measure(iterations, [&] { run(add); }, [&] { run(del); });
+    report("nfqueue rule", iterations, queue_injector, queue_binary, "iptables x2");
+  }
 
   // A drop rule (a port-scoped partition's kind) in a table that lives for
   // the run, as a run's tables do: apply adds the rule, revert takes it out.
   {
     QueueRuleTable table(ns.fd(), name);
     table.set(0, {});  // the tables and chains, once
-    auto nft_injector = measure(iterations, [&] {
-      table.set(1, {{"a0", m, 0, 0, true}});
-      table.remove(1);
-    });
+    auto nft_injector = measure(
+        iterations, [&] { table.set(1, {{"a0", m, 0, 0, true}}); }, [&] { table.remove(1); });
     run({"ip", "netns", "exec", name, "nft",
          "add table ip fb; add chain ip fb egress { type filter hook postrouting priority 0; }"});
-    auto nft_binary = measure(iterations, [&] {
-      run({"ip", "netns", "exec", name, "nft", "add rule ip fb egress oifname a0 ip daddr 198.18.2.0/24 drop"});
-      run({"ip", "netns", "exec", name, "nft", "flush chain ip fb egress"});
-    });
+    auto nft_binary = measure(
+        iterations,
+        [&] { run({"ip", "netns", "exec", name, "nft", "add rule ip fb egress oifname a0 ip daddr 198.18.2.0/24 drop"}); },
+        [&] { run({"ip", "netns", "exec", name, "nft", "flush chain ip fb egress"}); });
     report("nft rule", iterations, nft_injector, nft_binary, "nft x2");
   }
   // The same with the table made and deleted each time (a run's first and
   // last fault in a namespace): table deletion waits on the kernel.
-  auto table_injector = measure(iterations / 10, [&] {
-    QueueRuleTable table(ns.fd(), name);
-    table.set(1, {{"a0", m, 0, 0, true}});
-  });
-  auto table_binary = measure(iterations / 10, [&] {
-    run({"ip", "netns", "exec", name, "nft",
-         "add table ip fc; add chain ip fc egress { type filter hook postrouting priority 0; }; "
-         "add rule ip fc egress oifname a0 ip daddr 198.18.2.0/24 drop"});
-    run({"ip", "netns", "exec", name, "nft", "delete table ip fc"});
-  });
+  std::optional<QueueRuleTable> fresh;
+  auto table_injector = measure(
+      iterations / 10,
+      [&] {
+        fresh.emplace(ns.fd(), name);
+        fresh->set(1, {{"a0", m, 0, 0, true}});
+      },
+      [&] { fresh.reset(); });
+  auto table_binary = measure(
+      iterations / 10,
+      [&] {
+        run({"ip", "netns", "exec", name, "nft",
+             "add table ip fc; add chain ip fc egress { type filter hook postrouting priority 0; }; "
+             "add rule ip fc egress oifname a0 ip daddr 198.18.2.0/24 drop"});
+      },
+      [&] { run({"ip", "netns", "exec", name, "nft", "delete table ip fc"}); });
   report("nft table+rule", iterations / 10, table_injector, table_binary, "nft x2");
   return 0;
 } catch (const std::exception& e) {  // the namespace's owner has deleted it by now

@@ -12,7 +12,7 @@ PACKAGES=(
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
   libpq-dev postgresql-15 libfaketime
   chromium libpng-dev
-  iproute2 procps nftables
+  iproute2 procps nftables iptables
   docker.io docker-compose busybox-static python3
   clang-14 libclang-rt-14-dev
 )

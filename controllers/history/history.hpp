@@ -52,6 +52,7 @@ class HistoryRecorder {
   Operation record(Operation op);
   std::uint64_t count() const;  // operations recorded so far
   std::int64_t now_ns() const;
+  Clock::time_point start() const { return start_; }  // time 0 of the history
   const std::string& path() const { return path_; }
   void flush();
 

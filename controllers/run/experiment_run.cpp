@@ -213,8 +213,10 @@ class Run {
   void start_services();
   void wait_healthy();
   void run_timeline();
-  void start_fault(std::size_t index);
-  void stop_fault(std::size_t index);
+  // `due` is the instant the timeline scheduled the change for; a stop at the
+  // heal has none. How late each change finished goes to the fault log.
+  void start_fault(std::size_t index, SteadyClock::time_point due);
+  void stop_fault(std::size_t index, std::optional<SteadyClock::time_point> due = std::nullopt);
   void heal();
   void final_reads();
   void probe_state();
@@ -246,6 +248,7 @@ class Run {
   std::uint64_t next_owner_ = 1;
   // Declared before the resources, so they outlive the guards that write them.
   nlohmann::json fault_log_ = nlohmann::json::array();
+  SteadyClock::time_point timeline_origin_{};  // when the workload phase began
   nlohmann::json nfqueue_stats_ = nlohmann::json::array();
   std::string run_id_ = new_run_id();
   fs::path results_;
@@ -488,14 +491,25 @@ void Run::wait_healthy() {
   spdlog::info("all services healthy");
 }
 
-void Run::start_fault(std::size_t index) {
+namespace {
+
+std::int64_t micros_since(SteadyClock::time_point due) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - due).count();
+}
+
+std::int64_t monotonic_ns(SteadyClock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
   const FaultSpec& f = e_.faults[index];
   if (compose_ != nullptr) plan_ = topology_->plan();  // a restarted container has a new namespace
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
-  journal_->fault(index, describe_fault(f), "applying");
   try {
     std::unique_ptr<FaultGuard> guard;
     switch (f.kind) {
@@ -583,24 +597,31 @@ void Run::start_fault(std::size_t index) {
         break;
       }
     }
-    // A restart is over once applied: nothing stays to revert.
+    const std::int64_t late_us = micros_since(due);  // the kernel has it: traffic feels it
+    // A restart is over once applied: nothing stays to revert. The journal
+    // follows the change, to keep its write off the fault's way to the
+    // kernel: recovery relies on namespaces and containers the journal holds
+    // from before they were touched, and on faultline's marks, not on these.
     journal_->fault(index, describe_fault(f), guard ? "applied" : "reverted");
     if (guard) {
       active_[index] = std::move(guard);
       active_order_.push_back(index);
     }
     record_nemesis(OpType::ok, f_name, value);
-    spdlog::info("fault {} started: {}", index, describe_fault(f));
+    spdlog::info("fault {} started {:.2f} ms after its instant: {}", index, late_us / 1000.0,
+                 describe_fault(f));
     fault_log_.push_back({{"fault", index},
                           {"what", describe_fault(f)},
-                          {"start_ms", history_->now_ns() / 1000000}});
+                          {"start_ms", history_->now_ns() / 1000000},
+                          {"due_ns", monotonic_ns(due)},
+                          {"start_late_us", late_us}});
   } catch (const std::exception& ex) {
     record_nemesis(OpType::fail, f_name, value, ex.what());
     throw;
   }
 }
 
-void Run::stop_fault(std::size_t index) {
+void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> due) {
   auto it = active_.find(index);
   if (it == active_.end()) return;
   const FaultSpec& f = e_.faults[index];
@@ -617,11 +638,21 @@ void Run::stop_fault(std::size_t index) {
   active_.erase(it);
   active_order_.erase(std::find(active_order_.begin(), active_order_.end(), index));
   journal_->fault(index, describe_fault(f), "reverted");
+  const std::int64_t late_us = due ? micros_since(*due) : 0;
   record_nemesis(OpType::ok, f_name, value);
-  spdlog::info("fault {} stopped: {}", index, describe_fault(f));
+  if (due)
+    spdlog::info("fault {} stopped {:.2f} ms after its instant: {}", index, late_us / 1000.0,
+                 describe_fault(f));
+  else
+    spdlog::info("fault {} stopped: {}", index, describe_fault(f));
   for (auto& entry : fault_log_)
-    if (entry["fault"] == index && !entry.contains("stop_ms"))
+    if (entry["fault"] == index && !entry.contains("stop_ms")) {
       entry["stop_ms"] = history_->now_ns() / 1000000;
+      if (due) {
+        entry["stop_due_ns"] = monotonic_ns(*due);
+        entry["stop_late_us"] = late_us;
+      }
+    }
 }
 
 // The fault timeline on Boost.Asio timers: one timer for the next event, one
@@ -630,6 +661,7 @@ void Run::run_timeline() {
   boost::asio::io_context io;
   Timeline timeline(e_.faults, e_.duration);
   const auto start = SteadyClock::now();
+  timeline_origin_ = start;
   std::exception_ptr failure;
 
   boost::asio::steady_timer next(io), end(io), tick(io);
@@ -643,9 +675,9 @@ void Run::run_timeline() {
         for (const auto& event :
              timeline.due(std::chrono::duration_cast<Duration>(SteadyClock::now() - start))) {
           if (event.action == FaultAction::start)
-            start_fault(event.fault);
+            start_fault(event.fault, start + event.at);
           else
-            stop_fault(event.fault);
+            stop_fault(event.fault, start + event.at);
         }
         arm();
       } catch (...) {
@@ -795,7 +827,11 @@ Verdict Run::judge() {
   verdict.run = {
       {"operations", history_->count()},   {"per_region", per_region}, {"faults", fault_log_},
       {"results_dir", results_.string()},  {"engine", engine_},        {"nfqueue", nfqueue_stats_},
-      {"duration_ms", e_.duration.count()}};
+      {"duration_ms", e_.duration.count()},
+      // CLOCK_MONOTONIC instants, to line the history and the faults' due
+      // times up with outside captures (history times count from the first).
+      {"clock", {{"history_origin_ns", monotonic_ns(history_->start())},
+                 {"timeline_origin_ns", monotonic_ns(timeline_origin_)}}}};
   return verdict;
 }
 

@@ -33,8 +33,9 @@ struct JournalEntry {
   // Container id -> what the run did last: "touched" (faults inside),
   // "killed", "paused", "running".
   std::map<std::string, std::string> containers;
-  // Fault index -> {what, "applying" | "applied" | "reverted"}: each fault is
-  // journaled before it is applied and marked when reverted.
+  // Fault index -> {what, "applied" | "reverted"}, written as each change
+  // lands (what `recover` reports; the cleanup itself goes by namespaces,
+  // containers and faultline's marks in the kernel).
   std::map<std::size_t, std::pair<std::string, std::string>> faults;
 
   nlohmann::json to_json() const;

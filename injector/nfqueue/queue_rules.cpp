@@ -24,6 +24,7 @@
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "injector/kernel_error.hpp"
 #include "injector/libnl_ptr.hpp"
@@ -150,25 +151,45 @@ nftnl_rule* build_rule(const QueueRule& q) {
   return r;
 }
 
-// Sends one nfnetlink batch and waits for every acknowledgement.
-void send_batch(const NamespaceFd& ns, const std::string& where, const void* data, std::size_t size,
-                int messages) {
+}  // namespace
+
+NfnetlinkSocket NfnetlinkSocket::open_in(const NamespaceFd& ns, const std::string& where) {
   mnl_socket* nl;
   {
     NetnsEntry inside(ns);
     nl = mnl_socket_open(NETLINK_NETFILTER);
   }
   if (nl == nullptr) throw_errno("nftables in " + where, errno);
-  std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> owner(nl, mnl_socket_close);
+  NfnetlinkSocket socket(nl);
   if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) throw_errno("nftables in " + where, errno);
-  if (mnl_socket_sendto(nl, data, size) < 0) throw_errno("nftables in " + where + ": send", errno);
+  return socket;
+}
+
+NfnetlinkSocket::~NfnetlinkSocket() {
+  if (nl_ != nullptr) mnl_socket_close(nl_);
+}
+
+NfnetlinkSocket::NfnetlinkSocket(NfnetlinkSocket&& other) noexcept
+    : nl_(std::exchange(other.nl_, nullptr)) {}
+
+NfnetlinkSocket& NfnetlinkSocket::operator=(NfnetlinkSocket&& other) noexcept {
+  if (this != &other) {
+    if (nl_ != nullptr) mnl_socket_close(nl_);
+    nl_ = std::exchange(other.nl_, nullptr);
+  }
+  return *this;
+}
+
+void NfnetlinkSocket::send_batch(const std::string& where, const void* data, std::size_t size,
+                                 int messages) {
+  if (mnl_socket_sendto(nl_, data, size) < 0) throw_errno("nftables in " + where + ": send", errno);
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   int acked = 0;
   while (acked < messages) {
-    pollfd p{mnl_socket_get_fd(nl), POLLIN, 0};
+    pollfd p{mnl_socket_get_fd(nl_), POLLIN, 0};
     if (::poll(&p, 1, 2000) != 1)
       throw KernelError("nftables in " + where, "no answer from the kernel");
-    ssize_t n = mnl_socket_recvfrom(nl, buf.data(), buf.size());
+    ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
     if (n < 0) throw_errno("nftables in " + where + ": receive", errno);
     auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data());
     int len = static_cast<int>(n);
@@ -189,6 +210,8 @@ void send_batch(const NamespaceFd& ns, const std::string& where, const void* dat
   }
 }
 
+namespace {
+
 // One nfnetlink transaction: messages between a batch begin and end.
 class Batch {
  public:
@@ -204,11 +227,11 @@ class Batch {
     mnl_nlmsg_batch_next(batch_.get());
     ++messages_;
   }
-  void send(const NamespaceFd& ns, const std::string& where) {
+  void send(NfnetlinkSocket& socket, const std::string& where) {
     nftnl_batch_end(current(), seq_++);
     mnl_nlmsg_batch_next(batch_.get());
-    send_batch(ns, where, mnl_nlmsg_batch_head(batch_.get()), mnl_nlmsg_batch_size(batch_.get()),
-               messages_);
+    socket.send_batch(where, mnl_nlmsg_batch_head(batch_.get()),
+                      mnl_nlmsg_batch_size(batch_.get()), messages_);
   }
 
  private:
@@ -247,7 +270,9 @@ void add_table_and_chain(Batch& batch, int family) {
 
 }  // namespace
 
-bool delete_queue_tables(const NamespaceFd& ns, const std::string& where) {
+namespace {
+
+bool delete_queue_tables(NfnetlinkSocket& socket, const std::string& where) {
   bool existed = true;
   for (int family : {NFPROTO_IPV4, NFPROTO_IPV6}) {
     Batch batch(8192);
@@ -261,13 +286,20 @@ bool delete_queue_tables(const NamespaceFd& ns, const std::string& where) {
     nftnl_table_free(table);
     batch.next();
     try {
-      batch.send(ns, where);
+      batch.send(socket, where);
     } catch (const KernelError& e) {
       if (std::string(e.what()).find(std::strerror(ENOENT)) == std::string::npos) throw;
       existed = false;
     }
   }
   return existed;
+}
+
+}  // namespace
+
+bool delete_queue_tables(const NamespaceFd& ns, const std::string& where) {
+  auto socket = NfnetlinkSocket::open_in(ns, where);
+  return delete_queue_tables(socket, where);
 }
 
 std::string render_rule(const QueueRule& rule) {
@@ -297,7 +329,10 @@ QueueRuleTable::QueueRuleTable(const NamespaceFd& ns, std::string where)
 QueueRuleTable::~QueueRuleTable() {
   if (!created_) return;
   try {
-    delete_queue_tables(ns_, where_);
+    if (socket_)
+      delete_queue_tables(*socket_, where_);
+    else
+      delete_queue_tables(ns_, where_);
   } catch (const std::exception&) {
     // Deleting the namespace removes the tables anyway.
   }
@@ -334,7 +369,13 @@ void QueueRuleTable::apply() {
     nftnl_rule_free(r);
     batch.next();
   }
-  batch.send(ns_, where_);
+  if (!socket_) socket_ = NfnetlinkSocket::open_in(ns_, where_);
+  try {
+    batch.send(*socket_, where_);
+  } catch (...) {
+    socket_.reset();  // it may hold the rest of a failed batch's answers
+    throw;
+  }
   created_ = true;
 }
 

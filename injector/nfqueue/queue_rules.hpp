@@ -24,6 +24,8 @@
 #include "injector/network_namespace.hpp"
 #include "injector/traffic_control.hpp"
 
+struct mnl_socket;
+
 namespace faultline::injector {
 
 struct QueueRule {
@@ -41,6 +43,28 @@ std::vector<QueueRule> ordered_rules(const std::vector<QueueRule>& rules);
 // One rule as nft would list it, for --dry-run and messages, e.g.
 //   oifname "wan0" ip daddr 198.18.2.0/24 queue num 16 bypass
 std::string render_rule(const QueueRule& rule);
+
+// A NETLINK_NETFILTER socket opened inside one namespace. A table keeps one
+// for its life: closing a netfilter socket waits for the kernel to free what
+// earlier transactions removed (an RCU grace period, about 13 ms on these
+// machines), so a socket per change would put that wait on every revert.
+class NfnetlinkSocket {
+ public:
+  static NfnetlinkSocket open_in(const NamespaceFd& ns, const std::string& where);
+  ~NfnetlinkSocket();
+  NfnetlinkSocket(NfnetlinkSocket&& other) noexcept;
+  NfnetlinkSocket& operator=(NfnetlinkSocket&& other) noexcept;
+  NfnetlinkSocket(const NfnetlinkSocket&) = delete;
+  NfnetlinkSocket& operator=(const NfnetlinkSocket&) = delete;
+
+  // Sends one nfnetlink batch and waits for `messages` acknowledgements;
+  // throws KernelError naming `where` on the first error.
+  void send_batch(const std::string& where, const void* data, std::size_t size, int messages);
+
+ private:
+  explicit NfnetlinkSocket(mnl_socket* nl) : nl_(nl) {}
+  mnl_socket* nl_;
+};
 
 // Deletes faultline's queue tables in a namespace (cleanup after a crash, and
 // tests). Returns whether they existed.
@@ -65,6 +89,7 @@ class QueueRuleTable {
   const NamespaceFd& ns_;
   std::string where_;
   std::map<std::uint64_t, std::vector<QueueRule>> rules_;
+  std::optional<NfnetlinkSocket> socket_;  // opened at the first change
   std::uint16_t next_queue_ = 16;
   bool created_ = false;
 };
