@@ -1,5 +1,7 @@
 #include "controllers/history/history.hpp"
 
+#include <charconv>
+#include <cstdio>
 #include <stdexcept>
 
 namespace faultline {
@@ -92,11 +94,107 @@ std::int64_t HistoryRecorder::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count();
 }
 
+namespace {
+
+// A JSON string as nlohmann's dump() writes it. Text with bytes past ASCII
+// goes through the library, which also checks that it is UTF-8.
+void append_string(std::string& out, const std::string& text) {
+  for (unsigned char c : text)
+    if (c >= 0x80) {
+      out += nlohmann::json(text).dump();
+      return;
+    }
+  out += '"';
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char escaped[8];
+          std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+          out += escaped;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+// `"key":`, after a comma unless it is the object's first field.
+void append_key(std::string& out, const char* key) {
+  if (out.back() != '{') out += ',';
+  out += '"';
+  out += key;
+  out += "\":";
+}
+
+template <typename Integer>
+void append_number(std::string& out, Integer n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void append_json_line(std::string& out, const Operation& op) {
+  // The keys in nlohmann's order (sorted): the line is what to_json(op).dump() gives.
+  out += '{';
+  if (!op.error.empty()) {
+    append_key(out, "error");
+    append_string(out, op.error);
+  }
+  append_key(out, "f");
+  append_string(out, op.f);
+  append_key(out, "index");
+  append_number(out, op.index);
+  append_key(out, "process");
+  if (op.process == kNemesisProcess)
+    out += "\"nemesis\"";
+  else
+    append_number(out, op.process);
+  if (!op.region.empty()) {
+    append_key(out, "region");
+    append_string(out, op.region);
+  }
+  if (!op.served_by.empty()) {
+    append_key(out, "served_by");
+    append_string(out, op.served_by);
+  }
+  if (op.session >= 0) {
+    append_key(out, "session");
+    append_number(out, op.session);
+  }
+  append_key(out, "time");
+  append_number(out, op.time);
+  append_key(out, "type");
+  out += '"';
+  out += op_type_name(op.type);
+  out += '"';
+  append_key(out, "value");
+  out += op.value.dump();
+  if (!op.version.empty()) {
+    append_key(out, "version");
+    append_string(out, op.version);
+  }
+  out += '}';
+}
+
 Operation HistoryRecorder::record(Operation op) {
   std::lock_guard lock(mutex_);
   op.index = count_++;
   op.time = now_ns();
-  out_ << to_json(op).dump() << '\n';
+  line_.clear();
+  append_json_line(line_, op);
+  line_ += '\n';
+  out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
   if (!out_) throw std::runtime_error("cannot write the history: " + path_);
   return op;
 }

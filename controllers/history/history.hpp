@@ -36,6 +36,9 @@ struct Operation {
 
 const char* op_type_name(OpType type);
 nlohmann::json to_json(const Operation& op);
+// Appends to_json(op).dump() to `out`, without building the JSON object (the
+// recorder writes every operation this way).
+void append_json_line(std::string& out, const Operation& op);
 Operation operation_from_json(const nlohmann::json& line);  // throws on a malformed line
 std::vector<Operation> read_history(const std::string& path);
 // Streams history.jsonl one operation at a time (memory does not grow with it).
@@ -62,6 +65,7 @@ class HistoryRecorder {
   mutable std::mutex mutex_;
   std::uint64_t count_ = 0;
   std::ofstream out_;
+  std::string line_;  // reused for every operation's line
 };
 
 }  // namespace faultline

@@ -68,3 +68,37 @@ TEST_CASE("a malformed history line is reported with its line number", "[history
                     Catch::Contains(":2:") && Catch::Contains("maybe"));
   std::filesystem::remove(path);
 }
+
+TEST_CASE("the recorder's line writer writes exactly what the JSON library writes", "[history]") {
+  std::vector<Operation> ops;
+  ops.push_back({.f = "read", .value = nlohmann::json::array({"k1", nullptr})});
+  ops.push_back({.index = 18446744073709551615ULL,
+                 .time = -5,
+                 .type = OpType::ok,
+                 .process = kNemesisProcess,
+                 .f = "start-partition",
+                 .value = {{"fault", 2}, {"what", "partition [us] | [eu]"}},
+                 .session = -1});
+  ops.push_back({.index = 3,
+                 .time = 9223372036854775807LL,
+                 .type = OpType::fail,
+                 .process = 12,
+                 .f = "write",
+                 .value = nlohmann::json::array({"eu-west-1-c0/k3", 12000004}),
+                 .error = std::string("quote \" backslash \\ tab \t newline \n bell \x07 del \x7f"),
+                 .region = "eu-west-1",
+                 .served_by = "us-east-1",
+                 .session = 0,
+                 .version = "1764000000000@us-east-1"});
+  ops.push_back({.type = OpType::info,
+                 .f = "register",
+                 .value = {{"customer", "ü-customer"}, {"home", "ap"}},
+                 .error = "réponse tardive: 504",
+                 .region = "ap-south-1"});
+  for (const auto& op : ops) {
+    std::string line;
+    append_json_line(line, op);
+    CHECK(line == to_json(op).dump());
+    CHECK(operation_from_json(nlohmann::json::parse(line)).f == op.f);
+  }
+}
