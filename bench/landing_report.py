@@ -9,7 +9,9 @@ For each fault, in each direction between the two probes:
          fault's delay late (delay), and the packet starts a run of at least
          five affected ones (so a stray loss before the fault does not count);
   heal   the send time of the first packet after the last affected one minus
-         the instant the fault was due to stop.
+         the instant the fault was due to stop (partitions only: when a delay
+         ends, the packets it still holds go at once, so "late" packets stop
+         before the fault does).
 A fault's onset is its earliest direction's (the first packet it affected);
 "in force" is its latest direction's (when it held both ways). The run's own
 figure, how long after the due instant the kernel change had finished
@@ -110,7 +112,8 @@ def main(run_dir):
             continue
         row["onset"].append(min(o for o, _ in found))
         row["in_force"].append(max(o for o, _ in found))
-        row["heal"] += [h for _, h in found if h is not None]
+        if not kind.startswith("delay"):  # the engine lets held packets go at the revert
+            row["heal"] += [h for _, h in found if h is not None]
 
     ms = lambda ns: ns / 1e6
     print(f"probe: one datagram every {interval_ns // 1000} us each way; "
