@@ -2,22 +2,25 @@
 // the `ip`, `tc` and `nft` binaries that other tools run, in one run on one
 // machine (issue 9, benchmark 1). As root:
 //
-//   fault_bench [ITERATIONS]          (default 1000)
+//   fault_bench [ITERATIONS] [CASE...]   (default 1000, every case)
 //
 // Each case applies a fault and reverts it ITERATIONS times inside a scratch
 // namespace this program creates and deletes, and reports the median and p99
-// of one apply plus revert, and the ratio binary / injector:
-//   partition route: a blackhole route added and deleted (ip route);
-//   scoped rate:     htb root + class + u32 filter, then removed (tc);
-//   nfqueue rule:    the rule that steers a delay fault's packets to the
-//                    NFQUEUE engine (xt NFQUEUE through nft_compat), added and
-//                    removed (iptables-nft, which makes the same kernel
-//                    objects, run inside the namespace by `ip netns exec`);
-//   nft rule:        an nf_tables drop rule (a port-scoped partition), added
-//                    and removed in a table that lives for the run (nft);
-//   nft table+rule:  the same with the table made and deleted each time.
-// netem is absent from this machine's kernel; the scoped-delay case (htb +
-// u32 + netem) is measured in the kernel lane by bench/netem_fault_bench.
+// of one apply plus revert, and the ratio binary / injector. Cases:
+//   route:   a blackhole route added and deleted (ip route);
+//   rate:    htb root + classes + u32 filter, then removed (tc);
+//   delay:   the same with a 20 ms netem leaf on the fault's class (tc),
+//            where the kernel has sch_netem;
+//   nfqueue: the rule that steers a delay fault's packets to the
+//            NFQUEUE engine (xt NFQUEUE through nft_compat), added and
+//            removed (iptables-nft, which makes the same kernel objects, run
+//            inside the namespace by `ip netns exec`), back to back and with
+//            a pause between faults;
+//   nft:     an nf_tables drop rule (a port-scoped partition), added and
+//            removed in a table that lives for the run (nft); then the same
+//            with the table made and deleted each time.
+// bench/netem_fault_bench.sh runs the rate and delay cases under Debian's
+// stock kernel (which has sch_netem) in qemu.
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -105,10 +108,43 @@ void report(const char* name, int iterations, const Figures& injector, const Fig
       binary.median_us / injector.median_us);
 }
 
+// The tc(8) commands of describe_shaping(), run in namespace `ns`.
+std::vector<std::vector<std::string>> tc_commands(const std::string& ns,
+                                                  const std::vector<std::string>& lines) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& line : lines) {
+    std::vector<std::string> argv;
+    std::size_t start = 0;
+    while (start < line.size()) {
+      const auto space = line.find(' ', start);
+      const auto end = space == std::string::npos ? line.size() : space;
+      argv.push_back(line.substr(start, end - start));
+      start = end + 1;
+    }
+    argv.insert(argv.begin() + 1, {"-n", ns});
+    commands.push_back(argv);
+  }
+  return commands;
+}
+
+bool kernel_has_netem(ShapedInterface& shaped, const ShapingSpec& spec) {
+  try {
+    shaped.shape(spec, 0).revert();
+    return true;
+  } catch (const std::exception& e) {
+    if (std::string(e.what()).find("netem") == std::string::npos) throw;
+    return false;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
   const int iterations = std::max(10, argc > 1 ? std::atoi(argv[1]) : 1000);
+  std::vector<std::string> cases(argv + std::min(argc, 2), argv + argc);
+  auto wants = [&](const char* c) {
+    return cases.empty() || std::find(cases.begin(), cases.end(), c) != cases.end();
+  };
   const std::string name = "flbench-" + std::to_string(::getpid());
   auto ns = NetworkNamespace::create(name);
   auto sock = std::make_shared<NetlinkSocket>(NetlinkSocket::open_in(ns.fd()));
@@ -120,41 +156,61 @@ int main(int argc, char** argv) try {
               name.c_str());
 
   // Partition: a blackhole route.
-  const Route route{"198.18.2.0/24", std::nullopt, RouteType::blackhole, 100};
-  auto route_injector = measure(
-      iterations, [&] { add_route(*sock, route); }, [&] { delete_route(*sock, route); });
-  auto route_binary = measure(
-      iterations,
-      [&] { run({"ip", "-n", name, "route", "add", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); },
-      [&] { run({"ip", "-n", name, "route", "del", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); });
-  report("partition route", iterations, route_injector, route_binary, "ip route x2");
+  if (wants("route")) {
+    const Route route{"198.18.2.0/24", std::nullopt, RouteType::blackhole, 100};
+    auto route_injector = measure(
+        iterations, [&] { add_route(*sock, route); }, [&] { delete_route(*sock, route); });
+    auto route_binary = measure(
+        iterations,
+        [&] { run({"ip", "-n", name, "route", "add", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); },
+        [&] { run({"ip", "-n", name, "route", "del", "blackhole", "198.18.2.0/24", "metric", "100", "proto", "241"}); });
+    report("partition route", iterations, route_injector, route_binary, "ip route x2");
+  }
 
-  // A rate scoped to a destination: htb root, class, u32 filter; removed.
-  ShapingSpec spec;
-  spec.rate_bits_per_second = 10'000'000;
+  // A rate, then a delay, scoped to a destination: htb root, root class,
+  // the fault's class (with a netem leaf for the delay), u32 filter; removed.
   PacketMatch m;
   m.family = AF_INET;
   m.dst = "198.18.2.0/24";
-  spec.matches = {m};
   auto shaped = ShapedInterface::open(sock, name, "a0");
-  std::optional<ShapingGuard> guard;
-  auto rate_injector = measure(
-      iterations, [&] { guard.emplace(shaped->shape(spec, 0)); },
-      [&] {
-        guard->revert();
-        guard.reset();
-      });
-  auto rate_binary = measure(iterations, [&] {
-    run({"tc", "-n", name, "qdisc", "add", "dev", "a0", "root", "handle", "fa00:", "htb", "default", "1"});
-    run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:1", "htb", "rate", "100gbit"});
-    run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:10", "htb", "rate", "10mbit"});
-    run({"tc", "-n", name, "filter", "add", "dev", "a0", "parent", "fa00:", "prio", "32", "protocol", "ip", "u32",
-         "match", "ip", "dst", "198.18.2.0/24", "flowid", "fa00:10"});
-  }, [&] { run({"tc", "-n", name, "qdisc", "del", "dev", "a0", "root"}); });
-  report("scoped rate", iterations, rate_injector, rate_binary, "tc x5");
+  auto shaping_case = [&](const char* label, const char* binary_label, const ShapingSpec& spec) {
+    std::optional<ShapingGuard> guard;
+    auto injector = measure(
+        iterations, [&] { guard.emplace(shaped->shape(spec, 0)); },
+        [&] {
+          guard->revert();
+          guard.reset();
+        });
+    auto commands = tc_commands(name, describe_shaping("a0", 0x10, 32, spec));
+    auto binary = measure(
+        iterations,
+        [&] {
+          run({"tc", "-n", name, "qdisc", "add", "dev", "a0", "root", "handle", "fa00:", "htb", "default", "1"});
+          run({"tc", "-n", name, "class", "add", "dev", "a0", "parent", "fa00:", "classid", "fa00:1", "htb", "rate", "100gbit"});
+          for (const auto& c : commands) run(c);
+        },
+        [&] { run({"tc", "-n", name, "qdisc", "del", "dev", "a0", "root"}); });
+    report(label, iterations, injector, binary, binary_label);
+  };
+  if (wants("rate")) {
+    ShapingSpec spec;
+    spec.rate_bits_per_second = 10'000'000;
+    spec.matches = {m};
+    shaping_case("scoped rate", "tc x5", spec);
+  }
+  if (wants("delay")) {
+    ShapingSpec spec;
+    spec.netem.delay_us = 20'000;
+    spec.matches = {m};
+    if (kernel_has_netem(*shaped, spec))
+      shaping_case("scoped delay", "tc x6", spec);
+    else
+      std::printf("scoped delay: skipped, this kernel has no sch_netem (bench/netem_fault_bench.sh "
+                  "runs it under a stock kernel)\n");
+  }
 
   // A delay fault's queue rule, in a table that lives for the run.
-  {
+  if (wants("nfqueue")) {
     QueueRuleTable table(ns.fd(), name);
     table.set(0, {});  // the tables and chains, once
     auto queue_injector = measure(
@@ -179,6 +235,7 @@ int main(int argc, char** argv) try {
     report("nfqueue, 50ms", iterations / 10, settled_injector, settled_binary, "iptables x2");
   }
 
+  if (!wants("nft")) return 0;
   // A drop rule (a port-scoped partition's kind) in a table that lives for
   // the run, as a run's tables do: apply adds the rule, revert takes it out.
   {

@@ -5,6 +5,10 @@
 #
 #   scripts/kernel-lane.sh [BUILD_DIR]
 #
+# With FAULTLINE_LANE_RUN set, the guest runs that shell command instead of
+# the tests (programs in FAULTLINE_LANE_PROGRAMS are added to the guest, first
+# on its PATH); bench/netem_fault_bench.sh uses this.
+#
 # Downloads linux-image-amd64 with apt (not installed: only unpacked into
 # BUILD_DIR/kernel-lane), builds an initramfs with busybox, the kernel's
 # traffic-control, veth and bridge modules, and the test binaries with their
@@ -59,6 +63,10 @@ binaries=("$build/faultline" "$build/faultline-kv" "$build/tests/faultline_netem
 # shellcheck source=lib/rootfs.sh
 . "$root/scripts/lib/rootfs.sh"
 for b in "${binaries[@]}"; do rootfs_add_program "$ird" "$b" opt/faultline/bin; done
+for b in ${FAULTLINE_LANE_PROGRAMS:-}; do rootfs_add_program "$ird" "$b" opt/faultline/bin; done
+if [[ -n ${FAULTLINE_LANE_RUN:-} ]]; then
+  printf 'export PATH=/opt/faultline/bin:/bin\n%s\n' "$FAULTLINE_LANE_RUN" >"$ird/opt/faultline/run.sh"
+fi
 # The reference store's database (wan-latency runs one per region).
 cp "$build/faultline-postgres" "$ird/opt/faultline/bin/"
 rootfs_add_postgres "$ird"
@@ -85,8 +93,12 @@ cd /opt/faultline
 faultline doctor
 export FAULTLINE_BIN_DIR=/opt/faultline/bin FAULTLINE_EXPERIMENTS=/opt/faultline/experiments FAULTLINE_EMULATED=1
 status=0
-faultline_netem_tests --reporter compact --durations yes || status=1
-faultline_root_tests --reporter compact || status=1
+if [ -f /opt/faultline/run.sh ]; then
+  sh /opt/faultline/run.sh || status=1
+else
+  faultline_netem_tests --reporter compact --durations yes || status=1
+  faultline_root_tests --reporter compact || status=1
+fi
 if [ "$status" -ne 0 ]; then
   for f in /tmp/*-results/*/service-*.log; do [ -f "$f" ] && { echo "lane: $f:"; tail -n 5 "$f"; }; done
 fi
