@@ -7,7 +7,7 @@
 #
 # It writes an experiment of two regions (us, eu) whose hosts run
 # bench/probe_flow (a datagram to the other region every INTERVAL_US, both
-# ways), with FAULTS_PER_KIND faults of each kind one after another, 300 ms
+# ways, at real-time priority), with FAULTS_PER_KIND faults of each kind one after another, 300 ms
 # apart, each lasting 100 ms: a partition (routes), a partition narrowed to
 # the probe's port (nf_tables drop rules) and a 20 ms delay (netem, or the
 # NFQUEUE engine on kernels without it). It runs it with `faultline run`,
@@ -48,8 +48,9 @@ probe = "probe_flow"
 [[service]]
 name = "probe"
 host = "probe"
+user = "root"  # for SCHED_FIFO: a starved probe skips the very ticks that matter
 command = ["{vars.probe}", "--listen", "{addr}", "--peers", "{peers}", "--port", "9500",
-           "--interval-us", "$interval_us", "--out", "{workdir}"]
+           "--interval-us", "$interval_us", "--out", "{workdir}", "--realtime", "1"]
 
 [[service]]
 name = "app"

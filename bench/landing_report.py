@@ -8,8 +8,8 @@ For each fault, in each direction between the two probes:
          instant, where "affected" is lost (partitions) or at least half the
          fault's delay late (delay), and the packet starts a run of at least
          five affected ones (so a stray loss before the fault does not count);
-  heal   the send time of the first packet after the last affected one minus
-         the instant the fault was due to stop (partitions only: when a delay
+  heal   the send time of the first packet after the onset that starts a run
+         of five unaffected ones, minus the instant the fault was due to stop (partitions only: when a delay
          ends, the packets it still holds go at once, so "late" packets stop
          before the fault does).
 A fault's onset is its earliest direction's (the first packet it affected);
@@ -67,8 +67,14 @@ def direction(send_ns, delays, due, stop_due, affected):
             break
     if onset is None:
         return None
-    end = hits[-1] + 1
-    heal = send_ns[end] - stop_due if end < len(send_ns) else None
+    # The heal: the first packet after the onset that starts a run of RUN
+    # unaffected ones.
+    hit = set(hits)
+    heal = None
+    for s in range(onset, last - RUN):
+        if all(k not in hit for k in range(s, s + RUN)):
+            heal = send_ns[s] - stop_due
+            break
     return send_ns[onset] - due, heal
 
 
@@ -125,7 +131,8 @@ def main(run_dir):
         print(f"{kind:28} {len(row['onset']):>4}  {ms(percentile(row['onset'], 50)):>9.3f} "
               f"{ms(percentile(row['onset'], 99)):>7.3f} {ms(max(row['onset'], default=0)):>7.3f}  "
               f"{ms(percentile(row['in_force'], 50)):>12.3f} {ms(percentile(row['in_force'], 99)):>7.3f}  "
-              f"{ms(percentile(row['heal'], 50)):>8.3f} {ms(percentile(row['heal'], 99)):>7.3f}  "
+              + (f"{ms(percentile(row['heal'], 50)):>8.3f} {ms(percentile(row['heal'], 99)):>7.3f}  "
+                 if row["heal"] else f"{'-':>8} {'-':>7}  ") +
               f"{ms(percentile(row['applied'], 50)):>15.3f} {ms(percentile(row['applied'], 99)):>7.3f}"
               + (f"  ({row['missed']} not seen both ways)" if row["missed"] else ""))
     every = [o for row in rows.values() for o in row["onset"]]

@@ -2,6 +2,7 @@
 // run as a service in every region of bench/landing.sh's experiment:
 //
 //   probe_flow --listen ADDR --peers ADDR,ADDR --port P --interval-us N --out DIR
+//              [--realtime 1]
 //
 // Every N microseconds it sends one UDP datagram to each peer, carrying a
 // sequence number and its send time (CLOCK_MONOTONIC, the clock faultline's
@@ -13,10 +14,14 @@
 //                 receive time (i64 ns);
 //   DIR/probe.json  {"addr": ADDR, "interval_us": N}.
 // bench/landing_report.py lines these up with the faults of verdict.json.
+// With --realtime 1 (needs root) its threads run SCHED_FIFO, so that on a
+// small machine the controller and the apps cannot hold its packets back: a
+// probe that skips ticks cannot show when a fault landed.
 // It only ever sends to the peers it is given (region hosts).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +91,7 @@ int main(int argc, char** argv) try {
   std::string listen, peers_arg, out = ".";
   std::uint16_t port = 9500;
   long interval_us = 100;
+  bool realtime = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--listen") listen = value;
@@ -93,11 +99,17 @@ int main(int argc, char** argv) try {
     else if (flag == "--port") port = static_cast<std::uint16_t>(std::stoi(value));
     else if (flag == "--interval-us") interval_us = std::stol(value);
     else if (flag == "--out") out = value;
+    else if (flag == "--realtime") realtime = value == "1";
     else throw std::runtime_error("unknown flag " + flag);
   }
   if (listen.empty() || interval_us <= 0)
     throw std::runtime_error("usage: probe_flow --listen ADDR --peers A,B [--port P] "
                              "[--interval-us N] [--out DIR]");
+  if (realtime) {
+    const sched_param priority{10};
+    if (sched_setscheduler(0, SCHED_FIFO, &priority) != 0)  // the receiver thread inherits it
+      throw std::runtime_error(std::string("cannot run SCHED_FIFO: ") + std::strerror(errno));
+  }
   std::signal(SIGTERM, [](int) { stopping = true; });
   std::signal(SIGINT, [](int) { stopping = true; });
 

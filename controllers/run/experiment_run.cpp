@@ -235,8 +235,21 @@ class Run {
   injector::ShapedInterface& shaper(const std::string& netns, const std::string& dev);
   injector::QueueRuleTable& queue_table(const std::string& netns);
   // Applies one planned change with the chosen engine; the guard undoes it.
-  std::unique_ptr<FaultGuard> shape(const ShapingChange& change);
-  std::unique_ptr<FaultGuard> shape_in(const ShapingChange& change);
+  // A traffic change in two steps: preparing does what affects no packet
+  // (claims the namespace, starts an NFQUEUE engine); the returned step
+  // makes the kernel change. shape() does both at once.
+  using ShapeStep = std::function<std::unique_ptr<FaultGuard>()>;
+  ShapeStep prepare_shape(const ShapingChange& change);
+  std::unique_ptr<FaultGuard> shape(const ShapingChange& change) { return prepare_shape(change)(); }
+  // Returns at the instant the fault being started or stopped is due: it
+  // sleeps until shortly before, then spins (a sleeping thread wakes tens of
+  // microseconds late). Callers prepare first, then await, then change the
+  // kernel. Returns at once when the instant has passed or none is set.
+  void await_due() const;
+  std::unique_ptr<FaultGuard> nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
+                                            std::shared_ptr<injector::NfqueueEngine> engine,
+                                            std::shared_ptr<injector::ShapingGuard> rate);
+  SteadyClock::time_point due_{};  // of the fault change being made
   void apply_wan_baseline();
 
   const Experiment& e_;
@@ -343,49 +356,58 @@ injector::QueueRuleTable& Run::queue_table(const std::string& netns) {
   return *slot;
 }
 
-std::unique_ptr<FaultGuard> Run::shape(const ShapingChange& change) {
+Run::ShapeStep Run::prepare_shape(const ShapingChange& change) {
   claim(change.netns);
-  auto guard = shape_in(change);
   // A container that restarted during the fault took the fault (and the link
   // it was on) with its old namespace: nothing is left to revert there.
-  return std::make_unique<FaultGuard>(
-      [this, netns = change.netns, inner = std::shared_ptr<FaultGuard>(std::move(guard))] {
-        if (topology_->replaced(netns)) {
-          spdlog::warn("{} was replaced during the fault (a container restarted): the fault went "
-                       "with its old network namespace",
-                       netns);
-          return;
-        }
-        inner->revert();
-      });
-}
-
-std::unique_ptr<FaultGuard> Run::shape_in(const ShapingChange& change) {
+  auto unless_replaced = [this, netns = change.netns](std::unique_ptr<FaultGuard> guard) {
+    return std::make_unique<FaultGuard>(
+        [this, netns, inner = std::shared_ptr<FaultGuard>(std::move(guard))] {
+          if (topology_->replaced(netns)) {
+            spdlog::warn("{} was replaced during the fault (a container restarted): the fault "
+                         "went with its old network namespace",
+                         netns);
+            return;
+          }
+          inner->revert();
+        });
+  };
   if (engine_ != "nfqueue" || change.spec.netem.empty()) {
-    auto guard = std::make_shared<injector::ShapingGuard>(
-        shaper(change.netns, change.dev).shape(change.spec, change.band));
-    return std::make_unique<FaultGuard>([guard] {
-      auto problems = guard->revert();
-      if (!problems.empty()) throw std::runtime_error(problems.front());
-    });
+    return [this, change, unless_replaced] {
+      auto guard = std::make_shared<injector::ShapingGuard>(
+          shaper(change.netns, change.dev).shape(change.spec, change.band));
+      return unless_replaced(std::make_unique<FaultGuard>([guard] {
+        auto problems = guard->revert();
+        if (!problems.empty()) throw std::runtime_error(problems.front());
+      }));
+    };
   }
-  // NFQUEUE: a rate still needs an htb class; the rest is the engine's.
-  std::shared_ptr<injector::ShapingGuard> rate;
-  if (change.spec.rate_bits_per_second) {
-    injector::ShapingSpec only_rate = change.spec;
-    only_rate.netem = {};
-    rate = std::make_shared<injector::ShapingGuard>(
-        shaper(change.netns, change.dev).shape(only_rate, change.band));
-  }
+  // NFQUEUE: the engine starts now, listening on its queue before any packet
+  // is steered to it; the step adds the rules (and a rate's htb class).
   injector::QueueRuleTable& table = queue_table(change.netns);
   const std::uint16_t queue = table.allocate_queue();
   const std::uint64_t owner = next_owner_++;
   auto engine =
       std::make_shared<injector::NfqueueEngine>(topology_->netns(change.netns), change.netns, queue,
                                                 change.spec.netem, e_.seed * 7919 + owner);
-  std::vector<injector::QueueRule> rules;
-  for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, queue, change.band});
-  table.set(owner, rules);  // the engine listens before any packet is steered to it
+  return [this, change, unless_replaced, &table, queue, owner, engine] {
+    std::shared_ptr<injector::ShapingGuard> rate;
+    if (change.spec.rate_bits_per_second) {
+      injector::ShapingSpec only_rate = change.spec;
+      only_rate.netem = {};
+      rate = std::make_shared<injector::ShapingGuard>(
+          shaper(change.netns, change.dev).shape(only_rate, change.band));
+    }
+    std::vector<injector::QueueRule> rules;
+    for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, queue, change.band});
+    table.set(owner, rules);
+    return unless_replaced(nfqueue_guard(table, owner, engine, rate));
+  };
+}
+
+std::unique_ptr<FaultGuard> Run::nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
+                                               std::shared_ptr<injector::NfqueueEngine> engine,
+                                               std::shared_ptr<injector::ShapingGuard> rate) {
   return std::make_unique<FaultGuard>([this, &table, owner, engine, rate]() mutable {
     auto problem = table.remove(owner);  // rules first: no packet waits on a queue about to go
     auto stats = engine->stats();
@@ -503,7 +525,16 @@ std::int64_t monotonic_ns(SteadyClock::time_point t) {
 
 }  // namespace
 
+void Run::await_due() const {
+  // Sleep to within this much of the instant; spin the rest.
+  constexpr auto kSpin = std::chrono::microseconds(300);
+  if (SteadyClock::now() < due_ - kSpin) std::this_thread::sleep_until(due_ - kSpin);
+  while (SteadyClock::now() < due_) {
+  }
+}
+
 void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
+  due_ = due;
   const FaultSpec& f = e_.faults[index];
   if (compose_ != nullptr) plan_ = topology_->plan();  // a restarted container has a new namespace
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
@@ -518,20 +549,24 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
         if (f.ports) {
           // Routes cannot see ports: drop rules in the routers' nf_tables.
           const std::uint64_t owner = next_owner_++;
-          std::vector<injector::QueueRuleTable*> tables;
+          std::vector<std::pair<injector::QueueRuleTable*, std::vector<injector::QueueRule>>> planned;
           for (const auto& change :
                plan_port_partition(plan_, f.groups, f.one_way, *f.ports, f.protocol)) {
             std::vector<injector::QueueRule> rules;
             for (const auto& m : change.spec.matches) rules.push_back({change.dev, m, 0, 0, true});
             claim(change.netns);
-            injector::QueueRuleTable& table = queue_table(change.netns);
+            planned.emplace_back(&queue_table(change.netns), std::move(rules));
+          }
+          await_due();
+          std::vector<injector::QueueRuleTable*> tables;
+          for (auto& [table, rules] : planned) {
             try {
-              table.set(owner, rules);
+              table->set(owner, rules);
             } catch (...) {
               for (auto* done : tables) done->remove(owner);
               throw;
             }
-            tables.push_back(&table);
+            tables.push_back(table);
           }
           guard = std::make_unique<FaultGuard>([tables, owner] {
             std::optional<std::string> problem;
@@ -547,6 +582,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
           claim(change.netns);
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
         }
+        await_due();
         auto routes = std::make_shared<injector::RouteBlockGuard>(
             injector::RouteBlockGuard::apply(std::move(entries)));
         guard = std::make_unique<FaultGuard>([routes] {
@@ -557,24 +593,28 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
       }
       case FaultKind::kill: {
         Service& proc = service(f.region, f.service);
+        await_due();
         proc.kill();
         guard = std::make_unique<FaultGuard>([&proc] { proc.start(); });
         break;
       }
       case FaultKind::pause: {
         Service& proc = service(f.region, f.service);
+        await_due();
         proc.pause();
         guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
         break;
       }
       case FaultKind::clock_skew: {
         const std::string file = clock_file(f.region);
+        await_due();
         write_clock_file(file, faketime_spec(f.offset, f.drift));
         guard = std::make_unique<FaultGuard>([file] { write_clock_file(file, faketime_spec(Duration(0), 0)); });
         break;
       }
       case FaultKind::restart: {
         Service& proc = service(f.region, f.service);
+        await_due();
         proc.kill();
         proc.start();
         break;
@@ -586,10 +626,14 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
       case FaultKind::corrupt:
       case FaultKind::bandwidth:
       case FaultKind::slow_db: {
-        // If a later interface fails, `shaped` unwinds the earlier ones.
-        std::vector<std::unique_ptr<FaultGuard>> shaped;
+        // Every engine starts before the instant; then the changes, in
+        // order. If a later interface fails, `shaped` unwinds the earlier ones.
+        std::vector<ShapeStep> steps;
         for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
-          shaped.push_back(shape(change));
+          steps.push_back(prepare_shape(change));
+        await_due();
+        std::vector<std::unique_ptr<FaultGuard>> shaped;
+        for (auto& step : steps) shaped.push_back(step());
         auto held = std::make_shared<std::vector<std::unique_ptr<FaultGuard>>>(std::move(shaped));
         guard = std::make_unique<FaultGuard>([held] {
           for (auto it = held->rbegin(); it != held->rend(); ++it) (*it)->revert();
@@ -624,11 +668,13 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
 void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> due) {
   auto it = active_.find(index);
   if (it == active_.end()) return;
+  due_ = due.value_or(SteadyClock::time_point{});
   const FaultSpec& f = e_.faults[index];
   const std::string f_name = std::string("stop-") + fault_kind_name(f.kind);
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
+  await_due();
   try {
     it->second->revert();
   } catch (const std::exception& ex) {
@@ -655,8 +701,9 @@ void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> d
     }
 }
 
-// The fault timeline on Boost.Asio timers: one timer for the next event, one
-// for the end of the workload phase, and a short tick that notices Ctrl-C.
+// The fault timeline on Boost.Asio timers: one timer for the next event
+// (armed a little early, see kLead), one for the end of the workload phase,
+// and a short tick that notices Ctrl-C.
 void Run::run_timeline() {
   boost::asio::io_context io;
   Timeline timeline(e_.faults, e_.duration);
@@ -664,16 +711,19 @@ void Run::run_timeline() {
   timeline_origin_ = start;
   std::exception_ptr failure;
 
+  // The timer fires this long before an event, so that the fault can be
+  // prepared and the instant met by await_due() rather than by a wakeup.
+  constexpr auto kLead = std::chrono::milliseconds(2);
   boost::asio::steady_timer next(io), end(io), tick(io);
   std::function<void()> arm = [&] {
     auto at = timeline.next();
     if (!at) return;
-    next.expires_at(start + *at);
+    next.expires_at(start + *at - kLead);
     next.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       try {
-        for (const auto& event :
-             timeline.due(std::chrono::duration_cast<Duration>(SteadyClock::now() - start))) {
+        for (const auto& event : timeline.due(
+                 std::chrono::duration_cast<Duration>(SteadyClock::now() - start + kLead))) {
           if (event.action == FaultAction::start)
             start_fault(event.fault, start + event.at);
           else
