@@ -35,6 +35,7 @@
 #include "controllers/report/junit.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/interrupt.hpp"
+#include "controllers/run/realtime_window.hpp"
 #include "controllers/run/recover.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "controllers/services/command.hpp"
@@ -243,9 +244,11 @@ class Run {
   std::unique_ptr<FaultGuard> shape(const ShapingChange& change) { return prepare_shape(change)(); }
   // Returns at the instant the fault being started or stopped is due: it
   // sleeps until shortly before, then spins (a sleeping thread wakes tens of
-  // microseconds late). Callers prepare first, then await, then change the
-  // kernel. Returns at once when the instant has passed or none is set.
-  void await_due() const;
+  // microseconds late) at real-time priority, which the returned window keeps
+  // until it goes. Callers prepare first, then await, then change the kernel
+  // while they hold the window. Returns at once when the instant has passed
+  // or none is set.
+  [[nodiscard]] std::unique_ptr<RealtimeWindow> await_due() const;
   std::unique_ptr<FaultGuard> nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
                                             std::shared_ptr<injector::NfqueueEngine> engine,
                                             std::shared_ptr<injector::ShapingGuard> rate);
@@ -525,12 +528,14 @@ std::int64_t monotonic_ns(SteadyClock::time_point t) {
 
 }  // namespace
 
-void Run::await_due() const {
+std::unique_ptr<RealtimeWindow> Run::await_due() const {
   // Sleep to within this much of the instant; spin the rest.
   constexpr auto kSpin = std::chrono::microseconds(300);
   if (SteadyClock::now() < due_ - kSpin) std::this_thread::sleep_until(due_ - kSpin);
+  auto window = std::make_unique<RealtimeWindow>();
   while (SteadyClock::now() < due_) {
   }
+  return window;
 }
 
 void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
@@ -557,7 +562,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
             claim(change.netns);
             planned.emplace_back(&queue_table(change.netns), std::move(rules));
           }
-          await_due();
+          const auto window = await_due();
           std::vector<injector::QueueRuleTable*> tables;
           for (auto& [table, rules] : planned) {
             try {
@@ -582,7 +587,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
           claim(change.netns);
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
         }
-        await_due();
+        const auto window = await_due();
         auto routes = std::make_shared<injector::RouteBlockGuard>(
             injector::RouteBlockGuard::apply(std::move(entries)));
         guard = std::make_unique<FaultGuard>([routes] {
@@ -593,28 +598,28 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
       }
       case FaultKind::kill: {
         Service& proc = service(f.region, f.service);
-        await_due();
+        const auto window = await_due();
         proc.kill();
         guard = std::make_unique<FaultGuard>([&proc] { proc.start(); });
         break;
       }
       case FaultKind::pause: {
         Service& proc = service(f.region, f.service);
-        await_due();
+        const auto window = await_due();
         proc.pause();
         guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
         break;
       }
       case FaultKind::clock_skew: {
         const std::string file = clock_file(f.region);
-        await_due();
+        const auto window = await_due();
         write_clock_file(file, faketime_spec(f.offset, f.drift));
         guard = std::make_unique<FaultGuard>([file] { write_clock_file(file, faketime_spec(Duration(0), 0)); });
         break;
       }
       case FaultKind::restart: {
         Service& proc = service(f.region, f.service);
-        await_due();
+        const auto window = await_due();
         proc.kill();
         proc.start();
         break;
@@ -631,7 +636,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
         std::vector<ShapeStep> steps;
         for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
           steps.push_back(prepare_shape(change));
-        await_due();
+        const auto window = await_due();
         std::vector<std::unique_ptr<FaultGuard>> shaped;
         for (auto& step : steps) shaped.push_back(step());
         auto held = std::make_shared<std::vector<std::unique_ptr<FaultGuard>>>(std::move(shaped));
@@ -674,7 +679,7 @@ void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> d
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
-  await_due();
+  const auto window = await_due();
   try {
     it->second->revert();
   } catch (const std::exception& ex) {
