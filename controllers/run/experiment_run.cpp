@@ -246,8 +246,8 @@ class Run {
   // sleeps until shortly before, then spins (a sleeping thread wakes tens of
   // microseconds late) at real-time priority, which the returned window keeps
   // until it goes. Callers prepare first, then await, then change the kernel
-  // while they hold the window. Returns at once when the instant has passed
-  // or none is set.
+  // while they hold the window. Returns at once when the instant has passed,
+  // and with no window when none is set (the heal).
   [[nodiscard]] std::unique_ptr<RealtimeWindow> await_due() const;
   std::unique_ptr<FaultGuard> nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
                                             std::shared_ptr<injector::NfqueueEngine> engine,
@@ -529,6 +529,7 @@ std::int64_t monotonic_ns(SteadyClock::time_point t) {
 }  // namespace
 
 std::unique_ptr<RealtimeWindow> Run::await_due() const {
+  if (due_ == SteadyClock::time_point{}) return nullptr;  // the heal: no instant to meet
   // Sleep to within this much of the instant; spin the rest.
   constexpr auto kSpin = std::chrono::microseconds(300);
   if (SteadyClock::now() < due_ - kSpin) std::this_thread::sleep_until(due_ - kSpin);
@@ -679,17 +680,18 @@ void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> d
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
-  const auto window = await_due();
+  auto window = await_due();
   try {
     it->second->revert();
   } catch (const std::exception& ex) {
     record_nemesis(OpType::info, f_name, value, ex.what());
     throw;
   }
+  const std::int64_t late_us = due ? micros_since(*due) : 0;
+  window.reset();
   active_.erase(it);
   active_order_.erase(std::find(active_order_.begin(), active_order_.end(), index));
   journal_->fault(index, describe_fault(f), "reverted");
-  const std::int64_t late_us = due ? micros_since(*due) : 0;
   record_nemesis(OpType::ok, f_name, value);
   if (due)
     spdlog::info("fault {} stopped {:.2f} ms after its instant: {}", index, late_us / 1000.0,
