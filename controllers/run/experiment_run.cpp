@@ -411,7 +411,8 @@ Run::ShapeStep Run::prepare_shape(const ShapingChange& change) {
 std::unique_ptr<FaultGuard> Run::nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
                                                std::shared_ptr<injector::NfqueueEngine> engine,
                                                std::shared_ptr<injector::ShapingGuard> rate) {
-  return std::make_unique<FaultGuard>([this, &table, owner, engine, rate]() mutable {
+  return std::make_unique<FaultGuard>([this, &table, owner, engine = std::move(engine),
+                                       rate = std::move(rate)]() mutable {
     auto problem = table.remove(owner);  // rules first: no packet waits on a queue about to go
     auto stats = engine->stats();
     spdlog::debug("queue {}: {} packets, {} dropped by the fault, {} by overflow, {} by the kernel",
@@ -658,7 +659,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
       active_order_.push_back(index);
     }
     record_nemesis(OpType::ok, f_name, value);
-    spdlog::info("fault {} started {:.2f} ms after its instant: {}", index, late_us / 1000.0,
+    spdlog::info("fault {} started {:.2f} ms after its instant: {}", index, static_cast<double>(late_us) / 1000.0,
                  describe_fault(f));
     fault_log_.push_back({{"fault", index},
                           {"what", describe_fault(f)},
@@ -694,7 +695,7 @@ void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> d
   journal_->fault(index, describe_fault(f), "reverted");
   record_nemesis(OpType::ok, f_name, value);
   if (due)
-    spdlog::info("fault {} stopped {:.2f} ms after its instant: {}", index, late_us / 1000.0,
+    spdlog::info("fault {} stopped {:.2f} ms after its instant: {}", index, static_cast<double>(late_us) / 1000.0,
                  describe_fault(f));
   else
     spdlog::info("fault {} stopped: {}", index, describe_fault(f));
