@@ -3,7 +3,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -97,6 +99,25 @@ void recover_probes(RecoveryOutcome& out) {
   }
 }
 
+// A run killed while it rewrote its entry leaves the new text in
+// `<run>.json.tmp`, never renamed; the entry itself is what held, and what
+// recovery acted on. Drafts of dead runs go; so does a draft too broken to
+// name its run, once it is older than any write in progress could be.
+void remove_stale_drafts(const std::string& state_dir, RecoveryOutcome& out) {
+  std::error_code ec;
+  for (const auto& file : fs::directory_iterator(fs::path(state_dir) / "runs", ec)) {
+    const std::string name = file.path().filename();
+    if (name.size() < 9 || name.compare(name.size() - 9, 9, ".json.tmp") != 0) continue;
+    std::ifstream in(file.path());
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    const bool stale =
+        j.is_object()
+            ? !run_alive(JournalEntry::from_json(j))
+            : fs::last_write_time(file.path(), ec) < fs::file_time_type::clock::now() - std::chrono::seconds(10);
+    if (stale && fs::remove(file.path(), ec)) out.lines.push_back("removed journal draft " + name);
+  }
+}
+
 }  // namespace
 
 RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
@@ -127,6 +148,7 @@ RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
       fs::remove(path, ec);
     }
   }
+  remove_stale_drafts(state_dir, out);
   return out;
 }
 

@@ -5,11 +5,14 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "controllers/compose/compose_topology.hpp"
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/faults/shaping_plan.hpp"
+#include "controllers/run/recover.hpp"
 #include "controllers/run/run_journal.hpp"
 
 using namespace faultline;
@@ -171,5 +174,31 @@ TEST_CASE("a journal entry survives the trip through its file, and a dead pid is
     CHECK_FALSE(run_alive(recycled));
   }
   CHECK(read_journals(dir.string()).empty());  // a run that ends deletes its entry
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("recover removes the journal draft a run killed mid-write left, and only a dead run's") {
+  const auto dir = std::filesystem::temp_directory_path() / ("fl-drafts-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "runs");
+  JournalEntry live;
+  live.run_id = "live01";
+  live.pid = ::getpid();
+  live.start_time = process_start_time(::getpid()).value();
+  JournalEntry dead = live;
+  dead.run_id = "dead01";
+  dead.start_time += 1;  // the same pid, another process: gone
+  std::ofstream(dir / "runs" / "live01.json.tmp") << live.to_json().dump();
+  std::ofstream(dir / "runs" / "dead01.json.tmp") << dead.to_json().dump();
+  std::ofstream(dir / "runs" / "torn01.json.tmp") << "{\"run_id\": \"torn";  // cut short, just now
+  auto out = recover_dead_runs(dir.string());
+  CHECK(std::filesystem::exists(dir / "runs" / "live01.json.tmp"));
+  CHECK_FALSE(std::filesystem::exists(dir / "runs" / "dead01.json.tmp"));
+  CHECK(std::filesystem::exists(dir / "runs" / "torn01.json.tmp"));  // may be a write in progress
+  std::filesystem::last_write_time(dir / "runs" / "torn01.json.tmp",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::minutes(1));
+  recover_dead_runs(dir.string());
+  CHECK_FALSE(std::filesystem::exists(dir / "runs" / "torn01.json.tmp"));
+  CHECK(std::filesystem::exists(dir / "runs" / "live01.json.tmp"));
   std::filesystem::remove_all(dir);
 }
