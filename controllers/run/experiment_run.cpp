@@ -242,17 +242,9 @@ class Run {
   using ShapeStep = std::function<std::unique_ptr<FaultGuard>()>;
   ShapeStep prepare_shape(const ShapingChange& change);
   std::unique_ptr<FaultGuard> shape(const ShapingChange& change) { return prepare_shape(change)(); }
-  // Returns at the instant the fault being started or stopped is due: it
-  // sleeps until shortly before, then spins (a sleeping thread wakes tens of
-  // microseconds late) at real-time priority, which the returned window keeps
-  // until it goes. Callers prepare first, then await, then change the kernel
-  // while they hold the window. Returns at once when the instant has passed,
-  // and with no window when none is set (the heal).
-  [[nodiscard]] std::unique_ptr<RealtimeWindow> await_due() const;
   std::unique_ptr<FaultGuard> nfqueue_guard(injector::QueueRuleTable& table, std::uint64_t owner,
                                             std::shared_ptr<injector::NfqueueEngine> engine,
                                             std::shared_ptr<injector::ShapingGuard> rate);
-  SteadyClock::time_point due_{};  // of the fault change being made
   void apply_wan_baseline();
 
   const Experiment& e_;
@@ -527,21 +519,27 @@ std::int64_t monotonic_ns(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-}  // namespace
-
-std::unique_ptr<RealtimeWindow> Run::await_due() const {
-  if (due_ == SteadyClock::time_point{}) return nullptr;  // the heal: no instant to meet
+// Returns at the instant a fault change is due: it sleeps until shortly
+// before, then spins (a sleeping thread wakes tens of microseconds late) at
+// real-time priority, which the returned window keeps until it goes. Callers
+// prepare first, then await, then change the kernel while they hold the
+// window. Returns at once when the instant has passed, and with no window
+// when there is none (the heal).
+[[nodiscard]] std::unique_ptr<RealtimeWindow> await_instant(
+    std::optional<SteadyClock::time_point> due) {
+  if (!due) return nullptr;
   // Sleep to within this much of the instant; spin the rest.
   constexpr auto kSpin = std::chrono::microseconds(300);
-  if (SteadyClock::now() < due_ - kSpin) std::this_thread::sleep_until(due_ - kSpin);
+  if (SteadyClock::now() < *due - kSpin) std::this_thread::sleep_until(*due - kSpin);
   auto window = std::make_unique<RealtimeWindow>();
-  while (SteadyClock::now() < due_) {
+  while (SteadyClock::now() < *due) {
   }
   return window;
 }
 
+}  // namespace
+
 void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
-  due_ = due;
   const FaultSpec& f = e_.faults[index];
   if (compose_ != nullptr) plan_ = topology_->plan();  // a restarted container has a new namespace
   const std::string f_name = std::string("start-") + fault_kind_name(f.kind);
@@ -564,7 +562,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
             claim(change.netns);
             planned.emplace_back(&queue_table(change.netns), std::move(rules));
           }
-          const auto window = await_due();
+          const auto window = await_instant(due);
           std::vector<injector::QueueRuleTable*> tables;
           for (auto& [table, rules] : planned) {
             try {
@@ -589,7 +587,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
           claim(change.netns);
           entries.push_back({topology_->socket(change.netns), change.netns, change.route});
         }
-        const auto window = await_due();
+        const auto window = await_instant(due);
         auto routes = std::make_shared<injector::RouteBlockGuard>(
             injector::RouteBlockGuard::apply(std::move(entries)));
         guard = std::make_unique<FaultGuard>([routes] {
@@ -600,28 +598,28 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
       }
       case FaultKind::kill: {
         Service& proc = service(f.region, f.service);
-        const auto window = await_due();
+        const auto window = await_instant(due);
         proc.kill();
         guard = std::make_unique<FaultGuard>([&proc] { proc.start(); });
         break;
       }
       case FaultKind::pause: {
         Service& proc = service(f.region, f.service);
-        const auto window = await_due();
+        const auto window = await_instant(due);
         proc.pause();
         guard = std::make_unique<FaultGuard>([&proc] { proc.resume(); });
         break;
       }
       case FaultKind::clock_skew: {
         const std::string file = clock_file(f.region);
-        const auto window = await_due();
+        const auto window = await_instant(due);
         write_clock_file(file, faketime_spec(f.offset, f.drift));
         guard = std::make_unique<FaultGuard>([file] { write_clock_file(file, faketime_spec(Duration(0), 0)); });
         break;
       }
       case FaultKind::restart: {
         Service& proc = service(f.region, f.service);
-        const auto window = await_due();
+        const auto window = await_instant(due);
         proc.kill();
         proc.start();
         break;
@@ -638,7 +636,7 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
         std::vector<ShapeStep> steps;
         for (const auto& change : plan_traffic_fault(plan_, f, e_.wan))
           steps.push_back(prepare_shape(change));
-        const auto window = await_due();
+        const auto window = await_instant(due);
         std::vector<std::unique_ptr<FaultGuard>> shaped;
         for (auto& step : steps) shaped.push_back(step());
         auto held = std::make_shared<std::vector<std::unique_ptr<FaultGuard>>>(std::move(shaped));
@@ -675,13 +673,12 @@ void Run::start_fault(std::size_t index, SteadyClock::time_point due) {
 void Run::stop_fault(std::size_t index, std::optional<SteadyClock::time_point> due) {
   auto it = active_.find(index);
   if (it == active_.end()) return;
-  due_ = due.value_or(SteadyClock::time_point{});
   const FaultSpec& f = e_.faults[index];
   const std::string f_name = std::string("stop-") + fault_kind_name(f.kind);
   nlohmann::json value{
       {"fault", index}, {"kind", fault_kind_name(f.kind)}, {"what", describe_fault(f)}};
   record_nemesis(OpType::invoke, f_name, value);
-  auto window = await_due();
+  auto window = await_instant(due);
   try {
     it->second->revert();
   } catch (const std::exception& ex) {
@@ -720,7 +717,7 @@ void Run::run_timeline() {
   std::exception_ptr failure;
 
   // The timer fires this long before an event, so that the fault can be
-  // prepared and the instant met by await_due() rather than by a wakeup.
+  // prepared and the instant met by await_instant() rather than by a wakeup.
   constexpr auto kLead = std::chrono::milliseconds(2);
   boost::asio::steady_timer next(io), end(io), tick(io);
   std::function<void()> arm = [&] {

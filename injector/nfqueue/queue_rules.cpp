@@ -329,16 +329,18 @@ QueueRuleTable::QueueRuleTable(const NamespaceFd& ns, std::string where)
 QueueRuleTable::~QueueRuleTable() {
   if (!created_) return;
   try {
-    if (socket_)
-      delete_queue_tables(*socket_, where_);
-    else
-      delete_queue_tables(ns_, where_);
+    delete_queue_tables(socket(), where_);
   } catch (const std::exception&) {
     // Deleting the namespace removes the tables anyway.
   }
 }
 
 std::uint16_t QueueRuleTable::allocate_queue() { return next_queue_++; }
+
+NfnetlinkSocket& QueueRuleTable::socket() {
+  if (!socket_) socket_ = NfnetlinkSocket::open_in(ns_, where_);
+  return *socket_;
+}
 
 void QueueRuleTable::apply() {
   std::vector<QueueRule> all;
@@ -369,9 +371,8 @@ void QueueRuleTable::apply() {
     nftnl_rule_free(r);
     batch.next();
   }
-  if (!socket_) socket_ = NfnetlinkSocket::open_in(ns_, where_);
   try {
-    batch.send(*socket_, where_);
+    batch.send(socket(), where_);
   } catch (...) {
     socket_.reset();  // it may hold the rest of a failed batch's answers
     throw;

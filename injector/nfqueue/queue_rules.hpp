@@ -86,10 +86,11 @@ class QueueRuleTable {
 
  private:
   void apply();
+  NfnetlinkSocket& socket();  // opened at the first use, kept for the table's life
   const NamespaceFd& ns_;
   std::string where_;
   std::map<std::uint64_t, std::vector<QueueRule>> rules_;
-  std::optional<NfnetlinkSocket> socket_;  // opened at the first change
+  std::optional<NfnetlinkSocket> socket_;
   std::uint16_t next_queue_ = 16;
   bool created_ = false;
 };
