@@ -21,6 +21,7 @@
 #include "controllers/report/edn.hpp"
 #include "controllers/report/html_report.hpp"
 #include "controllers/report/junit.hpp"
+#include "controllers/providers/provider.hpp"
 #include "controllers/report/verdict.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -128,7 +129,7 @@ int main(int argc, char** argv) {
   run->add_option("--provider", run_options.provider,
                   "where the regions live: namespaces faultline builds, or the containers of a "
                   "running compose stack")
-      ->check(CLI::IsMember({"namespaces", "compose"}))
+      ->check(CLI::IsMember(provider_names()))
       ->capture_default_str();
   run->add_option("--compose-project", run_options.compose_project,
                   "compose: the project whose containers are the regions, when several are up");
@@ -223,17 +224,17 @@ int main(int argc, char** argv) {
       return print_doctor_report(injector::probe_capabilities());
     }
 
-    // A compose stack runs its own images: the commands in the file are not
-    // faultline's to start, so they need not exist on this machine.
+    // A provider that does not start the services (a compose stack runs its
+    // own images) needs no program of the file on this machine.
     const ProgramResolver any_program = [](const std::string& program, const std::string&) {
       return std::optional<std::string>(program);
     };
+    const ProviderKind& provider = provider_kind(run_options.provider);
     Experiment experiment = load_experiment(
-        run_file, run_options.provider == "compose" ? any_program : ProgramResolver(resolve_program),
-        vars);
+        run_file, provider.starts_services ? ProgramResolver(resolve_program) : any_program, vars);
     if (!run_options.dry_run) {
       const auto missing = injector::missing_privileges(injector::effective_capabilities(),
-                                                        run_options.provider == "compose");
+                                                        !provider.starts_services);
       if (!missing.empty()) {
         std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
                   << " (--dry-run shows the plan without privileges)\n";

@@ -144,6 +144,7 @@ std::unique_ptr<ComposeTopology> ComposeTopology::discover(DockerClient& docker,
       for (const auto& c : containers)
         if (namespace_name(c) == netns) {
           t->nodes_[{region.name, host}] = {c, netns};
+          t->planned_[netns] = {region.name, host};
           t->open_namespace(netns, c.pid);
         }
     };
@@ -214,6 +215,12 @@ bool ComposeTopology::replaced(const std::string& netns) const {
   for (const auto& [key, n] : nodes_)
     if (n.netns == netns) return false;
   return namespaces_.count(netns) != 0;
+}
+
+std::string ComposeTopology::current(const std::string& planned) const {
+  auto it = planned_.find(planned);
+  if (it == planned_.end()) return planned;
+  return node(it->second.first, it->second.second).netns;
 }
 
 void ComposeTopology::refresh(const std::string& region, const std::string& host) {

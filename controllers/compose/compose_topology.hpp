@@ -59,6 +59,7 @@ class ComposeTopology : public Topology {
   const injector::NamespaceFd& host(const std::string& region,
                                     const std::string& host) const override;
   bool replaced(const std::string& netns) const override;
+  std::string current(const std::string& planned) const override;
 
   // The container behind a region's host ("gateway" included).
   const Container& container(const std::string& region, const std::string& host) const;
@@ -80,6 +81,9 @@ class ComposeTopology : public Topology {
   DockerClient& docker_;
   TopologyPlan plan_;
   std::map<std::pair<std::string, std::string>, Node> nodes_;
+  // The namespace names of the discovery, which fault plans use: each one's
+  // (region, host).
+  std::map<std::string, std::pair<std::string, std::string>> planned_;
   std::map<std::string, injector::NamespaceFd> namespaces_;
   std::map<std::string, std::shared_ptr<injector::NetlinkSocket>> sockets_;
 };

@@ -9,83 +9,15 @@
 #include <set>
 #include <thread>
 
-#include "controllers/compose/docker_client.hpp"
+#include "controllers/providers/provider.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "injector/network_namespace.hpp"
-#include "injector/sweep.hpp"
 
 namespace faultline {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// Processes whose network namespace is the one `ns` refers to.
-std::vector<pid_t> processes_in(const injector::NamespaceFd& ns) {
-  struct stat target {};
-  if (::fstat(ns.get(), &target) != 0) return {};
-  std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    struct stat st {};
-    if (::stat((entry.path() / "ns" / "net").c_str(), &st) == 0 && st.st_ino == target.st_ino &&
-        st.st_dev == target.st_dev)
-      pids.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return pids;
-}
-
-void recover_namespaces(const JournalEntry& run, RecoveryOutcome& out) {
-  if (run.namespace_prefix.empty()) return;
-  for (const auto& name : injector::list_named_namespaces(run.namespace_prefix)) {
-    try {
-      auto ns = injector::NamespaceFd::open_named(name);
-      for (pid_t pid : processes_in(ns)) {
-        ::kill(pid, SIGKILL);
-        out.lines.push_back("killed process " + std::to_string(pid) + " in " + name);
-      }
-    } catch (const std::exception& e) {
-      out.problems.push_back(name + ": " + e.what());
-    }
-    if (injector::delete_named_namespace(name)) out.lines.push_back("deleted namespace " + name);
-  }
-}
-
-void recover_containers(const JournalEntry& run, const std::set<std::string>& in_use,
-                        RecoveryOutcome& out) {
-  if (run.containers.empty()) return;
-  compose::DockerClient docker(run.docker_socket.empty() ? compose::kDefaultDockerSocket
-                                                         : run.docker_socket);
-  for (const auto& [id, state] : run.containers) {
-    const std::string short_id = id.substr(0, 12);
-    if (in_use.count(id)) {
-      out.problems.push_back("container " + short_id + " is in use by a live run; left alone");
-      continue;
-    }
-    try {
-      compose::Container c = docker.inspect(id);
-      if (c.paused) {
-        docker.unpause(id);
-        out.lines.push_back("unpaused container " + c.name);
-      }
-      if (!c.running && state == "killed") {
-        docker.start(id);
-        out.lines.push_back("started container " + c.name + " again");
-        for (int i = 0; i < 100 && !(c = docker.inspect(id)).running; ++i)
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      if (c.running && c.pid != 0) {
-        auto ns = injector::NamespaceFd::open_path("/proc/" + std::to_string(c.pid) + "/ns/net");
-        for (const auto& line : injector::sweep_faults(ns, "container " + c.name))
-          out.lines.push_back("removed " + line + " in container " + c.name);
-      }
-    } catch (const std::exception& e) {
-      out.problems.push_back("container " + short_id + ": " + e.what());
-    }
-  }
-}
 
 // The kernel probe's scratch namespace, "fl-probe-<pid>", is made before a
 // run writes its journal; one whose process is gone was left by a kill.
@@ -124,10 +56,10 @@ RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
   RecoveryOutcome out;
   recover_probes(out);
   auto journals = read_journals(state_dir);
-  std::set<std::string> in_use;
+  RecoveryScope in_use;
   for (const auto& [path, run] : journals)
     if (run_alive(run))
-      for (const auto& [id, state] : run.containers) in_use.insert(id);
+      for (const auto& [id, state] : run.containers) in_use.containers_in_use.insert(id);
   for (const auto& [path, run] : journals) {
     if (run_alive(run)) {
       ++out.live_runs;
@@ -140,8 +72,11 @@ RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
       if (f.second != "reverted")
         out.lines.push_back("fault " + std::to_string(index) + " (" + f.first + ") was " + f.second);
     const std::size_t problems_before = out.problems.size();
-    recover_namespaces(run, out);
-    recover_containers(run, in_use, out);
+    try {
+      provider_kind(run.provider).recover(run, in_use, out);
+    } catch (const std::invalid_argument& e) {
+      out.problems.push_back("run " + run.run_id + ": " + e.what());
+    }
     // Kept when something could not be undone, so the next recover tries again.
     if (out.problems.size() == problems_before) {
       std::error_code ec;

@@ -9,6 +9,7 @@
 // run is using. The kernel probe's scratch namespace of a dead process
 // (fl-probe-<pid>, made before the journal) goes too. `faultline run` does
 // the same before it starts.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct RecoveryOutcome {
   int live_runs = 0;
   std::vector<std::string> lines;     // what was undone
   std::vector<std::string> problems;  // what could not be
+};
+
+// What live runs hold, which recovery of a dead run never touches.
+struct RecoveryScope {
+  std::set<std::string> containers_in_use;
 };
 
 RecoveryOutcome recover_dead_runs(const std::string& state_dir);

@@ -25,6 +25,9 @@ class Topology {
   // Whether the namespace behind `netns` has been replaced since the plan
   // named it (a container restarted). A fault applied there went with it.
   virtual bool replaced(const std::string& /*netns*/) const { return false; }
+  // The namespace that stands today where the plan named `planned`: a fault
+  // planned before the run lands in a restarted container's new namespace.
+  virtual std::string current(const std::string& planned) const { return planned; }
 };
 
 }  // namespace faultline

@@ -1,0 +1,84 @@
+#pragma once
+// What each fault will do, as values made once, after validation and before
+// anything exists. The dry run renders these values and the actuator applies
+// the same ones, so the two cannot disagree; a random nemesis can draw them
+// and a shrinker can edit them.
+//
+// A plan is a list of steps. Each step names the place it acts on by the
+// namespace's name in the topology plan and is one of:
+//   RouteStep      a blackhole or prohibit route in a region's router;
+//   DropRuleStep   nf_tables drop rules on one interface (partitions narrowed
+//                  to ports, which routes cannot see);
+//   ShapeStep      an HTB class with a netem leaf or a rate, and its filters;
+//   ProcessStep    SIGKILL, SIGSTOP or kill-and-start of one service;
+//   ClockStep      the offset and drift a region's clocks follow.
+// A fault's steps are applied in order and reverted newest first.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "controllers/experiment/experiment.hpp"
+#include "controllers/faults/shaping_plan.hpp"
+#include "controllers/topology/plan.hpp"
+#include "injector/routes.hpp"
+
+namespace faultline {
+
+struct RouteStep {
+  std::string netns;
+  injector::Route route;
+};
+
+struct DropRuleStep {
+  std::string netns;
+  std::string dev;
+  std::vector<injector::PacketMatch> matches;
+};
+
+struct ShapeStep {
+  ShapingChange change;
+};
+
+enum class ProcessAction { kill, pause, restart };
+
+struct ProcessStep {
+  ProcessAction action = ProcessAction::kill;
+  std::string region;
+  std::string service;
+};
+
+struct ClockStep {
+  std::string region;
+  std::string service;  // empty: every service of the region
+  Duration offset{0};
+  double drift = 0;
+};
+
+using PlanStep = std::variant<RouteStep, DropRuleStep, ShapeStep, ProcessStep, ClockStep>;
+
+// The namespace a step changes, or empty for steps on processes and clocks.
+const std::string& step_netns(const PlanStep& step);
+
+struct FaultPlan {
+  std::size_t fault = 0;  // index into the experiment's faults
+  std::string kind;       // "partition", "slow-db", ...
+  std::string what;       // one line for logs, the journal and the history
+  // Whether the fault stays in force until it is reverted. A restart is over
+  // once applied: nothing of it remains to undo.
+  bool lasting = true;
+  std::vector<PlanStep> steps;
+};
+
+// One line naming what a fault does: "partition [us-east-1] | [eu-west-1,ap-south-1]".
+std::string describe_fault(const FaultSpec& fault);
+
+// Every fault's plan, in the experiment's order. Pure: the topology plan is
+// the one the provider will build or has found.
+std::vector<FaultPlan> plan_faults(const Experiment& experiment, const TopologyPlan& topology);
+
+// The WAN baseline's steps (in force for the whole run), empty without [wan].
+std::vector<PlanStep> plan_baseline(const Experiment& experiment, const TopologyPlan& topology);
+
+}  // namespace faultline

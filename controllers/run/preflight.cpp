@@ -1,0 +1,73 @@
+#include "controllers/run/preflight.hpp"
+
+#include "controllers/faults/clock_skew.hpp"
+#include "controllers/run/experiment_run.hpp"
+#include "injector/capabilities.hpp"
+
+namespace faultline {
+
+namespace {
+
+// Chooses the engine for netem-style faults and refuses an experiment this
+// kernel cannot serve.
+std::string choose_engine(const Experiment& e) {
+  bool port_partitions = false;
+  for (const auto& f : e.faults)
+    port_partitions = port_partitions ||
+                      ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports);
+  if (!e.has_traffic_faults() && !port_partitions) return "none";
+  auto caps = injector::probe_capabilities();
+  if (port_partitions && !injector::has_capability(caps, "nftables"))
+    throw CapabilityError(
+        "this kernel lacks nf_tables, which " + e.path +
+        " needs for partitions narrowed to ports; nothing was created. Load it (modprobe "
+        "nf_tables) or drop the ports; `faultline doctor` shows what this kernel offers");
+  if (!e.has_traffic_faults()) return "none";
+  auto missing_error = [&](const std::string& missing, const std::string& advice) {
+    return CapabilityError("this kernel lacks " + missing + ", which " + e.path +
+                           " needs for its traffic-control faults; nothing was created. " + advice +
+                           "; `faultline doctor` shows what this kernel offers");
+  };
+  for (const char* piece : {"htb", "u32"})
+    if (!injector::has_capability(caps, piece))
+      throw missing_error(piece,
+                          "Load the module (modprobe sch_htb cls_u32) or use a kernel that has it");
+  if (!e.needs_netem()) return "netem";  // only rates: plain htb
+  const bool netem = injector::has_capability(caps, "netem");
+  const bool nfqueue = injector::has_capability(caps, "nfqueue");
+  if (e.engine == "netem" || (e.engine == "auto" && netem) ||
+      (e.engine == "auto" && e.needs_netem_only())) {
+    if (!netem)
+      throw missing_error(
+          "sch_netem",
+          std::string(e.needs_netem_only() ? "duplicate and corrupt need it"
+                                           : "engine = \"netem\" needs it") +
+              ": load it (modprobe sch_netem), use a kernel that has it" +
+              (nfqueue && !e.needs_netem_only() ? ", or set engine = \"nfqueue\"" : ""));
+    return "netem";
+  }
+  if (!nfqueue)
+    throw missing_error("the NFQUEUE engine (nf_tables with the xtables NFQUEUE target)",
+                        "Load nfnetlink_queue and nft_compat, or use a kernel with sch_netem");
+  return "nfqueue";
+}
+
+}  // namespace
+
+MachineChoices check_machine(const Experiment& e) {
+  MachineChoices choices;
+  choices.engine = choose_engine(e);
+  for (const auto& f : e.faults)
+    if (f.kind == FaultKind::clock_skew) {
+      auto lib = find_libfaketime();
+      if (!lib)
+        throw CapabilityError(e.path +
+                              ": clock-skew faults need libfaketime, which this machine lacks; "
+                              "nothing was created. Install it: apt-get install libfaketime");
+      choices.faketime = *lib;
+      break;
+    }
+  return choices;
+}
+
+}  // namespace faultline
