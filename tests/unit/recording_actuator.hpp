@@ -1,0 +1,104 @@
+#pragma once
+// An Actuator that changes nothing and writes down what it was asked, with
+// the clock's time, so tests can pin the order of a run's changes. Steps are
+// named by what they would touch ("route in fl-t-us", "kill app@eu").
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "controllers/faults/actuator.hpp"
+#include "controllers/faults/nemesis.hpp"
+
+namespace faultline::testing {
+
+inline std::string step_name(const PlanStep& step) {
+  if (const auto* s = std::get_if<RouteStep>(&step)) return "route " + s->route.destination + " in " + s->netns;
+  if (const auto* s = std::get_if<DropRuleStep>(&step)) return "drop rules in " + s->netns;
+  if (const auto* s = std::get_if<ShapeStep>(&step)) return "shape " + s->change.dev + " in " + s->change.netns;
+  if (const auto* s = std::get_if<ProcessStep>(&step)) {
+    const char* verb = s->action == ProcessAction::kill    ? "kill "
+                       : s->action == ProcessAction::pause ? "pause "
+                                                           : "restart ";
+    return verb + s->service + "@" + s->region;
+  }
+  const auto& c = std::get<ClockStep>(step);
+  return "clock of " + c.region;
+}
+
+class RecordingActuator final : public Actuator {
+ public:
+  struct Event {
+    std::string what;  // "prepare X", "commit X", "revert X"
+    Clock::duration at;  // on the clock, since its start
+  };
+
+  explicit RecordingActuator(ManualClock& clock) : clock_(clock) {}
+
+  std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override {
+    const std::string name = step_name(step);
+    note("prepare " + name);
+    if (fail_prepare.count(name)) throw std::runtime_error("cannot prepare " + name);
+    return std::make_unique<Prepared>(*this, name);
+  }
+
+  std::vector<std::string> log() const {
+    std::vector<std::string> out;
+    for (const auto& e : events) out.push_back(e.what);
+    return out;
+  }
+
+  std::vector<Event> events;
+  std::set<std::string> fail_prepare, fail_commit, fail_revert;
+
+ private:
+  void note(std::string what) { events.push_back({std::move(what), clock_.elapsed()}); }
+
+  class Applied final : public AppliedStep {
+   public:
+    Applied(RecordingActuator& owner, std::string name) : owner_(owner), name_(std::move(name)) {}
+    std::vector<std::string> revert() override {
+      owner_.note("revert " + name_);
+      if (owner_.fail_revert.count(name_)) return {"cannot revert " + name_};
+      return {};
+    }
+
+   private:
+    RecordingActuator& owner_;
+    std::string name_;
+  };
+
+  class Prepared final : public PreparedStep {
+   public:
+    Prepared(RecordingActuator& owner, std::string name) : owner_(owner), name_(std::move(name)) {}
+    std::unique_ptr<AppliedStep> commit() override {
+      owner_.note("commit " + name_);
+      if (owner_.fail_commit.count(name_)) throw std::runtime_error("cannot commit " + name_);
+      if (name_.rfind("restart ", 0) == 0) return nullptr;  // nothing stays to undo
+      return std::make_unique<Applied>(owner_, name_);
+    }
+
+   private:
+    RecordingActuator& owner_;
+    std::string name_;
+  };
+
+  ManualClock& clock_;
+};
+
+// A NemesisLog that keeps what it hears as lines: "invoke start-partition",
+// "journal 0 applied".
+class RecordingNemesisLog final : public NemesisLog {
+ public:
+  void record(OpType type, const std::string& f, const nlohmann::json&,
+              const std::string& error) override {
+    lines.push_back(std::string(op_type_name(type)) + " " + f + (error.empty() ? "" : ": " + error));
+  }
+  void journal(const FaultPlan& plan, const std::string& state) override {
+    lines.push_back("journal " + std::to_string(plan.fault) + " " + state);
+  }
+  std::vector<std::string> lines;
+};
+
+}  // namespace faultline::testing
