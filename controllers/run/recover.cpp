@@ -1,7 +1,10 @@
 #include "controllers/run/recover.hpp"
 
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -39,6 +42,18 @@ void remove_stale_drafts(const std::string& state_dir, RecoveryOutcome& out) {
   std::error_code ec;
   for (const auto& file : fs::directory_iterator(fs::path(state_dir) / "runs", ec)) {
     const std::string name = file.path().filename();
+    // A lock with no entry: a run killed before it wrote its first entry,
+    // or whose entry recovery just removed. Gone once nobody holds it.
+    if (file.path().extension() == ".lock") {
+      fs::path entry = file.path();
+      entry.replace_extension(".json");
+      if (fs::exists(entry)) continue;
+      const int fd = ::open(file.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0 && fs::remove(file.path(), ec))
+        out.lines.push_back("removed the lock of a dead run, " + name);
+      if (fd >= 0) ::close(fd);
+      continue;
+    }
     if (name.size() < 9 || name.compare(name.size() - 9, 9, ".json.tmp") != 0) continue;
     std::ifstream in(file.path());
     const auto j = nlohmann::json::parse(in, nullptr, false);
@@ -81,6 +96,7 @@ RecoveryOutcome recover_dead_runs(const std::string& state_dir) {
     if (out.problems.size() == problems_before) {
       std::error_code ec;
       fs::remove(path, ec);
+      if (!run.lock.empty()) fs::remove(run.lock, ec);
     }
   }
   remove_stale_drafts(state_dir, out);

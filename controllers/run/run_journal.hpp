@@ -9,8 +9,17 @@
 // it in. A run that ends, however it ends, deletes its entry once everything
 // is released; an entry whose process is gone belongs to a run that was
 // killed, and recovery undoes what it names.
+//
+// Whether the process is gone is not a question of its pid alone: a
+// controller killed with SIGKILL still has a /proc entry while it exits and
+// until its parent reaps it, and `recover` run at once (a CI job's cleanup
+// step) would take it for live. So a run also holds an exclusive flock(2) on
+// <run>.lock for its whole life. The kernel drops it when the process's
+// files are closed, early in its exit and before it is reaped; a run whose
+// lock nobody holds is dead, however its pid looks.
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +39,7 @@ struct JournalEntry {
   std::string namespace_prefix;       // "fl-<run>-" (namespaces)
   std::string docker_socket;          // compose
   std::string results;
+  std::string lock;  // the lock file the run holds while it lives (empty in older entries)
   // Container id -> what the run did last: "touched" (faults inside),
   // "killed", "paused", "running".
   std::map<std::string, std::string> containers;
@@ -45,8 +55,11 @@ struct JournalEntry {
 // The start time of a process (field 22 of /proc/PID/stat); nullopt when no
 // such process exists.
 std::optional<unsigned long long> process_start_time(pid_t pid);
-// Whether the entry's process is still the run that wrote it.
-bool run_alive(const JournalEntry& entry);
+// Whether the entry's process is still the run that wrote it: the same pid
+// and start time, not exiting, and holding its lock. A process with SIGKILL
+// pending is waited for (up to `patience`) until its lock drops.
+bool run_alive(const JournalEntry& entry,
+               std::chrono::milliseconds patience = std::chrono::milliseconds(3000));
 
 class RunJournal {
  public:
@@ -63,6 +76,7 @@ class RunJournal {
  private:
   void write();
   std::string path_;
+  int lock_fd_ = -1;  // holds the run's flock for its life
   JournalEntry entry_;
 };
 

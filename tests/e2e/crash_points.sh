@@ -5,9 +5,13 @@
 # no process, no journal entry; and the root network namespace must be as it
 # was before the first run.
 #
-#   crash_points.sh FAULTLINE EXPERIMENT [POINTS]
+# With "at-once", recover runs the moment kill(1) returns, before the
+# controller has exited or been reaped, as a CI job's cleanup step does: it
+# must take the run for dead every time (the run's lock, not its pid, says).
+#
+#   crash_points.sh FAULTLINE EXPERIMENT [POINTS] [at-once]
 set -euo pipefail
-faultline=$1 experiment=$2 points=${3:-30}
+faultline=$1 experiment=$2 points=${3:-30} mode=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 scratch=$(mktemp -d)
 chmod 755 "$scratch"
@@ -31,7 +35,7 @@ for i in $(seq 0 $((points - 1))); do
   pid=$!
   sleep "$(printf '%d.%03d' $((at_ms / 1000)) $((at_ms % 1000)))"
   kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  [[ $mode == at-once ]] || wait "$pid" 2>/dev/null || true
   run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -n 1)
   run_id=${run_dir##*-}
   phase=$(grep -o -E "fault [0-9]+ (started|stopped)|healed|final reads|setup took|up \(|verdict" "$results.log" | tail -n 1 || true)
@@ -39,6 +43,10 @@ for i in $(seq 0 $((points - 1))); do
   [[ -n $run_id ]] && left_ns=$(ls /run/netns 2>/dev/null | grep -c "^fl-$run_id-" || true)
   "$faultline" recover --state-dir "$state" > "$results.recover" 2>&1 ||
     { cat "$results.recover" >&2; echo "FAIL: recover failed after the kill at ${at_ms} ms" >&2; exit 1; }
+  wait "$pid" 2>/dev/null || true
+  if grep -q "[1-9][0-9]* live run" "$results.recover"; then
+    cat "$results.recover" >&2; echo "FAIL: the killed run was taken for live" >&2; exit 1
+  fi
   sleep 0.2  # killed processes are reaped by their parents
   problems=""
   [[ -n $run_id ]] && ls /run/netns 2>/dev/null | grep -q "^fl-$run_id-" && problems+=" namespaces"
