@@ -114,7 +114,12 @@ void NamespacesProvider::claim(const std::string& netns) {
   topology_->netns(netns);  // throws for a name the topology does not hold
 }
 
+namespace {
+std::string run_cgroup(const std::string& run_id) { return "faultline/" + run_id; }
+}  // namespace
+
 void NamespacesProvider::start_services(const Experiment& e, const ServiceContext& context) {
+  if (injector::Cgroup::hierarchy()) run_cgroup_ = injector::Cgroup::create(run_cgroup(plan_.run_id));
   for (const auto& region : plan_.regions)
     for (const auto& s : e.services) {
       auto argv = expand_command(s.command, plan_, region.name, s.host, context.results, s.name);
@@ -125,6 +130,7 @@ void NamespacesProvider::start_services(const Experiment& e, const ServiceContex
           (fs::path(context.results) / ("service-" + s.name + "-" + region.name + ".log")).string());
       // {workdir}: the service's own folder, owned by the user it runs as.
       if (!s.user.empty()) process->run_as(s.user);
+      process->contain_in(run_cgroup(plan_.run_id) + "/" + s.name + "-" + region.name);
       const bool uses_workdir = std::any_of(s.command.begin(), s.command.end(), [](const auto& a) {
         return a.find("{workdir}") != std::string::npos;
       });
@@ -152,6 +158,14 @@ void NamespacesProvider::start_services(const Experiment& e, const ServiceContex
 void NamespacesProvider::recover(const JournalEntry& run, const RecoveryScope&,
                                  RecoveryOutcome& out) {
   if (run.namespace_prefix.empty()) return;
+  // The cgroups first: they hold what left the namespaces' process groups.
+  try {
+    if (int killed = injector::Cgroup::kill_tree(run_cgroup(run.run_id)))
+      out.lines.push_back("killed " + std::to_string(killed) + " process(es) in cgroup " +
+                          run_cgroup(run.run_id));
+  } catch (const std::exception& e) {
+    out.problems.push_back("cgroup " + run_cgroup(run.run_id) + ": " + e.what());
+  }
   for (const auto& name : injector::list_named_namespaces(run.namespace_prefix)) {
     try {
       auto ns = injector::NamespaceFd::open_named(name);

@@ -2,13 +2,16 @@
 // The namespaces provider: faultline builds every region itself, a router
 // namespace per region and a namespace per host, all named with the run's
 // prefix (see topology/plan.hpp), and starts the experiment's services in
-// them as the users the experiment names.
+// them as the users the experiment names, each in a cgroup of its own
+// under faultline/<run> (see services/service_process.hpp).
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "controllers/providers/provider.hpp"
 #include "controllers/services/service_set.hpp"
 #include "controllers/topology/netns_topology.hpp"
+#include "injector/cgroup.hpp"
 
 namespace faultline {
 
@@ -34,8 +37,10 @@ class NamespacesProvider final : public Provider {
  private:
   std::string results_root_;
   TopologyPlan plan_;
-  // Services stop before the namespaces they run in are deleted.
+  // Services stop before the namespaces they run in are deleted, and each
+  // service's cgroup goes before the run's cgroup that holds them all.
   std::unique_ptr<NamespaceTopology> topology_;
+  std::optional<injector::Cgroup> run_cgroup_;
   ServiceSet services_;
 };
 

@@ -18,6 +18,8 @@ class Service {
   // run found it. Idempotent.
   virtual void stop() noexcept = 0;
   virtual bool running() = 0;
+  // How it ended, once it has: "exit status 1", "killed by signal 9 (SIGKILL)".
+  virtual std::string exit_status() { return "exited"; }
   virtual const std::string& label() const = 0;
   // Where its output goes (a file, or the command that shows it).
   virtual const std::string& log_path() const = 0;

@@ -20,6 +20,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+
 namespace faultline {
 
 namespace bp = boost::process;
@@ -32,8 +35,16 @@ struct EnterHost : bp::extend::handler {
   int log_fd;
   uid_t uid;
   gid_t gid;
+  int cgroup_fd;  // the service cgroup's cgroup.procs, or -1
   template <class Executor>
   void on_exec_setup(Executor&) const {
+    // First, while still root: everything it starts is born inside.
+    if (cgroup_fd >= 0 && ::write(cgroup_fd, "0", 1) != 1) {
+      const char msg[] = "faultline: cannot join the service's cgroup; not starting\n";
+      ssize_t ignored = ::write(log_fd, msg, sizeof msg - 1);
+      (void)ignored;
+      ::_exit(126);
+    }
     if (::setns(netns_fd, CLONE_NEWNET) != 0) {
       // Never run a service in the wrong network: say why and give up.
       const char msg[] = "faultline: setns into the host namespace failed; not starting\n";
@@ -85,8 +96,21 @@ void ServiceProcess::set_env(const std::string& name, const std::string& value) 
   env_.emplace_back(name, value);
 }
 
+void ServiceProcess::contain_in(std::string cgroup) { cgroup_name_ = std::move(cgroup); }
+
 void ServiceProcess::start() {
-  if (child_ && child_->running()) return;
+  if (running()) return;
+  if (!cgroup_ && !cgroup_name_.empty()) {
+    if (injector::Cgroup::hierarchy()) {
+      cgroup_ = injector::Cgroup::create(cgroup_name_);
+    } else {
+      static bool warned = false;
+      if (!warned)
+        spdlog::warn("no cgroup v2 hierarchy here (none mounted, and none could be): services are "
+                     "held by their process group, which a daemon that calls setsid leaves");
+      warned = true;
+    }
+  }
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0)
     throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
@@ -95,7 +119,8 @@ void ServiceProcess::start() {
     for (const auto& [name, value] : env_) env[name] = value;
     child_ = std::make_unique<bp::child>(bp::exe = program_, bp::args = args_,
                                          bp::std_in < bp::null, bp::env = env,
-                                         EnterHost{{}, netns_.get(), log_fd, uid_, gid_});
+                                         EnterHost{{}, netns_.get(), log_fd, uid_, gid_,
+                                                   cgroup_ ? cgroup_->procs_fd() : -1});
   } catch (const std::exception& e) {
     ::close(log_fd);
     throw std::runtime_error("cannot start " + label_ + " (" + program_ + "): " + e.what());
@@ -106,39 +131,79 @@ void ServiceProcess::start() {
 
 pid_t ServiceProcess::pid() const { return child_ ? child_->id() : -1; }
 
-bool ServiceProcess::running() { return child_ && child_->running(); }
+bool ServiceProcess::running() {
+  return (child_ && child_->running()) || (cgroup_ && cgroup_->populated());
+}
+
+std::string ServiceProcess::exit_status() {
+  if (!child_ || child_->running()) return "running";
+  const int status = child_->native_exit_code();
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = sigabbrev_np(sig);
+    return "killed by signal " + std::to_string(sig) + (name ? std::string(" (SIG") + name + ")" : "");
+  }
+  return "exit status " + std::to_string(WEXITSTATUS(status));
+}
+
+// The child faultline started, reaped once it is gone.
+void ServiceProcess::reap() {
+  try {
+    if (child_ && child_->valid()) child_->wait();
+  } catch (...) {
+    // wait() throws only if the child is already gone.
+  }
+}
 
 void ServiceProcess::kill() {
   if (!running()) return;
-  ::kill(-child_->id(), SIGKILL);  // the whole process group
-  child_->wait();
+  if (cgroup_) {
+    cgroup_->kill();  // every member, however detached
+  } else {
+    ::kill(-child_->id(), SIGKILL);  // the whole process group
+  }
+  reap();
   paused_ = false;
 }
 
 void ServiceProcess::pause() {
   if (!running()) return;
-  ::kill(-child_->id(), SIGSTOP);
+  if (cgroup_)
+    cgroup_->freeze(true);
+  else
+    ::kill(-child_->id(), SIGSTOP);
   paused_ = true;
 }
 
 void ServiceProcess::resume() {
   if (!child_) return;
-  ::kill(-child_->id(), SIGCONT);
+  if (cgroup_)
+    cgroup_->freeze(false);
+  else
+    ::kill(-child_->id(), SIGCONT);
   paused_ = false;
 }
 
 void ServiceProcess::stop() noexcept {
   try {
-    if (!child_ || !child_->running()) return;
-    const pid_t group = child_->id();
-    if (paused_) ::kill(-group, SIGCONT);
-    ::kill(-group, SIGTERM);
-    for (int i = 0; i < 30 && child_->running(); ++i)
+    if (!running()) return;
+    if (paused_) resume();
+    // SIGTERM to every member (a detached daemon too), a grace period, then
+    // SIGKILL to whatever is left.
+    if (cgroup_) {
+      for (pid_t pid : cgroup_->pids()) ::kill(pid, SIGTERM);
+    } else {
+      ::kill(-child_->id(), SIGTERM);
+    }
+    for (int i = 0; i < 30 && running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (child_->running()) ::kill(-group, SIGKILL);
-    child_->wait();
-  } catch (...) {
-    // running()/wait() throw only if the child is already gone.
+    if (cgroup_)
+      cgroup_->kill();
+    else if (child_->running())
+      ::kill(-child_->id(), SIGKILL);
+    reap();
+  } catch (const std::exception& e) {
+    spdlog::error("stopping {}: {}", label_, e.what());
   }
 }
 

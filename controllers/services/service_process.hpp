@@ -2,18 +2,26 @@
 // One service of the system under test, running in a host's namespace.
 //
 // Started with Boost.Process from an argv array (never a shell). In the child,
-// before exec: setns(2) into the host's network namespace, a process group of
-// its own (so the terminal's Ctrl-C reaches the controller, which then stops
-// services in order), PR_SET_PDEATHSIG so it dies with a killed controller,
-// and stdout/stderr appended to a log in the results directory.
+// before exec: into the service's cgroup (see injector/cgroup.hpp), setns(2)
+// into the host's network namespace, a process group of its own (so the
+// terminal's Ctrl-C reaches the controller, which then stops services in
+// order), PR_SET_PDEATHSIG so it dies with a killed controller, and
+// stdout/stderr appended to a log in the results directory.
+//
+// The cgroup is what holds the service: every process it starts, however it
+// detaches (setsid, a double fork, a daemon's pidfile dance), is a member,
+// and kill, pause and stop act on all of them. Where the machine offers no
+// cgroup v2 hierarchy, the process group stands in, with a warning.
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "controllers/services/service.hpp"
+#include "injector/cgroup.hpp"
 #include "injector/network_namespace.hpp"
 
 namespace boost::process {
@@ -35,6 +43,9 @@ class ServiceProcess : public Service {
   void run_as(const std::string& user);
   // Before start(): an environment variable on top of the controller's.
   void set_env(const std::string& name, const std::string& value);
+  // Before start(): the cgroup (relative to the v2 hierarchy) that holds it,
+  // e.g. "faultline/<run>/app-us-east-1".
+  void contain_in(std::string cgroup);
   uid_t uid() const { return uid_; }
   gid_t gid() const { return gid_; }
 
@@ -44,12 +55,17 @@ class ServiceProcess : public Service {
   void resume() override;  // SIGCONT
   // SIGTERM, then SIGKILL after a grace period. Idempotent.
   void stop() noexcept override;
+  // While any process of the service lives: a server that daemonizes runs on
+  // after the process faultline started has exited.
   bool running() override;
+  std::string exit_status() override;
   pid_t pid() const;
   const std::string& label() const override { return label_; }
   const std::string& log_path() const override { return log_path_; }
 
  private:
+  void reap();
+
   std::string label_;
   std::string program_;
   std::vector<std::string> args_;
@@ -60,6 +76,8 @@ class ServiceProcess : public Service {
   uid_t uid_ = static_cast<uid_t>(-1);  // -1: the controller's
   gid_t gid_ = static_cast<gid_t>(-1);
   std::vector<std::pair<std::string, std::string>> env_;
+  std::string cgroup_name_;
+  std::optional<injector::Cgroup> cgroup_;
 };
 
 }  // namespace faultline
