@@ -34,14 +34,28 @@ for i in $(seq 0 $((points - 1))); do
   "$faultline" run --results "$results" --state-dir "$state" "$experiment" > "$results.log" 2>&1 &
   pid=$!
   sleep "$(printf '%d.%03d' $((at_ms / 1000)) $((at_ms % 1000)))"
-  kill -KILL "$pid" 2>/dev/null || true
-  [[ $mode == at-once ]] || wait "$pid" 2>/dev/null || true
+  if [[ $mode == at-once ]]; then
+    kill -KILL "$pid" 2>/dev/null || true
+    recover_status=0
+    "$faultline" recover --state-dir "$state" > "$results.recover" 2>&1 || recover_status=$?
+  else
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -n 1)
   run_id=${run_dir##*-}
   phase=$(grep -o -E "fault [0-9]+ (started|stopped)|healed|final reads|setup took|up \(|verdict" "$results.log" | tail -n 1 || true)
   left_ns=0
-  [[ -n $run_id ]] && left_ns=$(ls /run/netns 2>/dev/null | grep -c "^fl-$run_id-" || true)
-  "$faultline" recover --state-dir "$state" > "$results.recover" 2>&1 ||
+  if [[ $mode == at-once ]]; then  # recover has run: count what it deleted
+    left_ns=$(grep -c "deleted namespace fl-$run_id-" "$results.recover" || true)
+  elif [[ -n $run_id ]]; then
+    left_ns=$(ls /run/netns 2>/dev/null | grep -c "^fl-$run_id-" || true)
+  fi
+  if [[ $mode != at-once ]]; then
+    recover_status=0
+    "$faultline" recover --state-dir "$state" > "$results.recover" 2>&1 || recover_status=$?
+  fi
+  [[ $recover_status -eq 0 ]] ||
     { cat "$results.recover" >&2; echo "FAIL: recover failed after the kill at ${at_ms} ms" >&2; exit 1; }
   wait "$pid" 2>/dev/null || true
   if grep -q "[1-9][0-9]* live run" "$results.recover"; then
