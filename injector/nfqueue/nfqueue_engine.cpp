@@ -131,9 +131,15 @@ NfqueueEngine::NfqueueEngine(const NamespaceFd& ns, std::string where, std::uint
   errno = 0;
   s.queue.reset(nfq_create_queue(s.handle.get(), queue, &State::on_packet, state_.get()));
   if (!s.queue) {
-    // The kernel answers EBUSY when another socket is bound to the queue
-    // (nfqnl_recv_config() in net/netfilter/nfnetlink_queue.c).
+    // nfqnl_recv_config() (net/netfilter/nfnetlink_queue.c) answers EPERM
+    // when another socket has the queue bound, EBUSY when this one has.
+    // EPERM also means no CAP_NET_ADMIN, so the message names both.
     const int err = errno ? errno : EBUSY;
+    if (err == EPERM)
+      throw KernelError(what + ": bind",
+                        "another socket serves this queue, or CAP_NET_ADMIN is missing "
+                        "(run faultline as root)",
+                        err);
     throw_errno(what + ": bind (is another program serving this queue?)", err);
   }
   if (nfq_set_mode(s.queue.get(), NFQNL_COPY_META, 0) < 0)
