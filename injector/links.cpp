@@ -7,6 +7,7 @@
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
 
+#include <cerrno>
 #include <cstring>
 #include <thread>
 
@@ -29,7 +30,7 @@ LinkPtr get_link(NetlinkSocket& sock, const std::string& name) {
 
 void check_link_name(const std::string& name) {
   if (name.empty() || name.size() >= IFNAMSIZ)
-    throw KernelError("link name '" + name + "'", "must be 1 to 15 characters (IFNAMSIZ)");
+    throw KernelError("link name '" + name + "'", "must be 1 to 15 characters (IFNAMSIZ)", EINVAL);
 }
 
 }  // namespace
@@ -50,7 +51,7 @@ void create_veth(NetlinkSocket& sock, const std::string& name, const std::string
   check_link_name(name);
   check_link_name(peer_name);
   rtnl_link* raw = rtnl_link_veth_alloc();
-  if (raw == nullptr) throw KernelError("create veth " + name, "out of memory");
+  if (raw == nullptr) throw KernelError("create veth " + name, "out of memory", ENOMEM);
   // rtnl_link_veth_release drops both the link and its peer.
   std::unique_ptr<rtnl_link, void (*)(rtnl_link*)> link(raw, rtnl_link_veth_release);
   rtnl_link_set_name(link.get(), name.c_str());

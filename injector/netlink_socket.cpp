@@ -3,6 +3,8 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
+#include <cerrno>
+
 #include "injector/kernel_error.hpp"
 
 namespace faultline::injector {
@@ -11,7 +13,7 @@ void NetlinkSocket::Free::operator()(nl_sock* sock) const noexcept { nl_socket_f
 
 NetlinkSocket NetlinkSocket::open_here() {
   nl_sock* sock = nl_socket_alloc();
-  if (sock == nullptr) throw KernelError("allocate netlink socket", "out of memory");
+  if (sock == nullptr) throw KernelError("allocate netlink socket", "out of memory", ENOMEM);
   NetlinkSocket owner(sock);
   if (int err = nl_connect(sock, NETLINK_ROUTE); err < 0) throw_netlink("connect rtnetlink", err);
   return owner;

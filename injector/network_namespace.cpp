@@ -21,7 +21,7 @@ std::string path_of(const std::string& name) { return std::string(kNetnsRunDir) 
 void check_name(const std::string& name) {
   if (name.empty() || name.size() > 200 || name.find('/') != std::string::npos || name == "." ||
       name == "..")
-    throw KernelError("create namespace '" + name + "'", "not a valid namespace name");
+    throw KernelError("create namespace '" + name + "'", "not a valid namespace name", EINVAL);
 }
 
 // iproute2 (ip/ipnetns.c, netns_add) makes /run/netns a shared mount point so
@@ -85,7 +85,7 @@ NetworkNamespace NetworkNamespace::create(const std::string& name) {
   const std::string path = path_of(name);
   int placeholder = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
   if (placeholder < 0) {
-    if (errno == EEXIST) throw KernelError("create namespace " + name, "it already exists");
+    if (errno == EEXIST) throw KernelError("create namespace " + name, "it already exists", EEXIST);
     throw_errno("create " + path, errno);
   }
   ::close(placeholder);

@@ -18,6 +18,15 @@ RouteBlockGuard RouteBlockGuard::apply(std::vector<Entry> entries) {
   return RouteBlockGuard(std::move(added));
 }
 
+RouteBlockGuard& RouteBlockGuard::operator=(RouteBlockGuard&& other) noexcept {
+  if (this != &other) {
+    revert();
+    entries_ = std::move(other.entries_);
+    other.entries_.clear();  // a moved-from vector is only "valid but unspecified"
+  }
+  return *this;
+}
+
 std::vector<std::string> RouteBlockGuard::revert() noexcept {
   std::vector<std::string> problems;
   // Reverse order: the last route added is the first removed.

@@ -23,7 +23,11 @@ class RouteBlockGuard {
   static RouteBlockGuard apply(std::vector<Entry> entries);
 
   RouteBlockGuard(RouteBlockGuard&&) noexcept = default;
-  RouteBlockGuard& operator=(RouteBlockGuard&&) noexcept = default;
+  // Reverts the routes this guard holds before taking the other's: a live
+  // partition never loses its owner (a defaulted assignment would drop the
+  // entries and leave the routes in the kernel). Problems of that revert go
+  // unreported, as in the destructor; call revert() first to see them.
+  RouteBlockGuard& operator=(RouteBlockGuard&& other) noexcept;
   RouteBlockGuard(const RouteBlockGuard&) = delete;
   RouteBlockGuard& operator=(const RouteBlockGuard&) = delete;
   ~RouteBlockGuard() { revert(); }

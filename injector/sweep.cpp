@@ -82,18 +82,34 @@ void release(Found& found) {
 std::vector<std::string> sweep_faults(const NamespaceFd& ns, const std::string& where) {
   NetlinkSocket sock = NetlinkSocket::open_in(ns);
   Found found = scan(sock);
-  std::string problem;
+  // Every deletion is tried and every failure reported: one stuck route must
+  // not hide a stuck qdisc from the person cleaning up.
+  std::vector<std::string> problems;
+  int first_errno = 0;
+  auto failed = [&](const std::string& what, int err) {
+    problems.push_back(what + " in " + where + ": " + nl_geterror(err));
+    if (first_errno == 0) first_errno = errno_of_netlink(err);
+  };
   for (auto* r : found.routes)
     if (int err = rtnl_route_delete(sock.get(), r, 0); err < 0 && err != -NLE_OBJ_NOTFOUND)
-      problem = "delete a fault route in " + where + ": " + nl_geterror(err);
+      failed("delete a fault route", err);
   // Deleting the root takes its classes, leaves and filters with it.
   for (auto* q : found.qdiscs)
     if (int err = rtnl_qdisc_delete(sock.get(), q); err < 0 && err != -NLE_OBJ_NOTFOUND)
-      problem = "delete a fault qdisc in " + where + ": " + nl_geterror(err);
+      failed("delete a fault qdisc", err);
   release(found);
-  if (delete_queue_tables(ns, where))
-    found.lines.push_back(std::string("nf_tables tables ") + kNftTable);
-  if (!problem.empty()) throw KernelError(problem, "left in place");
+  try {
+    if (delete_queue_tables(ns, where))
+      found.lines.push_back(std::string("nf_tables tables ") + kNftTable);
+  } catch (const KernelError& e) {
+    problems.push_back(e.what());
+    if (first_errno == 0) first_errno = e.error_code();
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw KernelError(all, "left in place", first_errno);
+  }
   return found.lines;
 }
 

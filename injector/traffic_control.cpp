@@ -17,6 +17,7 @@
 #include <netlink/route/tc.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -262,7 +263,8 @@ void ShapedInterface::ensure_root() {
   if (existing_handle != 0)
     throw KernelError(
         what, "root qdisc " + existing_kind + " " + hex(TC_H_MAJ(existing_handle) >> 16) +
-                  ": is not faultline's; faultline never replaces a root qdisc it did not create");
+                  ": is not faultline's; faultline never replaces a root qdisc it did not create",
+        EBUSY);  // the device is in someone else's use
 
   QdiscPtr root(rtnl_qdisc_alloc());
   rtnl_tc_set_ifindex(TC_CAST(root.get()), ifindex_);
@@ -288,14 +290,18 @@ void ShapedInterface::ensure_root() {
   }
 }
 
-void ShapedInterface::remove_root_if_unused() noexcept {
-  if (!root_ || !minors_in_use_.empty()) return;
+std::optional<std::string> ShapedInterface::remove_root_if_unused() noexcept {
+  if (!root_ || !minors_in_use_.empty()) return std::nullopt;
   QdiscPtr root(rtnl_qdisc_alloc());
   rtnl_tc_set_ifindex(TC_CAST(root.get()), ifindex_);
   rtnl_tc_set_parent(TC_CAST(root.get()), TC_H_ROOT);
   rtnl_tc_set_handle(TC_CAST(root.get()), handle(kTcMajor, 0));
-  rtnl_qdisc_delete(sock_->get(), root.get());  // its classes and filters go with it
+  // Its classes and filters go with it.
+  const int err = rtnl_qdisc_delete(sock_->get(), root.get());
   root_ = false;
+  if (err < 0 && !not_found(err))
+    return where_ + " " + dev_ + ": delete root htb: " + nl_geterror(-err);
+  return std::nullopt;
 }
 
 std::uint16_t ShapedInterface::allocate_minor() {
@@ -305,7 +311,7 @@ std::uint16_t ShapedInterface::allocate_minor() {
       return m;
     }
   throw KernelError("shape " + dev_ + " in " + where_,
-                    "more than 240 shaped classes on one interface");
+                    "more than 240 shaped classes on one interface", ENOSPC);
 }
 
 ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
@@ -342,7 +348,8 @@ ShapingGuard ShapedInterface::shape(const ShapingSpec& spec, int band) {
       if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NOATTR || err == -NLE_OPNOTSUPP ||
           err == -NLE_INVAL)
         hint = " (is sch_netem available? see `faultline doctor`)";
-      throw KernelError(what + ": add netem", std::string(nl_geterror(err)) + hint);
+      throw KernelError(what + ": add netem", std::string(nl_geterror(err)) + hint,
+                        errno_of_netlink(err));
     }
   }
 
@@ -398,9 +405,22 @@ std::vector<std::string> ShapingGuard::revert() noexcept {
   iface.minors_in_use_.erase(
       std::remove(iface.minors_in_use_.begin(), iface.minors_in_use_.end(), minor_),
       iface.minors_in_use_.end());
-  iface.remove_root_if_unused();
+  if (auto problem = iface.remove_root_if_unused()) problems.push_back(std::move(*problem));
   owner_.reset();
   return problems;
+}
+
+ShapingGuard& ShapingGuard::operator=(ShapingGuard&& other) noexcept {
+  if (this != &other) {
+    revert();
+    owner_ = std::move(other.owner_);  // leaves other.owner_ empty: other is inert
+    minor_ = other.minor_;
+    prio_ = other.prio_;
+    leaf_ = other.leaf_;
+    filters_v4_ = other.filters_v4_;
+    filters_v6_ = other.filters_v6_;
+  }
+  return *this;
 }
 
 std::vector<std::string> qdisc_tree(NetlinkSocket& sock, const std::string& dev) {

@@ -104,7 +104,8 @@ class ShapedInterface : public std::enable_shared_from_this<ShapedInterface> {
   ShapedInterface(std::shared_ptr<NetlinkSocket> sock, std::string where, std::string dev)
       : sock_(std::move(sock)), where_(std::move(where)), dev_(std::move(dev)) {}
   void ensure_root();
-  void remove_root_if_unused() noexcept;
+  // Returns what went wrong, if anything.
+  std::optional<std::string> remove_root_if_unused() noexcept;
   std::uint16_t allocate_minor();
 
   std::shared_ptr<NetlinkSocket> sock_;
@@ -120,7 +121,12 @@ class ShapedInterface : public std::enable_shared_from_this<ShapedInterface> {
 class ShapingGuard {
  public:
   ShapingGuard(ShapingGuard&&) noexcept = default;
-  ShapingGuard& operator=(ShapingGuard&&) noexcept = default;
+  // Reverts the class this guard holds before taking the other's, so the
+  // class never outlives its owner (a defaulted assignment would drop owner_
+  // and leave class, leaf and filters in the kernel, their minor taken for
+  // good). Problems of that revert go unreported, as in the destructor; call
+  // revert() first to see them.
+  ShapingGuard& operator=(ShapingGuard&& other) noexcept;
   ShapingGuard(const ShapingGuard&) = delete;
   ShapingGuard& operator=(const ShapingGuard&) = delete;
   ~ShapingGuard() { revert(); }

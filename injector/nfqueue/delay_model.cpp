@@ -1,6 +1,7 @@
 #include "injector/nfqueue/delay_model.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -35,7 +36,8 @@ std::vector<std::int16_t> load_distribution_table(const std::string& name) {
   }
   throw KernelError(
       "netem distribution '" + name + "'",
-      "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)");
+      "table " + name + ".dist not found (it comes with iproute2: apt-get install iproute2)",
+      ENOENT);
 }
 
 std::uint32_t DelayModel::Correlated::next(std::mt19937& rng) {

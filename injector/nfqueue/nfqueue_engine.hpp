@@ -7,6 +7,14 @@
 // Only packet metadata is copied to user space (NFQNL_COPY_META). Held packets
 // are bounded; past the bound a packet is dropped and counted, as a full netem
 // queue drops. Destroying the engine accepts everything still held.
+//
+// What is released when is ReleaseQueue's decision (release_queue.hpp), read
+// from the monotonic clock; the engine's thread sleeps in poll(2) until a
+// packet arrives or a timerfd on CLOCK_MONOTONIC fires at the next due time.
+//
+// The constructor acquires the queue binding, its socket, an eventfd and a
+// timerfd, then starts the thread; each is an owning member, so a step that
+// throws leaves nothing behind, and every failure is a KernelError with errno.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -29,6 +37,9 @@ struct QueueStats {
   std::uint64_t held = 0;              // waiting now
   std::uint64_t batch_verdicts = 0;    // verdict messages that covered several packets
   std::uint64_t kernel_dropped = 0;    // the kernel's own count: queue full or no reader
+  // timerfd_settime(2) failed this often; the engine then wakes by poll's
+  // timeout instead (millisecond steps), so held packets still go, late.
+  std::uint64_t timer_failures = 0;
 };
 
 class NfqueueEngine {

@@ -183,12 +183,22 @@ NfnetlinkSocket& NfnetlinkSocket::operator=(NfnetlinkSocket&& other) noexcept {
 void NfnetlinkSocket::send_batch(const std::string& where, const void* data, std::size_t size,
                                  int messages) {
   if (mnl_socket_sendto(nl_, data, size) < 0) throw_errno("nftables in " + where + ": send", errno);
+  // nfnetlink_rcv_batch() (net/netfilter/nfnetlink.c) does not stop at the
+  // first failing message: it processes the whole batch, aborts it if any
+  // message failed, and only then delivers every acknowledgement and every
+  // error, all from within our sendto(). So after an error the rest of the
+  // answers are already queued: read them without waiting (a batch-level
+  // failure, EPERM on the batch itself, answers once only) and report every
+  // error, the first one's errno as the KernelError's code.
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
-  int acked = 0;
-  while (acked < messages) {
+  std::vector<int> errors;
+  int answered = 0;
+  while (answered < messages) {
     pollfd p{mnl_socket_get_fd(nl_), POLLIN, 0};
-    if (::poll(&p, 1, 2000) != 1)
-      throw KernelError("nftables in " + where, "no answer from the kernel");
+    if (::poll(&p, 1, errors.empty() ? 2000 : 0) != 1) {
+      if (!errors.empty()) break;
+      throw KernelError("nftables in " + where, "no answer from the kernel", ETIMEDOUT);
+    }
     ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
     if (n < 0) throw_errno("nftables in " + where + ": receive", errno);
     auto* nlh = reinterpret_cast<nlmsghdr*>(buf.data());
@@ -196,18 +206,27 @@ void NfnetlinkSocket::send_batch(const std::string& where, const void* data, std
     for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
       if (nlh->nlmsg_type != NLMSG_ERROR) continue;
       auto* err = static_cast<nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-      if (err->error != 0) {
-        std::string reason = std::strerror(-err->error);
-        if (-err->error == ENOENT)
-          reason +=
-              " (does this kernel have nf_tables and the xtables NFQUEUE target? see `faultline "
-              "doctor`)";
-        if (-err->error == EPERM) reason += " (needs CAP_NET_ADMIN: run faultline as root)";
-        throw KernelError("nftables in " + where, reason);
-      }
-      ++acked;
+      if (err->error != 0) errors.push_back(-err->error);
+      ++answered;
     }
   }
+  if (errors.empty()) return;
+  std::string reason;
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    // The same errno for many messages (every rule of a chain that is gone)
+    // is one problem, said once.
+    if (std::find(errors.begin(), errors.begin() + static_cast<std::ptrdiff_t>(i), errors[i]) !=
+        errors.begin() + static_cast<std::ptrdiff_t>(i))
+      continue;
+    if (!reason.empty()) reason += "; ";
+    reason += std::strerror(errors[i]);
+    if (errors[i] == ENOENT)
+      reason +=
+          " (does this kernel have nf_tables and the xtables NFQUEUE target? see `faultline "
+          "doctor`)";
+    if (errors[i] == EPERM) reason += " (needs CAP_NET_ADMIN: run faultline as root)";
+  }
+  throw KernelError("nftables in " + where, reason, errors.front());
 }
 
 namespace {
@@ -288,7 +307,7 @@ bool delete_queue_tables(NfnetlinkSocket& socket, const std::string& where) {
     try {
       batch.send(socket, where);
     } catch (const KernelError& e) {
-      if (std::string(e.what()).find(std::strerror(ENOENT)) == std::string::npos) throw;
+      if (e.error_code() != ENOENT) throw;  // ENOENT: there was no such table
       existed = false;
     }
   }

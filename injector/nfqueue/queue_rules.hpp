@@ -58,7 +58,8 @@ class NfnetlinkSocket {
   NfnetlinkSocket& operator=(const NfnetlinkSocket&) = delete;
 
   // Sends one nfnetlink batch and waits for `messages` acknowledgements;
-  // throws KernelError naming `where` on the first error.
+  // throws one KernelError naming `where` that lists every error the batch
+  // drew, with the first one's errno as its error_code().
   void send_batch(const std::string& where, const void* data, std::size_t size, int messages);
 
  private:
@@ -80,7 +81,8 @@ class QueueRuleTable {
   QueueRuleTable& operator=(const QueueRuleTable&) = delete;
 
   void set(std::uint64_t owner, std::vector<QueueRule> rules);
-  // Returns what went wrong, if anything: for a guard's revert.
+  // Returns what went wrong, if anything, for a guard's revert: one message
+  // that names every error the kernel gave for the change (see send_batch).
   std::optional<std::string> remove(std::uint64_t owner) noexcept;
   std::uint16_t allocate_queue();
 

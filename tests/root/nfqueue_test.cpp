@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -179,4 +180,43 @@ TEST_CASE("nfqueue: a killed engine lets traffic through and its rules go with t
   CHECK(delete_queue_tables(t.router("us"), "us router"));
   CHECK_FALSE(delete_queue_tables(t.router("us"), "us router"));
   ::close(ready[0]);
+}
+
+namespace {
+std::size_t entries_in(const char* dir) {
+  std::size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator(dir); it != std::filesystem::directory_iterator();
+       ++it)
+    ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE(
+    "nfqueue: an engine whose queue is taken throws with errno and leaves no descriptor or thread",
+    "[root][nfqueue]") {
+  Regions t;
+  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
+  f.impairment.delay = 10ms;
+  auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
+  REQUIRE(changes.size() == 1);
+  const auto& netem = changes[0].spec.netem;
+  auto serving = std::make_unique<NfqueueEngine>(t.router("us"), "us router", 16, netem, 1);
+  const auto fds = entries_in("/proc/self/fd");
+  const auto threads = entries_in("/proc/self/task");
+  for (int i = 0; i < 3; ++i) {
+    try {
+      NfqueueEngine second(t.router("us"), "us router", 16, netem, 2);
+      FAIL("a second engine bound a queue that is taken");
+    } catch (const KernelError& e) {
+      INFO(e.what());
+      CHECK(e.error_code() == EPERM);  // the queue has another peer
+    }
+  }
+  CHECK(entries_in("/proc/self/fd") == fds);
+  CHECK(entries_in("/proc/self/task") == threads);
+  // The failed binds left the queue as it was: once the first engine goes it
+  // can be bound again.
+  serving.reset();
+  CHECK_NOTHROW(NfqueueEngine(t.router("us"), "us router", 16, netem, 3));
 }

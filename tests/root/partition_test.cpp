@@ -146,3 +146,21 @@ TEST_CASE("a one-way partition narrowed to a port drops only the first group's p
   CHECK_FALSE(testing::datagram_arrives(t.client("us"), at_eu, t.app_v4("eu"), 9700));
   CHECK(testing::datagram_arrives(t.client("eu"), at_us, t.app_v4("us"), 9700));
 }
+
+TEST_CASE("a partition guard moved onto a live one reverts the live partition first",
+          "[root][partition]") {
+  ThreeRegions t;
+  auto eu = testing::bound_socket(t.app("eu"), t.app_v4("eu"), 9450, SOCK_STREAM);
+  auto ap = testing::bound_socket(t.app("ap"), t.app_v4("ap"), 9450, SOCK_STREAM);
+  auto guard = t.partition({{"us"}, {"ap"}}, false, RouteType::prohibit, 0);
+  auto other = t.partition({{"us"}, {"eu"}}, false, RouteType::prohibit, 1);
+  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("ap"), 9450));
+  guard = std::move(other);  // us|ap is reverted; us|eu now belongs to `guard`
+  CHECK(testing::can_connect(t.client("us"), t.app_v4("ap"), 9450));
+  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("eu"), 9450));
+  CHECK_FALSE(other.active());
+  CHECK(other.revert().empty());  // inert: it owns nothing
+  CHECK_FALSE(testing::can_connect(t.client("us"), t.app_v4("eu"), 9450));
+  CHECK(guard.revert().empty());
+  CHECK(testing::can_connect(t.client("us"), t.app_v4("eu"), 9450));
+}

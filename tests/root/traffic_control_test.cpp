@@ -3,12 +3,15 @@
 // and run in the kernel lane.
 #include "injector/traffic_control.hpp"
 
+#include <netlink/route/class.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
+#include <vector>
 
 #include "controllers/faults/shaping_plan.hpp"
 #include "controllers/topology/netns_topology.hpp"
@@ -89,5 +92,40 @@ TEST_CASE("a traffic fault that fails half-way is rolled back", "[root][tc]") {
   f.impairment.jitter = Duration(1);
   f.impairment.distribution = "no-such-table";  // fails after the class is in place
   CHECK_THROWS_AS(t.apply(f), injector::KernelError);
+  CHECK(t.trees() == before);
+}
+
+namespace {
+// The htb classes faultline has on a link, as "major:minor" handles.
+std::vector<std::uint32_t> htb_classes(injector::NetlinkSocket& sock, const std::string& dev) {
+  const int ifindex = injector::link_index(sock, dev);
+  nl_cache* cache = nullptr;
+  REQUIRE(rtnl_class_alloc_cache(sock.get(), ifindex, &cache) == 0);
+  std::vector<std::uint32_t> handles;
+  for (nl_object* obj = nl_cache_get_first(cache); obj; obj = nl_cache_get_next(obj))
+    handles.push_back(rtnl_tc_get_handle(TC_CAST(obj)));
+  nl_cache_free(cache);
+  std::sort(handles.begin(), handles.end());
+  return handles;
+}
+}  // namespace
+
+TEST_CASE("a shaping guard moved onto a live one reverts the live class first", "[root][tc]") {
+  Regions t;
+  auto sock = t.topology->socket(t.plan.region("us").router_netns);
+  const auto before = t.trees();
+  auto first = t.apply(bandwidth({"us", "eu"}, 1'000'000));
+  auto second = t.apply(bandwidth({"us", "ap"}, 5'000'000));
+  REQUIRE(first.size() == second.size());
+  REQUIRE_FALSE(first.empty());
+  const auto both = htb_classes(*sock, kRouterWanLink);
+  for (std::size_t i = 0; i < first.size(); ++i) first[i] = std::move(second[i]);
+  const auto after = htb_classes(*sock, kRouterWanLink);
+  // us's link lost the first fault's class and kept the second's.
+  CHECK(after.size() < both.size());
+  for (auto& g : first) CHECK(g.minor() != 0);
+  for (auto& g : second) CHECK(g.revert().empty());  // inert
+  for (auto& g : first) CHECK(g.revert().empty());
+  // Nothing of either fault is left: the root goes only once every class has.
   CHECK(t.trees() == before);
 }
