@@ -20,17 +20,21 @@ Duration Experiment::settle_bound() const {
   Duration bound{10000};
   bool named = false;
   for (const auto& inv : invariants)
-    if (inv.kind == InvariantKind::convergence) {
+    if (inv.kind == "convergence") {
       bound = named ? std::max(bound, inv.within) : inv.within;
       named = true;
     }
   return bound;
 }
 
-const InvariantSpec* Experiment::find_invariant(InvariantKind kind) const {
+const InvariantSpec* Experiment::find_invariant(std::string_view kind) const {
   for (const auto& inv : invariants)
     if (inv.kind == kind) return &inv;
   return nullptr;
+}
+
+bool Experiment::has_host(std::string_view host) const {
+  return std::find(hosts.begin(), hosts.end(), host) != hosts.end();
 }
 
 const ServiceSpec* Experiment::state_service() const {
@@ -97,26 +101,6 @@ const char* fault_kind_name(FaultKind kind) {
       return "slow-db";
     case FaultKind::clock_skew:
       return "clock-skew";
-  }
-  return "?";
-}
-
-const char* invariant_kind_name(InvariantKind kind) {
-  switch (kind) {
-    case InvariantKind::convergence:
-      return "convergence";
-    case InvariantKind::no_lost_writes:
-      return "no-lost-writes";
-    case InvariantKind::read_your_writes:
-      return "read-your-writes";
-    case InvariantKind::monotonic_reads:
-      return "monotonic-reads";
-    case InvariantKind::residency:
-      return "residency";
-    case InvariantKind::failover_time:
-      return "failover-time";
-    case InvariantKind::availability:
-      return "availability";
   }
   return "?";
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace faultline {
@@ -63,6 +64,9 @@ struct WorkloadSpec {
   int keys = 8;
   double read_fraction = 0.5;
   Duration timeout{1000};  // per operation
+  // Whether the file has a [workload] table. Without one the run still drives
+  // these defaults against the services, if there are any.
+  bool written = false;
   SourcePosition where;
 };
 
@@ -134,18 +138,11 @@ struct FaultSpec {
   SourcePosition where;
 };
 
-enum class InvariantKind {
-  convergence,
-  no_lost_writes,
-  read_your_writes,
-  monotonic_reads,
-  residency,
-  failover_time,
-  availability,
-};
-
+// One [[invariant]] table. Its kind is a registered name (see
+// controllers/checkers/invariant_registry.hpp), which reads the table and
+// judges the history; the fields below are what today's kinds take.
 struct InvariantSpec {
-  InvariantKind kind = InvariantKind::convergence;
+  std::string kind = "convergence";
   // convergence: bound on time from heal to agreement; failover-time: bound on
   // the longest time a customer's operations fail
   Duration within{10000};
@@ -175,6 +172,7 @@ struct Experiment {
   // (exit 0 when nothing is violated).
   bool unknown_fails = true;
   std::vector<std::string> hosts{"app", "db", "client"};
+  SourcePosition hosts_where;  // of the `hosts` value, when the file gives one
   std::vector<RegionSpec> regions;
   std::vector<ServiceSpec> services;
   WorkloadSpec workload;
@@ -192,13 +190,14 @@ struct Experiment {
   // Whether any fault needs what only sch_netem offers (duplicate, corrupt).
   bool needs_netem_only() const;
   bool has_traffic_faults() const;
-  const InvariantSpec* find_invariant(InvariantKind kind) const;
+  // The first invariant of a kind ("residency"), or null.
+  const InvariantSpec* find_invariant(std::string_view kind) const;
+  bool has_host(std::string_view host) const;
   // The service and port holding each region's data (see WorkloadSpec).
   const ServiceSpec* state_service() const;
   std::uint16_t state_port() const;
 };
 
 const char* fault_kind_name(FaultKind kind);
-const char* invariant_kind_name(InvariantKind kind);
 
 }  // namespace faultline

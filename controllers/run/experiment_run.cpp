@@ -214,7 +214,7 @@ void Run::final_reads() {
 }
 
 void Run::probe_state() {
-  const InvariantSpec* residency = e_.find_invariant(InvariantKind::residency);
+  const InvariantSpec* residency = e_.find_invariant("residency");
   if (residency == nullptr) return;
   std::vector<std::thread> probes;
   for (const auto& region : plan_.regions)

@@ -1,0 +1,54 @@
+#pragma once
+// An invariant kind as a part: its name, the keys its [[invariant]] table
+// takes (each described, typed and bounded, so documentation and a JSON
+// Schema can be generated from the same table the reader obeys), how it reads
+// and validates that table, and how it judges a history. Kinds are listed in
+// invariant_registry.cpp; each is defined in invariants/<name>.cpp.
+#include <string>
+#include <vector>
+
+#include "controllers/checkers/check_result.hpp"
+#include "controllers/experiment/experiment.hpp"
+#include "controllers/experiment/toml_reader.hpp"
+#include "controllers/history/compact_history.hpp"
+
+namespace faultline {
+
+enum class KeyType { string, integer, number, duration, table };
+const char* key_type_name(KeyType type);
+
+struct KeySpec {
+  std::string name;
+  KeyType type = KeyType::string;
+  std::string description;           // one line
+  std::string default_value;         // as TOML writes it; empty: none
+  std::string minimum, maximum;      // as TOML writes them ("100ms", "0"); empty: unbounded
+  std::vector<std::string> allowed;  // the only values a string takes; empty: any
+  bool required = false;
+  std::vector<KeySpec> fields;  // the keys of a table
+};
+
+// What a kind reads from: its table, the reader collecting diagnostics, and
+// the experiment as read so far (hosts, regions, workload).
+struct InvariantTable {
+  Reader& reader;
+  const toml::table& table;
+  const Experiment& experiment;
+};
+
+struct InvariantKind {
+  std::string name;           // what `kind = "..."` says
+  std::string summary;        // one line: what it judges
+  std::vector<KeySpec> keys;  // besides `kind`
+  // Judged per customer: needs data = "customers" in [workload].
+  bool per_customer = false;
+  // Reads the kind's own keys into `spec` (whose kind and where are set);
+  // keys of other kinds were refused before. Null: the kind takes no keys.
+  void (*read)(const InvariantTable& in, InvariantSpec& spec) = nullptr;
+  CheckResult (*check)(const InvariantSpec& spec, const Experiment& e,
+                       const CompactHistory& history) = nullptr;
+
+  const KeySpec* find_key(const std::string& key) const;
+};
+
+}  // namespace faultline

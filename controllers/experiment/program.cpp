@@ -1,0 +1,37 @@
+#include "controllers/experiment/program.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> resolve_program(const std::string& program,
+                                           const std::string& base_dir) {
+  auto executable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) {
+    fs::path p = fs::path(program).is_absolute() ? fs::path(program) : fs::path(base_dir) / program;
+    if (executable(p)) return fs::weakly_canonical(p).string();
+    return std::nullopt;
+  }
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && executable(self.parent_path() / program))
+    return (self.parent_path() / program).string();
+  const char* path_env = std::getenv("PATH");
+  std::string paths = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::istringstream in(paths);
+  for (std::string dir; std::getline(in, dir, ':');)
+    if (!dir.empty() && executable(fs::path(dir) / program))
+      return (fs::path(dir) / program).string();
+  return std::nullopt;
+}
+
+}  // namespace faultline

@@ -1,0 +1,28 @@
+#pragma once
+// The readers of an experiment file's sections, in the order parse_experiment
+// calls them: each reads its own tables into `e` and reports what is wrong
+// with them; a reader may look at what earlier sections put in `e` (a fault
+// names regions). Checks that look across sections once everything is read
+// live in validate.hpp.
+#include <string>
+
+#include "controllers/experiment/parse.hpp"
+#include "controllers/experiment/toml_reader.hpp"
+
+namespace faultline {
+
+void read_experiment_table(Reader& r, const toml::table& root, Experiment& e);
+void read_regions(Reader& r, const toml::table& root, Experiment& e);
+// [vars], then --var overrides.
+void read_vars(Reader& r, const toml::table& root, Experiment& e, const VarOverrides& overrides);
+void read_services(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                   const ProgramResolver& resolver);
+void read_workload(Reader& r, const toml::table& root, Experiment& e);
+void read_wan(Reader& r, const toml::table& root, Experiment& e);
+void read_faults(Reader& r, const toml::table& root, Experiment& e);
+void read_invariants(Reader& r, const toml::table& root, Experiment& e);
+
+// netem's delay parameters, shared by [wan] and the faults that delay.
+void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool required);
+
+}  // namespace faultline

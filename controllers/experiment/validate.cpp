@@ -1,0 +1,142 @@
+#include "controllers/experiment/validate.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "controllers/checkers/invariant_registry.hpp"
+
+namespace faultline {
+
+namespace {
+
+class Findings {
+ public:
+  explicit Findings(const Experiment& e) : file_(e.path) {}
+  void error(SourcePosition at, std::string message) {
+    found_.push_back({file_, at, std::move(message)});
+  }
+  std::vector<Diagnostic> take() { return std::move(found_); }
+
+ private:
+  std::string file_;
+  std::vector<Diagnostic> found_;
+};
+
+// The (interface, direction) each traffic-control fault shapes, for the
+// coexistence rule: two such faults on one directed link may not overlap in
+// time (their effects would not compose predictably).
+std::vector<std::string> shaped_links(const Experiment& e, const FaultSpec& f) {
+  std::vector<std::string> links;
+  if (f.kind == FaultKind::slow_db) return {"db-host " + f.region + "/" + f.host};
+  for (const auto& a : e.regions)
+    for (const auto& b : e.regions) {
+      if (a.name == b.name) continue;
+      if (!f.between.empty()) {
+        bool forward = a.name == f.between[0] && b.name == f.between[1];
+        bool backward = a.name == f.between[1] && b.name == f.between[0];
+        if (!forward && !(backward && !f.one_way)) continue;
+      }
+      links.push_back(a.name + "->" + b.name);
+    }
+  return links;
+}
+
+void check_coexistence(Findings& out, const Experiment& e) {
+  for (size_t i = 0; i < e.faults.size(); ++i)
+    for (size_t j = i + 1; j < e.faults.size(); ++j) {
+      const FaultSpec& a = e.faults[i];
+      const FaultSpec& b = e.faults[j];
+      if (!is_traffic_fault(a.kind) || !is_traffic_fault(b.kind)) continue;
+      if (a.at + a.length <= b.at || b.at + b.length <= a.at) continue;
+      auto la = shaped_links(e, a), lb = shaped_links(e, b);
+      for (const auto& link : la)
+        if (std::find(lb.begin(), lb.end(), link) != lb.end()) {
+          out.error(b.where, std::string(fault_kind_name(b.kind)) + " fault overlaps the " +
+                                 fault_kind_name(a.kind) + " fault at line " +
+                                 std::to_string(a.where.line) + " on " + link +
+                                 ": traffic-control faults on one link must not overlap in time; "
+                                 "combine them in one "
+                                 "window or move one");
+          return;
+        }
+    }
+  // kill, pause and restart of one service: a paused process cannot be
+  // killed and started in a well-defined order, nor a killed one paused.
+  auto is_process_fault = [](FaultKind k) {
+    return k == FaultKind::kill || k == FaultKind::pause || k == FaultKind::restart;
+  };
+  auto end_of = [](const FaultSpec& f) {
+    return f.at + (f.kind == FaultKind::restart ? Duration(1) : f.length);
+  };
+  for (size_t i = 0; i < e.faults.size(); ++i)
+    for (size_t j = i + 1; j < e.faults.size(); ++j) {
+      const FaultSpec& a = e.faults[i];
+      const FaultSpec& b = e.faults[j];
+      if (!is_process_fault(a.kind) || !is_process_fault(b.kind)) continue;
+      if (a.region != b.region || a.service != b.service) continue;
+      if (end_of(a) <= b.at || end_of(b) <= a.at) continue;
+      out.error(b.where, std::string(fault_kind_name(b.kind)) + " of " + b.service + "@" +
+                             b.region + " overlaps the " + fault_kind_name(a.kind) + " at line " +
+                             std::to_string(a.where.line) +
+                             ": one service takes one kill, pause or restart at a time; move one");
+      return;
+    }
+}
+
+void check_engine(Findings& out, const Experiment& e) {
+  if (e.engine != "nfqueue") return;
+  for (const auto& f : e.faults)
+    if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt)
+      out.error(f.where, std::string(fault_kind_name(f.kind)) +
+                             " needs sch_netem: use engine = \"netem\" or \"auto\"");
+}
+
+void check_invariants(Findings& out, const Experiment& e) {
+  for (const auto& inv : e.invariants) {
+    const InvariantKind* kind = find_invariant_kind(inv.kind);
+    if (kind != nullptr && kind->per_customer && e.workload.data != WorkloadData::customers)
+      out.error(inv.where,
+                kind->name + " is judged per customer: set data = \"customers\" in [workload]");
+  }
+}
+
+// The run drives a workload whenever there are services, [workload] or not.
+void check_workload(Findings& out, const Experiment& e) {
+  const WorkloadSpec& w = e.workload;
+  if (!e.services.empty() && e.find_service(w.service) == nullptr) {
+    if (w.written)
+      out.error(w.where, "workload targets unknown service '" + w.service + "'");
+    else
+      out.error(e.services.front().where,
+                "the workload talks to service '" + w.service +
+                    "' by default, and there is none: name one in [workload] service = \"...\"");
+  }
+  if (!w.state_service.empty() && e.find_service(w.state_service) == nullptr)
+    out.error(w.where, "workload 'state_service' names unknown service '" + w.state_service + "'");
+  if (w.written && e.services.empty())
+    out.error(w.where, "a workload needs a [[service]] to talk to");
+}
+
+// The workload's clients, its final reads and the residency probe run inside
+// each region's "client" host: without one the run could only fail midway.
+// (A residency invariant needs customers, so a workload, so services.)
+void check_client_host(Findings& out, const Experiment& e) {
+  if (e.services.empty() || e.has_host("client")) return;
+  out.error(e.hosts_where,
+            "'hosts' lacks \"client\": each region's client host runs the workload's clients, "
+            "its final reads and the residency probe; add \"client\" to 'hosts'");
+}
+
+}  // namespace
+
+std::vector<Diagnostic> validate_experiment(const Experiment& e) {
+  Findings out(e);
+  check_coexistence(out, e);
+  check_engine(out, e);
+  check_invariants(out, e);
+  check_workload(out, e);
+  check_client_host(out, e);
+  return out.take();
+}
+
+}  // namespace faultline
