@@ -36,7 +36,7 @@
 #include "injector/network_namespace.hpp"
 
 using namespace faultline;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;  // not faultline::Clock
 
 namespace {
 
@@ -190,14 +190,14 @@ int main(int argc, char** argv) try {
     e.workload.read_fraction = 0.5;
     e.workload.timeout = std::chrono::milliseconds(1000);
     const auto path = (dir / ("history-" + std::to_string(clients) + ".jsonl")).string();
-    HistoryRecorder history(path, Clock::now());
+    HistoryRecorder history(path, SteadyClock::now());
     KvWorkload workload(e, {{"bench", &own_netns, "127.0.0.1", "127.0.0.1"}}, history);
     const auto busy0 = cpu_jiffies(0);
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     workload.start();
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
     workload.stop();
-    const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double elapsed = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     const auto busy1 = cpu_jiffies(0);
     history.flush();
     const auto bytes = std::filesystem::file_size(path);
@@ -214,7 +214,7 @@ int main(int argc, char** argv) try {
   // The history recorder alone: an invoke and its ok, as a client records them.
   for (const std::string& sink : {(dir / "history-alone.jsonl").string(), std::string("/dev/null")}) {
     const int pairs = 1'000'000;
-    HistoryRecorder history(sink, Clock::now());
+    HistoryRecorder history(sink, SteadyClock::now());
     // One read and one write, built once: what is timed is recording them.
     Operation read{.type = OpType::invoke,
                    .process = 3,
@@ -233,13 +233,13 @@ int main(int argc, char** argv) try {
     }
     read_ok.value[1] = 3000011;
     const double cpu0 = cpu_seconds_of_process();
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     for (int i = 0; i < pairs; ++i) {
       history.record(i % 2 == 0 ? read : write);
       history.record(i % 2 == 0 ? read_ok : write_ok);
     }
     history.flush();
-    const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double wall = std::chrono::duration<double>(SteadyClock::now() - t0).count();
     const double cpu = cpu_seconds_of_process() - cpu0;
     std::printf("history recorder alone, to %s: %d operations (invoke + ok) in %.2f s: %.2f us "
                 "wall, %.2f us CPU per operation\n",

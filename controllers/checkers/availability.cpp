@@ -5,6 +5,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "controllers/history/operation_kinds.hpp"
+
 namespace faultline {
 
 namespace {
@@ -38,7 +40,7 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction) {
   for (const auto& op : h.ops()) {
     if (!op.nemesis() || op.type != OpType::ok) continue;
     const std::string& f = h.name(op.f);
-    const bool start = f.rfind("start-", 0) == 0, stop = f.rfind("stop-", 0) == 0;
+    const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
     if (!start && !stop) continue;
     const nlohmann::json value = h.value(op);
     if (!value.is_object()) continue;

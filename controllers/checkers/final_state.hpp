@@ -8,11 +8,9 @@
 #include <vector>
 
 #include "controllers/history/compact_history.hpp"
+#include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
-
-inline constexpr const char* kFinalReadF = "final-read";
-inline constexpr const char* kHealF = "heal";
 
 struct FinalState {
   std::set<std::uint32_t> regions;

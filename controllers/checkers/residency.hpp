@@ -14,11 +14,9 @@
 
 #include "controllers/checkers/check_result.hpp"
 #include "controllers/history/compact_history.hpp"
+#include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
-
-inline constexpr const char* kRegisterF = "register";
-inline constexpr const char* kProbeF = "probe";
 
 CheckResult check_residency(const CompactHistory& history,
                             const std::map<std::string, std::string>& region_geo);

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "controllers/checkers/final_state.hpp"
+#include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
 
@@ -107,7 +107,7 @@ std::int64_t Nemesis::history_ms() const {
 
 void Nemesis::start(std::size_t index, Clock::time_point due) {
   const FaultPlan& plan = plans_.at(index);
-  const std::string f = "start-" + plan.kind;
+  const std::string f = nemesis_start_f(plan.kind);
   const nlohmann::json value = operation_value(plan);
   log_.record(OpType::invoke, f, value, "");
   AppliedFault applied;
@@ -141,7 +141,7 @@ void Nemesis::stop(std::size_t index, std::optional<Clock::time_point> due) {
   auto it = active_.find(index);
   if (it == active_.end()) return;
   const FaultPlan& plan = plans_.at(index);
-  const std::string f = "stop-" + plan.kind;
+  const std::string f = nemesis_stop_f(plan.kind);
   const nlohmann::json value = operation_value(plan);
   log_.record(OpType::invoke, f, value, "");
   std::int64_t late_us = 0;

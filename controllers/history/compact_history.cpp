@@ -3,6 +3,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "controllers/history/operation_kinds.hpp"
+
 namespace faultline {
 
 std::uint32_t CompactHistory::intern(std::string_view name) {
@@ -56,12 +58,12 @@ void CompactHistory::add(const Operation& op) {
 }
 
 void CompactHistory::resolve_well_known() {
-  f_read = symbol("read");
-  f_write = symbol("write");
-  f_final_read = symbol("final-read");
-  f_heal = symbol("heal");
-  f_register = symbol("register");
-  f_probe = symbol("probe");
+  f_read = symbol(kReadF);
+  f_write = symbol(kWriteF);
+  f_final_read = symbol(kFinalReadF);
+  f_heal = symbol(kHealF);
+  f_register = symbol(kRegisterF);
+  f_probe = symbol(kProbeF);
 }
 
 CompactHistory CompactHistory::from(const std::vector<Operation>& operations) {

@@ -12,20 +12,18 @@
 #include <string>
 #include <vector>
 
+#include "controllers/history/operation_kinds.hpp"
+
 namespace faultline {
 
 enum class OpType { invoke, ok, fail, info };
-
-// Jepsen writes the nemesis's process as :nemesis; we keep processes as
-// integers in memory and write this one as "nemesis".
-inline constexpr std::int64_t kNemesisProcess = -1;
 
 struct Operation {
   std::uint64_t index = 0;
   std::int64_t time = 0;  // nanoseconds since the run started
   OpType type = OpType::invoke;
   std::int64_t process = 0;
-  std::string f;          // "read", "write", "final-read", or a nemesis action
+  std::string f;          // an operation name of operation_kinds.hpp
   nlohmann::json value;   // kv operations: [key, value]; null when unknown
   std::string error;      // why a fail or info
   std::string region;     // where the client ran

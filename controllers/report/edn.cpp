@@ -3,6 +3,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "controllers/history/operation_kinds.hpp"
+
 namespace faultline {
 
 namespace {
@@ -68,8 +70,8 @@ std::string to_edn(const Operation& op) {
 
 std::string to_elle_edn(const Operation& op) {
   if (op.process == kNemesisProcess) return "";
-  const bool read = op.f == "read" || op.f == "final-read";
-  if ((!read && op.f != "write") || !op.value.is_array() || op.value.size() != 2) return "";
+  const bool read = is_key_read(op.f);
+  if ((!read && op.f != kWriteF) || !op.value.is_array() || op.value.size() != 2) return "";
   // A read's invocation does not know its value yet: nil, as Elle expects.
   const nlohmann::json value =
       read && op.type == OpType::invoke ? nlohmann::json() : op.value[1];

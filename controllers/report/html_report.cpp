@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "controllers/experiment/parse.hpp"
+#include "controllers/history/operation_kinds.hpp"
 #include "controllers/report/junit.hpp"
 
 namespace faultline {
@@ -122,10 +123,10 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
     end_s = std::max(end_s, op.time / 1e9);
     if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) return;
     const auto index = op.value.value("fault", std::int64_t{-1});
-    if (op.f.rfind("start-", 0) == 0) {
+    if (is_nemesis_start(op.f)) {
       open[index] = windows.size();
       windows.push_back({op.value.value("what", op.f), op.time / 1e9, -1});
-    } else if (op.f.rfind("stop-", 0) == 0) {
+    } else if (is_nemesis_stop(op.f)) {
       if (auto it = open.find(index); it != open.end()) windows[it->second].stop_s = op.time / 1e9;
     }
   });
@@ -142,7 +143,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
   std::unordered_map<std::int64_t, std::int64_t> invoked;
   std::vector<double> all_latencies;
   history([&](const Operation& op) {
-    if (op.process == kNemesisProcess || (op.f != "read" && op.f != "write")) return;
+    if (op.process == kNemesisProcess || !is_client_data_op(op.f)) return;
     if (op.type == OpType::invoke) {
       invoked[op.process] = op.time;
       return;
@@ -269,7 +270,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
   out << "<h2>Faults</h2>\n<table>\n<tr><th>fault</th><th>from</th><th>to</th></tr>\n";
   for (const auto& w : windows)
     out << "<tr><td>" << xml_escape(w.what) << "</td><td>" << fmt(w.start_s, 3) << "s</td><td>"
-        << (w.stop_s < 0 ? std::string("heal") : fmt(w.stop_s, 3) + "s") << "</td></tr>\n";
+        << (w.stop_s < 0 ? std::string(kHealF) : fmt(w.stop_s, 3) + "s") << "</td></tr>\n";
   if (windows.empty()) out << "<tr><td colspan=\"3\">none</td></tr>\n";
   out << "</table>\n";
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/clock.hpp"
+#include "controllers/workload/final_state_reader.hpp"
 #include "controllers/checkers/final_state.hpp"
 #include "controllers/checkers/judge.hpp"
 #include "controllers/checkers/residency.hpp"
@@ -170,73 +171,41 @@ void Run::run_timeline() {
 
 void Run::final_reads() {
   if (e_.services.empty()) return;
-  const auto deadline = SteadyClock::now() + e_.settle_bound() + 2s;
-  const auto healed = SteadyClock::now();
-  for (int round = 0;; ++round) {
-    throw_if_interrupted();
-    // Each region is read directly at the service holding its data, for the
-    // keys it should hold; regions agree when every key reads the same
-    // wherever it lives.
-    std::vector<std::map<std::string, nlohmann::json>> seen(plan_.regions.size());
-    std::vector<std::thread> readers;
-    for (std::size_t i = 0; i < plan_.regions.size(); ++i)
-      readers.emplace_back([&, i] {
-        const RegionPlan& region = plan_.regions[i];
-        injector::enter_namespace(provider_->topology().host(region.name, "client"));
-        KvClient kv(region.host(e_.state_service()->host).ipv4, e_.state_port(),
-                    e_.workload.timeout, *history_, region.name);
-        for (const auto& key : keys_held_by(e_, region.name)) {
-          Operation done = kv.read(1000000 + static_cast<std::int64_t>(i), -1, kFinalReadF, key);
-          seen[i][key.label] =
-              done.type == OpType::ok ? done.value[1] : nlohmann::json("<no answer>");
-        }
-      });
-    for (auto& t : readers) t.join();
-    bool agree = true;
-    std::map<std::string, nlohmann::json> first;
-    for (const auto& region_seen : seen)
-      for (const auto& [key, value] : region_seen) {
-        auto [it, fresh] = first.emplace(key, value);
-        if (value == "<no answer>" || (!fresh && it->second != value)) agree = false;
-      }
-    if (agree) {
-      converged_after_ns_ =
-          std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - healed).count();
-      spdlog::info("final reads: regions agree after round {}", round + 1);
-      return;
-    }
-    if (SteadyClock::now() > deadline) {
-      spdlog::warn("final reads: regions still differ after {} rounds", round + 1);
-      return;
-    }
-    std::this_thread::sleep_for(250ms);
+  // Each region is read directly at the service holding its data, for the
+  // keys it should hold, until the regions agree or the settle bound passes.
+  std::map<std::string, std::string> state_address;
+  std::vector<RegionKeys> regions;
+  for (const auto& region : plan_.regions) {
+    state_address[region.name] = region.host(e_.state_service()->host).ipv4;
+    regions.push_back({region.name, &provider_->topology().host(region.name, "client"),
+                       keys_held_by(e_, region.name)});
+  }
+  KvClientFactory state_clients(state_address, e_.state_port(), e_.workload.timeout, false);
+  Clock& clock = clock_;
+  const FinalReadResult result = FinalStateReader(state_clients, *history_, clock)
+                                     .read(regions, clock.now() + e_.settle_bound() + 2s,
+                                           [] { throw_if_interrupted(); });
+  if (result.agreed) {
+    converged_after_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(result.took).count();
+    spdlog::info("final reads: regions agree after round {}", result.rounds);
+  } else {
+    spdlog::warn("final reads: regions still differ after {} rounds", result.rounds);
   }
 }
 
 void Run::probe_state() {
   const InvariantSpec* residency = e_.find_invariant("residency");
   if (residency == nullptr) return;
-  std::vector<std::thread> probes;
+  std::vector<ProbeSite> sites;
   for (const auto& region : plan_.regions)
-    probes.emplace_back([&, name = region.name] {
-      injector::enter_namespace(provider_->topology().host(name, "client"));
-      Operation invoke{.type = OpType::invoke,
-                       .process = 3000000,
-                       .f = kProbeF,
-                       .value = nullptr,
-                       .region = name};
-      history_->record(invoke);
-      auto answer =
-          probe_postgres(plan_.region(name).host(residency->probe_host).ipv4, residency->probe_port,
-                         residency->probe_user, residency->probe_database, residency->probe_query, 5s);
-      Operation done = invoke;
-      done.type = answer.ok ? OpType::ok : OpType::fail;
-      done.value = {{"customers", answer.rows}};
-      done.error = answer.error;
-      history_->record(done);
-      if (!answer.ok) spdlog::warn("state probe of {}: {}", name, answer.error);
-    });
-  for (auto& t : probes) t.join();
+    sites.push_back({region.name, &provider_->topology().host(region.name, "client"),
+                     region.host(residency->probe_host).ipv4});
+  probe_regions(sites,
+                [residency](const std::string& address) {
+                  return probe_postgres(address, residency->probe_port, residency->probe_user,
+                                        residency->probe_database, residency->probe_query, 5s);
+                },
+                *history_);
 }
 
 Verdict Run::judge() {
@@ -340,7 +309,7 @@ int Run::execute() {
       targets.push_back({region.name, &provider_->topology().host(region.name, "client"),
                          region.host(target_service->host).ipv4,
                          region.host(e_.state_service()->host).ipv4});
-    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_);
+    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_, clock_);
     workload_->sign_up(15s);
     workload_->start();
   }

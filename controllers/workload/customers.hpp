@@ -10,11 +10,15 @@
 //   a replica, which is what read-your-writes is about;
 // - a customer's data should exist in its home region and, if it has one,
 //   the home's failover region: nowhere else.
+//
+// And the workload's set-up step: signing the customers up.
+#include <chrono>
 #include <string>
 #include <vector>
 
+#include "common/clock.hpp"
 #include "controllers/experiment/experiment.hpp"
-#include "controllers/workload/kv_client.hpp"
+#include "controllers/workload/workload_runner.hpp"
 
 namespace faultline {
 
@@ -26,8 +30,20 @@ struct Customer {
 
 std::vector<Customer> plan_customers(const Experiment& e);
 std::vector<std::string> replica_regions(const Experiment& e, const std::string& home);
+// A customer's key as the history names it: "{id}/{key}".
+std::string customer_key(const std::string& customer, const std::string& key);
 // The keys a region should hold at the end: every global key, or the keys
 // of each customer whose replicas include the region.
-std::vector<KvKey> keys_held_by(const Experiment& e, const std::string& region);
+std::vector<std::string> keys_held_by(const Experiment& e, const std::string& region);
+
+// Signs every customer up at its home region ("register" operations,
+// recorded, through a client of `state_clients`: the service holding global
+// routing data), then waits until every region of `regions` knows every
+// customer, since global data replicates asynchronously. Throws if a
+// sign-up fails, or if a region does not know them all within `patience`.
+void sign_up_customers(const std::vector<Customer>& customers,
+                       const std::vector<std::string>& regions, const ClientHosts& hosts,
+                       ClientFactory& state_clients, HistoryRecorder& history, Clock& clock,
+                       std::chrono::milliseconds patience);
 
 }  // namespace faultline

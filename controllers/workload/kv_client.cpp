@@ -1,5 +1,10 @@
 #include "controllers/workload/kv_client.hpp"
 
+#include <charconv>
+#include <stdexcept>
+
+#include "controllers/history/operation_kinds.hpp"
+
 namespace faultline {
 
 namespace {
@@ -15,19 +20,69 @@ http::Headers token_header(const std::string& token) {
   return {{kSessionTokenHeader, token}};
 }
 
+// Versions are "ts@region"; the session token keeps the highest seen.
+bool version_less(const std::string& a, const std::string& b) {
+  auto split = [](const std::string& v) {
+    const auto at = v.find('@');
+    std::uint64_t ts = 0;
+    std::from_chars(v.data(), v.data() + (at == std::string::npos ? v.size() : at), ts);
+    return std::make_pair(ts, at == std::string::npos ? std::string() : v.substr(at + 1));
+  };
+  return split(a) < split(b);
+}
+
+std::string registration_path(const Operation& op) {
+  return "/global/customer:" + op.value.at("customer").get<std::string>();
+}
+
 }  // namespace
 
-KvKey global_key(const std::string& key) { return {key, "/kv/" + key}; }
-
-KvKey customer_key(const std::string& customer, const std::string& key) {
-  return {customer + "/" + key, "/customer/" + customer + "/" + key};
+std::string kv_path(const std::string& key) {
+  return key.find('/') == std::string::npos ? "/kv/" + key : "/customer/" + key;
 }
 
 KvClient::KvClient(const std::string& address, std::uint16_t port,
-                   std::chrono::milliseconds timeout, HistoryRecorder& history, std::string region)
-    : http_(address, port, timeout), history_(history), region_(std::move(region)) {}
+                   std::chrono::milliseconds timeout, bool session_tokens)
+    : http_(address, port, timeout), session_tokens_(session_tokens) {}
 
-Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool is_read) {
+std::string KvClient::token_for(const std::string& key) {
+  return session_tokens_ ? tokens_[key] : std::string();
+}
+
+void KvClient::keep_token(const std::string& key, const Operation& done) {
+  if (!session_tokens_ || done.type != OpType::ok || done.version.empty()) return;
+  std::string& token = tokens_[key];
+  if (token.empty() || version_less(token, done.version)) token = done.version;
+}
+
+Operation KvClient::invoke(const Operation& op) {
+  using boost::beast::http::verb;
+  if (op.f == kReadF || op.f == kFinalReadF || op.f == kWriteF) {
+    const std::string key = op.value.at(0).get<std::string>();
+    const std::string path = kv_path(key);
+    const std::string token = token_for(key);
+    Operation done =
+        op.f == kWriteF
+            ? complete(op,
+                       http_.request(verb::put, path, std::to_string(op.value.at(1).get<std::int64_t>()),
+                                     token_header(token)),
+                       false, false)
+            : complete(op, http_.get(path, token_header(token)), true, true);
+    keep_token(key, done);
+    return done;
+  }
+  if (op.f == kRegisterF)
+    return complete(op,
+                    http_.request(verb::put, registration_path(op),
+                                  op.value.at("home").get<std::string>()),
+                    false, false);
+  if (op.f == kRegistrationReadF)
+    return complete(op, http_.get(registration_path(op)), true, false);
+  throw std::invalid_argument("the reference store's client has no operation " + op.f);
+}
+
+Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool is_read,
+                             bool absent_is_answer) const {
   if (outcome.response) {
     const unsigned status = outcome.response->status;
     auto body = parse_body(outcome.response->body);
@@ -35,10 +90,10 @@ Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool 
     if (body.contains("version") && body["version"].is_string())
       done.version = body["version"].get<std::string>();
     // A 404 that carries an error is a refusal (unknown customer, no route);
-    // a plain 404 on a read is an answer: the key is empty.
-    if (status == 200 || (is_read && status == 404 && !body.contains("error"))) {
+    // a plain 404 on a read of a key is an answer: the key is empty.
+    if (status == 200 || (absent_is_answer && status == 404 && !body.contains("error"))) {
       done.type = OpType::ok;
-      if (is_read && status == 200 && body.contains("value") && body["value"].is_string()) {
+      if (absent_is_answer && status == 200 && body.contains("value") && body["value"].is_string()) {
         const std::string text = body["value"].get<std::string>();
         try {
           std::size_t used = 0;
@@ -59,45 +114,14 @@ Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool 
     done.type = outcome.maybe_delivered && !is_read ? OpType::info : OpType::fail;
     done.error = outcome.error;
   }
-  return history_.record(done);
+  return done;
 }
 
-Operation KvClient::read(std::int64_t process, std::int64_t session, const std::string& f,
-                         const KvKey& key, const std::string& token) {
-  Operation invoke{.type = OpType::invoke,
-                   .process = process,
-                   .f = f,
-                   .value = nlohmann::json::array({key.label, nullptr}),
-                   .region = region_,
-                   .session = session};
-  history_.record(invoke);
-  return complete(invoke, http_.get(key.path, token_header(token)), true);
-}
-
-Operation KvClient::write(std::int64_t process, std::int64_t session, const KvKey& key,
-                          std::int64_t value, const std::string& token) {
-  Operation invoke{.type = OpType::invoke,
-                   .process = process,
-                   .f = "write",
-                   .value = nlohmann::json::array({key.label, value}),
-                   .region = region_,
-                   .session = session};
-  history_.record(invoke);
-  return complete(invoke,
-                  http_.request(boost::beast::http::verb::put, key.path, std::to_string(value),
-                                token_header(token)),
-                  false);
-}
-
-Operation KvClient::put(std::int64_t process, const std::string& f, const std::string& path,
-                        const std::string& body, nlohmann::json recorded_value) {
-  Operation invoke{.type = OpType::invoke,
-                   .process = process,
-                   .f = f,
-                   .value = std::move(recorded_value),
-                   .region = region_};
-  history_.record(invoke);
-  return complete(invoke, http_.request(boost::beast::http::verb::put, path, body), false);
+std::unique_ptr<Client> KvClientFactory::open(const std::string& region) {
+  auto address = addresses_.find(region);
+  if (address == addresses_.end())
+    throw std::logic_error("no address of the service in region " + region);
+  return std::make_unique<KvClient>(address->second, port_, timeout_, session_tokens_);
 }
 
 }  // namespace faultline

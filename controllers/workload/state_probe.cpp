@@ -1,8 +1,12 @@
 #include "controllers/workload/state_probe.hpp"
 
 #include <libpq-fe.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
+#include <thread>
+
+#include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
 
@@ -33,6 +37,29 @@ ProbeAnswer probe_postgres(const std::string& address, std::uint16_t port, const
   for (int i = 0; i < PQntuples(res.get()); ++i) answer.rows.emplace_back(PQgetvalue(res.get(), i, 0));
   answer.ok = true;
   return answer;
+}
+
+void probe_regions(const std::vector<ProbeSite>& sites, const StateProber& prober,
+                   HistoryRecorder& history) {
+  std::vector<std::thread> probes;
+  for (const auto& site : sites)
+    probes.emplace_back([&] {
+      if (site.client_netns != nullptr) injector::enter_namespace(*site.client_netns);
+      Operation invoke{.type = OpType::invoke,
+                       .process = kProbeProcess,
+                       .f = kProbeF,
+                       .value = nullptr,
+                       .region = site.region};
+      history.record(invoke);
+      const ProbeAnswer answer = prober(site.address);
+      Operation done = invoke;
+      done.type = answer.ok ? OpType::ok : OpType::fail;
+      done.value = {{"customers", answer.rows}};
+      done.error = answer.error;
+      history.record(done);
+      if (!answer.ok) spdlog::warn("state probe of {}: {}", site.region, answer.error);
+    });
+  for (auto& t : probes) t.join();
 }
 
 }  // namespace faultline
