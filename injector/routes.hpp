@@ -6,35 +6,10 @@
 #include <string>
 
 #include "injector/netlink_socket.hpp"
+#include "injector/route_spec.hpp"
 
 namespace faultline::injector {
 
-enum class RouteType {
-  unicast,    // forward via a gateway or device
-  blackhole,  // drop silently: the sender sees a timeout, like a cut cable
-  prohibit,   // drop and answer ICMP "administratively prohibited": fails fast
-};
-
-// The rtm_protocol faultline marks its own routes with, so that cleanup after a
-// crash can tell them from anything else (values are listed in
-// /etc/iproute2/rt_protos; 241 is unassigned there).
-inline constexpr std::uint8_t kFaultlineRouteProtocol = 241;
-
-struct Route {
-  std::string destination;             // CIDR, IPv4 or IPv6
-  std::optional<std::string> gateway;  // unicast only
-  RouteType type = RouteType::unicast;
-  std::uint32_t metric = 0;  // lower wins among routes to the same prefix
-  // Who owns the route: faultline's faults carry kFaultlineRouteProtocol, so
-  // recovery finds them; plumbing that must survive recovery says otherwise.
-  std::uint8_t protocol = kFaultlineRouteProtocol;
-
-  friend bool operator==(const Route&, const Route&) = default;
-};
-
-// As `ip route` would print it, e.g. "blackhole 198.18.2.0/24 metric 10".
-std::string describe(const Route& route);
-const char* route_type_name(RouteType type);
 
 void add_route(NetlinkSocket& sock, const Route& route);
 // Returns false when the route was not there (already removed): deleting is

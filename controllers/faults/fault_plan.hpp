@@ -22,7 +22,7 @@
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/faults/shaping_plan.hpp"
 #include "controllers/topology/plan.hpp"
-#include "injector/routes.hpp"
+#include "injector/route_spec.hpp"
 
 namespace faultline {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "controllers/topology/plan.hpp"
-#include "injector/routes.hpp"
+#include "injector/route_spec.hpp"
 
 namespace faultline {
 

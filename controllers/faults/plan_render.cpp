@@ -2,8 +2,8 @@
 
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/clock_skew.hpp"
-#include "injector/nfqueue/queue_rules.hpp"
-#include "injector/traffic_control.hpp"
+#include "injector/nfqueue/queue_rule_spec.hpp"
+#include "injector/tc_spec.hpp"
 
 namespace faultline {
 

@@ -20,7 +20,7 @@
 
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/topology/plan.hpp"
-#include "injector/traffic_control.hpp"
+#include "injector/tc_spec.hpp"
 
 namespace faultline {
 

@@ -22,27 +22,13 @@
 #include <vector>
 
 #include "injector/network_namespace.hpp"
+#include "injector/nfqueue/queue_rule_spec.hpp"
 #include "injector/traffic_control.hpp"
 
 struct mnl_socket;
 
 namespace faultline::injector {
 
-struct QueueRule {
-  std::string dev;    // egress device
-  PacketMatch match;  // what to steer
-  std::uint16_t queue = 0;
-  int band = 0;       // 0: faults, rendered first; 1: the baseline
-  bool drop = false;  // drop instead of queueing: a port-scoped partition
-};
-
-inline constexpr const char* kNftTable = "faultline";
-
-// Rules in the order they go into the chains: faults before the baseline (pure).
-std::vector<QueueRule> ordered_rules(const std::vector<QueueRule>& rules);
-// One rule as nft would list it, for --dry-run and messages, e.g.
-//   oifname "wan0" ip daddr 198.18.2.0/24 queue num 16 bypass
-std::string render_rule(const QueueRule& rule);
 
 // A NETLINK_NETFILTER socket opened inside one namespace. A table keeps one
 // for its life: closing a netfilter socket waits for the kernel to free what
