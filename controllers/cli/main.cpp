@@ -248,6 +248,10 @@ int main(int argc, char** argv) {
   } catch (const CapabilityError& err) {
     std::cerr << "faultline: " << err.what() << "\n";
     return kExitBadInput;
+  } catch (const TargetError& err) {
+    std::cerr << "faultline: the system under test could not be started: " << err.what()
+              << "\n  (nothing was judged; everything the run created was removed)\n";
+    return kExitTargetFailed;
   } catch (const Interrupted&) {
     std::cerr << "faultline: interrupted; every fault reverted, every service stopped, every "
                  "namespace deleted\n";

@@ -10,6 +10,7 @@
 // one entry in provider_kinds() (controllers/providers/provider_kinds.cpp).
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,15 @@
 namespace faultline {
 
 struct RunOptions;
+
+// The system under test could not be started (a service exited during
+// startup, or never answered its health check): exit 3, not an internal
+// error. The message names the service, its region, how it ended and the
+// end of its log.
+class TargetError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // What starting a service needs from the run.
 struct ServiceContext {

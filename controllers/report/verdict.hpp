@@ -13,6 +13,9 @@ namespace faultline {
 inline constexpr int kExitHolds = 0;
 inline constexpr int kExitViolated = 1;
 inline constexpr int kExitUnknown = 2;
+// The system under test could not be started: a service exited during
+// startup or never became healthy. Nothing was judged; not faultline's fault.
+inline constexpr int kExitTargetFailed = 3;
 inline constexpr int kExitInterrupted = 130;  // SIGINT/SIGTERM; everything was cleaned up
 inline constexpr int kExitBadInput = 254;
 inline constexpr int kExitInternal = 255;
