@@ -31,6 +31,8 @@ struct HealthCheck {
   Duration timeout{15000};       // how long to wait for the first 200
 };
 
+inline constexpr std::uint64_t kDefaultLogLimit = 64ULL << 20;  // 64 MiB
+
 struct ServiceSpec {
   std::string name;
   std::string host;                  // the host (namespace) in each region it runs in
@@ -40,6 +42,9 @@ struct ServiceSpec {
   // capabilities unless the experiment says "root".
   std::string user = "nobody";
   HealthCheck health;
+  // A service's log stops growing here (the cut marked in it), so a service
+  // that writes without end cannot fill the disk.
+  std::uint64_t log_limit = kDefaultLogLimit;
   SourcePosition where;
 };
 

@@ -4,12 +4,13 @@
 #include <cctype>
 
 #include "controllers/experiment/sections.hpp"
+#include "controllers/experiment/units.hpp"
 
 namespace faultline {
 
 namespace {
 
-const Keys kServiceKeys{"name", "host", "command", "health", "user"};
+const Keys kServiceKeys{"name", "host", "command", "health", "user", "log_limit"};
 const Keys kHealthKeys{"path", "port", "timeout"};
 const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
                          "peers6", "results", "topology", "workdir"};
@@ -158,6 +159,14 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
           }))
         r.error(*t.get("user"), "'user' must be a user name such as \"nobody\"");
       s.user = *user;
+    }
+    if (auto limit = r.string(t, "log_limit")) {
+      auto bytes = parse_size(*limit);
+      if (!bytes || *bytes < 4096)
+        r.error(*t.get("log_limit"), "'log_limit' = \"" + *limit +
+                                         "\" is not a size of at least 4KiB; write e.g. \"64MiB\"");
+      else
+        s.log_limit = *bytes;
     }
     if (!s.name.empty()) e.services.push_back(s);
   }

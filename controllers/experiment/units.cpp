@@ -50,4 +50,22 @@ std::optional<std::uint64_t> parse_rate(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  // Longest suffixes first: "MiB" before "B".
+  static const std::pair<std::string_view, double> kUnits[] = {
+      {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}, {"GB", 1e9},
+      {"MB", 1e6},           {"KB", 1e3},        {"B", 1}};
+  for (const auto& [suffix, scale] : kUnits) {
+    if (text.size() <= suffix.size() ||
+        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    std::istringstream in(text.substr(0, text.size() - suffix.size()));
+    double v = 0;
+    in >> v;
+    if (!in || !in.eof() || !(v > 0) || !std::isfinite(v)) return std::nullopt;
+    return static_cast<std::uint64_t>(std::llround(v * scale));
+  }
+  return std::nullopt;
+}
+
 }  // namespace faultline

@@ -20,5 +20,7 @@ std::string format_duration(Duration d);
 // "10mbit", "1.5gbit", "500kbit", "64000bit": bits per second. Nothing for
 // anything else, zero or negative.
 std::optional<std::uint64_t> parse_rate(const std::string& text);
+// "64MiB", "500KB", "1GiB", "4096B": bytes. Nothing for anything else.
+std::optional<std::uint64_t> parse_size(const std::string& text);
 
 }  // namespace faultline

@@ -131,6 +131,7 @@ void NamespacesProvider::start_services(const Experiment& e, const ServiceContex
       // {workdir}: the service's own folder, owned by the user it runs as.
       if (!s.user.empty()) process->run_as(s.user);
       process->contain_in(run_cgroup(plan_.run_id) + "/" + s.name + "-" + region.name);
+      process->limit_log(s.log_limit);
       const bool uses_workdir = std::any_of(s.command.begin(), s.command.end(), [](const auto& a) {
         return a.find("{workdir}") != std::string::npos;
       });

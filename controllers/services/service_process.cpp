@@ -79,7 +79,10 @@ ServiceProcess::ServiceProcess(std::string label, std::string program,
       netns_(netns),
       log_path_(std::move(log_path)) {}
 
-ServiceProcess::~ServiceProcess() { stop(); }
+ServiceProcess::~ServiceProcess() {
+  stop();
+  for (auto& pump : pumps_) pump->stop();
+}
 
 void ServiceProcess::run_as(const std::string& user) {
   struct passwd pw {};
@@ -111,9 +114,13 @@ void ServiceProcess::start() {
       warned = true;
     }
   }
-  int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0)
-    throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
+  // The service writes into a pipe; a pump carries it to the log, up to
+  // the limit. The write end goes to the child only.
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("cannot start " + label_ + ": pipe: " + std::strerror(errno));
+  const int log_fd = pipe_fds[1];
+  auto pump = std::make_unique<LogPump>(pipe_fds[0], log_path_, log_limit_);
   try {
     bp::environment env = boost::this_process::environment();
     for (const auto& [name, value] : env_) env[name] = value;
@@ -123,16 +130,21 @@ void ServiceProcess::start() {
                                                    cgroup_ ? cgroup_->procs_fd() : -1});
   } catch (const std::exception& e) {
     ::close(log_fd);
+    pump->stop(0);
     throw std::runtime_error("cannot start " + label_ + " (" + program_ + "): " + e.what());
   }
   ::close(log_fd);
+  pumps_.push_back(std::move(pump));
   paused_ = false;
 }
 
 pid_t ServiceProcess::pid() const { return child_ ? child_->id() : -1; }
 
 bool ServiceProcess::running() {
-  return (child_ && child_->running()) || (cgroup_ && cgroup_->populated());
+  if ((child_ && child_->running()) || (cgroup_ && cgroup_->populated())) return true;
+  // Gone: once the pump has carried its last words, the log is whole.
+  if (!pumps_.empty()) pumps_.back()->stop(500);
+  return false;
 }
 
 std::string ServiceProcess::exit_status() {

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "controllers/services/log_pump.hpp"
 #include "controllers/services/service.hpp"
 #include "injector/cgroup.hpp"
 #include "injector/network_namespace.hpp"
@@ -46,6 +47,8 @@ class ServiceProcess : public Service {
   // Before start(): the cgroup (relative to the v2 hierarchy) that holds it,
   // e.g. "faultline/<run>/app-us-east-1".
   void contain_in(std::string cgroup);
+  // Before start(): how large its log may grow (see log_pump.hpp).
+  void limit_log(std::uint64_t bytes) { log_limit_ = bytes; }
   uid_t uid() const { return uid_; }
   gid_t gid() const { return gid_; }
 
@@ -77,6 +80,8 @@ class ServiceProcess : public Service {
   gid_t gid_ = static_cast<gid_t>(-1);
   std::vector<std::pair<std::string, std::string>> env_;
   std::string cgroup_name_;
+  std::uint64_t log_limit_ = 64ULL << 20;
+  std::vector<std::unique_ptr<LogPump>> pumps_;  // one per start; the last is current
   std::optional<injector::Cgroup> cgroup_;
 };
 

@@ -182,3 +182,30 @@ TEST_CASE("recovery kills what a dead run's cgroups still hold and removes them"
   CHECK(WIFSIGNALED(status));
   CHECK_FALSE(std::filesystem::exists(left.path()));
 }
+
+TEST_CASE("a service that writes without end fills its log only to the limit, the cut marked",
+          "[root][service]") {
+  auto ns = injector::NetworkNamespace::create("fl-" + testing::unique_run_id() + "-yes");
+  auto log = std::filesystem::temp_directory_path() /
+             ("faultline-yes-" + std::to_string(::getpid()) + ".log");
+  std::filesystem::remove(log);
+  constexpr std::uint64_t kLimit = 64 * 1024;
+  {
+    ServiceProcess proc("chatty", "/usr/bin/yes", {"a line the service repeats"}, ns.fd(),
+                        log.string());
+    proc.limit_log(kLimit);
+    proc.start();
+    std::this_thread::sleep_for(500ms);  // yes writes hundreds of MB/s
+    CHECK(proc.running());               // never blocked, never killed by the cap
+    const auto size = std::filesystem::file_size(log);
+    CHECK(size > kLimit);
+    CHECK(size < kLimit + 512);  // the limit and the mark
+    proc.stop();
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  CHECK(text.find("[faultline: this log reached its limit of 65536 bytes (log_limit)") !=
+        std::string::npos);
+  CHECK(text.find(" bytes discarded in all]") != std::string::npos);
+  std::filesystem::remove(log);
+}
