@@ -56,7 +56,7 @@ struct Path {
     engine.reset();
     table.reset();
     FaultSpec f;
-    f.kind = FaultKind::delay;
+    f.kind = "delay";
     f.between = {"a", "b"};
     f.one_way = true;
     auto change = plan_traffic_fault(plan, f, std::nullopt).front();

@@ -9,24 +9,11 @@
 
 #include "controllers/checkers/check_result.hpp"
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/experiment/key_spec.hpp"
 #include "controllers/experiment/toml_reader.hpp"
 #include "controllers/history/compact_history.hpp"
 
 namespace faultline {
-
-enum class KeyType { string, integer, number, duration, table };
-const char* key_type_name(KeyType type);
-
-struct KeySpec {
-  std::string name;
-  KeyType type = KeyType::string;
-  std::string description;           // one line
-  std::string default_value;         // as TOML writes it; empty: none
-  std::string minimum, maximum;      // as TOML writes them ("100ms", "0"); empty: unbounded
-  std::vector<std::string> allowed;  // the only values a string takes; empty: any
-  bool required = false;
-  std::vector<KeySpec> fields;  // the keys of a table
-};
 
 // What a kind reads from: its table, the reader collecting diagnostics, and
 // the experiment as read so far (hosts, regions, workload).
@@ -48,7 +35,7 @@ struct InvariantKind {
   CheckResult (*check)(const InvariantSpec& spec, const Experiment& e,
                        const CompactHistory& history) = nullptr;
 
-  const KeySpec* find_key(const std::string& key) const;
+  const KeySpec* find_key(const std::string& key) const { return faultline::find_key(keys, key); }
 };
 
 }  // namespace faultline

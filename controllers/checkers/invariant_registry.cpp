@@ -44,26 +44,4 @@ std::vector<std::string> invariant_keys() {
   return keys;
 }
 
-const char* key_type_name(KeyType type) {
-  switch (type) {
-    case KeyType::string:
-      return "string";
-    case KeyType::integer:
-      return "integer";
-    case KeyType::number:
-      return "number";
-    case KeyType::duration:
-      return "duration";
-    case KeyType::table:
-      return "table";
-  }
-  return "?";
-}
-
-const KeySpec* InvariantKind::find_key(const std::string& key) const {
-  for (const KeySpec& k : keys)
-    if (k.name == key) return &k;
-  return nullptr;
-}
-
 }  // namespace faultline

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "controllers/compose/container_service.hpp"
+#include "controllers/faults/fault_registry.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "injector/network_namespace.hpp"
 #include "injector/sweep.hpp"
@@ -14,9 +15,9 @@ namespace faultline::compose {
 
 void ComposeProvider::preflight(const Experiment& e) {
   for (const auto& f : e.faults)
-    if (f.kind == FaultKind::clock_skew)
-      throw CapabilityError(e.path +
-                            ": clock-skew faults need services that faultline starts (it puts "
+    if (kind_of(f).needs_own_services)
+      throw CapabilityError(e.path + ": " + f.kind +
+                            " faults need services that faultline starts (it puts "
                             "them on libfaketime's clock), which the compose provider does not; "
                             "nothing was touched. Run it with --provider namespaces");
   DockerClient docker(socket_);

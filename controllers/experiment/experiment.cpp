@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controllers/faults/fault_registry.hpp"
+
 namespace faultline {
 
 const RegionSpec* Experiment::find_region(const std::string& region) const {
@@ -45,10 +47,6 @@ std::uint16_t Experiment::state_port() const {
   return workload.state_port != 0 ? workload.state_port : workload.port;
 }
 
-bool is_traffic_fault(FaultKind kind) {
-  return kind >= FaultKind::delay && kind <= FaultKind::slow_db;
-}
-
 bool Experiment::needs_netem() const {
   auto uses_netem = [](const LinkImpairment& i) {
     return i.delay.count() || i.jitter.count() || i.loss > 0 || i.duplicate > 0 || i.reorder > 0 ||
@@ -56,53 +54,21 @@ bool Experiment::needs_netem() const {
   };
   if (wan && uses_netem(wan->impairment)) return true;
   for (const auto& f : faults)
-    if (is_traffic_fault(f.kind) && uses_netem(f.impairment)) return true;
+    if (kind_of(f).family == FaultFamily::traffic && uses_netem(f.impairment)) return true;
   return false;
 }
 
 bool Experiment::needs_netem_only() const {
   for (const auto& f : faults)
-    if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt) return true;
+    if (kind_of(f).netem_only) return true;
   return false;
 }
 
 bool Experiment::has_traffic_faults() const {
   if (wan) return true;
   for (const auto& f : faults)
-    if (is_traffic_fault(f.kind)) return true;
+    if (kind_of(f).family == FaultFamily::traffic) return true;
   return false;
-}
-
-const char* fault_kind_name(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::partition:
-      return "partition";
-    case FaultKind::isolate:
-      return "isolate";
-    case FaultKind::kill:
-      return "kill";
-    case FaultKind::pause:
-      return "pause";
-    case FaultKind::restart:
-      return "restart";
-    case FaultKind::delay:
-      return "delay";
-    case FaultKind::loss:
-      return "loss";
-    case FaultKind::duplicate:
-      return "duplicate";
-    case FaultKind::reorder:
-      return "reorder";
-    case FaultKind::corrupt:
-      return "corrupt";
-    case FaultKind::bandwidth:
-      return "bandwidth";
-    case FaultKind::slow_db:
-      return "slow-db";
-    case FaultKind::clock_skew:
-      return "clock-skew";
-  }
-  return "?";
 }
 
 }  // namespace faultline

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "controllers/checkers/invariant_registry.hpp"
+#include "controllers/faults/fault_registry.hpp"
 
 namespace faultline {
 
@@ -27,7 +28,7 @@ class Findings {
 // time (their effects would not compose predictably).
 std::vector<std::string> shaped_links(const Experiment& e, const FaultSpec& f) {
   std::vector<std::string> links;
-  if (f.kind == FaultKind::slow_db) return {"db-host " + f.region + "/" + f.host};
+  if (kind_of(f).shapes == ShapedPath::host_egress) return {"db-host " + f.region + "/" + f.host};
   for (const auto& a : e.regions)
     for (const auto& b : e.regions) {
       if (a.name == b.name) continue;
@@ -46,13 +47,13 @@ void check_coexistence(Findings& out, const Experiment& e) {
     for (size_t j = i + 1; j < e.faults.size(); ++j) {
       const FaultSpec& a = e.faults[i];
       const FaultSpec& b = e.faults[j];
-      if (!is_traffic_fault(a.kind) || !is_traffic_fault(b.kind)) continue;
+      if (kind_of(a).family != FaultFamily::traffic || kind_of(b).family != FaultFamily::traffic)
+        continue;
       if (a.at + a.length <= b.at || b.at + b.length <= a.at) continue;
       auto la = shaped_links(e, a), lb = shaped_links(e, b);
       for (const auto& link : la)
         if (std::find(lb.begin(), lb.end(), link) != lb.end()) {
-          out.error(b.where, std::string(fault_kind_name(b.kind)) + " fault overlaps the " +
-                                 fault_kind_name(a.kind) + " fault at line " +
+          out.error(b.where, b.kind + " fault overlaps the " + a.kind + " fault at line " +
                                  std::to_string(a.where.line) + " on " + link +
                                  ": traffic-control faults on one link must not overlap in time; "
                                  "combine them in one "
@@ -62,22 +63,22 @@ void check_coexistence(Findings& out, const Experiment& e) {
     }
   // kill, pause and restart of one service: a paused process cannot be
   // killed and started in a well-defined order, nor a killed one paused.
-  auto is_process_fault = [](FaultKind k) {
-    return k == FaultKind::kill || k == FaultKind::pause || k == FaultKind::restart;
+  auto is_process_fault = [](const FaultSpec& f) {
+    return kind_of(f).family == FaultFamily::process;
   };
+  // A fault that does not last still takes its moment.
   auto end_of = [](const FaultSpec& f) {
-    return f.at + (f.kind == FaultKind::restart ? Duration(1) : f.length);
+    return f.at + (kind_of(f).lasting ? f.length : Duration(1));
   };
   for (size_t i = 0; i < e.faults.size(); ++i)
     for (size_t j = i + 1; j < e.faults.size(); ++j) {
       const FaultSpec& a = e.faults[i];
       const FaultSpec& b = e.faults[j];
-      if (!is_process_fault(a.kind) || !is_process_fault(b.kind)) continue;
+      if (!is_process_fault(a) || !is_process_fault(b)) continue;
       if (a.region != b.region || a.service != b.service) continue;
       if (end_of(a) <= b.at || end_of(b) <= a.at) continue;
-      out.error(b.where, std::string(fault_kind_name(b.kind)) + " of " + b.service + "@" +
-                             b.region + " overlaps the " + fault_kind_name(a.kind) + " at line " +
-                             std::to_string(a.where.line) +
+      out.error(b.where, b.kind + " of " + b.service + "@" + b.region + " overlaps the " + a.kind +
+                             " at line " + std::to_string(a.where.line) +
                              ": one service takes one kill, pause or restart at a time; move one");
       return;
     }
@@ -86,9 +87,15 @@ void check_coexistence(Findings& out, const Experiment& e) {
 void check_engine(Findings& out, const Experiment& e) {
   if (e.engine != "nfqueue") return;
   for (const auto& f : e.faults)
-    if (f.kind == FaultKind::duplicate || f.kind == FaultKind::corrupt)
-      out.error(f.where, std::string(fault_kind_name(f.kind)) +
-                             " needs sch_netem: use engine = \"netem\" or \"auto\"");
+    if (kind_of(f).netem_only)
+      out.error(f.where, f.kind + " needs sch_netem: use engine = \"netem\" or \"auto\"");
+}
+
+// What each kind checks of its own faults once the whole experiment is read.
+void check_fault_kinds(Findings& out, const Experiment& e) {
+  for (const auto& f : e.faults)
+    if (const auto validate = kind_of(f).validate)
+      for (auto& problem : validate(e, f)) out.error(f.where, std::move(problem));
 }
 
 void check_invariants(Findings& out, const Experiment& e) {
@@ -133,6 +140,7 @@ std::vector<Diagnostic> validate_experiment(const Experiment& e) {
   Findings out(e);
   check_coexistence(out, e);
   check_engine(out, e);
+  check_fault_kinds(out, e);
   check_invariants(out, e);
   check_workload(out, e);
   check_client_host(out, e);

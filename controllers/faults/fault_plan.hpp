@@ -74,8 +74,8 @@ struct FaultPlan {
 // One line naming what a fault does: "partition [us-east-1] | [eu-west-1,ap-south-1]".
 std::string describe_fault(const FaultSpec& fault);
 
-// Every fault's plan, in the experiment's order. Pure: the topology plan is
-// the one the provider will build or has found.
+// Every fault's plan, in the experiment's order, as each fault's kind plans
+// it. Pure: the topology plan is the one the provider will build or has found.
 std::vector<FaultPlan> plan_faults(const Experiment& experiment, const TopologyPlan& topology);
 
 // The WAN baseline's steps (in force for the whole run), empty without [wan].

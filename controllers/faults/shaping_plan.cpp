@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "controllers/faults/fault_registry.hpp"
+
 namespace faultline {
 
 using injector::PacketMatch;
@@ -116,25 +118,25 @@ std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const
   return changes;
 }
 
-std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,
-                                              const std::optional<WanBaseline>& wan) {
-  std::vector<ShapingChange> changes;
-  if (fault.kind == FaultKind::slow_db) {
-    const HostPlan& db = topology.region(fault.region).host(fault.host);
-    ShapingChange change{db.netns, db.link, spec_of(fault.impairment), 0};
-    for (int family : {AF_INET, AF_INET6}) {
-      PacketMatch m;
-      m.family = family;
-      m.protocol = fault.protocol;
-      for (const auto& mask : injector::port_range_masks(fault.ports->low, fault.ports->high)) {
-        m.sport = mask;
-        change.spec.matches.push_back(m);
-      }
+std::vector<ShapingChange> plan_host_egress_fault(const TopologyPlan& topology,
+                                                  const FaultSpec& fault) {
+  const HostPlan& db = topology.region(fault.region).host(fault.host);
+  ShapingChange change{db.netns, db.link, spec_of(fault.impairment), 0};
+  for (int family : {AF_INET, AF_INET6}) {
+    PacketMatch m;
+    m.family = family;
+    m.protocol = fault.protocol;
+    for (const auto& mask : injector::port_range_masks(fault.ports->low, fault.ports->high)) {
+      m.sport = mask;
+      change.spec.matches.push_back(m);
     }
-    changes.push_back(change);
-    return changes;
   }
+  return {change};
+}
 
+std::vector<ShapingChange> plan_link_fault(const TopologyPlan& topology, const FaultSpec& fault,
+                                           const std::optional<WanBaseline>& wan) {
+  std::vector<ShapingChange> changes;
   const LinkImpairment effective =
       wan ? stack_impairments(wan->impairment, fault.impairment) : fault.impairment;
   // One class per source router, selecting every destination the fault covers.
@@ -156,6 +158,12 @@ std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, cons
   }
   for (auto& [index, change] : by_source) changes.push_back(std::move(change));
   return changes;
+}
+
+std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,
+                                              const std::optional<WanBaseline>& wan) {
+  if (kind_of(fault).shapes == ShapedPath::host_egress) return plan_host_egress_fault(topology, fault);
+  return plan_link_fault(topology, fault, wan);
 }
 
 }  // namespace faultline

@@ -44,6 +44,14 @@ std::vector<ShapingChange> plan_port_partition(const TopologyPlan& topology,
                                                std::uint8_t protocol);
 
 std::vector<ShapingChange> plan_wan_baseline(const TopologyPlan& topology, const WanBaseline& wan);
+// A fault on WAN links: its `between` (or every pair), on top of the baseline.
+std::vector<ShapingChange> plan_link_fault(const TopologyPlan& topology, const FaultSpec& fault,
+                                           const std::optional<WanBaseline>& wan);
+// A fault on what one host sends from its ports (slow-db): the baseline does
+// not shape a host's own link, so there is nothing to stack.
+std::vector<ShapingChange> plan_host_egress_fault(const TopologyPlan& topology,
+                                                  const FaultSpec& fault);
+// Either, as the fault's kind says it shapes.
 std::vector<ShapingChange> plan_traffic_fault(const TopologyPlan& topology, const FaultSpec& fault,
                                               const std::optional<WanBaseline>& wan);
 

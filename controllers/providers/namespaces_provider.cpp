@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "controllers/faults/clock_skew.hpp"
+#include "controllers/faults/fault_registry.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/services/command.hpp"
 #include "controllers/services/service_process.hpp"
@@ -143,7 +144,7 @@ void NamespacesProvider::start_services(const Experiment& e, const ServiceContex
       }
       // A region with clock faults runs its services on libfaketime's clock.
       for (const auto& f : e.faults)
-        if (f.kind == FaultKind::clock_skew && f.region == region.name &&
+        if (kind_of(f).family == FaultFamily::clock && f.region == region.name &&
             (f.service.empty() || f.service == s.name)) {
           for (const auto& [name, value] :
                faketime_environment(context.faketime, context.clock_file(region.name)))

@@ -21,6 +21,7 @@
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/clock_skew.hpp"
 #include "controllers/faults/fault_plan.hpp"
+#include "controllers/faults/fault_registry.hpp"
 #include "controllers/faults/nemesis.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/providers/provider.hpp"
@@ -256,7 +257,7 @@ int Run::execute() {
   journal_ = std::make_unique<RunJournal>(options_.state_dir, entry);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
   for (const auto& f : e_.faults)
-    if (f.kind == FaultKind::clock_skew)
+    if (kind_of(f).family == FaultFamily::clock)
       write_clock_file(clock_file(f.region), faketime_spec(Duration(0), 0));
   spdlog::info("run {}: {} regions, results in {}", run_id_, plan_.regions.size(),
                results_.string());

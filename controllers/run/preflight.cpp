@@ -1,6 +1,7 @@
 #include "controllers/run/preflight.hpp"
 
 #include "controllers/faults/clock_skew.hpp"
+#include "controllers/faults/fault_registry.hpp"
 #include "controllers/run/experiment_run.hpp"
 #include "injector/capabilities.hpp"
 
@@ -13,8 +14,8 @@ namespace {
 std::string choose_engine(const Experiment& e) {
   bool port_partitions = false;
   for (const auto& f : e.faults)
-    port_partitions = port_partitions ||
-                      ((f.kind == FaultKind::partition || f.kind == FaultKind::isolate) && f.ports);
+    if (const auto needs_nftables = kind_of(f).needs_nftables)
+      port_partitions = port_partitions || needs_nftables(f);
   if (!e.has_traffic_faults() && !port_partitions) return "none";
   auto caps = injector::probe_capabilities();
   if (port_partitions && !injector::has_capability(caps, "nftables"))
@@ -58,11 +59,11 @@ MachineChoices check_machine(const Experiment& e) {
   MachineChoices choices;
   choices.engine = choose_engine(e);
   for (const auto& f : e.faults)
-    if (f.kind == FaultKind::clock_skew) {
+    if (kind_of(f).family == FaultFamily::clock) {
       auto lib = find_libfaketime();
       if (!lib)
-        throw CapabilityError(e.path +
-                              ": clock-skew faults need libfaketime, which this machine lacks; "
+        throw CapabilityError(e.path + ": " + f.kind +
+                              " faults need libfaketime, which this machine lacks; "
                               "nothing was created. Install it: apt-get install libfaketime");
       choices.faketime = *lib;
       break;

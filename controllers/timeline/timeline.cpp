@@ -2,13 +2,16 @@
 
 #include <algorithm>
 
+#include "controllers/faults/fault_registry.hpp"
+
 namespace faultline {
 
 Timeline::Timeline(const std::vector<FaultSpec>& faults, Duration end) {
   for (std::size_t i = 0; i < faults.size(); ++i) {
     const FaultSpec& f = faults[i];
     events_.push_back({f.at, FaultAction::start, i});
-    if (f.kind != FaultKind::restart)
+    // A fault that does not last (a restart) is over once applied: no stop.
+    if (kind_of(f).lasting)
       events_.push_back({std::min(f.at + f.length, end), FaultAction::stop, i});
   }
   // At equal times a stop goes first, so a fault that ends when another begins

@@ -57,7 +57,7 @@ TEST_CASE(
   auto v6 = testing::bound_socket(t.host("eu", "app"), t.v6("eu", "app"), 9700, SOCK_STREAM);
   const double before4 = median_connect_ms(t.host("us", "client"), t.v4("eu", "app"), 9700);
   const double before6 = median_connect_ms(t.host("us", "client"), t.v6("eu", "app"), 9700);
-  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
+  FaultSpec f = link_fault("delay", {"us", "eu"}, true);
   f.impairment.delay = 50ms;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   REQUIRE(changes.size() == 1);
@@ -107,7 +107,7 @@ TEST_CASE("nfqueue: slow-db delays the database port and not a neighbouring port
 TEST_CASE("nfqueue: loss drops the configured share of packets", "[root][nfqueue]") {
   Regions t;
   auto sink = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9800, SOCK_DGRAM);
-  FaultSpec f = link_fault(FaultKind::loss, {"us", "eu"}, true);
+  FaultSpec f = link_fault("loss", {"us", "eu"}, true);
   f.impairment.loss = 30;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   QueueRuleTable table(t.router("us"), "us router");
@@ -144,7 +144,7 @@ TEST_CASE("nfqueue: a killed engine lets traffic through and its rules go with t
           "[root][nfqueue]") {
   Regions t;
   auto server = testing::bound_socket(t.host("eu", "app"), t.v4("eu", "app"), 9900, SOCK_STREAM);
-  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
+  FaultSpec f = link_fault("delay", {"us", "eu"}, true);
   f.impairment.delay = 100ms;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   int ready[2];
@@ -196,7 +196,7 @@ TEST_CASE(
     "nfqueue: an engine whose queue is taken throws with errno and leaves no descriptor or thread",
     "[root][nfqueue]") {
   Regions t;
-  FaultSpec f = link_fault(FaultKind::delay, {"us", "eu"}, true);
+  FaultSpec f = link_fault("delay", {"us", "eu"}, true);
   f.impairment.delay = 10ms;
   auto changes = plan_traffic_fault(t.plan, f, std::nullopt);
   REQUIRE(changes.size() == 1);

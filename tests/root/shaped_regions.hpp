@@ -57,16 +57,16 @@ struct ShapedRegions {
   std::string v6(const std::string& r, const std::string& h) { return plan.region(r).host(h).ipv6; }
 };
 
-inline FaultSpec link_fault(FaultKind kind, std::vector<std::string> between, bool one_way) {
+inline FaultSpec link_fault(std::string kind, std::vector<std::string> between, bool one_way) {
   FaultSpec f;
-  f.kind = kind;
+  f.kind = std::move(kind);
   f.between = std::move(between);
   f.one_way = one_way;
   return f;
 }
 
 inline FaultSpec bandwidth(std::vector<std::string> between, std::uint64_t bits) {
-  FaultSpec f = link_fault(FaultKind::bandwidth, std::move(between), false);
+  FaultSpec f = link_fault("bandwidth", std::move(between), false);
   f.impairment.rate_bits = bits;
   return f;
 }
@@ -74,7 +74,7 @@ inline FaultSpec bandwidth(std::vector<std::string> between, std::uint64_t bits)
 // slow-db on `region`'s db host, PostgreSQL's port.
 inline FaultSpec slow_db(const std::string& region, Duration delay) {
   FaultSpec f;
-  f.kind = FaultKind::slow_db;
+  f.kind = "slow-db";
   f.region = region;
   f.host = "db";
   f.ports = PortRange{5432, 5432};

@@ -87,7 +87,7 @@ TEST_CASE("a root qdisc faultline did not create is never replaced", "[root][tc]
 TEST_CASE("a traffic fault that fails half-way is rolled back", "[root][tc]") {
   Regions t;
   const auto before = t.trees();
-  FaultSpec f = testing::link_fault(FaultKind::delay, {"us", "eu"}, false);
+  FaultSpec f = testing::link_fault("delay", {"us", "eu"}, false);
   f.impairment.delay = Duration(10);
   f.impairment.jitter = Duration(1);
   f.impairment.distribution = "no-such-table";  // fails after the class is in place

@@ -117,7 +117,7 @@ TEST_CASE("a stack without IPv6 gets IPv4 faults only") {
                                injector::RouteType::blackhole, 100);
   CHECK(routes.size() == 2);  // one per direction, IPv4 alone
   FaultSpec delay;
-  delay.kind = FaultKind::delay;
+  delay.kind = "delay";
   delay.between = {"us-east-1", "eu-west-1"};
   delay.impairment.delay = Duration(50);
   for (const auto& change : plan_traffic_fault(plan, delay, std::nullopt))

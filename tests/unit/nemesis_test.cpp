@@ -152,13 +152,13 @@ TEST_CASE("a whole run's schedule on a manual clock: events at their instants, w
           "[nemesis][timeline]") {
   // partition 0 at 10s for 8s, kill 1 at 15s for 5s, restart 2 at 40s; 60 s run.
   std::vector<FaultSpec> faults(3);
-  faults[0].kind = FaultKind::partition;
+  faults[0].kind = "partition";
   faults[0].at = 10s;
   faults[0].length = 8s;
-  faults[1].kind = FaultKind::kill;
+  faults[1].kind = "kill";
   faults[1].at = 15s;
   faults[1].length = 5s;
-  faults[2].kind = FaultKind::restart;
+  faults[2].kind = "restart";
   faults[2].at = 40s;
   Fixture f({partition_plan(0), process_plan(1, ProcessAction::kill),
              process_plan(2, ProcessAction::restart)});
@@ -201,7 +201,7 @@ TEST_CASE("a whole run's schedule on a manual clock: events at their instants, w
 TEST_CASE("an interrupt noticed at a tick ends the schedule; the nemesis reverts on unwind",
           "[nemesis][timeline]") {
   std::vector<FaultSpec> faults(1);
-  faults[0].kind = FaultKind::partition;
+  faults[0].kind = "partition";
   faults[0].at = 1s;
   faults[0].length = 30s;
   Fixture f({partition_plan(0)});

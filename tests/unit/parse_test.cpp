@@ -82,7 +82,7 @@ TEST_CASE("a valid experiment parses into plain values", "[parse]") {
   CHECK(e.faults[0].one_way);
   CHECK(e.faults[0].prohibit);
   CHECK(e.faults[0].groups == std::vector<std::vector<std::string>>{{"us-east-1"}, {"eu-west-1"}});
-  CHECK(e.faults[1].kind == FaultKind::pause);
+  CHECK(e.faults[1].kind == "pause");
   CHECK(e.faults[1].length == 1500ms);
   CHECK(e.settle_bound() == 3s);
 }
@@ -186,14 +186,14 @@ TEST_CASE("traffic-control faults and the WAN baseline parse into impairments", 
   CHECK(e.wan->impairment.jitter == 4ms);
   CHECK(e.wan->impairment.distribution == "normal");
   REQUIRE(e.faults.size() == 3);
-  CHECK(e.faults[0].kind == FaultKind::delay);
+  CHECK(e.faults[0].kind == "delay");
   CHECK(e.faults[0].between == std::vector<std::string>{"us-east-1", "eu-west-1"});
   CHECK(e.faults[0].impairment.delay == 100ms);
-  CHECK(e.faults[1].kind == FaultKind::slow_db);
+  CHECK(e.faults[1].kind == "slow-db");
   CHECK(e.faults[1].region == "eu-west-1");
   CHECK(e.faults[1].host == "db");
   CHECK(e.faults[1].ports->low == 5432);
-  CHECK(e.faults[2].kind == FaultKind::loss);
+  CHECK(e.faults[2].kind == "loss");
   CHECK(e.faults[2].impairment.loss == 10);
   CHECK(e.needs_netem());
 

@@ -12,7 +12,7 @@ TopologyPlan regions() {
 }
 FaultSpec delay_between(std::vector<std::string> between, bool one_way) {
   FaultSpec f;
-  f.kind = FaultKind::delay;
+  f.kind = "delay";
   f.between = std::move(between);
   f.one_way = one_way;
   f.impairment.delay = 100ms;
@@ -75,7 +75,7 @@ TEST_CASE("a port-scoped fault selects packets from and to the ports", "[shaping
 
 TEST_CASE("slow-db shapes only what the database port sends, on the database host", "[shaping]") {
   FaultSpec f;
-  f.kind = FaultKind::slow_db;
+  f.kind = "slow-db";
   f.region = "eu";
   f.host = "db";
   f.ports = PortRange{5432, 5432};
@@ -115,7 +115,7 @@ TEST_CASE("the WAN baseline is one class per router in the later band, and fault
   CHECK(changes[0].spec.netem.distribution == "normal");  // the rest is the baseline's
 
   FaultSpec loss;
-  loss.kind = FaultKind::loss;
+  loss.kind = "loss";
   loss.impairment.loss = 10;
   auto lossy = plan_traffic_fault(regions(), loss, wan);
   CHECK(lossy[0].spec.netem.delay_us == 40000);

@@ -76,12 +76,12 @@ TEST_CASE("cross-section checks work on experiment values alone", "[validate]") 
   e.path = "built.toml";
   e.regions = {{.name = "a", .geo = "g"}, {.name = "b", .geo = "g"}};
   FaultSpec delay;
-  delay.kind = FaultKind::delay;
+  delay.kind = "delay";
   delay.at = 1s;
   delay.length = 5s;
   delay.where = {10, 1};
   FaultSpec loss = delay;
-  loss.kind = FaultKind::loss;
+  loss.kind = "loss";
   loss.at = 3s;
   loss.where = {20, 1};
   e.faults = {delay, loss};
@@ -93,7 +93,7 @@ TEST_CASE("cross-section checks work on experiment values alone", "[validate]") 
   CHECK(validate_experiment(e).empty());
 
   e.engine = "nfqueue";
-  e.faults[1].kind = FaultKind::corrupt;
+  e.faults[1].kind = "corrupt";
   found = validate_experiment(e);
   REQUIRE(found.size() == 1);
   CHECK(found[0].message == "corrupt needs sch_netem: use engine = \"netem\" or \"auto\"");
