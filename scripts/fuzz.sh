@@ -25,13 +25,19 @@ done
 # "[[[region]]]" (found by this fuzzer; fixed upstream in
 # marzer/tomlplusplus#301); the shipped library reports a parse error for it,
 # and tests/experiments/invalid/table-header-three-brackets.toml holds it.
-# The parser reads each [[invariant]] through its registered kind, which
-# also holds its checker: those and the history they judge come along.
+# The parser reads each [[invariant]] and [[fault]] through its registered
+# kind, which also holds its checker or its planner: those, the history they
+# judge and the plans they make (with the kernel changes as values) come
+# along.
 clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$root" $(pkg-config --cflags tomlplusplus) \
   "$root/fuzz/experiment_fuzz.cpp" "$root"/controllers/experiment/*.cpp \
   "$root"/controllers/checkers/*.cpp "$root"/controllers/checkers/invariants/*.cpp \
-  "$root"/controllers/history/*.cpp $(pkg-config --libs tomlplusplus) \
+  "$root"/controllers/history/*.cpp "$root"/controllers/faults/fault_registry.cpp \
+  "$root"/controllers/faults/kinds/*.cpp "$root"/controllers/faults/fault_plan.cpp \
+  "$root"/controllers/faults/partition_plan.cpp "$root"/controllers/faults/shaping_plan.cpp \
+  "$root"/controllers/topology/plan.cpp "$root"/injector/route_spec.cpp "$root"/injector/tc_spec.cpp \
+  $(pkg-config --libs tomlplusplus) \
   -o "$out/experiment_fuzz"
 seeds=$out/seeds
 rm -rf "$seeds" && mkdir -p "$seeds"
