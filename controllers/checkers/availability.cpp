@@ -30,7 +30,8 @@ std::string percent(double f) {
 
 }  // namespace
 
-CheckResult check_availability(const CompactHistory& h, double min_fraction) {
+CheckResult check_availability(const CompactHistory& h, double min_fraction,
+                               const std::vector<std::string>& regions_run) {
   CheckResult result;
   result.invariant = "availability";
 
@@ -102,7 +103,15 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction) {
                       {"fraction", t.fraction()}});
     consider("in " + key.second + " during " + windows[key.first].what, t);
   }
+  std::size_t operations = 0;
+  for (const auto& [region, t] : per_region) operations += t.total;
+  std::vector<std::string> silent;  // regions of the run without one operation
+  for (const auto& region : regions_run)
+    if (!per_region.count(region)) silent.push_back(region);
+  result.judged = operations;
+  result.judged_what = "operations";
   result.details = {{"bound", min_fraction}, {"regions", regions}, {"during_faults", during}};
+  if (!silent.empty()) result.details["regions_without_operations"] = silent;
   if (!worst) {
     result.summary = "no workload operations: nothing to judge";
     return result;
@@ -115,6 +124,11 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction) {
     result.validity = Validity::violated;
     result.summary = text + ", under the bound of " + percent(min_fraction);
     if (t.first_failure != nullptr) result.witness.push_back(h.operation(*t.first_failure));
+  } else if (!silent.empty()) {
+    std::string names;
+    for (const auto& region : silent) names += (names.empty() ? "" : ", ") + region;
+    result.summary = "no operation in " + names + ": cannot judge its availability (elsewhere " +
+                     "lowest " + text + ")";
   } else {
     result.validity = Validity::holds;
     result.summary = "lowest availability " + text + " (bound " + percent(min_fraction) + ")";
@@ -123,7 +137,7 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction) {
 }
 
 CheckResult check_availability(const std::vector<Operation>& history, double min_fraction) {
-  return check_availability(CompactHistory::from(history), min_fraction);
+  return check_availability(CompactHistory::from(history), min_fraction, {});
 }
 
 }  // namespace faultline

@@ -24,6 +24,10 @@ const char* validity_name(Validity v) {
   return "?";
 }
 
+std::string judged_text(const CheckResult& r) {
+  return std::to_string(r.judged) + " " + (r.judged_what.empty() ? "operations" : r.judged_what);
+}
+
 namespace {
 
 std::string ms_text(std::int64_t ns) { return format_duration(Duration(ns / 1000000)); }
@@ -45,6 +49,7 @@ FinalState final_state(const CompactHistory& history) {
 CheckResult check_convergence(const CompactHistory& history, Duration within) {
   CheckResult result;
   result.invariant = "convergence";
+  result.judged_what = "keys holding a value";
 
   std::optional<std::int64_t> healed_at;
   for (const auto& op : history.ops())
@@ -61,7 +66,10 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
   // Replay the final reads in order; the first moment at which every region
   // holds the same value for every key is when the regions converged.
   std::map<std::pair<std::uint32_t, std::uint32_t>, const CompactOp*> latest;
-  std::optional<std::int64_t> converged_at;
+  // When the regions last came to agree (a plain pair, not std::optional:
+  // GCC 12 takes the latter for maybe-uninitialized across the returns below).
+  bool converged = false;
+  std::int64_t converged_at = 0;
   auto agree = [&] {
     for (const auto& [key, regions] : all.asked) {
       const CompactOp* first = nullptr;
@@ -81,16 +89,31 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
     last_time = std::max(last_time, op.time);
     if (op.f != history.f_final_read || op.type != OpType::ok || !op.is_kv()) continue;
     latest[{op.region, op.key}] = &op;
-    if (!converged_at && agree())
+    if (!converged && agree()) {
+      converged = true;
       converged_at = op.time;
-    else if (converged_at && !agree())
-      converged_at.reset();  // diverged again
+    } else if (converged && !agree()) {
+      converged = false;  // diverged again
+    }
   }
 
+  // Keys some region holds a value for: agreement on keys that are empty
+  // everywhere says nothing about replication (every write may have failed).
+  std::set<std::uint32_t> holding;
+  for (const auto& [where, read] : all.reads)
+    if (read->value_kind != ValueKind::null) holding.insert(where.second);
+  result.judged = holding.size();
+  result.judged_what = "keys holding a value";
   result.details["regions"] = all.regions.size();
   result.details["keys"] = all.keys.size();
+  result.details["keys_holding_a_value"] = holding.size();
   result.details["bound_ms"] = within.count();
-  if (!converged_at) {
+  if (converged && holding.empty()) {
+    result.summary = "the regions agree only that all " + std::to_string(all.keys.size()) +
+                     " keys are empty: no value to compare (did any write succeed?)";
+    return result;
+  }
+  if (!converged) {
     // Unknown if some region was never read; violated if all were and differ.
     for (const auto& [key, regions] : all.asked)
       for (auto region : regions)
@@ -120,7 +143,7 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
                      " after the heal";
     return result;
   }
-  const std::int64_t took = std::max<std::int64_t>(0, *converged_at - *healed_at);
+  const std::int64_t took = std::max<std::int64_t>(0, converged_at - *healed_at);
   result.details["converged_after_ms"] = took / 1000000;
   if (took > std::chrono::duration_cast<std::chrono::nanoseconds>(within).count()) {
     result.validity = Validity::violated;
@@ -198,9 +221,9 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
   // A write is lost when it is lost in every region that holds its key: the
   // system as a whole forgot it. Lost in some regions only is divergence,
   // which convergence judges; it is counted here as "stale".
-  std::size_t acknowledged = 0, lost = 0, stale = 0, undecided = 0, phantoms = 0;
-  std::set<const CompactOp*> phantom_seen;
+  std::size_t acknowledged = 0, lost = 0, stale = 0, undecided = 0, failed = 0, phantoms = 0;
   for (const auto& w : index.writes()) {
+    if (w.completion != nullptr && w.completion->type == OpType::fail) ++failed;
     if (!w.acknowledged()) continue;
     ++acknowledged;
     auto asked = state.asked.find(w.key());
@@ -223,12 +246,7 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
       }
       const Write* winner = index.writer_of(final_read);
       if (final_read.value_kind != ValueKind::null && winner == nullptr) {
-        // A value no write produced: a phantom, whatever happened to this write.
-        if (phantom_seen.insert(&final_read).second) {
-          ++phantoms;
-          if (result.witness.size() < 9) result.witness.push_back(history.operation(final_read));
-        }
-        ++kept;  // judged as a phantom, not as a loss
+        ++kept;  // a phantom (counted below), not a loss
         continue;
       }
       if (winner == nullptr || winner->completed_at() < w.invoke->time) {
@@ -253,8 +271,20 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     }
   }
 
+  // A final value that no write produced (failed writes excluded) is a
+  // phantom, whether or not any write of its key was acknowledged: a store
+  // that refuses every write yet applies them is caught even so.
+  for (const auto& [where, final_read] : state.reads) {
+    if (final_read->value_kind == ValueKind::null || index.writer_of(*final_read) != nullptr)
+      continue;
+    if (phantoms++ < 3) result.witness.push_back(history.operation(*final_read));
+  }
+
   const ReadStaleness reads = read_staleness(history, index);
+  result.judged = acknowledged;
+  result.judged_what = "acknowledged writes";
   result.details = {{"acknowledged", acknowledged},
+                    {"failed", failed},
                     {"lost", lost},
                     {"stale_in_some_regions", stale},
                     {"phantom_values", phantoms},
@@ -268,6 +298,12 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     result.summary =
         std::to_string(lost) + " of " + std::to_string(acknowledged) + " acknowledged writes lost" +
         (phantoms ? ", " + std::to_string(phantoms) + " final values written by no one" : "");
+  } else if (acknowledged == 0) {
+    // Nothing to lose: a run in which every write was refused (a wrong port,
+    // a path the service does not serve) must not pass as "no write lost".
+    result.summary = "no acknowledged write: nothing to judge (" + std::to_string(failed) +
+                     " writes failed, " +
+                     std::to_string(index.writes().size() - failed) + " others unacknowledged)";
   } else if (state.regions.empty() || undecided > 0) {
     result.validity = Validity::unknown;
     result.summary = state.regions.empty()

@@ -69,6 +69,8 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
       worst = &t.longest;
     }
   }
+  result.judged = tracks.size();
+  result.judged_what = "customers";
   result.details = {{"customers", tracks.size()}, {"bound_ms", within.count()}};
   if (tracks.empty()) {
     result.summary = "no customer operations: nothing to judge";

@@ -29,6 +29,9 @@ struct InvariantKind {
   std::vector<KeySpec> keys;  // besides `kind`
   // Judged per customer: needs data = "customers" in [workload].
   bool per_customer = false;
+  // Judged from the workload's operations (every kind so far): refused with
+  // [workload] kind = "none", which records none.
+  bool judges_workload = true;
   // Reads the kind's own keys into `spec` (whose kind and where are set);
   // keys of other kinds were refused before. Null: the kind takes no keys.
   void (*read)(const InvariantTable& in, InvariantSpec& spec) = nullptr;

@@ -16,7 +16,15 @@ std::vector<CheckResult> judge_invariants(const Experiment& e, const CompactHist
       results.push_back(std::move(unknown));
       continue;
     }
-    results.push_back(kind->check(inv, e, history));
+    CheckResult result = kind->check(inv, e, history);
+    // Each kind says unknown when it had nothing to judge; this holds any
+    // kind, present or future, to that: a PASS must rest on something.
+    if (result.validity == Validity::holds && result.judged == 0) {
+      result.validity = Validity::unknown;
+      result.summary = "judged no " + (result.judged_what.empty() ? "operation" : result.judged_what) +
+                       ", so cannot hold: " + result.summary;
+    }
+    results.push_back(std::move(result));
   }
   return results;
 }

@@ -71,6 +71,8 @@ CheckResult check_residency(const CompactHistory& h,
     customers_out.insert(customer_of(h.name(op.key)));
     if (misplaced_ops <= 3) result.witness.push_back(h.operation(op));
   }
+  result.judged = served + probes;
+  result.judged_what = "served operations and state probes";
   result.details = {{"customers", home.size()},
                     {"operations_checked", served},
                     {"served_out_of_geo", misplaced_ops},
@@ -87,6 +89,9 @@ CheckResult check_residency(const CompactHistory& h,
   } else if (failed_probes > 0) {
     result.summary = std::to_string(failed_probes) +
                      " state probes failed: cannot tell what some databases hold";
+  } else if (probes == 0) {
+    // Where data is served says little without where it is stored.
+    result.summary = "no state probe answered: cannot tell what any database holds";
   } else {
     result.validity = Validity::holds;
     result.summary = std::to_string(served) + " operations of " + std::to_string(home.size()) +

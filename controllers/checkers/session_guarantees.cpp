@@ -39,6 +39,7 @@ void conclude(CheckResult& result, const char* counted, std::size_t checked,
               std::size_t violations, const std::string& broke, const std::string& nothing,
               const std::string& kept) {
   result.details = {{counted, checked}, {"violations", violations}};
+  result.judged = checked;
   if (violations > 0) {
     result.validity = Validity::violated;
     result.summary = std::to_string(violations) + " of " + std::to_string(checked) + " " + broke;
@@ -88,6 +89,7 @@ CheckResult check_read_your_writes(const CompactHistory& h) {
       result.witness.push_back(h.operation(op));
     }
   }
+  result.judged_what = "reads after the session's own write";
   conclude(result, "reads_after_own_write", checked, violations,
            "reads after the session's own write returned an older value",
            "no session read a key after writing it: nothing to judge",
@@ -104,10 +106,12 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
   for (const auto& op : h.ops()) {
     if (!is_session_read(h, op)) continue;
     auto& previous = last_read[{session_of(op), op.key}];
-    if (previous != nullptr) {
+    // Only a read after one that returned a value can go back in time: reads
+    // of a key that stayed empty (every write refused) judge nothing.
+    if (previous != nullptr && previous->value_kind != ValueKind::null) {
       ++checked;
       bool backwards = false;
-      if (previous->value_kind != ValueKind::null && !h.same_value(*previous, op)) {
+      if (!h.same_value(*previous, op)) {
         const Write* earlier = index.writer_of(*previous);
         backwards = op.value_kind == ValueKind::null ||
                     (earlier != nullptr && older_than(h, index, op, *earlier));
@@ -123,9 +127,10 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
     }
     previous = &op;
   }
+  result.judged_what = "reads after a read that returned a value";
   conclude(result, "successive_reads", checked, violations,
            "successive reads in a session went back to an older value",
-           "no session read a key twice: nothing to judge",
+           "no session read a key again after reading a value of it: nothing to judge",
            "successive reads in a session moved forward");
   return result;
 }

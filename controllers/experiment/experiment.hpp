@@ -55,7 +55,13 @@ struct ServiceSpec {
 //              token, reading and writing its own keys.
 enum class WorkloadData { global, customers };
 
+// kv: clients read and write the reference store's HTTP API. none: no
+// clients at all; the run starts the services, waits for their health,
+// applies the faults and heals (an experiment that only watches the system).
+enum class WorkloadKind { kv, none };
+
 struct WorkloadSpec {
+  WorkloadKind kind = WorkloadKind::kv;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
@@ -70,7 +76,8 @@ struct WorkloadSpec {
   double read_fraction = 0.5;
   Duration timeout{1000};  // per operation
   // Whether the file has a [workload] table. Without one the run still drives
-  // these defaults against the services, if there are any.
+  // these defaults against the services, if there are any; kind = "none" is
+  // how an experiment with services asks for no workload.
   bool written = false;
   SourcePosition where;
 };
@@ -181,6 +188,12 @@ struct Experiment {
   // The first invariant of a kind ("residency"), or null.
   const InvariantSpec* find_invariant(std::string_view kind) const;
   bool has_host(std::string_view host) const;
+  // Whether the run drives a workload: it has services to drive it against
+  // and does not say kind = "none". Without one no operation is recorded, and
+  // every invariant (all judge the workload's operations) is unknown.
+  bool drives_workload() const {
+    return !services.empty() && workload.kind != WorkloadKind::none;
+  }
   // The service and port holding each region's data (see WorkloadSpec).
   const ServiceSpec* state_service() const;
   std::uint16_t state_port() const;

@@ -22,8 +22,20 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
   WorkloadSpec& w = e.workload;
   w.where = position_of(t->source());
   w.written = true;
-  if (auto kind = r.string(*t, "kind"); kind && *kind != "kv")
-    r.error(*t->get("kind"), "unknown workload kind '" + *kind + "'; the only kind is 'kv'");
+  if (auto kind = r.string(*t, "kind")) {
+    if (*kind == "none") {
+      w.kind = WorkloadKind::none;
+      // No clients: a key that shapes them would be silently ignored.
+      for (const auto& [key, node] : *t)
+        if (key.str() != "kind")
+          r.error(node, "'" + std::string(key.str()) +
+                            "' shapes a workload, and kind = \"none\" drives none");
+      return;
+    }
+    if (*kind != "kv")
+      r.error(*t->get("kind"),
+              "unknown workload kind '" + *kind + "'; the kinds are 'kv' and 'none'");
+  }
   if (auto service = r.string(*t, "service")) w.service = *service;
   if (auto port = r.integer(*t, "port", 1, 65535)) w.port = static_cast<std::uint16_t>(*port);
   if (auto n = r.integer(*t, "clients_per_region", 1, 64))

@@ -101,15 +101,25 @@ void check_fault_kinds(Findings& out, const Experiment& e) {
 void check_invariants(Findings& out, const Experiment& e) {
   for (const auto& inv : e.invariants) {
     const InvariantKind* kind = find_invariant_kind(inv.kind);
+    // Refused rather than judged unknown at the end of a run that could not
+    // have decided it either way.
+    if (kind != nullptr && kind->judges_workload && e.workload.kind == WorkloadKind::none) {
+      out.error(inv.where, kind->name +
+                               " judges the workload's operations, and [workload] kind = \"none\" "
+                               "records none: drive a workload or remove the invariant");
+      continue;
+    }
     if (kind != nullptr && kind->per_customer && e.workload.data != WorkloadData::customers)
       out.error(inv.where,
                 kind->name + " is judged per customer: set data = \"customers\" in [workload]");
   }
 }
 
-// The run drives a workload whenever there are services, [workload] or not.
+// The run drives a workload whenever there are services, [workload] or not,
+// unless it says kind = "none".
 void check_workload(Findings& out, const Experiment& e) {
   const WorkloadSpec& w = e.workload;
+  if (w.kind == WorkloadKind::none) return;  // no target, no state service
   if (!e.services.empty() && e.find_service(w.service) == nullptr) {
     if (w.written)
       out.error(w.where, "workload targets unknown service '" + w.service + "'");
@@ -128,7 +138,7 @@ void check_workload(Findings& out, const Experiment& e) {
 // each region's "client" host: without one the run could only fail midway.
 // (A residency invariant needs customers, so a workload, so services.)
 void check_client_host(Findings& out, const Experiment& e) {
-  if (e.services.empty() || e.has_host("client")) return;
+  if (!e.drives_workload() || e.has_host("client")) return;
   out.error(e.hosts_where,
             "'hosts' lacks \"client\": each region's client host runs the workload's clients, "
             "its final reads and the residency probe; add \"client\" to 'hosts'");

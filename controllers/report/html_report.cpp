@@ -234,11 +234,11 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
         << "</code>";
   out << ", commit <code>" << xml_escape(commit_under_test()) << "</code></p>\n";
 
-  out << "<h2>Invariants</h2>\n<table>\n<tr><th>invariant</th><th>result</th><th>summary</th></tr>\n";
+  out << "<h2>Invariants</h2>\n<table>\n<tr><th>invariant</th><th>result</th><th>summary</th><th>judged</th></tr>\n";
   for (const auto& r : verdict.results)
     out << "<tr><td>" << xml_escape(r.invariant) << "</td><td><span class=\"badge "
         << validity_name(r.validity) << "\">" << validity_name(r.validity) << "</span></td><td>"
-        << xml_escape(r.summary) << "</td></tr>\n";
+        << xml_escape(r.summary) << "</td><td>" << xml_escape(judged_text(r)) << "</td></tr>\n";
   out << "</table>\n";
 
   out << "<h2>Over time</h2>\n<p class=\"legend\">";

@@ -70,7 +70,11 @@ std::string render_junit(const Verdict& verdict) {
   out << "    </properties>\n";
   for (const auto& r : verdict.results) {
     out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(r.invariant)
-        << "\" time=\"0\">\n";
+        << "\" time=\"0\">\n"
+        << "      <properties>\n"
+        << "        <property name=\"judged\" value=\"" << r.judged << "\"/>\n"
+        << "        <property name=\"judged_what\" value=\"" << xml_escape(r.judged_what) << "\"/>\n"
+        << "      </properties>\n";
     std::string witness;
     for (const auto& op : r.witness) witness += to_json(op).dump() + "\n";
     if (r.validity == Validity::violated) {
@@ -82,7 +86,9 @@ std::string render_junit(const Verdict& verdict) {
       else
         out << "      <skipped message=\"" << xml_escape(r.summary) << "\"/>\n";
     }
-    out << "      <system-out>" << xml_escape(r.summary + "\n" + r.details.dump()) << "</system-out>\n"
+    out << "      <system-out>"
+        << xml_escape(r.summary + "\njudged " + judged_text(r) + "\n" + r.details.dump())
+        << "</system-out>\n"
         << "    </testcase>\n";
   }
   out << "  </testsuite>\n</testsuites>\n";

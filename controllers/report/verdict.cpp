@@ -33,6 +33,8 @@ nlohmann::json to_json(const Verdict& verdict) {
     invariants.push_back({{"invariant", r.invariant},
                           {"result", validity_name(r.validity)},
                           {"summary", r.summary},
+                          {"judged", r.judged},
+                          {"judged_what", r.judged_what},
                           {"details", r.details},
                           {"witness", witness}});
   }
@@ -61,12 +63,15 @@ std::string render_text(const Verdict& verdict, bool color) {
       << verdict.seed << ")\n";
   for (const auto& r : verdict.results) {
     out << "  " << paint(r.validity, label(r.validity)) << "  " << r.invariant << ": " << r.summary
-        << "\n";
+        << " [judged " << judged_text(r) << "]\n";
     if (r.validity == Validity::violated && !r.witness.empty()) {
       out << "        witness:\n";
       for (const auto& op : r.witness) out << "          " << to_json(op).dump() << "\n";
     }
   }
+  if (verdict.results.empty())
+    out << "  (no invariants: the run showed only that the services started and the faults "
+           "applied and healed)\n";
   out << "  => " << paint(verdict.overall(), label(verdict.overall())) << " (exit "
       << verdict.exit_code() << ")\n";
   return out.str();

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "common/clock.hpp"
@@ -171,7 +172,7 @@ void Run::run_timeline() {
 }
 
 void Run::final_reads() {
-  if (e_.services.empty()) return;
+  if (!e_.drives_workload()) return;  // nothing was written, nowhere to read
   // Each region is read directly at the service holding its data, for the
   // keys it should hold, until the regions agree or the settle bound passes.
   std::map<std::string, std::string> state_address;
@@ -303,18 +304,27 @@ int Run::execute() {
       fault_plans_, *actuator_, clock_, *this,
       Nemesis::Options{.hold_instant = [] { return std::make_shared<RealtimeWindow>(); },
                        .history_origin = history_->start()});
-  if (!e_.services.empty()) {
+  if (e_.drives_workload()) {
     std::vector<WorkloadTarget> targets;
     const ServiceSpec* target_service = e_.find_service(e_.workload.service);
+    const ServiceSpec* state_service = e_.state_service();
+    // Validation refuses both; an experiment built in code might not have been.
+    if (target_service == nullptr || state_service == nullptr)
+      throw std::logic_error("the workload's service '" + e_.workload.service +
+                             "' or its state service is not among the experiment's services");
     for (const auto& region : plan_.regions)
       targets.push_back({region.name, &provider_->topology().host(region.name, "client"),
                          region.host(target_service->host).ipv4,
-                         region.host(e_.state_service()->host).ipv4});
+                         region.host(state_service->host).ipv4});
     workload_ = std::make_unique<KvWorkload>(e_, targets, *history_, clock_);
     workload_->sign_up(15s);
     workload_->start();
+    spdlog::info("workload running for {}", format_duration(e_.duration));
+  } else {
+    spdlog::info("no workload ({}): services and faults for {}",
+                 e_.services.empty() ? "no services" : "kind = \"none\"",
+                 format_duration(e_.duration));
   }
-  spdlog::info("workload running for {}", format_duration(e_.duration));
   run_timeline();
   if (workload_) workload_->stop();
   phase_done("workload");

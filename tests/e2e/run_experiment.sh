@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Runs one experiment with the real faultline binary and checks its exit code,
-# which invariants it found violated (the others must hold), that the history
-# has operations from every region and the nemesis, and that nothing of the
-# run is left: no namespace, no process.
+# which invariants it found violated or unknown (the others must hold), that
+# the history has operations from every region (none at all but the
+# nemesis's with --no-workload) and the nemesis, and that nothing of the run
+# is left: no namespace, no process.
 #
-#   run_experiment.sh FAULTLINE EXPERIMENT EXPECTED_EXIT [--violated INVARIANT]... [-- RUN_ARGS...]
+#   run_experiment.sh FAULTLINE EXPERIMENT EXPECTED_EXIT [--violated INVARIANT]...
+#                     [--unknown INVARIANT]... [--no-workload] [-- RUN_ARGS...]
 set -euo pipefail
 faultline=$1 experiment=$2 expected=$3
 shift 3
-violated=()
+violated=() unknown=() no_workload=false
 while [[ $# -gt 0 ]]; do
   case $1 in
     --violated) violated+=("$2"); shift 2 ;;
+    --unknown) unknown+=("$2"); shift 2 ;;
+    --no-workload) no_workload=true; shift ;;
     --) shift; break ;;
-    *) echo "usage: run_experiment.sh FAULTLINE EXPERIMENT EXIT [--violated NAME]... [-- ARGS]" >&2; exit 2 ;;
+    *) echo "usage: run_experiment.sh FAULTLINE EXPERIMENT EXIT [--violated NAME]... [--unknown NAME]... [--no-workload] [-- ARGS]" >&2; exit 2 ;;
   esac
 done
 results=$(mktemp -d)
@@ -38,6 +42,7 @@ while IFS=$'\t' read -r inv res; do
   name=$(cut -d'"' -f4 <<<"$inv") result=$(cut -d'"' -f4 <<<"$res")
   want=holds
   for v in "${violated[@]}"; do [[ $v == "$name" ]] && want=violated; done
+  for u in "${unknown[@]}"; do [[ $u == "$name" ]] && want=unknown; done
   if [[ $result != "$want" ]]; then
     echo "FAIL: invariant $name is $result, expected $want" >&2
     exit 1
@@ -49,10 +54,15 @@ want_regions=$(grep -c '^\[\[region\]\]' "$experiment")
 faults=$(grep -c '^\[\[fault\]\]' "$experiment" || true)
 restarts=$(grep -c '^kind = "restart"' "$experiment" || true)  # a restart has no stop
 want_nemesis=$(( (faults - restarts) * 4 + restarts * 2 + 2 ))
-regions=$(grep -o '"region":"[^"]*"' "$run_dir/history.jsonl" | sort -u | wc -l)
+regions=$( { grep -o '"region":"[^"]*"' "$run_dir/history.jsonl" || true; } | sort -u | wc -l)
 nemesis=$(grep -c '"process":"nemesis"' "$run_dir/history.jsonl" || true)
 echo "history: $(wc -l < "$run_dir/history.jsonl") operations, $regions regions, $nemesis nemesis events"
-[[ $regions -ge $want_regions ]] || { echo "FAIL: operations from only $regions regions" >&2; exit 1; }
+if $no_workload; then
+  clients=$(grep -vc '"process":"nemesis"' "$run_dir/history.jsonl" || true)
+  [[ $clients -eq 0 ]] || { echo "FAIL: $clients operations of a workload that should not run" >&2; exit 1; }
+else
+  [[ $regions -ge $want_regions ]] || { echo "FAIL: operations from only $regions regions" >&2; exit 1; }
+fi
 [[ $nemesis -ge $want_nemesis ]] || { echo "FAIL: only $nemesis nemesis events" >&2; exit 1; }
 run_id=$(grep -o '"run_id": "[^"]*"' "$run_dir/verdict.json" | cut -d'"' -f4)
 if ls /run/netns 2>/dev/null | grep -q "^fl-$run_id-"; then

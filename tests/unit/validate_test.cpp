@@ -110,3 +110,23 @@ TEST_CASE("cross-section checks work on experiment values alone", "[validate]") 
   e.workload.data = WorkloadData::customers;
   CHECK(validate_experiment(e).empty());
 }
+
+TEST_CASE("[workload] kind = \"none\": services without a workload, and no invariant to judge",
+          "[validate]") {
+  // No client host and no 'app' needed: nothing runs in the client host.
+  std::string text = kTwoHosts;
+  text.replace(text.find("name = \"app\""), 12, "name = \"api\"");
+  CHECK(errors_of(text + "[workload]\nkind = \"none\"\n").empty());
+  Experiment e = parse_experiment(text + "[workload]\nkind = \"none\"\n", "x.toml", any_program);
+  CHECK_FALSE(e.drives_workload());
+
+  CHECK(errors_of(text + "[workload]\nkind = \"none\"\n[[invariant]]\nkind = \"availability\"\n") ==
+        std::vector<std::string>{
+            "x.toml:17:1: availability judges the workload's operations, and [workload] kind = "
+            "\"none\" records none: drive a workload or remove the invariant"});
+  CHECK(errors_of(text + "[workload]\nkind = \"none\"\nclients_per_region = 3\n") ==
+        std::vector<std::string>{
+            "x.toml:17:22: 'clients_per_region' shapes a workload, and kind = \"none\" drives none"});
+  CHECK(errors_of(text + "[workload]\nkind = \"pg\"\n").front() ==
+        "x.toml:16:8: unknown workload kind 'pg'; the kinds are 'kv' and 'none'");
+}

@@ -11,8 +11,10 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
   if (auto min = in.reader.number(in.table, "min", 0, 1)) spec.min_fraction = *min;
 }
 
-CheckResult check(const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
-  return check_availability(history, spec.min_fraction);
+CheckResult check(const InvariantSpec& spec, const Experiment& e, const CompactHistory& history) {
+  std::vector<std::string> regions;
+  for (const auto& region : e.regions) regions.push_back(region.name);
+  return check_availability(history, spec.min_fraction, regions);
 }
 
 }  // namespace
