@@ -187,7 +187,7 @@ void Run::final_reads() {
   }
   std::unique_ptr<ClientFactory> state_clients;
   if (exec)
-    state_clients = exec_client_factory(e_, plan_, results_.string());
+    state_clients = exec_client_factory(e_, plan_, results_.string(), "final-read");
   else
     state_clients = std::make_unique<KvClientFactory>(state_address, e_.state_port(),
                                                       e_.workload.timeout, false);
@@ -319,7 +319,7 @@ int Run::execute() {
       // The user's program finds the system from its arguments.
       for (const auto& region : plan_.regions)
         targets.push_back({region.name, &provider_->topology().host(region.name, "client"), "", ""});
-      clients = exec_client_factory(e_, plan_, results_.string());
+      clients = exec_client_factory(e_, plan_, results_.string(), "session");
     } else {
       const ServiceSpec* target_service = e_.find_service(e_.workload.service);
       for (const auto& region : plan_.regions)

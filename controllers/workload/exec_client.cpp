@@ -152,14 +152,14 @@ Operation ExecClient::invoke(const Operation& op) {
 
 ExecClientFactory::ExecClientFactory(std::string program,
                                      std::map<std::string, std::vector<std::string>> args,
-                                     ProgramUser user, std::string log_dir,
+                                     ProgramUser user, std::string log_prefix,
                                      std::chrono::milliseconds timeout)
     : program_(std::move(program)),
       args_by_region_(std::move(args)),
       user_(user),
-      log_dir_(std::move(log_dir)),
+      log_prefix_(std::move(log_prefix)),
       timeout_(timeout) {
-  std::filesystem::create_directories(log_dir_);
+  std::filesystem::create_directories(std::filesystem::path(log_prefix_).parent_path());
 }
 
 std::unique_ptr<Client> ExecClientFactory::open(const std::string& region) {
@@ -167,18 +167,20 @@ std::unique_ptr<Client> ExecClientFactory::open(const std::string& region) {
   if (args == args_by_region_.end())
     throw std::logic_error("no client arguments for region " + region);
   // One log per client opened (a session, or a region's final reader).
-  const std::string log = log_dir_ + "/" + region + "-" + std::to_string(opened_++) + ".log";
+  const std::string log = log_prefix_ + region + "-" + std::to_string(opened_++) + ".log";
   return std::make_unique<ExecClient>(ExecProgram{program_, args->second, user_, log, timeout_});
 }
 
 std::unique_ptr<ExecClientFactory> exec_client_factory(const Experiment& e, const TopologyPlan& plan,
-                                                        const std::string& results_dir) {
+                                                        const std::string& results_dir,
+                                                        const std::string& use) {
   std::map<std::string, std::vector<std::string>> args;
   for (const auto& region : plan.regions)
     args[region.name] = expand_command(e.workload.args, plan, region.name, "client", results_dir);
   const ProgramUser user = e.workload.user == "root" ? ProgramUser{} : lookup_user(e.workload.user);
   return std::make_unique<ExecClientFactory>(e.workload.program, std::move(args), user,
-                                             results_dir + "/clients", e.workload.timeout);
+                                             results_dir + "/clients/" + use + "-",
+                                             e.workload.timeout);
 }
 
 }  // namespace faultline

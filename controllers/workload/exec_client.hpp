@@ -70,22 +70,23 @@ class ExecClient final : public Client {
 class ExecClientFactory final : public ClientFactory {
  public:
   ExecClientFactory(std::string program, std::map<std::string, std::vector<std::string>> args,
-                    ProgramUser user, std::string log_dir, std::chrono::milliseconds timeout);
+                    ProgramUser user, std::string log_prefix, std::chrono::milliseconds timeout);
   std::unique_ptr<Client> open(const std::string& region) override;
 
  private:
   std::string program_;
   std::map<std::string, std::vector<std::string>> args_by_region_;
   ProgramUser user_;
-  std::string log_dir_;
+  std::string log_prefix_;  // a log's path up to "<region>-<n>.log"
   std::chrono::milliseconds timeout_;
   std::atomic<int> opened_{0};
 };
 
 // The experiment's exec client: [workload] program, args filled in for each
 // region's client host (service placeholders), user; logs under
-// <results>/clients/.
+// <results>/clients/<use>-<region>-<n>.log (use: "session", "final-read").
 std::unique_ptr<ExecClientFactory> exec_client_factory(const Experiment& e, const TopologyPlan& plan,
-                                                        const std::string& results_dir);
+                                                        const std::string& results_dir,
+                                                        const std::string& use);
 
 }  // namespace faultline
