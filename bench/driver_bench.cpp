@@ -24,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -32,6 +33,7 @@
 
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/history/history.hpp"
+#include "controllers/workload/exec_client.hpp"
 #include "controllers/workload/kv_workload.hpp"
 #include "injector/network_namespace.hpp"
 
@@ -210,6 +212,44 @@ int main(int argc, char** argv) try {
                 static_cast<double>(bytes) / static_cast<double>(workload.completed()));
     std::filesystem::remove(path);
   }
+
+  // The exec client against a trivial program (it answers at once).
+  const std::string echo =
+      (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "exec_echo_client").string();
+  std::printf("\nexec client: one %s per session on CPU 1, over stdin/stdout\n", echo.c_str());
+  std::printf("%8s %12s %10s %8s %10s\n", "clients", "operations", "ops/s", "failed", "CPU 0 busy");
+  for (int clients : client_counts) {
+    Experiment e;
+    e.seed = 1;
+    e.workload.client = ClientKind::exec;
+    e.workload.clients_per_region = clients;
+    e.workload.rate = 1e9;
+    e.workload.keys = 8;
+    e.workload.read_fraction = 0.5;
+    e.workload.timeout = std::chrono::milliseconds(1000);
+    const auto path = (dir / ("exec-history-" + std::to_string(clients) + ".jsonl")).string();
+    HistoryRecorder history(path, SteadyClock::now());
+    auto factory = std::make_unique<ExecClientFactory>(
+        echo, std::map<std::string, std::vector<std::string>>{{"bench", {"1"}}}, ProgramUser{},
+        (dir / "clients" / "session-").string(), e.workload.timeout);
+    KvWorkload workload(e, {{"bench", &own_netns, "", ""}}, history, MonotonicClock::instance(),
+                        std::move(factory));
+    const auto busy0 = cpu_jiffies(0);
+    const auto t0 = SteadyClock::now();
+    workload.start();
+    std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    workload.stop();
+    const double elapsed = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    const auto busy1 = cpu_jiffies(0);
+    std::printf("%8d %12llu %10.0f %8llu %9.0f%%\n", clients,
+                static_cast<unsigned long long>(workload.completed()),
+                static_cast<double>(workload.completed()) / elapsed,
+                static_cast<unsigned long long>(workload.failed()),
+                100.0 * static_cast<double>(busy1.first - busy0.first) /
+                    static_cast<double>(std::max(1LL, busy1.second - busy0.second)));
+    std::filesystem::remove(path);
+  }
+  std::printf("\n");
 
   // The history recorder alone: an invoke and its ok, as a client records them.
   for (const std::string& sink : {(dir / "history-alone.jsonl").string(), std::string("/dev/null")}) {

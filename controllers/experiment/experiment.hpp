@@ -55,13 +55,23 @@ struct ServiceSpec {
 //              token, reading and writing its own keys.
 enum class WorkloadData { global, customers };
 
-// kv: clients read and write the reference store's HTTP API. none: no
+// What the sessions do: "kv" reads and writes; "register" reads, writes and
+// compare-and-sets independent keys (see register_workload.hpp); "none": no
 // clients at all; the run starts the services, waits for their health,
 // applies the faults and heals (an experiment that only watches the system).
-enum class WorkloadKind { kv, none };
+enum class WorkloadKind { kv, register_, none };
+// What carries an operation to the system: the reference store's HTTP API,
+// or the user's own program over JSON lines (docs/clients.md).
+enum class ClientKind { kv_http, exec };
 
 struct WorkloadSpec {
   WorkloadKind kind = WorkloadKind::kv;
+  ClientKind client = ClientKind::kv_http;
+  // The exec client: program resolved like a service's (absolute), its
+  // argument templates (service placeholders), the user it runs as.
+  std::string program;
+  std::vector<std::string> args;
+  std::string user = "nobody";
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;

@@ -35,7 +35,7 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   read_regions(r, root, e);
   read_vars(r, root, e, vars);
   read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
-  read_workload(r, root, e);
+  read_workload(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_wan(r, root, e);
   read_faults(r, root, e);
   read_invariants(r, root, e);

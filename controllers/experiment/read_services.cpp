@@ -15,6 +15,8 @@ const Keys kHealthKeys{"path", "port", "timeout"};
 const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
                          "peers6", "results", "topology", "workdir"};
 
+}  // namespace
+
 // Replaces {vars.NAME} in one command argument.
 std::string substitute_vars(Reader& r, const toml::node& at, const std::string& arg,
                             const Experiment& e) {
@@ -40,7 +42,38 @@ std::string substitute_vars(Reader& r, const toml::node& at, const std::string& 
   return out + arg.substr(i);
 }
 
-}  // namespace
+void check_placeholders(Reader& r, const toml::node& at, const std::vector<std::string>& args,
+                        const Experiment& e, const std::string& what) {
+  for (const auto& arg : args) {
+    for (size_t open = arg.find('{'); open != std::string::npos; open = arg.find('{', open + 1)) {
+      size_t close = arg.find('}', open);
+      std::string name =
+          arg.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+      const auto colon = name.find(':');
+      const std::string base = name.substr(0, colon);
+      if (close != std::string::npos && colon != std::string::npos &&
+          (base == "addr" || base == "addr6")) {
+        // {addr:HOST} or {addr:HOST@REGION}
+        std::string host = name.substr(colon + 1);
+        if (const auto at_sign = host.find('@'); at_sign != std::string::npos) {
+          const std::string region = host.substr(at_sign + 1);
+          host = host.substr(0, at_sign);
+          if (e.find_region(region) == nullptr)
+            r.error(at, "placeholder '{" + name + "}' names unknown region '" + region + "'");
+        }
+        if (std::find(e.hosts.begin(), e.hosts.end(), host) == e.hosts.end())
+          r.error(at, "placeholder '{" + name + "}' names unknown host '" + host + "'");
+        continue;
+      }
+      if (close == std::string::npos ||
+          std::find(kPlaceholders.begin(), kPlaceholders.end(), name) == kPlaceholders.end()) {
+        std::string msg = "unknown placeholder '{" + name + "}' in " + what;
+        if (auto guess = nearest(name, kPlaceholders)) msg += "; did you mean '{" + *guess + "}'?";
+        r.error(at, msg);
+      }
+    }
+  }
+}
 
 // [vars]: strings an experiment names once and uses in commands as
 // {vars.NAME}; `faultline run --var NAME=VALUE` overrides them.
@@ -102,30 +135,7 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
       if (command->empty()) {
         r.error(cnode, "'command' must name a program");
       } else {
-        for (const auto& arg : *command) {
-          for (size_t open = arg.find('{'); open != std::string::npos;
-               open = arg.find('{', open + 1)) {
-            size_t close = arg.find('}', open);
-            std::string name = arg.substr(
-                open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
-            const auto colon = name.find(':');
-            const std::string base = name.substr(0, colon);
-            if (close != std::string::npos && colon != std::string::npos &&
-                (base == "addr" || base == "addr6")) {
-              const std::string host = name.substr(colon + 1);
-              if (std::find(e.hosts.begin(), e.hosts.end(), host) == e.hosts.end())
-                r.error(cnode, "placeholder '{" + name + "}' names unknown host '" + host + "'");
-              continue;
-            }
-            if (close == std::string::npos || std::find(kPlaceholders.begin(), kPlaceholders.end(),
-                                                        name) == kPlaceholders.end()) {
-              std::string msg = "unknown placeholder '{" + name + "}' in command";
-              if (auto guess = nearest(name, kPlaceholders))
-                msg += "; did you mean '{" + *guess + "}'?";
-              r.error(cnode, msg);
-            }
-          }
-        }
+        check_placeholders(r, cnode, *command, e, "command");
         if (auto program = resolver((*command)[0], base_dir)) {
           s.program = *program;
         } else {

@@ -10,12 +10,45 @@ namespace {
 
 const Keys kWorkloadKeys{"kind",  "service", "port",    "clients_per_region",   "rate",
                          "keys",  "reads",   "timeout", "customers_per_region", "data",
-                         "state_service", "state_port"};
+                         "state_service", "state_port", "client", "program", "args", "user"};
 const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
+
+// client = "exec": the user's own program (docs/clients.md).
+void read_exec_client(Reader& r, const toml::table& t, Experiment& e, const std::string& base_dir,
+                      const ProgramResolver& resolver) {
+  WorkloadSpec& w = e.workload;
+  if (t.contains("client")) {
+    const Keys kinds{"kv-http", "exec"};
+    if (auto client = r.choice(t, "client", kinds, "workload client"))
+      w.client = *client == 0 ? ClientKind::kv_http : ClientKind::exec;
+  }
+  const bool exec = w.client == ClientKind::exec;
+  for (const char* key : {"program", "args", "user"})
+    if (!exec && t.contains(key))
+      r.error(*t.get(key), std::string("'") + key + "' is for client = \"exec\"");
+  if (!exec) return;
+  if (auto program = r.string(t, "program", true)) {
+    if (auto found = resolver(*program, base_dir))
+      w.program = *found;
+    else
+      r.error(*t.get("program"),
+              "client program '" + *program +
+                  "' not found (looked next to faultline and on PATH; a path with '/' is "
+                  "relative to the experiment file): build it or fix the path");
+  }
+  if (auto args = r.strings(t, "args")) {
+    const toml::node& at = *t.get("args");
+    for (auto& arg : *args) arg = substitute_vars(r, at, arg, e);
+    check_placeholders(r, at, *args, e, "args");
+    w.args = *args;
+  }
+  if (auto user = r.string(t, "user")) w.user = *user;
+}
 
 }  // namespace
 
-void read_workload(Reader& r, const toml::table& root, Experiment& e) {
+void read_workload(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                   const ProgramResolver& resolver) {
   const toml::table* t = r.table(root, "workload");
   if (t == nullptr) return;
   r.check_keys(*t, "[workload]", kWorkloadKeys);
@@ -32,10 +65,13 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e) {
                             "' shapes a workload, and kind = \"none\" drives none");
       return;
     }
-    if (*kind != "kv")
-      r.error(*t->get("kind"),
-              "unknown workload kind '" + *kind + "'; the kinds are 'kv' and 'none'");
+    if (*kind == "register")
+      w.kind = WorkloadKind::register_;
+    else if (*kind != "kv")
+      r.error(*t->get("kind"), "unknown workload kind '" + *kind +
+                                   "'; the kinds are 'kv', 'register' and 'none'");
   }
+  read_exec_client(r, *t, e, base_dir, resolver);
   if (auto service = r.string(*t, "service")) w.service = *service;
   if (auto port = r.integer(*t, "port", 1, 65535)) w.port = static_cast<std::uint16_t>(*port);
   if (auto n = r.integer(*t, "clients_per_region", 1, 64))

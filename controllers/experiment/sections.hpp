@@ -5,6 +5,7 @@
 // names regions). Checks that look across sections once everything is read
 // live in validate.hpp.
 #include <string>
+#include <vector>
 
 #include "controllers/experiment/parse.hpp"
 #include "controllers/experiment/toml_reader.hpp"
@@ -17,10 +18,18 @@ void read_regions(Reader& r, const toml::table& root, Experiment& e);
 void read_vars(Reader& r, const toml::table& root, Experiment& e, const VarOverrides& overrides);
 void read_services(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
                    const ProgramResolver& resolver);
-void read_workload(Reader& r, const toml::table& root, Experiment& e);
+void read_workload(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                   const ProgramResolver& resolver);
 void read_wan(Reader& r, const toml::table& root, Experiment& e);
 void read_faults(Reader& r, const toml::table& root, Experiment& e);
 void read_invariants(Reader& r, const toml::table& root, Experiment& e);
+
+// Shared by [[service]] command and [workload] args: {vars.NAME} filled in,
+// and every other placeholder checked (see services/command.hpp).
+std::string substitute_vars(Reader& r, const toml::node& at, const std::string& arg,
+                            const Experiment& e);
+void check_placeholders(Reader& r, const toml::node& at, const std::vector<std::string>& args,
+                        const Experiment& e, const std::string& what);
 
 // netem's delay parameters, shared by [wan] and the faults that delay.
 void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool required);

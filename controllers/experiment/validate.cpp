@@ -120,6 +120,21 @@ void check_invariants(Findings& out, const Experiment& e) {
 void check_workload(Findings& out, const Experiment& e) {
   const WorkloadSpec& w = e.workload;
   if (w.kind == WorkloadKind::none) return;  // no target, no state service
+  if (w.data == WorkloadData::customers && w.client == ClientKind::exec)
+    out.error(w.where, "data = \"customers\" needs the reference store's client: customer sign-up "
+                       "and session tokens are its API; an exec client drives global keys");
+  if (w.data == WorkloadData::customers && w.kind == WorkloadKind::register_)
+    out.error(w.where, "the register workload's keys are global: drop data = \"customers\"");
+  if (w.kind == WorkloadKind::register_ && w.client == ClientKind::kv_http)
+    out.error(w.where, "the reference store's HTTP API has no compare-and-set: the register "
+                       "workload needs client = \"exec\"");
+  // An exec client finds the system itself (its args); the workload's
+  // service is the reference store's.
+  if (w.client == ClientKind::exec) {
+    if (e.services.empty() && w.written)
+      out.error(w.where, "a workload needs a [[service]] to talk to");
+    return;
+  }
   if (!e.services.empty() && e.find_service(w.service) == nullptr) {
     if (w.written)
       out.error(w.where, "workload targets unknown service '" + w.service + "'");

@@ -64,6 +64,7 @@ void CompactHistory::resolve_well_known() {
   f_heal = symbol(kHealF);
   f_register = symbol(kRegisterF);
   f_probe = symbol(kProbeF);
+  f_cas = symbol(kCasF);
 }
 
 CompactHistory CompactHistory::from(const std::vector<Operation>& operations) {

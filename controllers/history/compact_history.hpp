@@ -75,7 +75,8 @@ class CompactHistory {
 
   // Symbols of the functions checkers look for (kNoSymbol when absent).
   std::uint32_t f_read = kNoSymbol, f_write = kNoSymbol, f_final_read = kNoSymbol,
-                f_heal = kNoSymbol, f_register = kNoSymbol, f_probe = kNoSymbol;
+                f_heal = kNoSymbol, f_register = kNoSymbol, f_probe = kNoSymbol,
+                f_cas = kNoSymbol;
 
  private:
   std::uint32_t intern(std::string_view name);

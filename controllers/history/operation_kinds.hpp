@@ -14,6 +14,10 @@ namespace faultline {
 // Client operations on the workload's data; value [key, value].
 inline constexpr const char* kReadF = "read";
 inline constexpr const char* kWriteF = "write";
+// The register workload's compare-and-set; value [key, [expected, new]]. An
+// ok cas wrote `new` (expected null: the key held nothing); a failed one
+// wrote nothing.
+inline constexpr const char* kCasF = "cas";
 // After the heal, each region read directly for every key it should hold;
 // value [key, value].
 inline constexpr const char* kFinalReadF = "final-read";

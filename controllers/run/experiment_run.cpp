@@ -41,6 +41,7 @@
 #include "controllers/timeline/timeline_driver.hpp"
 #include "controllers/topology/topology_file.hpp"
 #include "controllers/workload/customers.hpp"
+#include "controllers/workload/exec_client.hpp"
 #include "controllers/workload/kv_client.hpp"
 #include "controllers/workload/kv_workload.hpp"
 #include "controllers/workload/state_probe.hpp"
@@ -175,16 +176,24 @@ void Run::final_reads() {
   if (!e_.drives_workload()) return;  // nothing was written, nowhere to read
   // Each region is read directly at the service holding its data, for the
   // keys it should hold, until the regions agree or the settle bound passes.
+  // An exec client reads through the user's program, which knows where
+  // the data is (its arguments name it).
   std::map<std::string, std::string> state_address;
   std::vector<RegionKeys> regions;
+  const bool exec = e_.workload.client == ClientKind::exec;
   for (const auto& region : plan_.regions) {
-    state_address[region.name] = region.host(e_.state_service()->host).ipv4;
+    if (!exec) state_address[region.name] = region.host(e_.state_service()->host).ipv4;
     regions.push_back({region.name, &provider_->topology().host(region.name, "client"),
                        keys_held_by(e_, region.name)});
   }
-  KvClientFactory state_clients(state_address, e_.state_port(), e_.workload.timeout, false);
+  std::unique_ptr<ClientFactory> state_clients;
+  if (exec)
+    state_clients = exec_client_factory(e_, plan_, results_.string(), "final-read");
+  else
+    state_clients = std::make_unique<KvClientFactory>(state_address, e_.state_port(),
+                                                      e_.workload.timeout, false);
   Clock& clock = clock_;
-  const FinalReadResult result = FinalStateReader(state_clients, *history_, clock)
+  const FinalReadResult result = FinalStateReader(*state_clients, *history_, clock)
                                      .read(regions, clock.now() + e_.settle_bound() + 2s,
                                            [] { throw_if_interrupted(); });
   if (result.agreed) {
@@ -306,17 +315,25 @@ int Run::execute() {
                        .history_origin = history_->start()});
   if (e_.drives_workload()) {
     std::vector<WorkloadTarget> targets;
-    const ServiceSpec* target_service = e_.find_service(e_.workload.service);
-    const ServiceSpec* state_service = e_.state_service();
-    // Validation refuses both; an experiment built in code might not have been.
-    if (target_service == nullptr || state_service == nullptr)
-      throw std::logic_error("the workload's service '" + e_.workload.service +
-                             "' or its state service is not among the experiment's services");
-    for (const auto& region : plan_.regions)
-      targets.push_back({region.name, &provider_->topology().host(region.name, "client"),
-                         region.host(target_service->host).ipv4,
-                         region.host(state_service->host).ipv4});
-    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_, clock_);
+    std::unique_ptr<ClientFactory> clients;
+    if (e_.workload.client == ClientKind::exec) {
+      // The user's program finds the system from its arguments.
+      for (const auto& region : plan_.regions)
+        targets.push_back({region.name, &provider_->topology().host(region.name, "client"), "", ""});
+      clients = exec_client_factory(e_, plan_, results_.string(), "session");
+    } else {
+      const ServiceSpec* target_service = e_.find_service(e_.workload.service);
+      const ServiceSpec* state_service = e_.state_service();
+      // Validation refuses both; an experiment built in code might not have been.
+      if (target_service == nullptr || state_service == nullptr)
+        throw std::logic_error("the workload's service '" + e_.workload.service +
+                               "' or its state service is not among the experiment's services");
+      for (const auto& region : plan_.regions)
+        targets.push_back({region.name, &provider_->topology().host(region.name, "client"),
+                           region.host(target_service->host).ipv4,
+                           region.host(state_service->host).ipv4});
+    }
+    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_, clock_, std::move(clients));
     workload_->sign_up(15s);
     workload_->start();
     spdlog::info("workload running for {}", format_duration(e_.duration));

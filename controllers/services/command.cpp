@@ -26,8 +26,20 @@ std::vector<std::string> expand_command(const std::vector<std::string>& argv_tem
     if (auto it = values.find(name); it != values.end()) return it->second;
     const auto colon = name.find(':');
     if (colon == std::string::npos) return std::nullopt;
-    const std::string base = name.substr(0, colon), other = name.substr(colon + 1);
-    for (const auto& h : here.hosts)
+    const std::string base = name.substr(0, colon);
+    std::string other = name.substr(colon + 1);
+    // {addr:HOST@REGION}: a host of another region (one region's database
+    // that every region's clients share).
+    const RegionPlan* where = &here;
+    if (const auto at = other.find('@'); at != std::string::npos) {
+      const std::string region_name = other.substr(at + 1);
+      other = other.substr(0, at);
+      where = nullptr;
+      for (const auto& r : plan.regions)
+        if (r.name == region_name) where = &r;
+      if (where == nullptr) return std::nullopt;
+    }
+    for (const auto& h : where->hosts)
       if (h.name == other) {
         if (base == "addr") return h.ipv4;
         if (base == "addr6") return h.ipv6;

@@ -9,6 +9,7 @@
 //   {peers6}  the same for IPv6
 //   {results} the run's results directory
 //   {addr:HOST} / {addr6:HOST}  the address of another host of the same region
+//   {addr:HOST@REGION} / {addr6:HOST@REGION}  ... of a host of the region named
 //   {topology} the run's topology file (regions, geos, failover, addresses)
 //   {workdir} a directory of the service's own in the results directory,
 //             owned by the service's user

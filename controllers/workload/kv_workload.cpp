@@ -3,6 +3,7 @@
 #include <map>
 
 #include "controllers/history/operation_kinds.hpp"
+#include "controllers/workload/register_workload.hpp"
 
 namespace faultline {
 
@@ -70,7 +71,8 @@ std::map<std::string, std::string> addresses(const std::vector<WorkloadTarget>& 
 }  // namespace
 
 KvWorkload::KvWorkload(const Experiment& experiment, std::vector<WorkloadTarget> targets,
-                       HistoryRecorder& history, Clock& clock)
+                       HistoryRecorder& history, Clock& clock,
+                       std::unique_ptr<ClientFactory> clients)
     : experiment_(experiment),
       history_(history),
       clock_(clock),
@@ -80,7 +82,8 @@ KvWorkload::KvWorkload(const Experiment& experiment, std::vector<WorkloadTarget>
                         experiment.workload.timeout,
                         experiment.workload.data == WorkloadData::customers),
       state_clients_(addresses(targets, &WorkloadTarget::state_address), experiment.state_port(),
-                     experiment.workload.timeout, false) {
+                     experiment.workload.timeout, false),
+      other_clients_(std::move(clients)) {
   for (const auto& t : targets) {
     regions_.push_back(t.region);
     hosts_[t.region] = t.client_netns;
@@ -93,8 +96,11 @@ void KvWorkload::sign_up(std::chrono::milliseconds patience) {
 }
 
 void KvWorkload::start() {
-  runner_ = std::make_unique<WorkloadRunner>(plan_kv_workload(experiment_, regions_), hosts_,
-                                             workload_clients_, history_, clock_,
+  WorkloadPlan plan = experiment_.workload.kind == WorkloadKind::register_
+                          ? plan_register_workload(experiment_, regions_)
+                          : plan_kv_workload(experiment_, regions_);
+  ClientFactory& clients = other_clients_ ? *other_clients_ : workload_clients_;
+  runner_ = std::make_unique<WorkloadRunner>(std::move(plan), hosts_, clients, history_, clock_,
                                              experiment_.workload.rate);
   runner_->start();
 }

@@ -61,10 +61,14 @@ struct WorkloadTarget {
   std::string state_address;  // the state service's (customer sign-up goes there)
 };
 
+// The workload of a run: the experiment's kind (kv or register) through its
+// client kind. `clients` null: the reference store's HTTP client at each
+// target's address; otherwise these (the exec client, exec_client.hpp).
 class KvWorkload {
  public:
   KvWorkload(const Experiment& experiment, std::vector<WorkloadTarget> targets,
-             HistoryRecorder& history, Clock& clock = MonotonicClock::instance());
+             HistoryRecorder& history, Clock& clock = MonotonicClock::instance(),
+             std::unique_ptr<ClientFactory> clients = nullptr);
 
   // Customers workload: signs every customer up (see sign_up_customers).
   void sign_up(std::chrono::milliseconds patience);
@@ -82,6 +86,7 @@ class KvWorkload {
   Clock& clock_;
   KvClientFactory workload_clients_;
   KvClientFactory state_clients_;
+  std::unique_ptr<ClientFactory> other_clients_;
   std::unique_ptr<WorkloadRunner> runner_;
 };
 

@@ -112,3 +112,43 @@ TEST_CASE("stale reads and never-read writes are reported, not judged", "[no-los
   unread.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2).heal(40).final_read(50, "us", "k", 2);
   CHECK(check_no_lost_writes(unread.build()).details["never_read"] == 1);  // value 1
 }
+
+// The register workload's compare-and-set: value [key, [expected, new]].
+namespace {
+void cas(HistoryBuilder& h, std::int64_t start, std::int64_t end, std::int64_t process,
+         nlohmann::json expected, std::int64_t next, OpType outcome) {
+  const auto value = nlohmann::json::array({"k", nlohmann::json::array({expected, next})});
+  h.op(start, OpType::invoke, process, kCasF, value, "r").op(end, outcome, process, kCasF, value, "r");
+}
+}  // namespace
+
+TEST_CASE("an ok cas is a write of its new value: kept when read, lost when an older value wins",
+          "[no-lost-writes]") {
+  HistoryBuilder kept;
+  kept.write(0, 10, 0, "k", 1);
+  cas(kept, 20, 30, 1, 1, 2, OpType::ok);
+  kept.heal(40).final_read(50, "us", "k", 2).final_read(50, "eu", "k", 2);
+  auto r = check_no_lost_writes(kept.build());
+  CHECK(r.validity == Validity::holds);
+  CHECK(r.details["acknowledged"] == 2);
+  CHECK(r.details["phantom_values"] == 0);
+
+  HistoryBuilder lost;
+  lost.write(0, 10, 0, "k", 1);
+  cas(lost, 20, 30, 1, 1, 2, OpType::ok);
+  lost.heal(40).final_read(50, "us", "k", 1);
+  CHECK(check_no_lost_writes(lost.build()).details["lost"] == 1);
+}
+
+TEST_CASE("a failed cas wrote nothing: its value read back is a phantom", "[no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1);
+  cas(h, 20, 30, 1, 7, 2, OpType::fail);
+  h.heal(40).final_read(50, "us", "k", 1);
+  CHECK(check_no_lost_writes(h.build()).validity == Validity::holds);
+  HistoryBuilder p;
+  p.write(0, 10, 0, "k", 1);
+  cas(p, 20, 30, 1, 7, 2, OpType::fail);
+  p.heal(40).final_read(50, "us", "k", 2);
+  CHECK(check_no_lost_writes(p.build()).details["phantom_values"] == 1);
+}
