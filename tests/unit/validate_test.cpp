@@ -128,5 +128,5 @@ TEST_CASE("[workload] kind = \"none\": services without a workload, and no invar
         std::vector<std::string>{
             "x.toml:17:22: 'clients_per_region' shapes a workload, and kind = \"none\" drives none"});
   CHECK(errors_of(text + "[workload]\nkind = \"pg\"\n").front() ==
-        "x.toml:16:8: unknown workload kind 'pg'; the kinds are 'kv' and 'none'");
+        "x.toml:16:8: unknown workload kind 'pg'; the kinds are 'kv', 'register' and 'none'");
 }
