@@ -8,16 +8,6 @@ namespace faultline::injector {
 
 namespace {
 
-std::uint16_t leaf_major(std::uint16_t minor) {
-  return static_cast<std::uint16_t>(kTcMajor | minor);
-}
-
-std::string hex(std::uint32_t v) {
-  std::ostringstream out;
-  out << std::hex << v;
-  return out.str();
-}
-
 std::string percent(double p) {
   std::ostringstream out;
   out << p << "%";
@@ -30,6 +20,16 @@ std::string microseconds(std::uint32_t us) {
 }
 
 }  // namespace
+
+std::uint16_t leaf_major(std::uint16_t minor) {
+  return static_cast<std::uint16_t>(kTcMajor | minor);
+}
+
+std::string hex(std::uint32_t v) {
+  std::ostringstream out;
+  out << std::hex << v;
+  return out.str();
+}
 
 std::vector<PortMatch> port_range_masks(std::uint16_t low, std::uint16_t high) {
   std::vector<PortMatch> out;

@@ -71,4 +71,10 @@ std::vector<std::string> describe_shaping(const std::string& dev, std::uint16_t 
 // and an IPv6 filter at prio + 1.
 std::uint32_t filter_prio(std::uint16_t minor, int band);
 
+// The major of a fault class's netem leaf: fa00 | minor, so every handle
+// faultline makes stays in fa00-faff.
+std::uint16_t leaf_major(std::uint16_t minor);
+// A handle part as tc prints it: lowercase hex, no prefix.
+std::string hex(std::uint32_t v);
+
 }  // namespace faultline::injector

@@ -39,32 +39,11 @@ using detail::ClsPtr;
 using detail::QdiscPtr;
 
 std::uint32_t handle(std::uint16_t major, std::uint16_t minor) { return TC_HANDLE(major, minor); }
-std::uint16_t leaf_major(std::uint16_t minor) {
-  return static_cast<std::uint16_t>(kTcMajor | minor);
-}
-
 // netem takes probabilities and correlations as fractions of 2^32 - 1, as
 // iproute2's get_percent() computes them (tc/tc_util.c).
 int scaled(double percent) {
   double fraction = std::clamp(percent, 0.0, 100.0) / 100.0;
   return static_cast<int>(static_cast<std::uint32_t>(std::llround(fraction * 4294967295.0)));
-}
-
-std::string hex(std::uint32_t v) {
-  std::ostringstream out;
-  out << std::hex << v;
-  return out.str();
-}
-
-std::string percent(double p) {
-  std::ostringstream out;
-  out << p << "%";
-  return out.str();
-}
-
-std::string microseconds(std::uint32_t us) {
-  if (us % 1000 == 0) return std::to_string(us / 1000) + "ms";
-  return std::to_string(us) + "us";
 }
 
 // Adds a netem qdisc, building the request by hand as tc does

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
 #include <sstream>
 #include <utility>
 
@@ -34,10 +35,13 @@ std::string format_duration(Duration d) {
   return std::to_string(ms) + "ms";
 }
 
-std::optional<std::uint64_t> parse_rate(const std::string& text) {
-  static const std::pair<std::string_view, double> kUnits[] = {
-      {"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}};
-  for (const auto& [suffix, scale] : kUnits) {
+namespace {
+
+// A positive number followed by one of `units` (tried in order, so a longer
+// suffix that ends in a shorter one must come first), scaled by it.
+std::optional<std::uint64_t> parse_scaled(
+    const std::string& text, std::initializer_list<std::pair<std::string_view, double>> units) {
+  for (const auto& [suffix, scale] : units) {
     if (text.size() <= suffix.size() ||
         text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0)
       continue;
@@ -50,22 +54,15 @@ std::optional<std::uint64_t> parse_rate(const std::string& text) {
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::uint64_t> parse_rate(const std::string& text) {
+  return parse_scaled(text, {{"gbit", 1e9}, {"mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}});
+}
+
 std::optional<std::uint64_t> parse_size(const std::string& text) {
-  // Longest suffixes first: "MiB" before "B".
-  static const std::pair<std::string_view, double> kUnits[] = {
-      {"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0}, {"GB", 1e9},
-      {"MB", 1e6},           {"KB", 1e3},        {"B", 1}};
-  for (const auto& [suffix, scale] : kUnits) {
-    if (text.size() <= suffix.size() ||
-        text.compare(text.size() - suffix.size(), suffix.size(), suffix) != 0)
-      continue;
-    std::istringstream in(text.substr(0, text.size() - suffix.size()));
-    double v = 0;
-    in >> v;
-    if (!in || !in.eof() || !(v > 0) || !std::isfinite(v)) return std::nullopt;
-    return static_cast<std::uint64_t>(std::llround(v * scale));
-  }
-  return std::nullopt;
+  return parse_scaled(text, {{"GiB", 1073741824.0}, {"MiB", 1048576.0}, {"KiB", 1024.0},
+                             {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}});
 }
 
 }  // namespace faultline
