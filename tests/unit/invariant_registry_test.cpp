@@ -103,8 +103,8 @@ TEST_CASE("an unknown invariant kind gets the did-you-mean message listing every
   CHECK(first_error("convergance") ==
         "x.toml:19:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: " + all +
             ")");
-  CHECK(first_error("linearizable") ==
-        "x.toml:19:8: unknown invariant 'linearizable' (one of: " + all + ")");
+  CHECK(first_error("sequential") ==
+        "x.toml:19:8: unknown invariant 'sequential' (one of: " + all + ")");
 }
 
 TEST_CASE("each invariant reads its own keys and refuses the keys of other kinds", "[invariants]") {
