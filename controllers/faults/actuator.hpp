@@ -16,15 +16,32 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "controllers/faults/fault_plan.hpp"
 
 namespace faultline {
+
+// What a step that runs something has to tell the history, once it has:
+// fields for the nemesis operation's value (a command's {"exit", "output"}),
+// and, when the thing it ran failed, why. Such a failure is a finding about
+// the system, not a broken run: the operation completes as info with the
+// reason as its error, and the run goes on.
+struct StepReport {
+  nlohmann::json value = nlohmann::json::object();
+  std::string failure;  // empty: it went as asked
+
+  // Another step's report, merged in (its fields win; failures add up).
+  void add(const StepReport& other);
+};
 
 class AppliedStep {
  public:
   virtual ~AppliedStep() = default;
   // Called once. Returns what could not be undone, empty when all was.
   virtual std::vector<std::string> revert() = 0;
+  // After revert(): what it has to tell the history. Empty for most steps.
+  virtual StepReport report() const { return {}; }
 };
 
 class PreparedStep {
@@ -34,6 +51,8 @@ class PreparedStep {
   // to undo (a restart). Throws when the change could not be made, having
   // left nothing of it behind.
   virtual std::unique_ptr<AppliedStep> commit() = 0;
+  // After commit(): what it has to tell the history. Empty for most steps.
+  virtual StepReport report() const { return {}; }
 };
 
 class Actuator {

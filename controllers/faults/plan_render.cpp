@@ -7,6 +7,28 @@
 
 namespace faultline {
 
+namespace {
+
+// An argv as a shell would read it back, for the eye only: faultline never
+// hands it to a shell.
+std::string shell_words(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) {
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789-_./:=@,+{}%") == std::string::npos;
+    std::string word = plain ? arg : "'";
+    if (!plain) {
+      for (char c : arg) word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      word += "'";
+    }
+    out += (out.empty() ? "" : " ") + word;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> PlanRenderer::render(const std::vector<PlanStep>& steps) {
   std::vector<std::string> lines;
   for (const auto& step : steps)
@@ -55,6 +77,10 @@ std::vector<std::string> PlanRenderer::render(const PlanStep& step) {
         s->service.empty() ? "the services of " + s->region : s->service + "@" + s->region;
     lines.push_back("clock of " + who + " (libfaketime): \"" + faketime_spec(s->offset, s->drift) +
                     "\"; \"" + faketime_spec(Duration(0), 0) + "\" again at the end");
+  } else if (const auto* s = std::get_if<CommandStep>(&step)) {
+    const std::string how = " as " + s->user + ", killed after " + format_duration(s->timeout) + ": ";
+    lines.push_back(in + "run" + how + shell_words(s->run));
+    if (!s->at_end.empty()) lines.push_back(in + "at the end, run" + how + shell_words(s->at_end));
   }
   return lines;
 }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Command faults end to end (tests/experiments/command/command-faults.toml):
+# the dry run shows each program as it will run; the run executes them in
+# their hosts' namespaces, records each one's exit status and output in the
+# history's nemesis operations (ok, or info for a failure or a timeout), goes
+# on to exit 0, and leaves no namespace and no process behind.
+#
+#   command_fault.sh FAULTLINE EXPERIMENT
+set -euo pipefail
+faultline=$1 experiment=$2
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+plan=$("$faultline" run --dry-run "$experiment")
+echo "$plan" | grep -F "command us-east-1/db sh" >/dev/null || fail "dry run: no fault 0 line"
+echo "$plan" | grep -E "netns fl-[a-z0-9]+-eu-west-1-app: at the end, run as nobody, killed after 30s: /[^ ]+ -c 'echo rejoined as \\\$\(id -un\)'" >/dev/null ||
+  fail "dry run: no at_end line for fault 1"$'\n'"$plan"
+
+set +e
+"$faultline" run --results "$results" "$experiment"
+code=$?
+set -e
+[[ $code -eq 0 ]] || fail "exit $code, expected 0"
+run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
+history=$run_dir/history.jsonl
+
+python3 - "$history" "$run_dir" <<'PY'
+import json, os, sys
+history, run_dir = sys.argv[1], sys.argv[2]
+ops = [json.loads(line) for line in open(history)]
+nemesis = [o for o in ops if o["process"] == "nemesis" and o["f"] != "heal"]
+done = {}
+for o in nemesis:
+    if o["type"] != "invoke":
+        done[(o["f"], o["value"]["fault"])] = o
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, file=sys.stderr)
+        for o in nemesis: print(json.dumps(o), file=sys.stderr)
+        sys.exit(1)
+check(all(o["process"] == "nemesis" for o in ops), "operations other than the nemesis's")
+check(len(nemesis) == 8, "%d nemesis operations, expected 8" % len(nemesis))
+ok = done[("start-command", 0)]
+check(ok["type"] == "ok" and ok["value"]["exit"] == 0, "fault 0 not ok with exit 0")
+check(ok["value"]["output"] == "promoted us-east-1 at 198.18.1.11, primary was 198.18.2.11\n",
+      "fault 0's output: %r" % ok["value"]["output"])
+check(ok["value"]["what"] == "command us-east-1/db sh", "fault 0's what")
+failed = done[("start-command", 1)]
+check(failed["type"] == "info" and failed["value"]["exit"] == 3, "fault 1 not info with exit 3")
+check(failed["error"] == "the command failed: exit status 3", "fault 1's error: %r" % failed.get("error"))
+check(failed["value"]["output"] == "no standby to promote\n", "fault 1's output")
+ended = done[("stop-command", 1)]
+check(ended["type"] == "ok" and ended["value"]["exit"] == 0, "fault 1's at_end not ok")
+check(ended["value"]["output"] == "rejoined as nobody\n", "fault 1's at_end output")
+check(ended["time"] - failed["time"] >= 0.9e9, "fault 1 ended less than 1s after it started")
+timed_out = done[("start-command", 2)]
+check(timed_out["type"] == "info" and timed_out["value"]["exit"] is None, "fault 2 not info")
+check("still running at its timeout of 200ms" in timed_out["error"], "fault 2's error")
+check(timed_out["value"]["output"] == "waiting\n", "fault 2's output")
+check(("stop-command", 0) not in done and ("stop-command", 2) not in done,
+      "an instantaneous command was stopped")
+check(open(os.path.join(run_dir, "ran-as-us-east-1")).read() == "root\n", "fault 0 ran as someone else")
+netns = open(os.path.join(run_dir, "netns-us-east-1")).read().strip()
+check(netns.startswith("net:[") and netns != os.readlink("/proc/self/ns/net"),
+      "fault 0 ran in the controller's namespace: " + netns)
+for name in ["fault-0-command.log", "fault-1-command.log", "fault-1-at-end.log", "fault-2-command.log"]:
+    check(os.path.exists(os.path.join(run_dir, name)), name + " missing")
+print("history: fault 0 ok (exit 0), fault 1 info (exit 3) then at_end ok, fault 2 info (timeout); ran in", netns)
+PY
+
+run_id=$(grep -o '"run_id": "[^"]*"' "$run_dir/verdict.json" | cut -d'"' -f4)
+if ls /run/netns 2>/dev/null | grep -q "^fl-$run_id-"; then
+  fail "namespaces of run $run_id left behind: $(ls /run/netns | grep "^fl-$run_id-")"
+fi
+echo "ok: exit 0, nothing left of run $run_id"
