@@ -12,6 +12,7 @@
 // The local kernel actuator (controllers/run/kernel_actuator.hpp) is what a
 // run on one machine uses; an agent on another machine fits the same
 // interface, and tests use a recording fake.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ namespace faultline {
 struct StepReport {
   nlohmann::json value = nlohmann::json::object();
   std::string failure;  // empty: it went as asked
+  // How long the step waited for what it ran, after it had started it: not
+  // lateness (a command that takes 2 s started on time if it started at its
+  // instant), so the nemesis leaves it out of how late the fault landed.
+  std::chrono::nanoseconds waited{0};
 
   // Another step's report, merged in (its fields win; failures add up).
   void add(const StepReport& other);

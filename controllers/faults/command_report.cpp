@@ -56,6 +56,7 @@ StepReport command_report(const CommandOutcome& outcome, const std::string& whic
   StepReport report;
   report.value["exit"] = outcome.exit ? nlohmann::json(*outcome.exit) : nlohmann::json(nullptr);
   report.value["output"] = bounded_output(outcome.output);
+  report.waited = outcome.ran;
   if (outcome.timed_out)
     report.failure = which + " was still running at its timeout of " +
                      format_duration(outcome.timeout) + ": killed with its process group";

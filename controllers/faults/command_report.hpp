@@ -4,6 +4,7 @@
 // ({"exit": 0, "output": "promoted\n"}), and whether it failed. Pure: the
 // actuator runs the program (controllers/run/command_run.hpp) and hands the
 // outcome here.
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@ struct CommandOutcome {
   std::string ended;        // "exit status 3", "killed by signal 9 (SIGKILL)"
   bool timed_out = false;
   Duration timeout{0};
+  std::chrono::nanoseconds ran{0};  // from its start to its end, output read
 };
 
 // At most `limit` bytes of `raw`, cut at a character boundary, with every

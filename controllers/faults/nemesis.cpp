@@ -23,6 +23,7 @@ std::int64_t monotonic_ns(Clock::time_point t) {
 void StepReport::add(const StepReport& other) {
   if (other.value.is_object()) value.update(other.value);
   if (!other.failure.empty()) failure += (failure.empty() ? "" : "; ") + other.failure;
+  waited += other.waited;
 }
 
 std::string join_problems(const std::vector<std::string>& problems) {
@@ -138,7 +139,10 @@ void Nemesis::start(std::size_t index, Clock::time_point due) {
     log_.record(OpType::fail, f, value, ex.what());
     throw;
   }
-  const std::int64_t late_us = micros_between(due, clock_.now());  // traffic feels it now
+  // Traffic feels it now; a program the steps ran started before it ended.
+  const auto landed =
+      clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited);
+  const std::int64_t late_us = micros_between(due, landed);
   // The journal follows the change, to keep its write off the fault's way to
   // the kernel: recovery goes by namespaces and containers the journal holds
   // from before they were touched, and by faultline's marks, not by this.
@@ -171,7 +175,9 @@ void Nemesis::stop(std::size_t index, std::optional<Clock::time_point> due) {
     std::shared_ptr<void> held = options_.hold_instant && due ? options_.hold_instant() : nullptr;
     if (due) clock_.wait_precisely_until(*due);
     auto problems = it->second.revert(&report);
-    if (due) late_us = micros_between(*due, clock_.now());
+    if (due)
+      late_us = micros_between(
+          *due, clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited));
     active_.erase(it);
     order_.erase(std::find(order_.begin(), order_.end(), index));
     if (!problems.empty()) {

@@ -1,5 +1,8 @@
 #include "controllers/faults/plan_render.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/clock_skew.hpp"
 #include "injector/nfqueue/queue_rule_spec.hpp"
@@ -10,20 +13,39 @@ namespace faultline {
 namespace {
 
 // An argv as a shell would read it back, for the eye only: faultline never
-// hands it to a shell.
+// hands it to a shell. Plain words bare, others in single quotes, and those
+// with a newline or another control character in bash's $'...' on one line.
+std::string shell_word(const std::string& arg) {
+  static const std::string kPlain =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+{}%";
+  if (!arg.empty() && arg.find_first_not_of(kPlain) == std::string::npos) return arg;
+  const bool control = std::any_of(arg.begin(), arg.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  std::string word = control ? "$'" : "'";
+  for (char c : arg) {
+    if (!control) {
+      word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    } else if (c == '\n') {
+      word += "\\n";
+    } else if (c == '\t') {
+      word += "\\t";
+    } else if (c == '\\' || c == '\'') {
+      word += std::string("\\") + c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+      word += hex;
+    } else {
+      word += c;
+    }
+  }
+  return word + "'";
+}
+
 std::string shell_words(const std::vector<std::string>& argv) {
   std::string out;
-  for (const auto& arg : argv) {
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789-_./:=@,+{}%") == std::string::npos;
-    std::string word = plain ? arg : "'";
-    if (!plain) {
-      for (char c : arg) word += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      word += "'";
-    }
-    out += (out.empty() ? "" : " ") + word;
-  }
+  for (const auto& arg : argv) out += (out.empty() ? "" : " ") + shell_word(arg);
   return out;
 }
 

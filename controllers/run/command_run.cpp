@@ -37,8 +37,9 @@ CommandOutcome run_command(const CommandRun& run, const injector::NamespaceFd& n
   process.limit_log(1 << 20);
   CommandOutcome outcome;
   outcome.timeout = run.timeout;
-  const auto deadline = std::chrono::steady_clock::now() + run.timeout;
   process.start();
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + run.timeout;
   while (process.running()) {
     if (interrupt_requested()) {
       process.kill();
@@ -57,6 +58,9 @@ CommandOutcome run_command(const CommandRun& run, const injector::NamespaceFd& n
   // A little more than the history keeps, so that the cut falls on a
   // character boundary of the program's text, not of the file.
   outcome.output = head_of(run.log_path, kCommandOutputLimit + 4);
+  // Everything after the start, so that what the nemesis counts as late is
+  // only what came before it.
+  outcome.ran = std::chrono::steady_clock::now() - started;
   return outcome;
 }
 

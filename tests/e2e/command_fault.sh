@@ -3,7 +3,9 @@
 # the dry run shows each program as it will run; the run executes them in
 # their hosts' namespaces, records each one's exit status and output in the
 # history's nemesis operations (ok, or info for a failure or a timeout), goes
-# on to exit 0, and leaves no namespace and no process behind.
+# on to exit 0, and leaves no namespace and no process behind. A user this
+# machine lacks is refused before anything is created (254); Ctrl-C while a
+# program runs kills it with its process group, skips its at_end, exits 130.
 #
 #   command_fault.sh FAULTLINE EXPERIMENT
 set -euo pipefail
@@ -16,6 +18,18 @@ plan=$("$faultline" run --dry-run "$experiment")
 echo "$plan" | grep -F "command us-east-1/db sh" >/dev/null || fail "dry run: no fault 0 line"
 echo "$plan" | grep -E "netns fl-[a-z0-9]+-eu-west-1-app: at the end, run as nobody, killed after 30s: /[^ ]+ -c 'echo rejoined as \\\$\(id -un\)'" >/dev/null ||
   fail "dry run: no at_end line for fault 1"$'\n'"$plan"
+
+# A user this machine lacks is refused before anything is created.
+sed 's/^user = "root"$/user = "no-such-user-fl"/' "$experiment" >"$results/no-user.toml"
+set +e
+refusal=$("$faultline" run --results "$results/refused" "$results/no-user.toml" 2>&1)
+code=$?
+set -e
+[[ $code -eq 254 ]] || fail "a missing user: exit $code, expected 254: $refusal"
+grep -qF "no-user.toml:28: the command fault runs as user 'no-such-user-fl', whom this machine lacks; nothing was created" <<<"$refusal" ||
+  fail "a missing user: $refusal"
+[[ ! -e $results/refused ]] || [[ -z $(ls -A "$results/refused") ]] || fail "a refused run left results"
+rm -f "$results/no-user.toml"
 
 set +e
 "$faultline" run --results "$results" "$experiment"
@@ -68,6 +82,62 @@ for name in ["fault-0-command.log", "fault-1-command.log", "fault-1-at-end.log",
     check(os.path.exists(os.path.join(run_dir, name)), name + " missing")
 print("history: fault 0 ok (exit 0), fault 1 info (exit 3) then at_end ok, fault 2 info (timeout); ran in", netns)
 PY
+
+# Ctrl-C while a program runs: it is killed with its process group, the at_end
+# is not run, and the run unwinds to exit 130.
+cat >"$results/interrupted.toml" <<'TOML'
+[experiment]
+name = "command-interrupted"
+duration = "30s"
+
+[[region]]
+name = "us-east-1"
+geo = "us"
+
+[workload]
+kind = "none"
+
+[[fault]]
+kind = "command"
+at = "200ms"
+for = "20s"
+region = "us-east-1"
+host = "db"
+user = "root"
+timeout = "60s"
+run = ["/bin/sh", "-c", "echo $$ > {results}/pid; exec sleep 25"]
+at_end = ["/bin/sh", "-c", "touch {results}/at-end-ran"]
+TOML
+mkdir "$results/interrupted"
+"$faultline" run --results "$results/interrupted" "$results/interrupted.toml" &
+controller=$!
+pid_file=
+for _ in $(seq 100); do
+  pid_file=$(find "$results/interrupted" -name pid -size +0 2>/dev/null | head -1)
+  [[ -n $pid_file ]] && break
+  sleep 0.1
+done
+[[ -n $pid_file ]] || { kill -INT $controller; fail "the interrupted run's command never started"; }
+program=$(cat "$pid_file")
+started=$(date +%s%N)
+kill -INT $controller
+set +e
+wait $controller
+code=$?
+set -e
+took_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+[[ $code -eq 130 ]] || fail "interrupted during a command: exit $code, expected 130"
+(( took_ms < 5000 )) || fail "interrupted during a command: took $took_ms ms to exit"
+if [[ -e /proc/$program ]] && ! grep -q '^State:.*Z' "/proc/$program/status" 2>/dev/null; then
+  fail "the interrupted command $program still runs"
+fi
+[[ ! -e $(dirname "$pid_file")/at-end-ran ]] || fail "the at_end command ran after Ctrl-C"
+interrupted_run=$(basename "$(dirname "$pid_file")")
+interrupted_run=${interrupted_run##*-}
+if ls /run/netns 2>/dev/null | grep -q "^fl-$interrupted_run-"; then
+  fail "namespaces of the interrupted run $interrupted_run left behind"
+fi
+echo "interrupted: exit 130 after $took_ms ms, command $program killed, at_end not run"
 
 run_id=$(grep -o '"run_id": "[^"]*"' "$run_dir/verdict.json" | cut -d'"' -f4)
 if ls /run/netns 2>/dev/null | grep -q "^fl-$run_id-"; then

@@ -263,3 +263,16 @@ TEST_CASE("an end command that fails makes the stop info, not an error", "[comma
   CHECK(f.log.values[4]["exit"].is_null());
   CHECK(f.log.values[4]["output"] == "still waiting");
 }
+
+TEST_CASE("a command that takes long started on time: its run is not lateness",
+          "[command][nemesis]") {
+  Fixture f(command_plan(false));
+  f.actuator.commit_takes[kStep] = 2s;
+  f.actuator.commit_reports[kStep] = command_report(
+      {.exit = 0, .output = "", .ended = "exit status 0", .ran = 2s - 300us}, "the command");
+  f.nemesis->start(0, f.clock.start() + 5s);
+  REQUIRE(f.nemesis->fault_log().size() == 1);
+  // Started 300 us after its instant (the fork), done 2 s later.
+  CHECK(f.nemesis->fault_log()[0]["start_late_us"] == 300);
+  CHECK(f.nemesis->fault_log()[0]["start_ms"] == 7000);
+}

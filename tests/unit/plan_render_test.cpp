@@ -144,7 +144,7 @@ at = "16s"
 kind = "command"
 region = "us"
 host = "app"
-run = ["sh", "-c", "echo it's {region}"]
+run = ["sh", "-c", "echo it's {region}", "-c", "echo 'it'\necho done"]
 at_end = ["true"]
 user = "root"
 timeout = "5s"
@@ -237,7 +237,8 @@ TEST_CASE("every fault kind's plan renders as the change it makes", "[plan][dry-
   // with an end command and `for`, it lasts; words quoted for the eye.
   CHECK(r.plans[15].lasting);
   CHECK(r.lines[15] ==
-        Lines{"netns fl-t1-us-app: run as root, killed after 5s: /bin/sh -c 'echo it'\\''s us'",
+        Lines{"netns fl-t1-us-app: run as root, killed after 5s: /bin/sh -c 'echo it'\\''s us' "
+              "-c $'echo \\'it\\'\\necho done'",
               "netns fl-t1-us-app: at the end, run as root, killed after 5s: /bin/true"});
 }
 

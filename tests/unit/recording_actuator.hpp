@@ -56,6 +56,8 @@ class RecordingActuator final : public Actuator {
   // What a step reports after its commit, and after its revert (a command's
   // exit and output), by step name.
   std::map<std::string, StepReport> commit_reports, revert_reports;
+  // How long a step's commit takes on the clock (a command's program running).
+  std::map<std::string, Clock::duration> commit_takes;
 
  private:
   void note(std::string what) { events.push_back({std::move(what), clock_.elapsed()}); }
@@ -84,6 +86,8 @@ class RecordingActuator final : public Actuator {
     std::unique_ptr<AppliedStep> commit() override {
       owner_.note("commit " + name_);
       if (owner_.fail_commit.count(name_)) throw std::runtime_error("cannot commit " + name_);
+      if (auto it = owner_.commit_takes.find(name_); it != owner_.commit_takes.end())
+        owner_.clock_.advance(it->second);
       if (name_.rfind("restart ", 0) == 0) return nullptr;  // nothing stays to undo
       // A command with nothing to run at the end leaves nothing to undo.
       if (name_.rfind("command ", 0) == 0 && owner_.revert_reports.count(name_) == 0) return nullptr;
