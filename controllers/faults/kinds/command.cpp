@@ -117,7 +117,7 @@ const FaultKind& command_fault() {
                {.name = "host",
                 .type = KeyType::string,
                 .description = "the host it runs in (one of [experiment] hosts): its network "
-                               "namespace; with compose, its container's",
+                               "namespace",
                 .required = true},
                {.name = "run",
                 .type = KeyType::strings,
