@@ -140,8 +140,7 @@ void Nemesis::start(std::size_t index, Clock::time_point due) {
     throw;
   }
   // Traffic feels it now; a program the steps ran started before it ended.
-  const auto landed =
-      clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited);
+  const auto landed = clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited);
   const std::int64_t late_us = micros_between(due, landed);
   // The journal follows the change, to keep its write off the fault's way to
   // the kernel: recovery goes by namespaces and containers the journal holds

@@ -100,7 +100,8 @@ std::vector<std::string> PlanRenderer::render(const PlanStep& step) {
     lines.push_back("clock of " + who + " (libfaketime): \"" + faketime_spec(s->offset, s->drift) +
                     "\"; \"" + faketime_spec(Duration(0), 0) + "\" again at the end");
   } else if (const auto* s = std::get_if<CommandStep>(&step)) {
-    const std::string how = " as " + s->user + ", killed after " + format_duration(s->timeout) + ": ";
+    const std::string how =
+        " as " + s->user + ", killed after " + format_duration(s->timeout) + ": ";
     lines.push_back(in + "run" + how + shell_words(s->run));
     if (!s->at_end.empty()) lines.push_back(in + "at the end, run" + how + shell_words(s->at_end));
   }

@@ -52,8 +52,7 @@ TEST_CASE("a command runs in its host's namespace as its user, and reports exit 
   CHECK(outcome.exit == 3);
   CHECK(outcome.ended == "exit status 3");
   CHECK_FALSE(outcome.timed_out);
-  CHECK(outcome.output ==
-        "net:[" + std::to_string(st.st_ino) + "]\nnobody\noops\n");
+  CHECK(outcome.output == "net:[" + std::to_string(st.st_ino) + "]\nnobody\noops\n");
   const StepReport report = command_report(outcome, "the command");
   CHECK(report.value["exit"] == 3);
   CHECK(report.failure == "the command failed: exit status 3");
@@ -65,13 +64,12 @@ TEST_CASE("a command still running at its timeout is killed with what it started
   auto ns = injector::NetworkNamespace::create("fl-" + testing::unique_run_id() + "-cmd");
   const std::string log = log_path("timeout");
   const auto start = std::chrono::steady_clock::now();
-  const CommandOutcome outcome =
-      run_command({.argv = {"/bin/sh", "-c", "sleep 30 & echo $!; wait"},
-                   .user = "root",
-                   .timeout = 300ms,
-                   .log_path = log,
-                   .label = "fault 1 (command)"},
-                  ns.fd());
+  const CommandOutcome outcome = run_command({.argv = {"/bin/sh", "-c", "sleep 30 & echo $!; wait"},
+                                              .user = "root",
+                                              .timeout = 300ms,
+                                              .log_path = log,
+                                              .label = "fault 1 (command)"},
+                                             ns.fd());
   const auto took = std::chrono::steady_clock::now() - start;
   CHECK(outcome.timed_out);
   CHECK_FALSE(outcome.exit.has_value());
@@ -93,8 +91,9 @@ TEST_CASE("a command keeps the first 4 KiB of its output; the log keeps the rest
   auto ns = injector::NetworkNamespace::create("fl-" + testing::unique_run_id() + "-cmd");
   const std::string log = log_path("long");
   const CommandOutcome outcome =
-      run_command({.argv = {"/bin/sh", "-c", "i=0; while [ $i -lt 1000 ]; do echo 0123456789; "
-                                             "i=$((i+1)); done"},
+      run_command({.argv = {"/bin/sh", "-c",
+                            "i=0; while [ $i -lt 1000 ]; do echo 0123456789; "
+                            "i=$((i+1)); done"},
                    .user = "nobody",
                    .timeout = 10s,
                    .log_path = log,

@@ -64,8 +64,9 @@ const std::string kWhere = "region = \"eu-west-1\"\nhost = \"db\"\n";
 
 TEST_CASE("a command fault reads its program, where it runs, its user and timeout", "[command]") {
   const Experiment e =
-      read(kWhere + "run = [\"pg_ctl\", \"promote\", \"--as={vars.role}\"]\nuser = \"root\"\n"
-                    "timeout = \"2s\"\n");
+      read(kWhere +
+           "run = [\"pg_ctl\", \"promote\", \"--as={vars.role}\"]\nuser = \"root\"\n"
+           "timeout = \"2s\"\n");
   REQUIRE(e.faults.size() == 1);
   const FaultSpec& f = e.faults[0];
   CHECK(f.region == "eu-west-1");
@@ -105,8 +106,9 @@ TEST_CASE("a command fault's mistakes are one line each, naming the fix", "[comm
   CHECK(first_error(kWhere + "run = [\"missing-promote\"]\n") ==
         "x.toml:22:7: program 'missing-promote' not found (looked next to faultline and on PATH; a "
         "path with '/' is relative to the experiment file): build it or fix the path");
-  CHECK(first_error(kWhere + "run = [\"promote.sh\"]\nat_end = [\"missing-demote\"]\nfor = \"1s\"\n")
-            .find("program 'missing-demote' not found") != std::string::npos);
+  CHECK(
+      first_error(kWhere + "run = [\"promote.sh\"]\nat_end = [\"missing-demote\"]\nfor = \"1s\"\n")
+          .find("program 'missing-demote' not found") != std::string::npos);
   CHECK(first_error(kWhere + "run = []\n") ==
         "x.toml:22:7: 'run' must name a program, e.g. [\"promote.sh\", \"{region}\"]");
   CHECK(first_error(kWhere + "run = [\"promote.sh\"]\nat_end = [\"demote.sh\"]\n") ==
@@ -137,8 +139,11 @@ TEST_CASE("a command's output is kept as text, at most 4 KiB, cut between charac
   CHECK(bounded_output("promoted\n") == "promoted\n");
   CHECK(bounded_output(std::string(5000, 'x')).size() == kCommandOutputLimit);
   // Bytes that are not UTF-8 become U+FFFD; the history is JSON.
-  CHECK(bounded_output("a\xff" "b") == "a\xEF\xBF\xBD" "b");
-  CHECK(bounded_output("\xC3(") == "\xEF\xBF\xBD(");    // a lead byte without its continuation
+  CHECK(bounded_output("a\xff"
+                       "b") ==
+        "a\xEF\xBF\xBD"
+        "b");
+  CHECK(bounded_output("\xC3(") == "\xEF\xBF\xBD(");  // a lead byte without its continuation
   CHECK(bounded_output("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
   CHECK(bounded_output("\xC3\xA9t\xC3\xA9") == "\xC3\xA9t\xC3\xA9");
   // A character that does not fit whole is left out, not split.
@@ -148,18 +153,19 @@ TEST_CASE("a command's output is kept as text, at most 4 KiB, cut between charac
 
 TEST_CASE("a command's exit and output are its report; anything but exit 0 is a failure",
           "[command]") {
-  StepReport ok = command_report({.exit = 0, .output = "promoted\n", .ended = "exit status 0"},
-                                 "the command");
+  StepReport ok =
+      command_report({.exit = 0, .output = "promoted\n", .ended = "exit status 0"}, "the command");
   CHECK(ok.value == nlohmann::json{{"exit", 0}, {"output", "promoted\n"}});
   CHECK(ok.failure.empty());
-  StepReport failed = command_report({.exit = 3, .output = "no standby\n", .ended = "exit status 3"},
-                                     "the command");
+  StepReport failed = command_report(
+      {.exit = 3, .output = "no standby\n", .ended = "exit status 3"}, "the command");
   CHECK(failed.value["exit"] == 3);
   CHECK(failed.failure == "the command failed: exit status 3");
-  StepReport killed = command_report(
-      {.output = "waiting", .ended = "killed by signal 9 (SIGKILL)", .timed_out = true,
-       .timeout = Duration(2000)},
-      "the at_end command");
+  StepReport killed = command_report({.output = "waiting",
+                                      .ended = "killed by signal 9 (SIGKILL)",
+                                      .timed_out = true,
+                                      .timeout = Duration(2000)},
+                                     "the at_end command");
   CHECK(killed.value["exit"].is_null());
   CHECK(killed.value["output"] == "waiting");
   CHECK(killed.failure ==
@@ -179,7 +185,10 @@ TEST_CASE("the run's folder fills in the {results} the plan left", "[command]") 
 namespace {
 
 FaultPlan command_plan(bool at_end) {
-  CommandStep step{.fault = 0, .region = "eu", .host = "db", .netns = "fl-t-eu-db",
+  CommandStep step{.fault = 0,
+                   .region = "eu",
+                   .host = "db",
+                   .netns = "fl-t-eu-db",
                    .run = {"/usr/bin/promote.sh"}};
   if (at_end) step.at_end = {"/usr/bin/demote.sh"};
   return {.fault = 0,
@@ -204,7 +213,8 @@ const std::string kStep = "command in db@eu";
 
 }  // namespace
 
-TEST_CASE("the nemesis records a command's exit and output in its operation", "[command][nemesis]") {
+TEST_CASE("the nemesis records a command's exit and output in its operation",
+          "[command][nemesis]") {
   Fixture f(command_plan(false));
   f.actuator.commit_reports[kStep] =
       command_report({.exit = 0, .output = "promoted\n", .ended = "exit status 0"}, "the command");
@@ -248,10 +258,11 @@ TEST_CASE("a failed command is a finding: info with its exit, and the run goes o
 
 TEST_CASE("an end command that fails makes the stop info, not an error", "[command][nemesis]") {
   Fixture f(command_plan(true));
-  f.actuator.revert_reports[kStep] = command_report(
-      {.output = "still waiting", .ended = "killed by signal 9 (SIGKILL)", .timed_out = true,
-       .timeout = Duration(30000)},
-      "the at_end command");
+  f.actuator.revert_reports[kStep] = command_report({.output = "still waiting",
+                                                     .ended = "killed by signal 9 (SIGKILL)",
+                                                     .timed_out = true,
+                                                     .timeout = Duration(30000)},
+                                                    "the at_end command");
   f.nemesis->start(0, f.clock.start() + 1s);
   f.nemesis->heal();  // no throw
   CHECK(f.log.lines ==

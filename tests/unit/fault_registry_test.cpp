@@ -111,12 +111,11 @@ TEST_CASE(
                                                        "clock-skew", "command"});
   const std::vector<std::string> keys = fault_keys();
   CHECK(std::set<std::string>(keys.begin(), keys.end()) ==
-        std::set<std::string>{"kind",         "at",       "for",     "groups",  "direction",
-                              "mode",         "region",   "service", "between", "port",
-                              "ports",        "protocol", "delay",   "jitter",  "correlation",
-                              "distribution", "percent",  "rate",    "host",    "loss",
-                              "offset",       "drift",    "run",     "at_end",  "user",
-                              "timeout"});
+        std::set<std::string>{
+            "kind",        "at",           "for",     "groups", "direction", "mode",  "region",
+            "service",     "between",      "port",    "ports",  "protocol",  "delay", "jitter",
+            "correlation", "distribution", "percent", "rate",   "host",      "loss",  "offset",
+            "drift",       "run",          "at_end",  "user",   "timeout"});
   CHECK(keys.size() == 26);
   FaultSpec unregistered;
   unregistered.kind = "latency";

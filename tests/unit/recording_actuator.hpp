@@ -24,7 +24,8 @@ inline std::string step_name(const PlanStep& step) {
                                                            : "restart ";
     return verb + s->service + "@" + s->region;
   }
-  if (const auto* s = std::get_if<CommandStep>(&step)) return "command in " + s->host + "@" + s->region;
+  if (const auto* s = std::get_if<CommandStep>(&step))
+    return "command in " + s->host + "@" + s->region;
   const auto& c = std::get<ClockStep>(step);
   return "clock of " + c.region;
 }
@@ -90,7 +91,8 @@ class RecordingActuator final : public Actuator {
         owner_.clock_.advance(it->second);
       if (name_.rfind("restart ", 0) == 0) return nullptr;  // nothing stays to undo
       // A command with nothing to run at the end leaves nothing to undo.
-      if (name_.rfind("command ", 0) == 0 && owner_.revert_reports.count(name_) == 0) return nullptr;
+      if (name_.rfind("command ", 0) == 0 && owner_.revert_reports.count(name_) == 0)
+        return nullptr;
       return std::make_unique<Applied>(owner_, name_);
     }
     StepReport report() const override {

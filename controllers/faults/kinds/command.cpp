@@ -6,21 +6,20 @@
 // Its programs are found and checked as a service's command is: placeholders
 // and {vars.NAME} in every argument, the program resolved before anything is
 // created. With no `at_end` and no `for` it is over once run, like a restart.
+#include "controllers/services/command.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 
 #include "controllers/experiment/sections.hpp"
 #include "controllers/faults/kinds/common.hpp"
-#include "controllers/services/command.hpp"
 
 namespace faultline {
 
 namespace {
 
 using namespace fault_kinds;
-
-constexpr Duration kDefaultTimeout{30000};
 
 // One argv key (`run` or `at_end`): variables filled in, placeholders
 // checked, the program found. Returns the resolved program, or "" after
@@ -34,14 +33,16 @@ std::string read_argv(const FaultTable& in, const char* key, bool required,
   for (auto& arg : *given) arg = substitute_vars(r, at, arg, in.experiment);
   argv = *given;
   if (argv.empty()) {
-    r.error(at, "'" + std::string(key) + "' must name a program, e.g. [\"promote.sh\", \"{region}\"]");
+    r.error(at,
+            "'" + std::string(key) + "' must name a program, e.g. [\"promote.sh\", \"{region}\"]");
     return "";
   }
   check_placeholders(r, at, argv, in.experiment, "'" + std::string(key) + "'");
   for (const auto& arg : argv)
     if (arg.find("{workdir}") != std::string::npos)
-      r.error(at, "a command has no {workdir} of its own (that is a service's): write under "
-                  "{results}");
+      r.error(at,
+              "a command has no {workdir} of its own (that is a service's): write under "
+              "{results}");
   if (auto program = in.resolver(argv[0], in.base_dir)) return *program;
   r.error(at, "program '" + argv[0] +
                   "' not found (looked next to faultline and on PATH; a path with '/' is relative "
@@ -111,8 +112,9 @@ std::string describe(const FaultSpec& f) {
 const FaultKind& command_fault() {
   static const FaultKind kind{
       .name = "command",
-      .summary = "a program run in a host at an instant (a failover, a reconfiguration), and "
-                 "optionally another when the fault ends",
+      .summary =
+          "a program run in a host at an instant (a failover, a reconfiguration), and "
+          "optionally another when the fault ends",
       .keys = {region_key("the region of the host the program runs in"),
                {.name = "host",
                 .type = KeyType::string,
