@@ -26,7 +26,8 @@ refusal=$("$faultline" run --results "$results/refused" "$results/no-user.toml" 
 code=$?
 set -e
 [[ $code -eq 254 ]] || fail "a missing user: exit $code, expected 254: $refusal"
-grep -qF "no-user.toml:28: the command fault runs as user 'no-such-user-fl', whom this machine lacks; nothing was created" <<<"$refusal" ||
+first_fault=$(grep -n '^\[\[fault\]\]' "$experiment" | head -1 | cut -d: -f1)
+grep -qF "no-user.toml:$first_fault: the command fault runs as user 'no-such-user-fl', whom this machine lacks; nothing was created" <<<"$refusal" ||
   fail "a missing user: $refusal"
 [[ ! -e $results/refused ]] || [[ -z $(ls -A "$results/refused") ]] || fail "a refused run left results"
 rm -f "$results/no-user.toml"
@@ -54,7 +55,7 @@ def check(cond, what):
         for o in nemesis: print(json.dumps(o), file=sys.stderr)
         sys.exit(1)
 check(all(o["process"] == "nemesis" for o in ops), "operations other than the nemesis's")
-check(len(nemesis) == 8, "%d nemesis operations, expected 8" % len(nemesis))
+check(len(nemesis) == 12, "%d nemesis operations, expected 12" % len(nemesis))
 ok = done[("start-command", 0)]
 check(ok["type"] == "ok" and ok["value"]["exit"] == 0, "fault 0 not ok with exit 0")
 check(ok["value"]["output"] == "promoted us-east-1 at 198.18.1.11, primary was 198.18.2.11\n",
@@ -74,13 +75,20 @@ check("still running at its timeout of 200ms" in timed_out["error"], "fault 2's 
 check(timed_out["value"]["output"] == "waiting\n", "fault 2's output")
 check(("stop-command", 0) not in done and ("stop-command", 2) not in done,
       "an instantaneous command was stopped")
+lasting = done[("start-command", 3)]
+check(lasting["type"] == "ok" and lasting["value"]["exit"] == 0, "fault 3 not ok")
+stopped = done.get(("stop-command", 3))
+check(stopped is not None and stopped["type"] == "ok" and "exit" not in stopped["value"],
+      "fault 3 (for, no at_end) not stopped cleanly with nothing run")
+check(stopped["time"] - lasting["time"] >= 0.45e9, "fault 3 lasted less than its 500ms")
 check(open(os.path.join(run_dir, "ran-as-us-east-1")).read() == "root\n", "fault 0 ran as someone else")
 netns = open(os.path.join(run_dir, "netns-us-east-1")).read().strip()
 check(netns.startswith("net:[") and netns != os.readlink("/proc/self/ns/net"),
       "fault 0 ran in the controller's namespace: " + netns)
 for name in ["fault-0-command.log", "fault-1-command.log", "fault-1-at-end.log", "fault-2-command.log"]:
     check(os.path.exists(os.path.join(run_dir, name)), name + " missing")
-print("history: fault 0 ok (exit 0), fault 1 info (exit 3) then at_end ok, fault 2 info (timeout); ran in", netns)
+print("history: fault 0 ok (exit 0), fault 1 info (exit 3) then at_end ok, fault 2 info (timeout), "
+      "fault 3 ok and stopped; ran in", netns)
 PY
 
 # Ctrl-C while a program runs: it is killed with its process group, the at_end
