@@ -175,6 +175,9 @@ struct InvariantSpec {
   // may take before answering unknown.
   Duration budget{30000};
   std::uint64_t memory_budget = 1ULL << 30;
+  // set: whether a read that misses an element known to be present fails it
+  // (a linearizable set) or is only reported (an eventually consistent one).
+  bool stale_is_violation = false;
   SourcePosition where;
 };
 

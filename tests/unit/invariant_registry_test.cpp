@@ -78,8 +78,8 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
   CHECK(find_invariant_kind("convergance") == nullptr);
   CHECK(invariant_kind_names() ==
         std::vector<std::string>{"convergence", "no-lost-writes", "read-your-writes",
-                                 "monotonic-reads", "residency", "failover-time", "availability", "linearizable"});
-  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory"});
+                                 "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set"});
+  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads"});
 }
 
 TEST_CASE("defaults in the key table are the defaults the reader applies", "[invariants]") {
