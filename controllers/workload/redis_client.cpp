@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "controllers/history/operation_kinds.hpp"
+#include "controllers/topology/plan.hpp"
 
 namespace faultline {
 
@@ -24,13 +25,6 @@ const char* const kRedisCasScript =
     "redis.call('SET', KEYS[1], ARGV[3]) return 1";
 
 namespace {
-
-// The set and list-append workloads' operation names and micro-operations
-// (operation_kinds.hpp's shapes).
-constexpr std::string_view kAddF = "add";
-constexpr std::string_view kTxnF = "txn";
-constexpr std::string_view kAppendMicro = "append";
-constexpr std::string_view kReadMicro = "r";
 
 std::string text_of(const nlohmann::json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
@@ -142,7 +136,7 @@ Operation completed_txn(Operation done, const RedisRequest& request,
       return done;
     }
   for (std::size_t i = 0; i < micro.size(); ++i) {
-    if (micro[i].at(0).get<std::string>() != kReadMicro) continue;
+    if (micro[i].at(0).get<std::string>() != kReadMop) continue;
     auto read = read_value(exec.elements[i], RedisValueType::list);
     if (!read) return unexpected(done, request, "LRANGE answered " + describe(exec.elements[i]));
     done.value[i][2] = *read;
@@ -173,11 +167,11 @@ RedisRequest redis_request(const Operation& op, RedisValueType type) {
     for (const auto& m : op.value) {
       if (!m.is_array() || m.size() != 3 || !m[0].is_string()) throw refuse();
       const std::string f = m[0].get<std::string>(), key = text_of(m[1]);
-      if (f == kAppendMicro) {
+      if (f == kAppendMop) {
         request.commands.push_back({"RPUSH", key, text_of(m[2])});
         request.writes = true;
         request.read_only = false;
-      } else if (f == kReadMicro) {
+      } else if (f == kReadMop) {
         request.commands.push_back(read_command(key, RedisValueType::list));
       } else {
         throw refuse();
@@ -499,6 +493,28 @@ Operation RedisClient::invoke(const Operation& op) {
                   : OpType::info;
   done.error = exchange.error;
   return done;
+}
+
+std::map<std::string, RedisRoutes> plan_redis_routes(const RedisClientSpec& spec,
+                                                     const TopologyPlan& plan,
+                                                     const std::string& host) {
+  auto server_of = [&](const std::string& region) {
+    return RedisEndpoint{region, plan.region(region).host(host).ipv4, spec.port};
+  };
+  std::map<std::string, RedisRoutes> routes;
+  for (const auto& region : plan.regions) {
+    auto place = [&](const std::string& where, const RedisEndpoint& primary) {
+      if (where == "local") return server_of(region.name);
+      if (where == "primary") return primary;
+      return server_of(where);
+    };
+    RedisRoutes r;
+    r.writes = place(spec.writes, {});
+    r.reads = place(spec.reads, r.writes);
+    r.final_reads = spec.final_reads.empty() ? r.reads : place(spec.final_reads, r.writes);
+    routes[region.name] = r;
+  }
+  return routes;
 }
 
 std::unique_ptr<Client> RedisClientFactory::open(const std::string& region) {

@@ -33,12 +33,15 @@
 #include <string_view>
 #include <vector>
 
+#include "controllers/experiment/client_specs.hpp"
 #include "controllers/workload/client.hpp"
 #include "injector/file_descriptor.hpp"
 
 struct redisReader;
 
 namespace faultline {
+
+struct TopologyPlan;
 
 // What the workload's keys hold in Redis (named as Redis's TYPE names them).
 enum class RedisValueType { string, set, list };
@@ -140,6 +143,13 @@ struct RedisRoutes {
   RedisEndpoint reads;        // the sessions' reads
   RedisEndpoint final_reads;  // the final reads after the heal
 };
+
+// Every region's routes, from [workload.redis] over the plan: each placement
+// ("local", a region, "primary") resolved to a server, the `host` (the data
+// service's) of a region. Pure.
+std::map<std::string, RedisRoutes> plan_redis_routes(const RedisClientSpec& spec,
+                                                     const TopologyPlan& plan,
+                                                     const std::string& host);
 
 class RedisClient final : public Client {
  public:
