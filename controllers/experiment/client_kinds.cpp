@@ -76,7 +76,7 @@ void read_redis_placement(Reader& r, const toml::table& t, const char* key, bool
   if (primary_allowed) choices.push_back("primary");
   choices.insert(choices.end(), regions.begin(), regions.end());
   std::string message = "[workload.redis] " + std::string(key) + " = \"" + *placement +
-                        "\" is not a region of the experiment; write " + listed(choices);
+                        "\" is not a region of the experiment; the choices are " + listed(choices);
   if (auto guess = nearest(*placement, choices)) message += " (did you mean '" + *guess + "'?)";
   r.error(*t.get(key), message);
 }

@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "controllers/experiment/parse.hpp"
 #include "controllers/history/operation_kinds.hpp"
+#include "controllers/topology/plan.hpp"
 #include "controllers/workload/client_program.hpp"
 #include "controllers/workload/redis_client.hpp"
 
@@ -190,6 +192,78 @@ TEST_CASE("redis client: replies complete operations as Jepsen's clients do") {
     CHECK(r.type == OpType::info);
     CHECK_THAT(r.error, Catch::Contains("part of the transaction ran: WRONGTYPE"));
   }
+}
+
+TEST_CASE("redis client: [workload.redis] places writes, reads and final reads; each region's routes") {
+  const std::string base = R"(
+[experiment]
+name = "x"
+duration = "5s"
+hosts = ["db", "client"]
+[[region]]
+name = "us-east-1"
+geo = "us"
+[[region]]
+name = "eu-west-1"
+geo = "eu"
+[[service]]
+name = "cache"
+host = "db"
+command = ["redis-server", "--bind", "{addr}"]
+[workload]
+kind = "set"
+client = "redis"
+)";
+  auto found = [](const std::string& p, const std::string&) -> std::optional<std::string> {
+    return "/usr/bin/" + p;
+  };
+  const Experiment e = parse_experiment(base + R"(
+[workload.redis]
+service = "cache"
+port = 7000
+writes = "us-east-1"
+reads = "primary"
+final_reads = "local"
+)", "/tmp/x.toml", found);
+  CHECK(e.workload.client == "redis");
+  CHECK(e.workload.redis.service == "cache");
+  CHECK(e.workload.redis.port == 7000);
+  CHECK(e.workload.redis.writes == "us-east-1");
+  CHECK(e.workload.redis.reads == "primary");
+  CHECK(e.workload.redis.final_reads == "local");
+  // Without the table: every region's own server, port 6379, service "redis"
+  // (which this experiment lacks: refused, naming the key to set).
+  try {
+    parse_experiment(base, "/tmp/x.toml", found);
+    FAIL("the default service 'redis', absent, was accepted");
+  } catch (const ExperimentError& err) {
+    CHECK_THAT(err.diagnostics().front().message,
+               Catch::Contains("talks to service 'redis' by default"));
+  }
+
+  const TopologyPlan plan = plan_topology("t1", {{"us-east-1", "us"}, {"eu-west-1", "eu"}}, {"db", "client"});
+  const std::string us = plan.region("us-east-1").host("db").ipv4;
+  const std::string eu = plan.region("eu-west-1").host("db").ipv4;
+  auto routes = plan_redis_routes(e.workload.redis, plan, "db");
+  const RedisRoutes& from_eu = routes.at("eu-west-1");
+  CHECK((from_eu.writes.region == "us-east-1" && from_eu.writes.address == us && from_eu.writes.port == 7000));
+  CHECK((from_eu.reads.region == "us-east-1" && from_eu.reads.address == us));  // "primary"
+  CHECK((from_eu.final_reads.region == "eu-west-1" && from_eu.final_reads.address == eu));
+
+  RedisClientSpec local;  // the defaults
+  routes = plan_redis_routes(local, plan, "db");
+  for (const auto& [region, r] : routes) {
+    CHECK(r.writes.region == region);
+    CHECK(r.reads.region == region);
+    CHECK(r.final_reads.region == region);  // where reads go
+    CHECK(r.reads.port == 6379);
+  }
+  local.writes = "us-east-1";
+  local.reads = "local";
+  routes = plan_redis_routes(local, plan, "db");
+  CHECK(routes.at("eu-west-1").writes.address == us);
+  CHECK(routes.at("eu-west-1").reads.address == eu);
+  CHECK(routes.at("eu-west-1").final_reads.address == eu);  // as reads
 }
 
 // --- Against real servers ----------------------------------------------------
