@@ -143,8 +143,9 @@ const std::vector<const ClientKind*>& client_kinds() {
   };
   static const ClientKind redis{
       .name = "redis",
-      .summary = "Redis over RESP (hiredis): GET/SET and a Lua cas, SADD/SMEMBERS, MULTI/EXEC of "
-                 "RPUSH and LRANGE; each kind of operation sent to the server you place it on",
+      .summary =
+          "Redis over RESP (hiredis): GET/SET and a Lua cas, SADD/SMEMBERS, MULTI/EXEC of "
+          "RPUSH and LRANGE; each kind of operation sent to the server you place it on",
       .workloads = {"kv", "register", "set", "list-append"},
       .keys =
           {

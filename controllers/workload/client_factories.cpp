@@ -48,8 +48,8 @@ std::unique_ptr<ClientFactory> redis(const ClientContext& c) {
                            "' is not among the experiment's services");
   const auto type = redis_value_type(e.workload.kind);
   if (!type) throw std::logic_error("the redis client does not carry workload " + e.workload.kind);
-  return std::make_unique<RedisClientFactory>(plan_redis_routes(e.workload.redis, c.plan, service->host),
-                                              *type, e.workload.timeout);
+  return std::make_unique<RedisClientFactory>(
+      plan_redis_routes(e.workload.redis, c.plan, service->host), *type, e.workload.timeout);
 }
 
 const std::map<std::string, Maker>& makers() {

@@ -49,12 +49,18 @@ nlohmann::json elements_of(const RedisReply& array, bool sorted) {
 
 std::string describe(const RedisReply& reply) {
   switch (reply.kind) {
-    case RedisReply::Kind::string: return "string '" + reply.text + "'";
-    case RedisReply::Kind::status: return "status '" + reply.text + "'";
-    case RedisReply::Kind::integer: return "integer " + std::to_string(reply.integer);
-    case RedisReply::Kind::nil: return "nil";
-    case RedisReply::Kind::array: return "array of " + std::to_string(reply.elements.size());
-    case RedisReply::Kind::error: return "error '" + reply.text + "'";
+    case RedisReply::Kind::string:
+      return "string '" + reply.text + "'";
+    case RedisReply::Kind::status:
+      return "status '" + reply.text + "'";
+    case RedisReply::Kind::integer:
+      return "integer " + std::to_string(reply.integer);
+    case RedisReply::Kind::nil:
+      return "nil";
+    case RedisReply::Kind::array:
+      return "array of " + std::to_string(reply.elements.size());
+    case RedisReply::Kind::error:
+      return "error '" + reply.text + "'";
   }
   return "?";
 }
@@ -76,9 +82,12 @@ Operation unexpected(Operation done, const RedisRequest& request, const std::str
 // The read of one key, by what it holds.
 std::vector<std::string> read_command(const std::string& key, RedisValueType type) {
   switch (type) {
-    case RedisValueType::string: return {"GET", key};
-    case RedisValueType::set: return {"SMEMBERS", key};
-    case RedisValueType::list: return {"LRANGE", key, "0", "-1"};
+    case RedisValueType::string:
+      return {"GET", key};
+    case RedisValueType::set:
+      return {"SMEMBERS", key};
+    case RedisValueType::list:
+      return {"LRANGE", key, "0", "-1"};
   }
   return {};
 }
@@ -100,9 +109,12 @@ std::optional<nlohmann::json> read_value(const RedisReply& reply, RedisValueType
 
 const char* type_name(RedisValueType type) {
   switch (type) {
-    case RedisValueType::string: return "register";
-    case RedisValueType::set: return "set";
-    case RedisValueType::list: return "list-append";
+    case RedisValueType::string:
+      return "register";
+    case RedisValueType::set:
+      return "set";
+    case RedisValueType::list:
+      return "list-append";
   }
   return "?";
 }
@@ -193,10 +205,9 @@ RedisRequest redis_request(const Operation& op, RedisValueType type) {
   } else if (op.f == kCasF && type == RedisValueType::string && op.value[1].is_array() &&
              op.value[1].size() == 2) {
     const auto& expected = op.value[1][0];
-    request.commands.push_back({"EVAL", kRedisCasScript, "1", key,
-                                expected.is_null() ? "absent" : "equals",
-                                expected.is_null() ? "" : text_of(expected),
-                                text_of(op.value[1][1])});
+    request.commands.push_back(
+        {"EVAL", kRedisCasScript, "1", key, expected.is_null() ? "absent" : "equals",
+         expected.is_null() ? "" : text_of(expected), text_of(op.value[1][1])});
   } else if (op.f == kAddF && type == RedisValueType::set) {
     request.commands.push_back({"SADD", key, text_of(op.value[1])});
   } else {
@@ -265,16 +276,21 @@ namespace {
 
 RedisReply copy_reply(const redisReply& r) {
   switch (r.type) {
-    case REDIS_REPLY_STRING: return RedisReply::string(std::string(r.str, r.len));
-    case REDIS_REPLY_STATUS: return RedisReply::status(std::string(r.str, r.len));
-    case REDIS_REPLY_ERROR: return RedisReply::error(std::string(r.str, r.len));
-    case REDIS_REPLY_INTEGER: return RedisReply::number(r.integer);
+    case REDIS_REPLY_STRING:
+      return RedisReply::string(std::string(r.str, r.len));
+    case REDIS_REPLY_STATUS:
+      return RedisReply::status(std::string(r.str, r.len));
+    case REDIS_REPLY_ERROR:
+      return RedisReply::error(std::string(r.str, r.len));
+    case REDIS_REPLY_INTEGER:
+      return RedisReply::number(r.integer);
     case REDIS_REPLY_ARRAY: {
       std::vector<RedisReply> elements;
       for (std::size_t i = 0; i < r.elements; ++i) elements.push_back(copy_reply(*r.element[i]));
       return RedisReply::array(std::move(elements));
     }
-    case REDIS_REPLY_NIL: return RedisReply::nil();
+    case REDIS_REPLY_NIL:
+      return RedisReply::nil();
     default:  // RESP3's types: never sent to a RESP2 client
       return RedisReply::error("reply of RESP type " + std::to_string(r.type));
   }
@@ -367,7 +383,8 @@ std::optional<RedisConnection> RedisConnection::open(const RedisEndpoint& endpoi
     }
     int err = 0;
     socklen_t err_length = sizeof(err);
-    if (ready < 0) err = errno;
+    if (ready < 0)
+      err = errno;
     else if (::getsockopt(socket.get(), SOL_SOCKET, SO_ERROR, &err, &err_length) != 0)
       err = errno;
     if (err != 0) {
@@ -424,7 +441,8 @@ RedisExchange RedisConnection::exchange(const std::string& wire, std::size_t rep
     if (n < 0 && err == EINTR) continue;
     // What the kernel took may reach the server: only a request of which no
     // byte was taken is certainly not sent.
-    const auto outcome = sent == 0 ? RedisExchange::Outcome::not_sent : RedisExchange::Outcome::lost;
+    const auto outcome =
+        sent == 0 ? RedisExchange::Outcome::not_sent : RedisExchange::Outcome::lost;
     if (n < 0 && err != EAGAIN && err != EWOULDBLOCK)
       return give_up(outcome, "send to " + peer_ + ": " + errno_text(err));
     const int ready = wait_for(socket_.get(), POLLOUT, deadline);
@@ -442,13 +460,14 @@ RedisExchange RedisConnection::exchange(const std::string& wire, std::size_t rep
     const int ready = wait_for(socket_.get(), POLLIN, deadline);
     if (ready == 0) return give_up(RedisExchange::Outcome::lost, peer_ + ": no reply in time");
     if (ready < 0)
-      return give_up(RedisExchange::Outcome::lost, "receive from " + peer_ + ": " + errno_text(errno));
+      return give_up(RedisExchange::Outcome::lost,
+                     "receive from " + peer_ + ": " + errno_text(errno));
     const ssize_t n = ::recv(socket_.get(), buffer, sizeof(buffer), 0);
-    if (n == 0)
-      return give_up(RedisExchange::Outcome::lost, peer_ + " closed the connection");
+    if (n == 0) return give_up(RedisExchange::Outcome::lost, peer_ + " closed the connection");
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      return give_up(RedisExchange::Outcome::lost, "receive from " + peer_ + ": " + errno_text(errno));
+      return give_up(RedisExchange::Outcome::lost,
+                     "receive from " + peer_ + ": " + errno_text(errno));
     }
     if (redisReaderFeed(reader_, buffer, static_cast<std::size_t>(n)) != REDIS_OK)
       return give_up(RedisExchange::Outcome::lost, peer_ + ": cannot buffer the reply");
@@ -462,7 +481,7 @@ RedisClient::RedisClient(RedisRoutes routes, RedisValueType type, std::chrono::m
 Operation RedisClient::invoke(const Operation& op) {
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   const RedisRequest request = redis_request(op, type_);
-  const RedisEndpoint& server = request.writes          ? routes_.writes
+  const RedisEndpoint& server = request.writes        ? routes_.writes
                                 : op.f == kFinalReadF ? routes_.final_reads
                                                       : routes_.reads;
   Operation done = op;

@@ -76,7 +76,7 @@ struct RedisReply {
 // one reply.
 struct RedisRequest {
   std::vector<std::vector<std::string>> commands;  // each an argv
-  bool writes = false;  // it may change data: it goes where writes go
+  bool writes = false;                             // it may change data: it goes where writes go
   bool read_only = true;  // it changes nothing: a lost reply makes it fail, not info
 };
 

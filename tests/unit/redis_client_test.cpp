@@ -4,6 +4,8 @@
 // here): reads, writes, cas by script, sets, list transactions, READONLY
 // from the replica, a refused connection, and a stopped server that makes a
 // write info, a read fail, and the next operation reconnect.
+#include "controllers/workload/redis_client.hpp"
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,7 +19,6 @@
 #include "controllers/history/operation_kinds.hpp"
 #include "controllers/topology/plan.hpp"
 #include "controllers/workload/client_program.hpp"
-#include "controllers/workload/redis_client.hpp"
 
 using namespace faultline;
 using namespace std::chrono_literals;
@@ -27,11 +28,17 @@ using nlohmann::json;
 namespace {
 
 Operation op(const std::string& f, json value) {
-  return {.type = OpType::invoke, .process = 3, .f = f, .value = std::move(value),
-          .region = "eu-west-1", .session = 3};
+  return {.type = OpType::invoke,
+          .process = 3,
+          .f = f,
+          .value = std::move(value),
+          .region = "eu-west-1",
+          .session = 3};
 }
 Operation read_op(const std::string& key) { return op(kReadF, json::array({key, nullptr})); }
-Operation write_op(const std::string& key, std::int64_t v) { return op(kWriteF, json::array({key, v})); }
+Operation write_op(const std::string& key, std::int64_t v) {
+  return op(kWriteF, json::array({key, v}));
+}
 Operation cas_op(const std::string& key, json expected, std::int64_t v) {
   return op(kCasF, json::array({key, json::array({expected, v})}));
 }
@@ -97,7 +104,8 @@ TEST_CASE("redis client: each operation's commands, and where it goes") {
 TEST_CASE("redis client: RESP through hiredis, both ways") {
   RedisRequest request;
   request.commands = {{"GET", "k1"}, {"SET", "k 2", ""}};
-  CHECK(redis_wire(request) == "*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*3\r\n$3\r\nSET\r\n$3\r\nk 2\r\n$0\r\n\r\n");
+  CHECK(redis_wire(request) ==
+        "*2\r\n$3\r\nGET\r\n$2\r\nk1\r\n*3\r\n$3\r\nSET\r\n$3\r\nk 2\r\n$0\r\n\r\n");
 
   std::string problem;
   auto replies = parse_redis_replies(
@@ -167,18 +175,19 @@ TEST_CASE("redis client: replies complete operations as Jepsen's clients do") {
   SECTION("list-append transactions") {
     const auto micro = json::parse(R"([["append","k1",5],["r","k1",null]])");
     const auto QUEUED = RedisReply::status("QUEUED");
-    auto r = complete(op("txn", micro), T::list,
-                      {RedisReply::status("OK"), QUEUED, QUEUED,
-                       RedisReply::array({RedisReply::number(2),
-                                          RedisReply::array({RedisReply::string("4"),
-                                                             RedisReply::string("5")})})});
+    auto r = complete(
+        op("txn", micro), T::list,
+        {RedisReply::status("OK"), QUEUED, QUEUED,
+         RedisReply::array({RedisReply::number(2), RedisReply::array({RedisReply::string("4"),
+                                                                      RedisReply::string("5")})})});
     CHECK(r.type == OpType::ok);
     CHECK(r.value == json::parse(R"([["append","k1",5],["r","k1",[4,5]]])"));
 
     // A replica refuses the append as it is queued; EXEC discards it all.
-    r = complete(op("txn", micro), T::list,
-                 {RedisReply::status("OK"), READONLY, QUEUED,
-                  RedisReply::error("EXECABORT Transaction discarded because of previous errors.")});
+    r = complete(
+        op("txn", micro), T::list,
+        {RedisReply::status("OK"), READONLY, QUEUED,
+         RedisReply::error("EXECABORT Transaction discarded because of previous errors.")});
     CHECK(r.type == OpType::fail);
     CHECK_THAT(r.error, Catch::StartsWith("READONLY"));
     r = complete(op("txn", micro), T::list,
@@ -194,7 +203,8 @@ TEST_CASE("redis client: replies complete operations as Jepsen's clients do") {
   }
 }
 
-TEST_CASE("redis client: [workload.redis] places writes, reads and final reads; each region's routes") {
+TEST_CASE(
+    "redis client: [workload.redis] places writes, reads and final reads; each region's routes") {
   const std::string base = R"(
 [experiment]
 name = "x"
@@ -224,7 +234,8 @@ port = 7000
 writes = "us-east-1"
 reads = "primary"
 final_reads = "local"
-)", "/tmp/x.toml", found);
+)",
+                                        "/tmp/x.toml", found);
   CHECK(e.workload.client == "redis");
   CHECK(e.workload.redis.service == "cache");
   CHECK(e.workload.redis.port == 7000);
@@ -241,12 +252,14 @@ final_reads = "local"
                Catch::Contains("talks to service 'redis' by default"));
   }
 
-  const TopologyPlan plan = plan_topology("t1", {{"us-east-1", "us"}, {"eu-west-1", "eu"}}, {"db", "client"});
+  const TopologyPlan plan =
+      plan_topology("t1", {{"us-east-1", "us"}, {"eu-west-1", "eu"}}, {"db", "client"});
   const std::string us = plan.region("us-east-1").host("db").ipv4;
   const std::string eu = plan.region("eu-west-1").host("db").ipv4;
   auto routes = plan_redis_routes(e.workload.redis, plan, "db");
   const RedisRoutes& from_eu = routes.at("eu-west-1");
-  CHECK((from_eu.writes.region == "us-east-1" && from_eu.writes.address == us && from_eu.writes.port == 7000));
+  CHECK((from_eu.writes.region == "us-east-1" && from_eu.writes.address == us &&
+         from_eu.writes.port == 7000));
   CHECK((from_eu.reads.region == "us-east-1" && from_eu.reads.address == us));  // "primary"
   CHECK((from_eu.final_reads.region == "eu-west-1" && from_eu.final_reads.address == eu));
 
@@ -295,9 +308,10 @@ struct LocalRedis {
     dir = std::filesystem::temp_directory_path() /
           ("faultline-redis-test-" + std::to_string(::getpid()) + "-" + name);
     std::filesystem::create_directories(dir);
-    std::vector<std::string> args{"--bind", "127.0.0.1", "--port", std::to_string(port),
-                                  "--save", "", "--appendonly", "no", "--dir", dir.string(),
-                                  "--logfile", (dir / "redis.log").string()};
+    std::vector<std::string> args{
+        "--bind", "127.0.0.1",  "--port",       std::to_string(port),
+        "--save", "",           "--appendonly", "no",
+        "--dir",  dir.string(), "--logfile",    (dir / "redis.log").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     server = std::make_unique<ClientProgram>(kRedisServer, args, ProgramUser{},
                                              (dir / "stderr.log").string());
@@ -305,7 +319,8 @@ struct LocalRedis {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
       std::string error;
-      if (auto c = RedisConnection::open(endpoint(), std::chrono::steady_clock::now() + 200ms, error)) {
+      if (auto c =
+              RedisConnection::open(endpoint(), std::chrono::steady_clock::now() + 200ms, error)) {
         RedisRequest ping;
         ping.commands = {{"PING"}};
         if (c->exchange(redis_wire(ping), 1, std::chrono::steady_clock::now() + 200ms).outcome ==
@@ -329,7 +344,8 @@ RedisRoutes all_to(const RedisEndpoint& e) { return {e, e, e}; }
 
 }  // namespace
 
-TEST_CASE("redis client against a real redis-server: registers, sets, lists; a replica refuses writes") {
+TEST_CASE(
+    "redis client against a real redis-server: registers, sets, lists; a replica refuses writes") {
   if (!std::filesystem::exists(kRedisServer)) {
     WARN("skipped: no " << kRedisServer << " (apt-get install redis-server)");
     return;
@@ -358,9 +374,12 @@ TEST_CASE("redis client against a real redis-server: registers, sets, lists; a r
   CHECK(sets.invoke(read_op("s-none")).value == json::parse(R"(["s-none", []])"));
 
   RedisClient lists(all_to(primary.endpoint()), RedisValueType::list, 2000ms);
-  r = lists.invoke(op("txn", json::parse(R"([["r","l1",null],["append","l1",1],["append","l1",2],["r","l1",null]])")));
+  r = lists.invoke(
+      op("txn",
+         json::parse(R"([["r","l1",null],["append","l1",1],["append","l1",2],["r","l1",null]])")));
   CHECK(r.type == OpType::ok);
-  CHECK(r.value == json::parse(R"([["r","l1",[]],["append","l1",1],["append","l1",2],["r","l1",[1,2]]])"));
+  CHECK(r.value ==
+        json::parse(R"([["r","l1",[]],["append","l1",1],["append","l1",2],["r","l1",[1,2]]])"));
 
   // A replica of it: reads what the primary wrote, refuses writes.
   LocalRedis replica("replica", {"--replicaof", "127.0.0.1", std::to_string(primary.port)});
@@ -375,7 +394,8 @@ TEST_CASE("redis client against a real redis-server: registers, sets, lists; a r
   }
   CHECK(seen == 3000005);
   CHECK(r.served_by == "eu-west-1");
-  RedisClient writes_to_replica(all_to(replica.endpoint("eu-west-1")), RedisValueType::string, 2000ms);
+  RedisClient writes_to_replica(all_to(replica.endpoint("eu-west-1")), RedisValueType::string,
+                                2000ms);
   r = writes_to_replica.invoke(write_op("k2", 3000006));
   CHECK(r.type == OpType::fail);
   CHECK_THAT(r.error, Catch::StartsWith("READONLY"));
@@ -389,7 +409,9 @@ TEST_CASE("redis client against a real redis-server: registers, sets, lists; a r
   CHECK(client.invoke(read_op("k2")).value[1] == 3000005);  // the refused write did nothing
 }
 
-TEST_CASE("redis client against a real redis-server: refused is fail; a stopped server makes a write info, a read fail, then a reconnect") {
+TEST_CASE(
+    "redis client against a real redis-server: refused is fail; a stopped server makes a write "
+    "info, a read fail, then a reconnect") {
   if (!std::filesystem::exists(kRedisServer)) {
     WARN("skipped: no " << kRedisServer << " (apt-get install redis-server)");
     return;
@@ -418,6 +440,6 @@ TEST_CASE("redis client against a real redis-server: refused is fail; a stopped 
   std::this_thread::sleep_for(100ms);  // it takes the stale connections' requests first
   auto r = client.invoke(read_op("k1"));
   CHECK(r.type == OpType::ok);
-  CHECK(r.value[1] == 2);  // the info write did happen, once the server woke
+  CHECK(r.value[1] == 2);         // the info write did happen, once the server woke
   CHECK(client.connects() == 3);  // a new connection after each lost reply
 }
