@@ -158,6 +158,10 @@ struct InvariantSpec {
   std::string probe_database = "postgres";
   std::string probe_query =
       "SELECT DISTINCT customer FROM entries WHERE class = 'customer'";
+  // The search checkers (linearizable): how long and how much memory they
+  // may take before answering unknown.
+  Duration budget{30000};
+  std::uint64_t memory_budget = 1ULL << 30;
   SourcePosition where;
 };
 
