@@ -4,6 +4,7 @@
 // client kind's reader fills its struct (client_kinds.cpp); its factory
 // (controllers/workload/client_factories.cpp) reads it back. Options of
 // kinds the experiment does not use stay at their defaults.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,19 @@ struct ExecClientSpec {
   std::string program;            // resolved like a service's program (absolute)
   std::vector<std::string> args;  // templates with service placeholders
   std::string user = "nobody";
+};
+
+// client = "redis": Redis servers over RESP ([workload.redis]). Each region
+// has one server, the `service`'s host there; a session sends each kind of
+// operation to one of them. A placement is "local" (the session's own
+// region's server), a region's name, or (reads, final reads) "primary":
+// where writes go.
+struct RedisClientSpec {
+  std::string service = "redis";
+  std::uint16_t port = 6379;
+  std::string writes = "local";  // write, cas, add, and transactions that append
+  std::string reads = "local";   // the sessions' reads and read-only transactions
+  std::string final_reads;       // empty: where `reads` go
 };
 
 }  // namespace faultline
