@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "controllers/experiment/http_template.hpp"
+
 namespace faultline {
 
 // client = "exec": the user's own program over JSON lines (docs/clients.md).
@@ -15,5 +17,9 @@ struct ExecClientSpec {
   std::vector<std::string> args;  // templates with service placeholders
   std::string user = "nobody";
 };
+
+// client = "http": request templates for an HTTP API ([workload.http]);
+// HttpClientSpec is declared with the templates, in http_template.hpp.
+
 
 }  // namespace faultline

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "controllers/experiment/sections.hpp"
+#include "controllers/experiment/workload_kinds.hpp"
 
 namespace faultline {
 
@@ -274,17 +275,14 @@ const std::vector<KeySpec>& http_client_keys() {
 }
 
 std::vector<std::string> http_operations_of(std::string_view workload_kind) {
-  if (workload_kind == "register") return {kHttpRead, kHttpWrite, kHttpCas};
-  if (workload_kind == "set") return {kHttpAdd, kHttpRead};
-  if (workload_kind == "kv") return {kHttpRead, kHttpWrite};
-  return {};
+  // A template is named as the operation it sends (read, write, cas, add).
+  const WorkloadKind* kind = find_workload_kind(workload_kind);
+  return kind == nullptr ? std::vector<std::string>{} : kind->operations;
 }
 
 void read_http_client(Reader& r, const toml::table& t, const Experiment& e,
                       std::string_view workload_kind, HttpClientSpec& out) {
-  Keys allowed;
-  for (const KeySpec& key : http_client_keys()) allowed.push_back(key.name);
-  r.check_keys(t, "[workload.http]", allowed);
+  // Its own keys were checked with the client kind's (client_kinds.cpp).
   if (auto service = r.string(t, "service", true)) out.service = *service;
   if (auto port = r.integer(t, "port", 1, 65535, true)) out.port = static_cast<std::uint16_t>(*port);
   read_headers(r, t, e, "[workload.http]", "", out.headers);

@@ -276,7 +276,7 @@ const HttpRequestTemplate& http_template_of(const HttpClientSpec& spec, const Op
   else if (op.f == kCasF)
     t = is_cas_from_empty(op) && spec.find(kHttpCasAbsent) != nullptr ? spec.find(kHttpCasAbsent)
                                                                        : spec.find(kHttpCas);
-  else if (op.f == kWriteF || op.f == kHttpAdd)
+  else if (op.f == kWriteF || op.f == kAddF)
     t = spec.find(op.f);
   if (t == nullptr)
     throw std::invalid_argument("the http client has no template for operation '" + op.f + "'");
