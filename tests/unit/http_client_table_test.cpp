@@ -174,3 +174,16 @@ TEST_CASE("[workload.http]: the workload's operations need templates, and only t
   kv.replace(kv.find("kind = \"register\""), 17, "kind = \"kv\"");
   CHECK_THAT(errors_of(kv).at(0), Catch::Contains("[workload.http.cas]: the kv workload sends no cas"));
 }
+
+TEST_CASE("[workload.http]: every key is documented in docs/clients.md", "[http][docs]") {
+  std::ifstream in(std::string(FAULTLINE_SOURCE_DIR) + "/docs/clients.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  REQUIRE_FALSE(doc.empty());
+  for (const auto* keys : {&http_client_keys(), &http_template_keys()})
+    for (const KeySpec& key : *keys) {
+      INFO(key.name);
+      CHECK(doc.find("| `" + key.name + "` | " + key_type_name(key.type)) != std::string::npos);
+    }
+}
