@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <set>
 
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/workload_kinds.hpp"
@@ -36,7 +35,7 @@ bool cas_only_key(std::string_view key) { return key == "applied" || key == "app
 std::optional<HttpText> read_text(Reader& r, const toml::node& at, const std::string& raw,
                                   const Experiment& e, const std::string& where,
                                   const std::string& key, std::string_view operation) {
-  const std::string filled = substitute_vars(r, at, raw, e);
+  const std::string filled = substitute_vars(r, at, raw, e, where + " '" + key + "'");
   std::string problem;
   auto text = parse_http_text(filled, problem);
   if (!text) {
@@ -49,9 +48,11 @@ std::optional<HttpText> read_text(Reader& r, const toml::node& at, const std::st
   for (const auto& part : text->parts)
     if (part.field && std::find(allowed.begin(), allowed.end(), *part.field) == allowed.end()) {
       std::string have;
-      for (HttpField f : allowed) have += std::string(have.empty() ? "" : ", ") + "{" + http_field_name(f) + "}";
-      r.error(at, where + " '" + key + "': {" + http_field_name(*part.field) + "} has no value in " +
-                      (operation.empty()           ? std::string("every request")
+      for (HttpField f : allowed)
+        have += std::string(have.empty() ? "" : ", ") + "{" + http_field_name(f) + "}";
+      r.error(at, where + " '" + key + "': {" + http_field_name(*part.field) +
+                      "} has no value in " +
+                      (operation.empty()             ? std::string("every request")
                        : operation == kHttpCasAbsent ? std::string("a cas from an empty key")
                                                      : "a " + std::string(operation)) +
                       " (it has " + have + ")");
@@ -62,8 +63,7 @@ std::optional<HttpText> read_text(Reader& r, const toml::node& at, const std::st
 
 // "Content-Type: application/json", as curl -H writes a header.
 void read_headers(Reader& r, const toml::table& t, const Experiment& e, const std::string& where,
-                  std::string_view operation,
-                  std::vector<std::pair<std::string, HttpText>>& out) {
+                  std::string_view operation, std::vector<std::pair<std::string, HttpText>>& out) {
   auto headers = r.strings(t, "headers");
   if (!headers) return;
   const toml::node& at = *t.get("headers");
@@ -74,8 +74,10 @@ void read_headers(Reader& r, const toml::table& t, const Experiment& e, const st
       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
     });
     if (colon == std::string::npos || !token) {
-      r.error(at, where + " 'headers': '" + header +
-                      "' is not a header; write \"Name: value\", e.g. \"Content-Type: application/json\"");
+      r.error(
+          at,
+          where + " 'headers': '" + header +
+              "' is not a header; write \"Name: value\", e.g. \"Content-Type: application/json\"");
       continue;
     }
     std::string value = header.substr(colon + 1);
@@ -91,7 +93,7 @@ std::optional<nlohmann::json::json_pointer> read_pointer(Reader& r, const toml::
   auto raw = r.string(t, key);
   if (!raw) return std::nullopt;
   const toml::node& at = *t.get(key);
-  const std::string text = substitute_vars(r, at, *raw, e);
+  const std::string text = substitute_vars(r, at, *raw, e, where + " '" + key + "'");
   try {
     return nlohmann::json::json_pointer(text);
   } catch (const nlohmann::json::exception&) {
@@ -102,10 +104,9 @@ std::optional<nlohmann::json::json_pointer> read_pointer(Reader& r, const toml::
   }
 }
 
-void read_template(Reader& r, const toml::table& t, const Experiment& e, const std::string& operation,
-                   HttpRequestTemplate& out) {
+void read_template(Reader& r, const toml::table& t, const Experiment& e,
+                   const std::string& operation, HttpRequestTemplate& out) {
   const std::string where = "[workload.http." + operation + "]";
-  out.where = where;
   for (auto&& [key, node] : t) {
     const std::string k(key.str());
     if (read_only_key(k) && operation != kHttpRead)
@@ -118,7 +119,8 @@ void read_template(Reader& r, const toml::table& t, const Experiment& e, const s
   r.check_keys(t, where, all);
   if (auto method = r.string(t, "method")) {
     if (std::find(kMethods.begin(), kMethods.end(), *method) == kMethods.end())
-      r.error(*t.get("method"), where + " 'method' = \"" + *method + "\"; the methods are GET, PUT, POST, DELETE and PATCH");
+      r.error(*t.get("method"), where + " 'method' = \"" + *method +
+                                    "\"; the methods are GET, PUT, POST, DELETE and PATCH");
     else
       out.method = *method;
   }
@@ -138,8 +140,9 @@ void read_template(Reader& r, const toml::table& t, const Experiment& e, const s
     out.value = read_pointer(r, t, "value", e, where);
     if (!t.contains("value"))
       r.error(position_of(t.source()),
-              where + " needs 'value', the JSON pointer to the value in the answer (\"\" for "
-                      "the whole answer), e.g. value = \"/kvs/0/value\"");
+              where +
+                  " needs 'value', the JSON pointer to the value in the answer (\"\" for "
+                  "the whole answer), e.g. value = \"/kvs/0/value\"");
     if (t.contains("value_encoding"))
       if (auto i = r.choice(t, "value_encoding", {"json", "base64"}, where + " value_encoding"))
         out.value_encoding = *i == 0 ? HttpValueEncoding::json : HttpValueEncoding::base64;
@@ -152,23 +155,25 @@ void read_template(Reader& r, const toml::table& t, const Experiment& e, const s
     out.applied = read_pointer(r, t, "applied", e, where);
     if (t.contains("applied_absent")) {
       if (!t.contains("applied"))
-        r.error(*t.get("applied_absent"),
-                where + " 'applied_absent' says what a missing 'applied' means: give 'applied' too");
+        r.error(
+            *t.get("applied_absent"),
+            where + " 'applied_absent' says what a missing 'applied' means: give 'applied' too");
       else if (auto i = r.choice(t, "applied_absent", {"info", "fail"}, where + " applied_absent"))
         out.applied_absent = *i == 0 ? HttpAbsent::info : HttpAbsent::fail;
     }
   }
   // Status overrides; an entry in two lists is a contradiction.
   std::map<std::string, std::string> listed;  // entry -> the list naming it
-  for (const auto& [key, outcome] : {std::pair{"ok", HttpOutcome::ok},
-                                     std::pair{"fail", HttpOutcome::fail},
-                                     std::pair{"info", HttpOutcome::info}}) {
+  for (const auto& [key, outcome] :
+       {std::pair{"ok", HttpOutcome::ok}, std::pair{"fail", HttpOutcome::fail},
+        std::pair{"info", HttpOutcome::info}}) {
     auto entries = r.strings(t, key);
     if (!entries) continue;
     const toml::node& at = *t.get(key);
     for (const auto& entry : *entries) {
       if (auto [it, fresh] = listed.emplace(entry, key); !fresh) {
-        r.error(at, where + " status '" + entry + "' is in both '" + it->second + "' and '" + key + "'");
+        r.error(at, where + " status '" + entry + "' is in both '" + it->second + "' and '" + key +
+                        "'");
       } else if (!out.status.set(entry, outcome)) {
         r.error(at, where + " '" + key + "': '" + entry +
                         "' is not a status; write a status (\"404\") or a class (\"4xx\")");
@@ -192,41 +197,50 @@ const std::vector<KeySpec>& http_template_keys() {
        .required = true},
       {.name = "headers",
        .type = KeyType::strings,
-       .description = "headers as \"Name: value\" (placeholders allowed), over [workload.http] headers of the same name"},
+       .description = "headers as \"Name: value\" (placeholders allowed), over [workload.http] "
+                      "headers of the same name"},
       {.name = "body",
        .type = KeyType::string,
        .description = "the request's body, with placeholders: '{\"key\": \"{key:base64}\"}'",
        .default_value = "\"\""},
       {.name = "value",
        .type = KeyType::string,
-       .description = "read: the JSON pointer (RFC 6901) to the value in a successful answer; \"\" is the whole answer (its text if it is not JSON)",
+       .description = "read: the JSON pointer (RFC 6901) to the value in a successful answer; \"\" "
+                      "is the whole answer (its text if it is not JSON)",
        .required = false},
       {.name = "value_encoding",
        .type = KeyType::string,
-       .description = "read: how the value is written there: \"json\" (a number, or a string of the number) or \"base64\" (a base64 string of the number's decimal text)",
+       .description = "read: how the value is written there: \"json\" (a number, or a string of "
+                      "the number) or \"base64\" (a base64 string of the number's decimal text)",
        .default_value = "\"json\"",
        .allowed = {"json", "base64"}},
       {.name = "value_absent",
        .type = KeyType::string,
-       .description = "read: what a successful answer without the pointer means: \"fail\" (not an answer the template reads: the read fails) or \"empty\" (the key holds nothing: an ok read of null)",
+       .description = "read: what a successful answer without the pointer means: \"fail\" (not an "
+                      "answer the template reads: the read fails) or \"empty\" (the key holds "
+                      "nothing: an ok read of null)",
        .default_value = "\"fail\"",
        .allowed = {"fail", "empty"}},
       {.name = "empty_status",
        .type = KeyType::integer,
-       .description = "read: the status that says the key holds nothing (an ok read of null), e.g. 404",
+       .description =
+           "read: the status that says the key holds nothing (an ok read of null), e.g. 404",
        .minimum = "100",
        .maximum = "599"},
       {.name = "applied",
        .type = KeyType::string,
-       .description = "cas: the JSON pointer to a boolean in a successful answer saying whether the cas applied (false: fail)"},
+       .description = "cas: the JSON pointer to a boolean in a successful answer saying whether "
+                      "the cas applied (false: fail)"},
       {.name = "applied_absent",
        .type = KeyType::string,
-       .description = "cas: what a successful answer without 'applied' means: \"info\" (unknown) or \"fail\" (it did not apply: an API that leaves false out)",
+       .description = "cas: what a successful answer without 'applied' means: \"info\" (unknown) "
+                      "or \"fail\" (it did not apply: an API that leaves false out)",
        .default_value = "\"info\"",
        .allowed = {"info", "fail"}},
       {.name = "ok",
        .type = KeyType::strings,
-       .description = "statuses (\"404\") or classes (\"4xx\") that complete the operation ok, over the defaults",
+       .description = "statuses (\"404\") or classes (\"4xx\") that complete the operation ok, "
+                      "over the defaults",
        .default_value = "[\"2xx\"]"},
       {.name = "fail",
        .type = KeyType::strings,
@@ -234,7 +248,8 @@ const std::vector<KeySpec>& http_template_keys() {
        .default_value = "[\"4xx\"]"},
       {.name = "info",
        .type = KeyType::strings,
-       .description = "statuses or classes that leave it unknown (a read that is not ok fails: it had no effect)",
+       .description = "statuses or classes that leave it unknown (a read that is not ok fails: it "
+                      "had no effect)",
        .default_value = "[\"5xx\"]"},
   };
   return keys;
@@ -245,7 +260,8 @@ const std::vector<KeySpec>& http_client_keys() {
     std::vector<KeySpec> k{
         {.name = "service",
          .type = KeyType::string,
-         .description = "the [[service]] the clients talk to, in their own region (at its host's address)",
+         .description =
+             "the [[service]] the clients talk to, in their own region (at its host's address)",
          .required = true},
         {.name = "port",
          .type = KeyType::integer,
@@ -255,13 +271,16 @@ const std::vector<KeySpec>& http_client_keys() {
          .required = true},
         {.name = "headers",
          .type = KeyType::strings,
-         .description = "headers on every request, as \"Name: value\": [\"Content-Type: application/json\"]"},
+         .description =
+             "headers on every request, as \"Name: value\": [\"Content-Type: application/json\"]"},
     };
     const std::vector<std::pair<const char*, const char*>> templates{
         {kHttpRead, "the read template (also the final reads): kv, register, set"},
         {kHttpWrite, "the write template: kv, register"},
         {kHttpCas, "the compare-and-set template: register"},
-        {kHttpCasAbsent, "register, optional: the cas from an empty key (expected null), for APIs that compare absence apart from a value; without it such a cas uses 'cas'"},
+        {kHttpCasAbsent,
+         "register, optional: the cas from an empty key (expected null), for APIs that compare "
+         "absence apart from a value; without it such a cas uses 'cas'"},
         {kHttpAdd, "the add template: set"},
     };
     for (const auto& [name, description] : templates)
@@ -284,7 +303,8 @@ void read_http_client(Reader& r, const toml::table& t, const Experiment& e,
                       std::string_view workload_kind, HttpClientSpec& out) {
   // Its own keys were checked with the client kind's (client_kinds.cpp).
   if (auto service = r.string(t, "service", true)) out.service = *service;
-  if (auto port = r.integer(t, "port", 1, 65535, true)) out.port = static_cast<std::uint16_t>(*port);
+  if (auto port = r.integer(t, "port", 1, 65535, true))
+    out.port = static_cast<std::uint16_t>(*port);
   read_headers(r, t, e, "[workload.http]", "", out.headers);
 
   const std::vector<std::string> needed = http_operations_of(workload_kind);
@@ -295,10 +315,10 @@ void read_http_client(Reader& r, const toml::table& t, const Experiment& e,
     const bool wanted = std::find(takes.begin(), takes.end(), operation) != takes.end();
     if (node == nullptr) {
       if (std::find(needed.begin(), needed.end(), operation) != needed.end())
-        r.error(position_of(t.source()),
-                "[workload.http] has no '" + operation + "' template, which the " +
-                    std::string(workload_kind) + " workload sends (it sends " + list(needed) +
-                    "): add [workload.http." + operation + "]");
+        r.error(position_of(t.source()), "[workload.http] has no '" + operation +
+                                             "' template, which the " + std::string(workload_kind) +
+                                             " workload sends (it sends " + list(needed) +
+                                             "): add [workload.http." + operation + "]");
       continue;
     }
     if (!wanted) {
@@ -308,7 +328,8 @@ void read_http_client(Reader& r, const toml::table& t, const Experiment& e,
     }
     const toml::table* table = node->as_table();
     if (table == nullptr) {
-      r.error(*node, "'" + operation + "' must be a table, written [workload.http." + operation + "]");
+      r.error(*node,
+              "'" + operation + "' must be a table, written [workload.http." + operation + "]");
       continue;
     }
     read_template(r, *table, e, operation, out.templates[operation]);

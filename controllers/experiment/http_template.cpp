@@ -38,10 +38,14 @@ std::string raw_text(const nlohmann::json& v) {
 
 std::string encode(const nlohmann::json& v, HttpEncoding encoding) {
   switch (encoding) {
-    case HttpEncoding::raw: return raw_text(v);
-    case HttpEncoding::base64: return base64_encode(raw_text(v));
-    case HttpEncoding::url: return url_encode(raw_text(v));
-    case HttpEncoding::json: return v.dump();
+    case HttpEncoding::raw:
+      return raw_text(v);
+    case HttpEncoding::base64:
+      return base64_encode(raw_text(v));
+    case HttpEncoding::url:
+      return url_encode(raw_text(v));
+    case HttpEncoding::json:
+      return v.dump();
   }
   return raw_text(v);
 }
@@ -168,7 +172,8 @@ std::optional<HttpText> parse_http_text(const std::string& text, std::string& pr
     }
     const std::size_t close = text.find('}', i);
     if (close == std::string::npos) {
-      problem = "'" + text.substr(i) + "' opens a placeholder and never closes it ('{{' is a literal '{')";
+      problem = "'" + text.substr(i) +
+                "' opens a placeholder and never closes it ('{{' is a literal '{')";
       return std::nullopt;
     }
     const std::string inside = text.substr(i + 1, close - i - 1);
@@ -210,8 +215,12 @@ std::string render(const HttpText& text, const HttpFields& fields) {
       continue;
     }
     switch (*part.field) {
-      case HttpField::key: out += encode(fields.key, part.encoding); break;
-      case HttpField::region: out += encode(fields.region, part.encoding); break;
+      case HttpField::key:
+        out += encode(fields.key, part.encoding);
+        break;
+      case HttpField::region:
+        out += encode(fields.region, part.encoding);
+        break;
       case HttpField::value:
       case HttpField::expected: {
         const auto& v = *part.field == HttpField::value ? fields.value : fields.expected;
@@ -275,7 +284,7 @@ const HttpRequestTemplate& http_template_of(const HttpClientSpec& spec, const Op
     t = spec.find(kHttpRead);
   else if (op.f == kCasF)
     t = is_cas_from_empty(op) && spec.find(kHttpCasAbsent) != nullptr ? spec.find(kHttpCasAbsent)
-                                                                       : spec.find(kHttpCas);
+                                                                      : spec.find(kHttpCas);
   else if (op.f == kWriteF || op.f == kAddF)
     t = spec.find(op.f);
   if (t == nullptr)
@@ -302,7 +311,8 @@ HttpRequest http_request(const HttpClientSpec& spec, const Operation& op) {
     if (std::none_of(t.headers.begin(), t.headers.end(),
                      [&](const auto& h) { return h.first == name; }))
       request.headers.emplace_back(name, render(value, fields));
-  for (const auto& [name, value] : t.headers) request.headers.emplace_back(name, render(value, fields));
+  for (const auto& [name, value] : t.headers)
+    request.headers.emplace_back(name, render(value, fields));
   request.body = render(t.body, fields);
   return request;
 }

@@ -19,15 +19,15 @@
 // applied is info.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "controllers/history/history.hpp"
+#include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
 
@@ -44,8 +44,8 @@ enum class HttpField { key, value, expected, region };
 enum class HttpEncoding { raw, base64, json, url };
 
 struct HttpTextPart {
-  std::string literal;                // when field is empty
-  std::optional<HttpField> field;     // a placeholder
+  std::string literal;             // when field is empty
+  std::optional<HttpField> field;  // a placeholder
   HttpEncoding encoding = HttpEncoding::raw;
 };
 
@@ -118,17 +118,17 @@ struct HttpRequestTemplate {
   std::optional<nlohmann::json::json_pointer> applied;
   HttpAbsent applied_absent = HttpAbsent::info;
   HttpStatusMap status;
-  std::string where;  // "[workload.http.read]", for messages
 };
 
 // The operations a template can be given for, as named in [workload.http]:
 // "read", "write", "cas", "cas_absent" (a cas expecting the key to hold
 // nothing: APIs compare absence apart from a value), "add".
-inline constexpr const char* kHttpRead = "read";
-inline constexpr const char* kHttpWrite = "write";
-inline constexpr const char* kHttpCas = "cas";
+// Each is named as the operation it sends (operation_kinds.hpp).
+inline constexpr const char* kHttpRead = kReadF;
+inline constexpr const char* kHttpWrite = kWriteF;
+inline constexpr const char* kHttpCas = kCasF;
 inline constexpr const char* kHttpCasAbsent = "cas_absent";
-inline constexpr const char* kHttpAdd = "add";
+inline constexpr const char* kHttpAdd = kAddF;
 
 // The fields a template for `operation` may name.
 std::vector<HttpField> http_fields_of(std::string_view operation);

@@ -40,7 +40,8 @@ class HttpTemplateClient final : public Client {
 // templates' service.
 class HttpTemplateClientFactory final : public ClientFactory {
  public:
-  HttpTemplateClientFactory(HttpClientSpec spec, std::map<std::string, std::string> address_by_region,
+  HttpTemplateClientFactory(HttpClientSpec spec,
+                            std::map<std::string, std::string> address_by_region,
                             std::chrono::milliseconds timeout, bool set_reads)
       : spec_(std::move(spec)),
         addresses_(std::move(address_by_region)),

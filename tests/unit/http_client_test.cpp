@@ -2,13 +2,14 @@
 // target, headers, body bytes), and what no answer means (could not connect:
 // fail; sent, then silence: info for a write, fail for a read). The server
 // is in the test, on loopback, on a port of its own.
+#include "controllers/workload/http_client.hpp"
+
 #include <catch2/catch.hpp>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "controllers/history/operation_kinds.hpp"
-#include "controllers/workload/http_client.hpp"
 #include "targets/kvstore/http_server.hpp"
 
 using namespace faultline;
@@ -83,8 +84,12 @@ HttpClientSpec spec_with(const std::string& read_path, const std::string& write_
 }
 
 Operation op(const char* f, json value) {
-  return {.type = OpType::invoke, .process = 2, .f = f,
-          .value = json::array({"k7", std::move(value)}), .region = "eu-west-1", .session = 2};
+  return {.type = OpType::invoke,
+          .process = 2,
+          .f = f,
+          .value = json::array({"k7", std::move(value)}),
+          .region = "eu-west-1",
+          .session = 2};
 }
 
 }  // namespace

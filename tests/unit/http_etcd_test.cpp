@@ -4,14 +4,15 @@
 // an empty key applies once; a cas expecting the wrong value fails; an empty
 // key reads null. The etcd is the test's own, on ports of its own, stopped
 // by the test.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <csignal>
-#include <fcntl.h>
 #include <filesystem>
 #include <random>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "common/http_client.hpp"
 #include "controllers/experiment/parse.hpp"
@@ -31,16 +32,27 @@ class LoopbackEtcd {
   LoopbackEtcd() {
     std::random_device rd;
     client_port = static_cast<std::uint16_t>(20000 + rd() % 20000) & ~1u;
-    dir_ = std::filesystem::temp_directory_path() /
-           ("faultline-etcd-test-" + std::to_string(::getpid()) + "-" + std::to_string(client_port));
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("faultline-etcd-test-" + std::to_string(::getpid()) + "-" + std::to_string(client_port));
     std::filesystem::create_directories(dir_);
     const std::string client = "http://127.0.0.1:" + std::to_string(client_port);
     const std::string peer = "http://127.0.0.1:" + std::to_string(client_port + 1);
-    const std::vector<std::string> args{
-        "etcd", "--name", "t", "--data-dir", (dir_ / "data").string(),
-        "--listen-client-urls", client, "--advertise-client-urls", client,
-        "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-        "--initial-cluster", "t=" + peer};
+    const std::vector<std::string> args{"etcd",
+                                        "--name",
+                                        "t",
+                                        "--data-dir",
+                                        (dir_ / "data").string(),
+                                        "--listen-client-urls",
+                                        client,
+                                        "--advertise-client-urls",
+                                        client,
+                                        "--listen-peer-urls",
+                                        peer,
+                                        "--initial-advertise-peer-urls",
+                                        peer,
+                                        "--initial-cluster",
+                                        "t=" + peer};
     const std::string log = (dir_ / "etcd.log").string();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -87,16 +99,20 @@ class LoopbackEtcd {
 };
 
 Operation op(const char* f, const std::string& key, json value) {
-  return {.type = OpType::invoke, .process = 5, .f = f,
-          .value = json::array({key, std::move(value)}), .region = "us-east-1", .session = 5};
+  return {.type = OpType::invoke,
+          .process = 5,
+          .f = f,
+          .value = json::array({key, std::move(value)}),
+          .region = "us-east-1",
+          .session = 5};
 }
 
 }  // namespace
 
 TEST_CASE("the etcd example's templates on a real etcd: a register's reads, writes and cas",
           "[workload][http][etcd]") {
-  const Experiment e = load_experiment(std::string(FAULTLINE_SOURCE_DIR) +
-                                       "/experiments/etcd-http-register.toml");
+  const Experiment e =
+      load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/etcd-http-register.toml");
   LoopbackEtcd etcd;
   REQUIRE(etcd.wait_healthy(15s));
   HttpTemplateClient client(e.workload.http, "127.0.0.1", etcd.client_port, 2000ms, false);

@@ -1,9 +1,10 @@
 // The http client's templates without a server: encodings, placeholders,
 // the status map, and how an answer completes an operation (etcd's v3 JSON
 // gateway and a Consul-like API as the examples).
+#include "controllers/experiment/http_template.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "controllers/experiment/http_template.hpp"
 #include "controllers/history/operation_kinds.hpp"
 
 using namespace faultline;
@@ -26,7 +27,11 @@ std::string problem_of(const std::string& s) {
 }
 
 Operation op(const char* f, json value) {
-  return {.type = OpType::invoke, .process = 3, .f = f, .value = std::move(value), .region = "r1",
+  return {.type = OpType::invoke,
+          .process = 3,
+          .f = f,
+          .value = std::move(value),
+          .region = "r1",
           .session = 3};
 }
 
@@ -56,20 +61,26 @@ HttpClientSpec etcd() {
   cas.applied = json::json_pointer("/succeeded");
   cas.applied_absent = HttpAbsent::fail;  // the gateway leaves false out
   HttpRequestTemplate cas_absent = cas;
-  cas_absent.body = text(
-      R"({"compare": [{"key": "{key:base64}", "target": "CREATE", "create_revision": "0"}],)"
-      R"( "success": [{"request_put": {"key": "{key:base64}", "value": "{value:base64}"}}]})");
-  spec.templates = {{kHttpRead, read}, {kHttpWrite, write}, {kHttpCas, cas},
-                    {kHttpCasAbsent, cas_absent}};
+  cas_absent.body =
+      text(R"({"compare": [{"key": "{key:base64}", "target": "CREATE", "create_revision": "0"}],)"
+           R"( "success": [{"request_put": {"key": "{key:base64}", "value": "{value:base64}"}}]})");
+  spec.templates = {
+      {kHttpRead, read}, {kHttpWrite, write}, {kHttpCas, cas}, {kHttpCasAbsent, cas_absent}};
   return spec;
 }
 
 }  // namespace
 
 TEST_CASE("base64 is RFC 4648's, padded, and decoding refuses what is not") {
-  const std::vector<std::pair<std::string, std::string>> vectors{
-      {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="},
-      {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, {"k0", "azA="}, {"\xff\xfe", "//4="}};
+  const std::vector<std::pair<std::string, std::string>> vectors{{"", ""},
+                                                                 {"f", "Zg=="},
+                                                                 {"fo", "Zm8="},
+                                                                 {"foo", "Zm9v"},
+                                                                 {"foob", "Zm9vYg=="},
+                                                                 {"fooba", "Zm9vYmE="},
+                                                                 {"foobar", "Zm9vYmFy"},
+                                                                 {"k0", "azA="},
+                                                                 {"\xff\xfe", "//4="}};
   for (const auto& [plain, encoded] : vectors) {
     CHECK(base64_encode(plain) == encoded);
     CHECK(base64_decode(encoded) == plain);
@@ -166,8 +177,8 @@ TEST_CASE("requests: each operation's template, filled in") {
                                     Catch::Contains(R"("value": "NDU2")"));
     const HttpRequest from_empty =
         http_request(spec, op(kCasF, json::array({"k0", json::array({nullptr, 456})})));
-    CHECK_THAT(from_empty.body, Catch::Contains(R"("target": "CREATE")") &&
-                                    Catch::Contains(R"("value": "NDU2")"));
+    CHECK_THAT(from_empty.body,
+               Catch::Contains(R"("target": "CREATE")") && Catch::Contains(R"("value": "NDU2")"));
   }
   SECTION("without cas_absent, a cas from an empty key uses cas with a null expected value") {
     HttpClientSpec plain = spec;
@@ -197,8 +208,8 @@ TEST_CASE("a read's value comes from the answer by JSON pointer, decoded") {
   const std::string header = R"("header": {"revision": "7"})";
 
   SECTION("a value present") {
-    const Operation done =
-        http_completion(t, read, 200, "{" + header + R"(, "kvs": [{"key": "azA=", "value": "MTIz"}]})");
+    const Operation done = http_completion(
+        t, read, 200, "{" + header + R"(, "kvs": [{"key": "azA=", "value": "MTIz"}]})");
     CHECK(done.type == OpType::ok);
     CHECK(done.value == json::array({"k0", 123}));
   }
@@ -212,14 +223,14 @@ TEST_CASE("a read's value comes from the answer by JSON pointer, decoded") {
     strict.value_absent = HttpAbsent::fail;
     const Operation done = http_completion(strict, read, 200, "{" + header + "}");
     CHECK(done.type == OpType::fail);
-    CHECK_THAT(done.error, Catch::Contains("no /kvs/0/value") &&
-                               Catch::Contains("value_absent = \"empty\""));
+    CHECK_THAT(done.error,
+               Catch::Contains("no /kvs/0/value") && Catch::Contains("value_absent = \"empty\""));
   }
-  SECTION("a wrong pointer with value_absent = empty reads empty: the checkers then see lost writes") {
+  SECTION(
+      "a wrong pointer with value_absent = empty reads empty: the checkers then see lost writes") {
     HttpRequestTemplate wrong = t;
     wrong.value = json::json_pointer("/kvs/0/val");
-    const Operation done =
-        http_completion(wrong, read, 200, R"({"kvs": [{"value": "MTIz"}]})");
+    const Operation done = http_completion(wrong, read, 200, R"({"kvs": [{"value": "MTIz"}]})");
     CHECK(done.type == OpType::ok);
     CHECK(done.value[1].is_null());
   }
@@ -229,8 +240,8 @@ TEST_CASE("a read's value comes from the answer by JSON pointer, decoded") {
     CHECK_THAT(done.error, Catch::Contains("cannot decode"));
   }
   SECTION("a value that is no integer is kept as its text: a phantom for no-lost-writes") {
-    const Operation done =
-        http_completion(t, read, 200, R"({"kvs": [{"value": ")" + base64_encode("hello") + R"("}]})");
+    const Operation done = http_completion(
+        t, read, 200, R"({"kvs": [{"value": ")" + base64_encode("hello") + R"("}]})");
     CHECK(done.type == OpType::ok);
     CHECK(done.value[1] == "hello");
   }
