@@ -7,14 +7,14 @@
 
 namespace faultline {
 
-HttpTemplateClient::HttpTemplateClient(const HttpClientSpec& spec, const std::string& address,
-                                       std::uint16_t port, std::chrono::milliseconds timeout,
-                                       bool set_reads)
-    : spec_(spec), http_(address, port, timeout), set_reads_(set_reads) {}
+HttpTemplateClient::HttpTemplateClient(std::shared_ptr<const HttpClientSpec> spec,
+                                       const std::string& address, std::uint16_t port,
+                                       std::chrono::milliseconds timeout, bool set_reads)
+    : spec_(std::move(spec)), http_(address, port, timeout), set_reads_(set_reads) {}
 
 Operation HttpTemplateClient::invoke(const Operation& op) {
-  const HttpRequestTemplate& t = http_template_of(spec_, op);
-  const HttpRequest request = http_request(spec_, op);
+  const HttpRequestTemplate& t = http_template_of(*spec_, op);
+  const HttpRequest request = http_request(*spec_, op);
   const auto verb = boost::beast::http::string_to_verb(request.method);
   if (verb == boost::beast::http::verb::unknown)
     throw std::logic_error("method '" + request.method + "' (validation refuses it)");
@@ -33,7 +33,7 @@ std::unique_ptr<Client> HttpTemplateClientFactory::open(const std::string& regio
   auto address = addresses_.find(region);
   if (address == addresses_.end())
     throw std::logic_error("no address of the http client's service in region " + region);
-  return std::make_unique<HttpTemplateClient>(spec_, address->second, spec_.port, timeout_,
+  return std::make_unique<HttpTemplateClient>(spec_, address->second, spec_->port, timeout_,
                                               set_reads_);
 }
 

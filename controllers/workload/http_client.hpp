@@ -25,13 +25,14 @@ struct TopologyPlan;
 
 class HttpTemplateClient final : public Client {
  public:
-  // `spec` outlives the client (the factory holds it).
-  HttpTemplateClient(const HttpClientSpec& spec, const std::string& address, std::uint16_t port,
-                     std::chrono::milliseconds timeout, bool set_reads);
+  // The templates are shared by every client of a factory, and kept alive
+  // by each (a client may outlive its factory).
+  HttpTemplateClient(std::shared_ptr<const HttpClientSpec> spec, const std::string& address,
+                     std::uint16_t port, std::chrono::milliseconds timeout, bool set_reads);
   Operation invoke(const Operation& invoke) override;
 
  private:
-  const HttpClientSpec& spec_;
+  std::shared_ptr<const HttpClientSpec> spec_;
   http::Client http_;
   const bool set_reads_;  // the workload's reads are of sets
 };
@@ -43,14 +44,14 @@ class HttpTemplateClientFactory final : public ClientFactory {
   HttpTemplateClientFactory(HttpClientSpec spec,
                             std::map<std::string, std::string> address_by_region,
                             std::chrono::milliseconds timeout, bool set_reads)
-      : spec_(std::move(spec)),
+      : spec_(std::make_shared<const HttpClientSpec>(std::move(spec))),
         addresses_(std::move(address_by_region)),
         timeout_(timeout),
         set_reads_(set_reads) {}
   std::unique_ptr<Client> open(const std::string& region) override;
 
  private:
-  HttpClientSpec spec_;
+  std::shared_ptr<const HttpClientSpec> spec_;
   std::map<std::string, std::string> addresses_;
   std::chrono::milliseconds timeout_;
   bool set_reads_;

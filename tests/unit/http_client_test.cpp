@@ -97,7 +97,8 @@ Operation op(const char* f, json value) {
 TEST_CASE("the http client sends the filled-in template and reads the answer", "[workload][http]") {
   RecordingServer server;
   const HttpClientSpec spec = spec_with("/range", "/put/{key:url}");
-  HttpTemplateClient client(spec, "127.0.0.1", server.port, 300ms, false);
+  HttpTemplateClient client(std::make_shared<HttpClientSpec>(spec), "127.0.0.1", server.port, 300ms,
+                            false);
 
   const Operation read = client.invoke(op(kReadF, nullptr));
   CHECK(read.type == OpType::ok);
@@ -122,7 +123,8 @@ TEST_CASE("the http client without an answer: fail when nothing was sent or for 
   RecordingServer server;
   SECTION("sent, then silence past the timeout") {
     const HttpClientSpec spec = spec_with("/stall", "/stall");
-    HttpTemplateClient client(spec, "127.0.0.1", server.port, 100ms, false);
+    HttpTemplateClient client(std::make_shared<HttpClientSpec>(spec), "127.0.0.1", server.port,
+                              100ms, false);
     const Operation write = client.invoke(op(kWriteF, 1));
     CHECK(write.type == OpType::info);
     CHECK(write.error == "timeout");
@@ -131,7 +133,8 @@ TEST_CASE("the http client without an answer: fail when nothing was sent or for 
   }
   SECTION("a 503 is info for a write, fail for a read") {
     const HttpClientSpec spec = spec_with("/busy", "/busy");
-    HttpTemplateClient client(spec, "127.0.0.1", server.port, 300ms, false);
+    HttpTemplateClient client(std::make_shared<HttpClientSpec>(spec), "127.0.0.1", server.port,
+                              300ms, false);
     const Operation write = client.invoke(op(kWriteF, 1));
     CHECK(write.type == OpType::info);
     CHECK_THAT(write.error, Catch::StartsWith("http 503") && Catch::Contains("busy"));
@@ -140,7 +143,8 @@ TEST_CASE("the http client without an answer: fail when nothing was sent or for 
   SECTION("no server listening: nothing was sent") {
     const HttpClientSpec spec = spec_with("/range", "/put");
     const auto closed = static_cast<std::uint16_t>(server.port == 65535 ? 65534 : server.port + 1);
-    HttpTemplateClient client(spec, "127.0.0.1", closed, 300ms, false);
+    HttpTemplateClient client(std::make_shared<HttpClientSpec>(spec), "127.0.0.1", closed, 300ms,
+                              false);
     const Operation write = client.invoke(op(kWriteF, 1));
     CHECK(write.type == OpType::fail);
     CHECK_THAT(write.error, Catch::StartsWith("connect"));

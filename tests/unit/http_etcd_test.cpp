@@ -115,7 +115,8 @@ TEST_CASE("the etcd example's templates on a real etcd: a register's reads, writ
       load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/etcd-http-register.toml");
   LoopbackEtcd etcd;
   REQUIRE(etcd.wait_healthy(15s));
-  HttpTemplateClient client(e.workload.http, "127.0.0.1", etcd.client_port, 2000ms, false);
+  HttpTemplateClient client(std::make_shared<HttpClientSpec>(e.workload.http), "127.0.0.1",
+                            etcd.client_port, 2000ms, false);
 
   const Operation empty = client.invoke(op(kReadF, "k0", nullptr));
   CHECK(empty.type == OpType::ok);
