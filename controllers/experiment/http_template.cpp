@@ -307,10 +307,10 @@ HttpRequest http_request(const HttpClientSpec& spec, const Operation& op) {
   request.method = t.method;
   request.target = render(t.path, fields);
   // The template's own headers over the client's, by name.
-  for (const auto& [name, value] : spec.headers)
+  for (const auto& header : spec.headers)
     if (std::none_of(t.headers.begin(), t.headers.end(),
-                     [&](const auto& h) { return h.first == name; }))
-      request.headers.emplace_back(name, render(value, fields));
+                     [&](const auto& own) { return own.first == header.first; }))
+      request.headers.emplace_back(header.first, render(header.second, fields));
   for (const auto& [name, value] : t.headers)
     request.headers.emplace_back(name, render(value, fields));
   request.body = render(t.body, fields);
