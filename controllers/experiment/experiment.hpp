@@ -69,6 +69,7 @@ struct WorkloadSpec {
   std::string client = "kv-http";
   ExecClientSpec exec;
   RedisClientSpec redis;
+  HttpClientSpec http;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
