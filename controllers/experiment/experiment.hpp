@@ -157,6 +157,9 @@ struct InvariantSpec {
   std::string probe_database = "postgres";
   std::string probe_query =
       "SELECT DISTINCT customer FROM entries WHERE class = 'customer'";
+  // serializable, snapshot-isolation, strict-serializable: how long the
+  // search for anomalies may take before it gives up, unknown
+  Duration budget{30000};
   SourcePosition where;
 };
 

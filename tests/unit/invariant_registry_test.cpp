@@ -62,7 +62,7 @@ void check_described(const KeySpec& key) {
 
 TEST_CASE("every registered invariant has a name, a summary, a check and described keys",
           "[invariants]") {
-  REQUIRE(invariant_kinds().size() == 7);
+  REQUIRE(invariant_kinds().size() == 10);
   std::set<std::string> names;
   for (const InvariantKind* kind : invariant_kinds()) {
     INFO("kind " << kind->name);
@@ -78,8 +78,9 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
   CHECK(find_invariant_kind("convergance") == nullptr);
   CHECK(invariant_kind_names() ==
         std::vector<std::string>{"convergence", "no-lost-writes", "read-your-writes",
-                                 "monotonic-reads", "residency", "failover-time", "availability"});
-  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min"});
+                                 "monotonic-reads", "residency", "failover-time", "availability",
+                                 "serializable", "snapshot-isolation", "strict-serializable"});
+  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget"});
 }
 
 TEST_CASE("defaults in the key table are the defaults the reader applies", "[invariants]") {
