@@ -80,7 +80,9 @@ class Analyzer {
     return writers_[order_start_[key] + position];
   }
   std::size_t order_length(std::uint32_t key) const { return t_.orders()[key].elements.size(); }
-  bool node(std::uint32_t txn) const { return txn != kNoTxn && t_.txns()[txn].committed_maybe(); }
+  // Whether a txn may have committed (from a byte per txn: the analysis
+  // asks for every edge).
+  bool node(std::uint32_t txn) const { return txn != kNoTxn && alive_[txn] != 0; }
 
   // --- anomalies that are not cycles ---
   void find_read_anomalies();
@@ -112,8 +114,11 @@ class Analyzer {
   Budget& budget_;
   IsolationAnalysis* out_ = nullptr;
 
+  std::vector<std::uint8_t> alive_;
   std::vector<std::size_t> order_start_;
   std::vector<std::uint32_t> writers_;        // per key and position: the txn that appended it
+  std::vector<std::uint32_t> writer_mops_;    // and its append; kNoTxn for garbage
+  std::vector<std::uint32_t> duplicates_;     // positions whose append holds an earlier one too
   std::vector<std::uint32_t> rt_start_, rt_pred_;  // per txn: its real-time predecessors
   std::vector<std::uint32_t> out_start_, out_to_;  // the graph, as compressed rows
   std::vector<std::uint8_t> out_type_;
@@ -132,6 +137,8 @@ void Analyzer::found(TxnAnomaly a) {
 
 void Analyzer::index_orders() {
   where_ = "indexing the version orders";
+  alive_.resize(t_.txns().size());
+  for (std::size_t i = 0; i < alive_.size(); ++i) alive_[i] = t_.txns()[i].committed_maybe();
   order_start_.resize(t_.key_count() + 1);
   std::size_t total = 0;
   for (std::uint32_t k = 0; k < t_.key_count(); ++k) {
@@ -140,13 +147,20 @@ void Analyzer::index_orders() {
   }
   order_start_[t_.key_count()] = total;
   writers_.assign(total, kNoTxn);
+  writer_mops_.assign(total, kNoTxn);
+  std::vector<std::uint8_t> placed(t_.mops().size(), 0);
   for (std::uint32_t k = 0; k < t_.key_count(); ++k) {
     const auto& elements = t_.orders()[k].elements;
     for (std::size_t i = 0; i < elements.size(); ++i) {
       budget_.step();
-      const std::uint32_t m = t_.append_of(elements[i]);
+      const TxnTable::AppendSlot* a = t_.find_append(elements[i]);
       // An element appended to another key is garbage here, as one nobody appended.
-      if (m != kNoTxn && t_.mops()[m].key == k) writers_[order_start_[k] + i] = t_.mops()[m].txn;
+      if (a == nullptr || a->key != k) continue;
+      const std::uint32_t m = a->mop;
+      writers_[order_start_[k] + i] = a->txn;
+      writer_mops_[order_start_[k] + i] = m;
+      if (placed[m] != 0) duplicates_.push_back(static_cast<std::uint32_t>(order_start_[k] + i));
+      placed[m] = 1;
     }
   }
 }
@@ -167,8 +181,8 @@ void Analyzer::find_read_anomalies() {
   // Elements of a list, judged once each: in the key's order (every
   // compatible read is a prefix of it, and the longest reader read it all),
   // and in each incompatible read.
-  auto judge_elements = [&](std::uint32_t key, const std::vector<std::int64_t>& elements,
-                            std::uint32_t reader) {
+  auto judge_duplicates = [&](std::uint32_t key, const std::vector<std::int64_t>& elements,
+                              std::uint32_t reader) {
     std::set<std::int64_t> seen_twice;
     std::vector<std::int64_t> sorted = elements;
     std::sort(sorted.begin(), sorted.end());
@@ -179,6 +193,9 @@ void Analyzer::find_read_anomalies() {
              .txns = {reader},
              .steps = {name(reader) + " read " + t_.key_name(key) + " = " + list_text(elements) +
                        ", which holds " + std::to_string(v) + " more than once"}});
+  };
+  auto judge_elements = [&](std::uint32_t key, const std::vector<std::int64_t>& elements,
+                            std::uint32_t reader) {
     for (std::int64_t v : elements) {
       budget_.step();
       const std::uint32_t m = t_.append_of(v);
@@ -198,11 +215,29 @@ void Analyzer::find_read_anomalies() {
       }
     }
   };
-  for (std::uint32_t k = 0; k < t_.key_count(); ++k)
-    if (!t_.orders()[k].elements.empty())
-      judge_elements(k, t_.orders()[k].elements, t_.orders()[k].longest_reader);
+  // The orders, from the writers indexed once (the longest reader of a key
+  // read all of its order).
+  for (std::uint32_t k = 0; k < t_.key_count(); ++k) {
+    const auto& elements = t_.orders()[k].elements;
+    const std::uint32_t reader = t_.orders()[k].longest_reader;
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      budget_.step();
+      const std::uint32_t m = writer_mops_[order_start_[k] + i];
+      if (m != kNoTxn && txns[mops[m].txn].outcome != TxnOutcome::fail) continue;
+      judge_elements(k, elements, reader);  // rare: the slow path names it
+      break;
+    }
+  }
+  std::set<std::uint32_t> reported;  // keys
+  for (std::uint32_t at : duplicates_) {
+    const auto k = static_cast<std::uint32_t>(
+        std::upper_bound(order_start_.begin(), order_start_.end(), at) - order_start_.begin() - 1);
+    if (reported.insert(k).second)
+      judge_duplicates(k, t_.orders()[k].elements, t_.orders()[k].longest_reader);
+  }
   for (const IncompatibleRead& r : t_.incompatible()) {
     const Mop& read = mops[r.mop];
+    judge_duplicates(read.key, r.elements, read.txn);
     judge_elements(read.key, r.elements, read.txn);
     std::vector<std::int64_t> order(t_.orders()[read.key].elements.begin(),
                                     t_.orders()[read.key].elements.begin() +
@@ -232,7 +267,9 @@ void Analyzer::find_read_anomalies() {
     if (read.kind != MopKind::read || read.length == 0 || txns[read.txn].outcome != TxnOutcome::ok)
       continue;
     budget_.step();
-    const std::uint32_t a = t_.append_of(read.value);
+    const std::uint32_t a = read.incompatible == kNoTxn
+                                ? writer_mops_[order_start_[read.key] + read.length - 1]
+                                : t_.append_of(read.value);
     if (a == kNoTxn || mops[a].key != read.key || mops[a].txn == read.txn || mops[a].last_append) continue;
     std::vector<std::int64_t> later;
     const Txn& w = txns[mops[a].txn];
