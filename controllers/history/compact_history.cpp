@@ -7,6 +7,11 @@
 
 namespace faultline {
 
+namespace {
+// CompactOp::number of an operation whose value is left in history.jsonl.
+constexpr std::int64_t kValueInFile = -2;
+}  // namespace
+
 std::uint32_t CompactHistory::intern(std::string_view name) {
   auto it = symbols_.find(std::string(name));
   if (it != symbols_.end()) return it->second;
@@ -48,6 +53,12 @@ void CompactHistory::add(const Operation& op) {
       c.number = static_cast<std::int64_t>(others_.size());
       others_.push_back(v[1]);
     }
+  } else if (!path_.empty() && op.f == kTxnF) {
+    // A transaction's value (its micro-operations and every list read) is
+    // the bulk of a list-append history: read from a file, it stays there
+    // (the transactional checkers scan the file themselves; value() reads
+    // the line back). A million of them as JSON take gigabytes.
+    c.number = kValueInFile;
   } else if (!v.is_null()) {
     c.number = static_cast<std::int64_t>(others_.size());
     others_.push_back(v);
@@ -104,6 +115,7 @@ nlohmann::json CompactHistory::value(const CompactOp& op) const {
   };
   switch (op.value_kind) {
     case ValueKind::none:
+      if (op.number == kValueInFile) return operation(index_of(op)).value;
       return other(op.number);
     case ValueKind::null:
       return nlohmann::json::array({name(op.key), nullptr});
