@@ -8,12 +8,14 @@
 // resident memory of the process so far (the history itself included).
 //
 //   checker_bench --list-append N [--keys K] [--mops M] [--sessions S]
-//                 [--max-appends A] [--out history.jsonl] [--reuse 1] [--as-run 1]
+//                 [--max-appends A] [--stale F] [--out history.jsonl] [--reuse 1] [--as-run 1]
 //
 // The transactional checkers instead: writes a list-append history of N
 // transactions of M micro-operations (half appends, half reads) over K keys
 // in use at a time, each retired after A appends, as Elle's generator does
 // (lists stay short, so a read stays cheap to record), from S sessions;
+// --stale F makes that fraction of reads miss the list's last append (a
+// database serving stale snapshots: anomalies to find and explain);
 // then reads it back as a run does and times each model on it, in CPU
 // seconds of the one thread. --reuse 1 judges the file --out names if it
 // exists instead of writing it again; --as-run 1 judges it as a run does
@@ -142,6 +144,7 @@ Generated generate(std::size_t ops, int regions, std::uint64_t seed) {
 struct ListAppendShape {
   std::size_t txns = 1000000;
   int keys = 1000, mops = 4, sessions = 10, max_appends = 32;
+  double stale = 0;  // the fraction of reads that miss the list's last append
   std::uint64_t seed = 1;
 };
 
@@ -221,8 +224,12 @@ std::size_t write_list_append_history(const ListAppendShape& shape, const std::s
       if (lands) {
         for (auto& m : s.op.value) {
           auto& list = lookup(m[1].get_ref<const std::string&>());
-          if (m[0] == kReadMop)
+          if (m[0] == kReadMop) {
             m[2] = list;
+            // A database that serves stale snapshots: anomalies to find.
+            if (!list.empty() && shape.stale > 0 && static_cast<double>(rng() % 1000000) < shape.stale * 1e6)
+              m[2].erase(m[2].size() - 1);
+          }
           else
             list.push_back(m[2].get<std::int64_t>());
         }
@@ -348,6 +355,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--sessions")) list_append.sessions = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--max-appends")) list_append.max_appends = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--stale")) list_append.stale = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--as-run")) as_run = std::atoi(argv[i + 1]) != 0;
     else if (!std::strcmp(argv[i], "--reuse")) reuse = std::atoi(argv[i + 1]) != 0;
   }

@@ -100,8 +100,11 @@ class Analyzer {
                                                      std::uint8_t mask, std::uint32_t member);
   // The shortest path from `from` to `to` over edges of `mask` inside the
   // component; empty if none. Nodes then the type of the edge leaving each.
+  // With `floor`, only through nodes whose comp_ is at least it (see
+  // single_rw_cycle).
   bool shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t mask, std::uint32_t member,
-                     std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types);
+                     std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types,
+                     std::uint32_t floor = 0);
   bool cycle_of(const std::vector<std::uint32_t>& scc, std::uint8_t mask, std::uint32_t member,
                 std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types);
   bool single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask, std::uint32_t member,
@@ -125,6 +128,9 @@ class Analyzer {
 
   // search scratch, stamped so that a search costs what it visits
   std::vector<std::uint32_t> stamp_, index_, low_, parent_, member_;
+  // the component of each node in the last components() search, numbered
+  // as Tarjan closes them: sinks first, so a path a -> b means comp_[a] >= comp_[b]
+  std::vector<std::uint32_t> comp_;
   std::vector<std::uint8_t> parent_type_, on_stack_;
   std::uint32_t generation_ = 0;
   std::string where_;  // what the search is doing, for a budget cut
@@ -397,7 +403,7 @@ std::vector<std::vector<std::uint32_t>> Analyzer::components(const std::vector<s
     std::uint32_t node, edge;
   };
   std::vector<Frame> frames;
-  std::uint32_t counter = 0;
+  std::uint32_t counter = 0, closed = 0;
   auto inside = [&](std::uint32_t v) { return member == kNoTxn || member_[v] == member; };
   auto enter = [&](std::uint32_t v) {
     stamp_[v] = generation_;
@@ -429,10 +435,12 @@ std::vector<std::vector<std::uint32_t>> Analyzer::components(const std::vector<s
       if (low_[v] != index_[v]) continue;
       std::vector<std::uint32_t> scc;
       std::uint32_t w;
+      ++closed;
       do {
         w = stack.back();
         stack.pop_back();
         on_stack_[w] = 0;
+        comp_[w] = closed;
         scc.push_back(w);
       } while (w != v);
       if (scc.size() > 1) found.push_back(std::move(scc));
@@ -442,7 +450,8 @@ std::vector<std::vector<std::uint32_t>> Analyzer::components(const std::vector<s
 }
 
 bool Analyzer::shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t mask, std::uint32_t member,
-                             std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types) {
+                             std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types,
+                             std::uint32_t floor) {
   // Breadth first from `from`; a path back to `from` itself is a cycle.
   ++generation_;
   std::vector<std::uint32_t> queue{from};
@@ -456,7 +465,7 @@ bool Analyzer::shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t 
       budget_.step();
       if ((out_type_[e] & mask) == 0) continue;
       const std::uint32_t w = out_to_[e];
-      if (member_[w] != member) continue;
+      if (member_[w] != member || (floor != 0 && comp_[w] < floor)) continue;
       if (w == to) {
         reached = true;
         last = v;
@@ -500,6 +509,10 @@ bool Analyzer::single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8
                                std::uint32_t member, std::vector<std::uint32_t>& nodes,
                                std::vector<std::uint8_t>& types) {
   // Each rw edge u -> v closed by a path v -> u without rw: the shortest.
+  // The components of the rw-free subgraph, numbered sinks first, prune
+  // the search: v reaches u only if comp_[v] >= comp_[u], and only through
+  // nodes numbered at least comp_[u] (numbers start at 1).
+  components(scc, mask, member);
   bool any = false;
   std::vector<std::uint32_t> path;
   std::vector<std::uint8_t> path_types;
@@ -507,7 +520,8 @@ bool Analyzer::single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8
     for (std::uint32_t e = out_start_[u]; e < out_start_[u + 1]; ++e) {
       if (out_type_[e] != kRW || member_[out_to_[e]] != member) continue;
       const std::uint32_t v = out_to_[e];
-      if (!shortest_path(v, u, mask, member, path, path_types)) continue;
+      if (comp_[v] < comp_[u]) continue;
+      if (!shortest_path(v, u, mask, member, path, path_types, comp_[u])) continue;
       if (any && path.size() + 1 >= nodes.size()) continue;
       any = true;
       nodes = {u};
@@ -529,6 +543,7 @@ void Analyzer::search_cycles() {
   parent_type_.assign(n, 0);
   on_stack_.assign(n, 0);
   member_.assign(n, kNoTxn);
+  comp_.assign(n, 0);
   std::vector<std::uint32_t> all;
   for (std::uint32_t i = 0; i < n; ++i)
     if (node(i)) all.push_back(i);
