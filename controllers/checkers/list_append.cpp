@@ -14,10 +14,14 @@ enum EdgeType : std::uint8_t { kWW = 1, kWR = 2, kRW = 4, kRT = 8 };
 
 const char* edge_name(std::uint8_t type) {
   switch (type) {
-    case kWW: return "ww";
-    case kWR: return "wr";
-    case kRW: return "rw";
-    case kRT: return "realtime";
+    case kWW:
+      return "ww";
+    case kWR:
+      return "wr";
+    case kRW:
+      return "rw";
+    case kRT:
+      return "realtime";
   }
   return "?";
 }
@@ -107,8 +111,9 @@ class Analyzer {
                      std::uint32_t floor = 0);
   bool cycle_of(const std::vector<std::uint32_t>& scc, std::uint8_t mask, std::uint32_t member,
                 std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types);
-  bool single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask, std::uint32_t member,
-                       std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types);
+  bool single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask,
+                       std::uint32_t member, std::vector<std::uint32_t>& nodes,
+                       std::vector<std::uint8_t>& types);
   std::string explain(std::uint32_t from, std::uint32_t to, std::uint8_t type) const;
   std::string name(std::uint32_t txn) const { return txn_name(t_.txns()[txn]); }
 
@@ -119,9 +124,9 @@ class Analyzer {
 
   std::vector<std::uint8_t> alive_;
   std::vector<std::size_t> order_start_;
-  std::vector<std::uint32_t> writers_;        // per key and position: the txn that appended it
-  std::vector<std::uint32_t> writer_mops_;    // and its append; kNoTxn for garbage
-  std::vector<std::uint32_t> duplicates_;     // positions whose append holds an earlier one too
+  std::vector<std::uint32_t> writers_;      // per key and position: the txn that appended it
+  std::vector<std::uint32_t> writer_mops_;  // and its append; kNoTxn for garbage
+  std::vector<std::uint32_t> duplicates_;   // positions whose append holds an earlier one too
   std::vector<std::uint32_t> rt_start_, rt_pred_;  // per txn: its real-time predecessors
   std::vector<std::uint32_t> out_start_, out_to_;  // the graph, as compressed rows
   std::vector<std::uint8_t> out_type_;
@@ -245,26 +250,28 @@ void Analyzer::find_read_anomalies() {
     const Mop& read = mops[r.mop];
     judge_duplicates(read.key, r.elements, read.txn);
     judge_elements(read.key, r.elements, read.txn);
-    std::vector<std::int64_t> order(t_.orders()[read.key].elements.begin(),
-                                    t_.orders()[read.key].elements.begin() +
-                                        std::min(t_.orders()[read.key].elements.size(),
-                                                 std::max(r.elements.size(), std::size_t{r.diverges_at} + 1)));
+    std::vector<std::int64_t> order(
+        t_.orders()[read.key].elements.begin(),
+        t_.orders()[read.key].elements.begin() +
+            std::min(t_.orders()[read.key].elements.size(),
+                     std::max(r.elements.size(), std::size_t{r.diverges_at} + 1)));
     found({.name = "incompatible-order",
            .txns = {r.order_reader, read.txn},
-           .steps = {name(r.order_reader) + " read " + t_.key_name(read.key) + " = " + list_text(order),
-                     name(read.txn) + " read " + t_.key_name(read.key) + " = " + list_text(r.elements) +
-                         ": they differ at position " + std::to_string(r.diverges_at + 1) +
-                         ", so neither is a prefix of the other"}});
+           .steps = {
+               name(r.order_reader) + " read " + t_.key_name(read.key) + " = " + list_text(order),
+               name(read.txn) + " read " + t_.key_name(read.key) + " = " + list_text(r.elements) +
+                   ": they differ at position " + std::to_string(r.diverges_at + 1) +
+                   ", so neither is a prefix of the other"}});
   }
   for (const InternalInconsistency& i : t_.internal()) {
     const Mop& read = mops[i.mop];
     found({.name = "internal",
            .txns = {read.txn},
            .steps = {name(read.txn) + " read " + t_.key_name(read.key) + " = " + list_text(i.read) +
-                     (i.expected_is_suffix ? ", which does not end with its own appends " +
-                                                 list_text(i.expected)
-                                           : ", but its own earlier reads and appends make it " +
-                                                 list_text(i.expected))}});
+                     (i.expected_is_suffix
+                          ? ", which does not end with its own appends " + list_text(i.expected)
+                          : ", but its own earlier reads and appends make it " +
+                                list_text(i.expected))}});
   }
   // Intermediate reads: a read that ends at another txn's append that is
   // not that txn's last to the key.
@@ -276,11 +283,13 @@ void Analyzer::find_read_anomalies() {
     const std::uint32_t a = read.incompatible == kNoTxn
                                 ? writer_mops_[order_start_[read.key] + read.length - 1]
                                 : t_.append_of(read.value);
-    if (a == kNoTxn || mops[a].key != read.key || mops[a].txn == read.txn || mops[a].last_append) continue;
+    if (a == kNoTxn || mops[a].key != read.key || mops[a].txn == read.txn || mops[a].last_append)
+      continue;
     std::vector<std::int64_t> later;
     const Txn& w = txns[mops[a].txn];
     for (std::uint32_t j = w.first_mop; j < w.first_mop + w.mop_count; ++j)
-      if (j > a && mops[j].kind == MopKind::append && mops[j].key == read.key) later.push_back(mops[j].value);
+      if (j > a && mops[j].kind == MopKind::append && mops[j].key == read.key)
+        later.push_back(mops[j].value);
     found({.name = "G1b",
            .txns = {mops[a].txn, read.txn},
            .steps = {name(mops[a].txn) + " appended " + std::to_string(read.value) + " to " +
@@ -304,7 +313,8 @@ void Analyzer::for_each_edge(Visit&& visit) {
   }
   for (std::uint32_t m = 0; m < mops.size(); ++m) {
     const Mop& read = mops[m];
-    if (read.kind != MopKind::read || !read.external || txns[read.txn].outcome != TxnOutcome::ok) continue;
+    if (read.kind != MopKind::read || !read.external || txns[read.txn].outcome != TxnOutcome::ok)
+      continue;
     budget_.step();
     if (read.incompatible != kNoTxn) {
       // Its order is unknown beyond what it shows: only what it read from.
@@ -358,7 +368,8 @@ void Analyzer::build_realtime() {
       rt_pred_.insert(rt_pred_.end(), frontier.begin(), frontier.end());
       rt_start_[u + 1] = static_cast<std::uint32_t>(frontier.size());
     } else {
-      for (std::uint32_t j = preds_at[u]; j < preds_at[u] + rt_start_[u + 1]; ++j) covered[rt_pred_[j]] = 1;
+      for (std::uint32_t j = preds_at[u]; j < preds_at[u] + rt_start_[u + 1]; ++j)
+        covered[rt_pred_[j]] = 1;
       std::erase_if(frontier, [&](std::uint32_t x) { return covered[x] != 0; });
       frontier.push_back(u);
     }
@@ -392,8 +403,8 @@ void Analyzer::build_graph() {
   if (realtime_) out_->edges["realtime"] = rt;
 }
 
-std::vector<std::vector<std::uint32_t>> Analyzer::components(const std::vector<std::uint32_t>& nodes,
-                                                             std::uint8_t mask, std::uint32_t member) {
+std::vector<std::vector<std::uint32_t>> Analyzer::components(
+    const std::vector<std::uint32_t>& nodes, std::uint8_t mask, std::uint32_t member) {
   // Tarjan's algorithm with an explicit stack (a million-node path must not
   // overflow the call stack). `member`: only nodes whose member_ is it.
   ++generation_;
@@ -449,9 +460,9 @@ std::vector<std::vector<std::uint32_t>> Analyzer::components(const std::vector<s
   return found;
 }
 
-bool Analyzer::shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t mask, std::uint32_t member,
-                             std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types,
-                             std::uint32_t floor) {
+bool Analyzer::shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t mask,
+                             std::uint32_t member, std::vector<std::uint32_t>& nodes,
+                             std::vector<std::uint8_t>& types, std::uint32_t floor) {
   // Breadth first from `from`; a path back to `from` itself is a cycle.
   ++generation_;
   std::vector<std::uint32_t> queue{from};
@@ -492,15 +503,17 @@ bool Analyzer::shortest_path(std::uint32_t from, std::uint32_t to, std::uint8_t 
   return true;
 }
 
-bool Analyzer::cycle_of(const std::vector<std::uint32_t>& scc, std::uint8_t mask, std::uint32_t member,
-                        std::vector<std::uint32_t>& nodes, std::vector<std::uint8_t>& types) {
+bool Analyzer::cycle_of(const std::vector<std::uint32_t>& scc, std::uint8_t mask,
+                        std::uint32_t member, std::vector<std::uint32_t>& nodes,
+                        std::vector<std::uint8_t>& types) {
   // A component of the subgraph of `mask` edges holds a cycle of them; the
   // shortest through its first node is the witness.
   const auto sub = components(scc, mask, member);
   if (sub.empty()) return false;
   const std::uint32_t inner = member_.size();  // a member id no txn uses
   for (std::uint32_t v : sub.front()) member_[v] = inner;
-  const bool ok = shortest_path(sub.front().front(), sub.front().front(), mask, inner, nodes, types);
+  const bool ok =
+      shortest_path(sub.front().front(), sub.front().front(), mask, inner, nodes, types);
   for (std::uint32_t v : sub.front()) member_[v] = member;
   return ok;
 }
@@ -570,7 +583,8 @@ void Analyzer::search_cycles() {
   for (std::size_t c = 0; c < sccs.size(); ++c) {
     const auto& scc = sccs[c];
     where_ = "searching strongly connected component " + std::to_string(c + 1) + " of " +
-             std::to_string(sccs.size()) + " (" + std::to_string(scc.size()) + " transactions) for cycles";
+             std::to_string(sccs.size()) + " (" + std::to_string(scc.size()) +
+             " transactions) for cycles";
     const auto member = static_cast<std::uint32_t>(c);
     for (std::uint32_t v : scc) member_[v] = member;
     std::vector<std::uint32_t> nodes;
@@ -610,8 +624,9 @@ std::string Analyzer::explain(std::uint32_t from, std::uint32_t to, std::uint8_t
       const auto& order = t_.orders()[mop.key].elements;
       for (std::size_t i = 0; i + 1 < order.size(); ++i)
         if (order[i] == mop.value && writer(mop.key, i + 1) == to)
-          return name(from) + " appended " + std::to_string(order[i]) + " to " + t_.key_name(mop.key) +
-                 " before " + name(to) + " appended " + std::to_string(order[i + 1]) + tag;
+          return name(from) + " appended " + std::to_string(order[i]) + " to " +
+                 t_.key_name(mop.key) + " before " + name(to) + " appended " +
+                 std::to_string(order[i + 1]) + tag;
     }
   }
   const Txn& reader = type == kWR ? b : a;
@@ -619,12 +634,13 @@ std::string Analyzer::explain(std::uint32_t from, std::uint32_t to, std::uint8_t
   for (std::uint32_t m = reader.first_mop; m < reader.first_mop + reader.mop_count; ++m) {
     const Mop& read = mops[m];
     if (read.kind != MopKind::read || !read.external) continue;
-    const std::string text = name(type == kWR ? to : from) + " read " + t_.key_name(read.key) + " = " +
-                             list_text(t_.read_elements(read));
+    const std::string text = name(type == kWR ? to : from) + " read " + t_.key_name(read.key) +
+                             " = " + list_text(t_.read_elements(read));
     if (type == kWR && read.length > 0) {
       const std::uint32_t w = t_.append_of(read.value);
       if (w != kNoTxn && mops[w].txn == other)
-        return text + ", which ends with " + name(other) + "'s append of " + std::to_string(read.value) + tag;
+        return text + ", which ends with " + name(other) + "'s append of " +
+               std::to_string(read.value) + tag;
     }
     if (type == kRW && read.incompatible == kNoTxn && read.length < order_length(read.key) &&
         writer(read.key, read.length) == other)
@@ -637,9 +653,12 @@ std::string Analyzer::explain(std::uint32_t from, std::uint32_t to, std::uint8_t
 void Analyzer::run(IsolationAnalysis& out) {
   out_ = &out;
   for (const Txn& t : t_.txns()) {
-    if (t.outcome == TxnOutcome::ok) ++out.ok;
-    else if (t.outcome == TxnOutcome::fail) ++out.failed;
-    else ++out.indeterminate;
+    if (t.outcome == TxnOutcome::ok)
+      ++out.ok;
+    else if (t.outcome == TxnOutcome::fail)
+      ++out.failed;
+    else
+      ++out.indeterminate;
   }
   out.transactions = out.ok + out.indeterminate;
   try {
@@ -658,9 +677,12 @@ void Analyzer::run(IsolationAnalysis& out) {
 
 const char* isolation_model_name(IsolationModel model) {
   switch (model) {
-    case IsolationModel::serializable: return "serializable";
-    case IsolationModel::snapshot_isolation: return "snapshot-isolation";
-    case IsolationModel::strict_serializable: return "strict-serializable";
+    case IsolationModel::serializable:
+      return "serializable";
+    case IsolationModel::snapshot_isolation:
+      return "snapshot-isolation";
+    case IsolationModel::strict_serializable:
+      return "strict-serializable";
   }
   return "?";
 }
@@ -674,14 +696,16 @@ bool model_forbids(IsolationModel model, const std::string& anomaly) {
 
 std::string txn_name(const Txn& t) { return "T" + std::to_string(t.invoke_index); }
 
-IsolationAnalysis analyze_list_append(const TxnTable& table, bool realtime, Clock::time_point deadline) {
+IsolationAnalysis analyze_list_append(const TxnTable& table, bool realtime,
+                                      Clock::time_point deadline) {
   IsolationAnalysis out;
   Budget budget(deadline);
   Analyzer(table, realtime, budget).run(out);
   return out;
 }
 
-CheckResult check_list_append(const TxnTable& table, IsolationModel model, std::chrono::milliseconds budget,
+CheckResult check_list_append(const TxnTable& table, IsolationModel model,
+                              std::chrono::milliseconds budget,
                               const std::function<Operation(std::uint64_t)>& operation) {
   const auto analysis = analyze_list_append(table, model == IsolationModel::strict_serializable,
                                             Clock::now() + budget);
@@ -709,14 +733,18 @@ CheckResult check_list_append(const TxnTable& table, IsolationModel model, std::
     nlohmann::json txns = nlohmann::json::array();
     for (std::uint32_t t : a.txns) {
       const Txn& txn = table.txns()[t];
-      txns.push_back({{"txn", txn_name(txn)}, {"process", txn.process},
-                      {"invoke_index", txn.invoke_index}, {"complete_index", txn.end_index},
+      txns.push_back({{"txn", txn_name(txn)},
+                      {"process", txn.process},
+                      {"invoke_index", txn.invoke_index},
+                      {"complete_index", txn.end_index},
                       {"outcome", txn.outcome == TxnOutcome::ok     ? "ok"
                                   : txn.outcome == TxnOutcome::fail ? "fail"
                                   : txn.outcome == TxnOutcome::info ? "info"
-                                                                     : "pending"}});
+                                                                    : "pending"}});
     }
-    witnesses.push_back({{"anomaly", a.name}, {"forbidden", forbids}, {"transactions", txns},
+    witnesses.push_back({{"anomaly", a.name},
+                         {"forbidden", forbids},
+                         {"transactions", txns},
                          {"explanation", a.steps}});
   }
   r.details = {{"model", r.invariant},
@@ -743,10 +771,11 @@ CheckResult check_list_append(const TxnTable& table, IsolationModel model, std::
   if (forbidden > 0) {
     r.validity = Validity::violated;
     std::string chain;
-    for (std::uint32_t t : first->txns) chain += (chain.empty() ? "" : ", ") + txn_name(table.txns()[t]);
+    for (std::uint32_t t : first->txns)
+      chain += (chain.empty() ? "" : ", ") + txn_name(table.txns()[t]);
     r.summary = std::to_string(forbidden) + " anomal" + (forbidden == 1 ? "y" : "ies") + " " +
-                r.invariant + " forbids (" + names + "); first " + first->name + ": " + chain + ": " +
-                first->steps.front();
+                r.invariant + " forbids (" + names + "); first " + first->name + ": " + chain +
+                ": " + first->steps.front();
     if (!analysis.unfinished.empty())
       r.summary += "; the budget of " + budget_text + " ran out " + analysis.unfinished;
     return r;
@@ -767,8 +796,8 @@ CheckResult check_list_append(const TxnTable& table, IsolationModel model, std::
   std::size_t edges = 0;
   for (const auto& [type, n] : analysis.edges) edges += n;
   r.summary = std::to_string(analysis.ok) + " ok and " + std::to_string(analysis.indeterminate) +
-              " indeterminate transactions, " + std::to_string(edges) + " dependencies: no anomaly " +
-              r.invariant + " forbids";
+              " indeterminate transactions, " + std::to_string(edges) +
+              " dependencies: no anomaly " + r.invariant + " forbids";
   if (!allowed.empty()) {
     std::string what;
     for (const auto& [name, n] : allowed.items())

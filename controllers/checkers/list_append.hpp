@@ -51,9 +51,10 @@ const char* isolation_model_name(IsolationModel model);
 bool model_forbids(IsolationModel model, const std::string& anomaly);
 
 struct TxnAnomaly {
-  std::string name;                 // "G-single"
-  std::vector<std::uint32_t> txns;  // the witness: a cycle's transactions in order, or the reader and writer
-  std::vector<std::string> steps;   // the explanation, one line per edge or fact
+  std::string name;  // "G-single"
+  std::vector<std::uint32_t>
+      txns;  // the witness: a cycle's transactions in order, or the reader and writer
+  std::vector<std::string> steps;  // the explanation, one line per edge or fact
 };
 
 struct IsolationAnalysis {

@@ -78,11 +78,15 @@ std::uint32_t TxnTable::intern_key(std::string_view key) {
 
 void TxnTable::invoke(std::int64_t process, std::uint64_t index, std::int64_t time) {
   const auto id = static_cast<std::uint32_t>(txns_.size());
-  Txn t{.invoke_time = time, .process = process, .invoke_index = index, .end_index = index,
+  Txn t{.invoke_time = time,
+        .process = process,
+        .invoke_index = index,
+        .end_index = index,
         .first_mop = static_cast<std::uint32_t>(mops_.size()),
         .mop_count = static_cast<std::uint32_t>(scratch_mops.size())};
   for (const MopInput& in : scratch_mops)
-    mops_.push_back({.value = in.kind == MopKind::append ? in.value : 0, .txn = id,
+    mops_.push_back({.value = in.kind == MopKind::append ? in.value : 0,
+                     .txn = id,
                      .key = intern_key(in.key),
                      .kind = in.kind == MopKind::append ? MopKind::append : MopKind::unread});
   // A process has one operation in flight; an invocation over one that never
@@ -102,7 +106,7 @@ void TxnTable::complete(std::int64_t process, std::uint64_t index, std::int64_t 
   pending_.erase(it);
   Txn& t = txns_[id];
   t.end_index = index;
-  t.outcome = type == OpType::ok ? TxnOutcome::ok
+  t.outcome = type == OpType::ok     ? TxnOutcome::ok
               : type == OpType::fail ? TxnOutcome::fail
                                      : TxnOutcome::info;
   if (t.outcome != TxnOutcome::info) t.end_time = time;
@@ -116,8 +120,10 @@ void TxnTable::complete(std::int64_t process, std::uint64_t index, std::int64_t 
     }
     for (std::size_t i = 0; i < scratch_mops.size(); ++i) {
       const MopInput& in = scratch_mops[i];
-      mops_[t.first_mop + i] = {.value = in.kind == MopKind::append ? in.value : 0, .txn = id,
-                                .key = intern_key(in.key), .kind = in.kind};
+      mops_[t.first_mop + i] = {.value = in.kind == MopKind::append ? in.value : 0,
+                                .txn = id,
+                                .key = intern_key(in.key),
+                                .kind = in.kind};
     }
     check_internal(id);
   }
@@ -134,7 +140,8 @@ void TxnTable::take_read(std::uint32_t m, const std::int64_t* elements, std::uin
   for (std::size_t i = 0; i < common; ++i) {
     if (elements[i] == order.elements[i]) continue;
     mop.incompatible = static_cast<std::uint32_t>(incompatible_.size());
-    incompatible_.push_back({.mop = m, .order_reader = order.longest_reader,
+    incompatible_.push_back({.mop = m,
+                             .order_reader = order.longest_reader,
                              .diverges_at = static_cast<std::uint32_t>(i),
                              .elements = {elements, elements + count}});
     return;
@@ -182,11 +189,14 @@ void TxnTable::check_internal(std::uint32_t id) {
       std::vector<std::int64_t> expected = s->base;
       expected.insert(expected.end(), s->own.begin(), s->own.end());
       const bool consistent =
-          s->read ? std::equal(expected.begin(), expected.end(), elements, elements + in.count)
-                  : in.count >= expected.size() &&
-                        std::equal(expected.begin(), expected.end(), elements + in.count - expected.size());
+          s->read
+              ? std::equal(expected.begin(), expected.end(), elements, elements + in.count)
+              : in.count >= expected.size() && std::equal(expected.begin(), expected.end(),
+                                                          elements + in.count - expected.size());
       if (!consistent)
-        internal_.push_back({.mop = m, .expected = std::move(expected), .expected_is_suffix = !s->read,
+        internal_.push_back({.mop = m,
+                             .expected = std::move(expected),
+                             .expected_is_suffix = !s->read,
                              .read = {elements, elements + in.count}});
       s->read = true;
       s->base.assign(elements, elements + in.count);
@@ -309,17 +319,28 @@ class LineScanner {
       if (*p_ == '\\') {
         if (++p_ >= end_) break;
         switch (*p_) {
-          case 'n': buffer += '\n'; break;
-          case 't': buffer += '\t'; break;
-          case 'r': buffer += '\r'; break;
-          case 'b': buffer += '\b'; break;
-          case 'f': buffer += '\f'; break;
+          case 'n':
+            buffer += '\n';
+            break;
+          case 't':
+            buffer += '\t';
+            break;
+          case 'r':
+            buffer += '\r';
+            break;
+          case 'b':
+            buffer += '\b';
+            break;
+          case 'f':
+            buffer += '\f';
+            break;
           case 'u': {
             // Keys are names we chose; a \u escape is kept as written.
             buffer += "\\u";
             break;
           }
-          default: buffer += *p_;
+          default:
+            buffer += *p_;
         }
         ++p_;
       } else {
@@ -337,7 +358,8 @@ class LineScanner {
     if (negative) ++p_;
     std::uint64_t v = 0;
     const char* digits = p_;
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9')
+      v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
     if (p_ == digits || (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E'))) {
       p_ = start;
       return false;
@@ -479,11 +501,16 @@ TxnTable TxnTable::read(const std::string& path) {
             }
           } else if (name == "type") {
             const std::string_view t = s.string(text);
-            if (t == "invoke") type = OpType::invoke;
-            else if (t == "ok") type = OpType::ok;
-            else if (t == "fail") type = OpType::fail;
-            else if (t == "info") type = OpType::info;
-            else s.fail("unknown 'type'");
+            if (t == "invoke")
+              type = OpType::invoke;
+            else if (t == "ok")
+              type = OpType::ok;
+            else if (t == "fail")
+              type = OpType::fail;
+            else if (t == "info")
+              type = OpType::info;
+            else
+              s.fail("unknown 'type'");
           } else if (name == "value") {
             if (is_txn) {
               // f came first (the recorder's order): read it now, once.

@@ -71,7 +71,7 @@ struct IncompatibleRead {
 // key it appended to must end with those appends, and equal what it read
 // before plus them.
 struct InternalInconsistency {
-  std::uint32_t mop = 0;  // the read
+  std::uint32_t mop = 0;               // the read
   std::vector<std::int64_t> expected;  // what the txn's own operations imply (a suffix when
   bool expected_is_suffix = false;     // it had not read the key before)
   std::vector<std::int64_t> read;
@@ -117,7 +117,7 @@ class TxnTable {
   struct MopInput {
     MopKind kind = MopKind::append;
     std::string_view key;
-    std::int64_t value = 0;       // append
+    std::int64_t value = 0;              // append
     std::uint32_t first = 0, count = 0;  // read: its elements in the scratch
   };
   // The scratch a caller fills before each invoke/complete: the operation's

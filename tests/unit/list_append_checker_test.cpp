@@ -32,7 +32,8 @@ class Txns {
       if (m[0] == "r") m[2] = nullptr;
     return op(ms, OpType::invoke, process, invoked);
   }
-  Txns& complete(std::int64_t ms, std::int64_t process, const json& mops, OpType type = OpType::ok) {
+  Txns& complete(std::int64_t ms, std::int64_t process, const json& mops,
+                 OpType type = OpType::ok) {
     json completed = mops;
     if (type != OpType::ok)
       for (auto& m : completed)
@@ -48,8 +49,14 @@ class Txns {
 
  private:
   Txns& op(std::int64_t ms, OpType type, std::int64_t process, json value) {
-    ops_.push_back({.index = ops_.size(), .time = ms * 1000000, .type = type, .process = process,
-                    .f = kTxnF, .value = std::move(value), .region = "r", .session = process});
+    ops_.push_back({.index = ops_.size(),
+                    .time = ms * 1000000,
+                    .type = type,
+                    .process = process,
+                    .f = kTxnF,
+                    .value = std::move(value),
+                    .region = "r",
+                    .session = process});
     return *this;
   }
   std::vector<Operation> ops_;
@@ -61,7 +68,8 @@ CheckResult judge(const Txns& t, IsolationModel model, std::chrono::milliseconds
                            [&](std::uint64_t i) { return history.operation(i); });
 }
 
-constexpr IsolationModel kModels[] = {IsolationModel::serializable, IsolationModel::snapshot_isolation,
+constexpr IsolationModel kModels[] = {IsolationModel::serializable,
+                                      IsolationModel::snapshot_isolation,
                                       IsolationModel::strict_serializable};
 
 std::vector<std::string> witness_txns(const CheckResult& r) {
@@ -109,9 +117,9 @@ void fails_everywhere(const Txns& t, const std::string& anomaly, std::vector<std
 
 TEST_CASE("a serializable list-append history holds under every model", "[list-append]") {
   Txns t;
-  t.txn(0, 10, 0, json::array({A("x", 1), A("y", 5)}))                 // T0
-      .txn(20, 30, 1, json::array({R("x", {1}), A("x", 2)}))           // T2
-      .txn(40, 50, 0, json::array({R("x", {1, 2}), R("y", {5})}))      // T4
+  t.txn(0, 10, 0, json::array({A("x", 1), A("y", 5)}))                     // T0
+      .txn(20, 30, 1, json::array({R("x", {1}), A("x", 2)}))               // T2
+      .txn(40, 50, 0, json::array({R("x", {1, 2}), R("y", {5})}))          // T4
       .txn(60, 70, 1, json::array({R("z", {}), A("z", 3), R("z", {3})}));  // T6
   for (IsolationModel model : kModels) {
     const auto r = judge(t, model);
@@ -123,8 +131,8 @@ TEST_CASE("a serializable list-append history holds under every model", "[list-a
     CHECK(r.details["anomalies"].empty());
   }
   const auto r = judge(t, IsolationModel::strict_serializable);
-  CHECK(r.details["edges"]["ww"] == 1);  // T0 -> T2 on x
-  CHECK(r.details["edges"]["wr"] == 3);  // T0 -> T2, T2 -> T4, T0 -> T4 (y)
+  CHECK(r.details["edges"]["ww"] == 1);        // T0 -> T2 on x
+  CHECK(r.details["edges"]["wr"] == 3);        // T0 -> T2, T2 -> T4, T0 -> T4 (y)
   CHECK(r.details["edges"]["realtime"] == 3);  // a chain: the reduction keeps no shortcut
 }
 
@@ -193,7 +201,7 @@ TEST_CASE("G2-item (write skew) passes snapshot isolation and fails serializabil
 TEST_CASE("a stale read after a completed append is a realtime cycle: strict-serializable only",
           "[list-append]") {
   Txns t;
-  t.txn(0, 10, 0, json::array({A("x", 1)}))    // T0 completes at 10
+  t.txn(0, 10, 0, json::array({A("x", 1)}))       // T0 completes at 10
       .txn(20, 30, 1, json::array({R("x", {})}))  // T2 invoked at 20, misses it
       .txn(40, 50, 2, json::array({R("x", {1})}));
   for (IsolationModel model : {IsolationModel::serializable, IsolationModel::snapshot_isolation})
@@ -205,7 +213,8 @@ TEST_CASE("a stale read after a completed append is a realtime cycle: strict-ser
   CHECK(witness_txns(r) == std::vector<std::string>{"T0", "T2"});
   CHECK_THAT(explanation(r), Catch::Contains("T2 read x = [] without T0's append of 1 (rw)"));
   CHECK_THAT(explanation(r),
-             Catch::Contains("T0 completed (at 0.010000s) before T2 was invoked (at 0.020000s) (realtime)"));
+             Catch::Contains(
+                 "T0 completed (at 0.010000s) before T2 was invoked (at 0.020000s) (realtime)"));
   // Overlapping, the same reads are serializable in real time too.
   Txns overlapping;
   overlapping.invoke(0, 0, json::array({A("x", 1)}))
@@ -217,7 +226,8 @@ TEST_CASE("a stale read after a completed append is a realtime cycle: strict-ser
 
 TEST_CASE("G1a: a read of an append whose transaction failed", "[list-append]") {
   Txns t;
-  t.txn(0, 10, 0, json::array({A("x", 1)}), OpType::fail).txn(20, 30, 1, json::array({R("x", {1})}));
+  t.txn(0, 10, 0, json::array({A("x", 1)}), OpType::fail)
+      .txn(20, 30, 1, json::array({R("x", {1})}));
   fails_everywhere(t, "G1a", {"T0", "T2"});
   CHECK_THAT(explanation(judge(t, IsolationModel::serializable)),
              Catch::Contains("T0 appended 1 to x and failed (aborted)"));
@@ -344,7 +354,8 @@ TEST_CASE("a spent budget is unknown and says what it did not finish", "[list-ap
   CHECK_FALSE(analysis.unfinished.empty());
   const auto r = check_list_append(table, IsolationModel::serializable, 0ms, nullptr);
   CHECK(r.validity == Validity::unknown);
-  CHECK_THAT(r.summary, Catch::Contains("ran out of its budget of 0ms while indexing the version orders"));
+  CHECK_THAT(r.summary,
+             Catch::Contains("ran out of its budget of 0ms while indexing the version orders"));
   CHECK(r.details["unfinished"] == "indexing the version orders");
 }
 
@@ -362,8 +373,12 @@ TEST_CASE("the table read straight from history.jsonl is the one built from the 
   close(fd);
   {
     std::ofstream out(path);
-    Operation nemesis{.index = 0, .time = 0, .type = OpType::info, .process = kNemesisProcess,
-                      .f = "start-partition", .value = {{"fault", 0}}};
+    Operation nemesis{.index = 0,
+                      .time = 0,
+                      .type = OpType::info,
+                      .process = kNemesisProcess,
+                      .f = "start-partition",
+                      .value = {{"fault", 0}}};
     std::string line;
     append_json_line(line, nemesis);
     out << line << "\n\n";  // an empty line is skipped and not counted
@@ -399,7 +414,8 @@ TEST_CASE("the table read straight from history.jsonl is the one built from the 
   std::remove(path);
 
   std::ofstream bad(path);
-  bad << R"({"f":"txn","index":0,"process":1,"time":0,"type":"invoke","value":[["append","x",)" << "\n";
+  bad << R"({"f":"txn","index":0,"process":1,"time":0,"type":"invoke","value":[["append","x",)"
+      << "\n";
   bad.close();
   CHECK_THROWS_WITH(TxnTable::read(path), Catch::Contains(std::string(path) + ":1:"));
   std::remove(path);
@@ -422,10 +438,11 @@ client = "exec"
 program = "c"
 )";
   auto parse = [&](const std::string& rest) {
-    return parse_experiment(head + rest, "x.toml",
-                            [](const std::string& p, const std::string&) -> std::optional<std::string> {
-                              return "/usr/bin/" + p;
-                            });
+    return parse_experiment(
+        head + rest, "x.toml",
+        [](const std::string& p, const std::string&) -> std::optional<std::string> {
+          return "/usr/bin/" + p;
+        });
   };
   auto messages = [&](const std::string& rest) {
     try {
@@ -450,8 +467,11 @@ program = "c"
     CHECK_THAT(messages(std::string("kind = \"kv\"\n[[invariant]]\nkind = \"") + kind + "\"\n"),
                Catch::Contains(std::string(kind) + " judges 'list-append' histories"));
   }
-  CHECK(parse("kind = \"list-append\"\n[[invariant]]\nkind = \"serializable\"\n").invariants[0].budget ==
-        30000ms);
-  CHECK_THAT(messages("kind = \"list-append\"\n[[invariant]]\nkind = \"serializable\"\nbudget = \"soon\"\n"),
-             Catch::Contains("budget"));
+  CHECK(parse("kind = \"list-append\"\n[[invariant]]\nkind = \"serializable\"\n")
+            .invariants[0]
+            .budget == 30000ms);
+  CHECK_THAT(
+      messages(
+          "kind = \"list-append\"\n[[invariant]]\nkind = \"serializable\"\nbudget = \"soon\"\n"),
+      Catch::Contains("budget"));
 }

@@ -29,8 +29,9 @@ CheckResult check(IsolationModel model, const InvariantSpec& spec, const Compact
 KeySpec budget_key() {
   return {.name = "budget",
           .type = KeyType::duration,
-          .description = "how long the search for anomalies may take; past it the verdict is "
-                         "unknown, naming what it did not finish",
+          .description =
+              "how long the search for anomalies may take; past it the verdict is "
+              "unknown, naming what it did not finish",
           .default_value = '"' + format_duration(InvariantSpec{}.budget) + '"',
           .minimum = format_duration(kShortestBudget),
           .maximum = format_duration(kLongestBudget)};
@@ -41,14 +42,16 @@ KeySpec budget_key() {
 const InvariantKind& serializable_invariant() {
   static const InvariantKind kind{
       .name = "serializable",
-      .summary = "the list-append transactions have a serial order: no G0, G1a, G1b, G1c, G-single, "
-                 "G2-item",
+      .summary =
+          "the list-append transactions have a serial order: no G0, G1a, G1b, G1c, G-single, "
+          "G2-item",
       .keys = {budget_key()},
       .workloads = {"list-append"},
       .read = read,
-      .check = [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
-        return check(IsolationModel::serializable, spec, history);
-      },
+      .check =
+          [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
+            return check(IsolationModel::serializable, spec, history);
+          },
   };
   return kind;
 }
@@ -56,14 +59,16 @@ const InvariantKind& serializable_invariant() {
 const InvariantKind& snapshot_isolation_invariant() {
   static const InvariantKind kind{
       .name = "snapshot-isolation",
-      .summary = "the list-append transactions are snapshot isolated: no G0, G1a, G1b, G1c, G-single "
-                 "(G2-item, write skew, allowed)",
+      .summary =
+          "the list-append transactions are snapshot isolated: no G0, G1a, G1b, G1c, G-single "
+          "(G2-item, write skew, allowed)",
       .keys = {budget_key()},
       .workloads = {"list-append"},
       .read = read,
-      .check = [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
-        return check(IsolationModel::snapshot_isolation, spec, history);
-      },
+      .check =
+          [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
+            return check(IsolationModel::snapshot_isolation, spec, history);
+          },
   };
   return kind;
 }
@@ -71,14 +76,16 @@ const InvariantKind& snapshot_isolation_invariant() {
 const InvariantKind& strict_serializable_invariant() {
   static const InvariantKind kind{
       .name = "strict-serializable",
-      .summary = "the list-append transactions have a serial order that keeps real time: serializable, "
-                 "and no cycle through real-time order",
+      .summary =
+          "the list-append transactions have a serial order that keeps real time: serializable, "
+          "and no cycle through real-time order",
       .keys = {budget_key()},
       .workloads = {"list-append"},
       .read = read,
-      .check = [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
-        return check(IsolationModel::strict_serializable, spec, history);
-      },
+      .check =
+          [](const InvariantSpec& spec, const Experiment&, const CompactHistory& history) {
+            return check(IsolationModel::strict_serializable, spec, history);
+          },
   };
   return kind;
 }
