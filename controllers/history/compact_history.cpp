@@ -10,6 +10,8 @@ namespace faultline {
 namespace {
 // CompactOp::number of an operation whose value is left in history.jsonl.
 constexpr std::int64_t kValueInFile = -2;
+// How the recorder starts a txn's line (its keys sorted, f first).
+constexpr std::string_view kTxnLinePrefix = R"({"f":"txn",)";
 }  // namespace
 
 std::uint32_t CompactHistory::intern(std::string_view name) {
@@ -98,7 +100,16 @@ CompactHistory CompactHistory::read(const std::string& path) {
     ++number;
     if (line.empty()) continue;
     try {
-      h.add(operation_from_json(nlohmann::json::parse(line)));
+      if (line.starts_with(kTxnLinePrefix)) {
+        // The value stays in the file (see add): parsed, never built.
+        const nlohmann::json::parser_callback_t drop_value =
+            [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+              return !(depth == 1 && event == nlohmann::json::parse_event_t::key && parsed == "value");
+            };
+        h.add(operation_from_json(nlohmann::json::parse(line, drop_value)));
+      } else {
+        h.add(operation_from_json(nlohmann::json::parse(line)));
+      }
     } catch (const std::exception& e) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
     }
