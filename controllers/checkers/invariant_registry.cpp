@@ -14,6 +14,7 @@ const InvariantKind& monotonic_reads_invariant();
 const InvariantKind& residency_invariant();
 const InvariantKind& failover_time_invariant();
 const InvariantKind& availability_invariant();
+const InvariantKind& linearizable_invariant();
 const InvariantKind& serializable_invariant();
 const InvariantKind& snapshot_isolation_invariant();
 const InvariantKind& strict_serializable_invariant();
@@ -22,8 +23,8 @@ const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
       &convergence_invariant(),   &no_lost_writes_invariant(), &read_your_writes_invariant(),
       &monotonic_reads_invariant(), &residency_invariant(),    &failover_time_invariant(),
-      &availability_invariant(),  &serializable_invariant(),   &snapshot_isolation_invariant(),
-      &strict_serializable_invariant(),
+      &availability_invariant(),  &linearizable_invariant(),  &serializable_invariant(),
+      &snapshot_isolation_invariant(), &strict_serializable_invariant(),
   };
   return kinds;
 }

@@ -461,7 +461,7 @@ program = "c"
     const InvariantKind* k = find_invariant_kind(kind);
     REQUIRE(k != nullptr);
     CHECK(k->workloads == std::vector<std::string>{"list-append"});
-    CHECK(k->find_key("budget")->default_value == "\"30s\"");
+    CHECK(k->find_key("budget")->default_value == "30s");
     const auto e = parse(std::string("kind = \"list-append\"\n[[invariant]]\nkind = \"") + kind +
                          "\"\nbudget = \"2s\"\n");
     REQUIRE(e.invariants.size() == 1);

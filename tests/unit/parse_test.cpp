@@ -107,7 +107,8 @@ TEST_CASE("every problem names file line and column", "[parse]") {
        "x.toml:29:27: unknown region 'eu-wset-1'; did you mean 'eu-west-1'?"},
       {"kind = \"pause\"", "kind = \"paus\"",
        "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, "
-       "kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db, clock-skew)"},
+       "kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db, "
+       "clock-skew, command)"},
       {"at = \"12s\"", "at = \"25s\"",
        "x.toml:37:6: fault starts at 25s, after the experiment ends (20s)"},
       {"service = \"app\"\nat", "service = \"api\"\nat",
@@ -119,7 +120,8 @@ TEST_CASE("every problem names file line and column", "[parse]") {
       {"kind = \"convergence\"", "kind = \"convergance\"",
        "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: "
        "convergence, no-lost-writes, read-your-writes, monotonic-reads, residency, "
-       "failover-time, availability, serializable, snapshot-isolation, strict-serializable)"},
+       "failover-time, availability, linearizable, serializable, snapshot-isolation, "
+       "strict-serializable)"},
       {"rate = 50", "rate = 0", "x.toml:22:8: 'rate' must be between 0.1 and 100000, not 0"},
       {"direction = \"one-way\"", "direction = \"sideways\"",
        "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},

@@ -9,7 +9,8 @@ namespace faultline {
 
 namespace {
 
-constexpr Duration kShortestBudget{1}, kLongestBudget{24 * 3600 * 1000};
+// The same bounds as linearizable's budget: one key, one meaning.
+constexpr Duration kShortestBudget{100}, kLongestBudget{3600000};
 
 void read(const InvariantTable& in, InvariantSpec& spec) {
   if (auto budget = in.reader.duration(in.table, "budget", kShortestBudget, kLongestBudget))
@@ -32,7 +33,7 @@ KeySpec budget_key() {
           .description =
               "how long the search for anomalies may take; past it the verdict is "
               "unknown, naming what it did not finish",
-          .default_value = '"' + format_duration(InvariantSpec{}.budget) + '"',
+          .default_value = format_duration(InvariantSpec{}.budget),
           .minimum = format_duration(kShortestBudget),
           .maximum = format_duration(kLongestBudget)};
 }
