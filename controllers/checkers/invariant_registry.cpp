@@ -16,13 +16,16 @@ const InvariantKind& failover_time_invariant();
 const InvariantKind& availability_invariant();
 const InvariantKind& linearizable_invariant();
 const InvariantKind& set_invariant();
+const InvariantKind& serializable_invariant();
+const InvariantKind& snapshot_isolation_invariant();
+const InvariantKind& strict_serializable_invariant();
 
 const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
       &convergence_invariant(),   &no_lost_writes_invariant(), &read_your_writes_invariant(),
       &monotonic_reads_invariant(), &residency_invariant(),    &failover_time_invariant(),
-      &availability_invariant(),  &linearizable_invariant(),
-      &set_invariant(),
+      &availability_invariant(),  &linearizable_invariant(),  &set_invariant(),
+      &serializable_invariant(), &snapshot_isolation_invariant(), &strict_serializable_invariant(),
   };
   return kinds;
 }

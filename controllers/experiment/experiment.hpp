@@ -173,8 +173,9 @@ struct InvariantSpec {
   std::string probe_database = "postgres";
   std::string probe_query =
       "SELECT DISTINCT customer FROM entries WHERE class = 'customer'";
-  // The search checkers (linearizable): how long and how much memory they
-  // may take before answering unknown.
+  // The search checkers (linearizable; serializable, snapshot-isolation,
+  // strict-serializable): how long they may search before answering
+  // unknown, and how much memory (linearizable).
   Duration budget{30000};
   std::uint64_t memory_budget = 1ULL << 30;
   // set: whether a read that misses an element known to be present fails it

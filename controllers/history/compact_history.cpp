@@ -7,6 +7,13 @@
 
 namespace faultline {
 
+namespace {
+// CompactOp::number of an operation whose value is left in history.jsonl.
+constexpr std::int64_t kValueInFile = -2;
+// How the recorder starts a txn's line (its keys sorted, f first).
+constexpr std::string_view kTxnLinePrefix = R"({"f":"txn",)";
+}  // namespace
+
 std::uint32_t CompactHistory::intern(std::string_view name) {
   auto it = symbols_.find(std::string(name));
   if (it != symbols_.end()) return it->second;
@@ -48,6 +55,12 @@ void CompactHistory::add(const Operation& op) {
       c.number = static_cast<std::int64_t>(others_.size());
       others_.push_back(v[1]);
     }
+  } else if (!path_.empty() && op.f == kTxnF) {
+    // A transaction's value (its micro-operations and every list read) is
+    // the bulk of a list-append history: read from a file, it stays there
+    // (the transactional checkers scan the file themselves; value() reads
+    // the line back). A million of them as JSON take gigabytes.
+    c.number = kValueInFile;
   } else if (!v.is_null()) {
     c.number = static_cast<std::int64_t>(others_.size());
     others_.push_back(v);
@@ -87,7 +100,16 @@ CompactHistory CompactHistory::read(const std::string& path) {
     ++number;
     if (line.empty()) continue;
     try {
-      h.add(operation_from_json(nlohmann::json::parse(line)));
+      if (line.starts_with(kTxnLinePrefix)) {
+        // The value stays in the file (see add): parsed, never built.
+        const nlohmann::json::parser_callback_t drop_value =
+            [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+              return !(depth == 1 && event == nlohmann::json::parse_event_t::key && parsed == "value");
+            };
+        h.add(operation_from_json(nlohmann::json::parse(line, drop_value)));
+      } else {
+        h.add(operation_from_json(nlohmann::json::parse(line)));
+      }
     } catch (const std::exception& e) {
       throw std::runtime_error(path + ":" + std::to_string(number) + ": " + e.what());
     }
@@ -112,6 +134,7 @@ nlohmann::json CompactHistory::value(const CompactOp& op) const {
   };
   switch (op.value_kind) {
     case ValueKind::none:
+      if (op.number == kValueInFile) return operation(index_of(op)).value;
       return other(op.number);
     case ValueKind::null:
       return nlohmann::json::array({name(op.key), nullptr});

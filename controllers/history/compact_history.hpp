@@ -76,6 +76,9 @@ class CompactHistory {
     return static_cast<std::size_t>(&op - ops_.data());
   }
 
+  // The history.jsonl it was read from; empty when built in memory.
+  const std::string& path() const { return path_; }
+
   // Symbols of the functions checkers look for (kNoSymbol when absent).
   std::uint32_t f_read = kNoSymbol, f_write = kNoSymbol, f_final_read = kNoSymbol,
                 f_heal = kNoSymbol, f_register = kNoSymbol, f_probe = kNoSymbol,

@@ -78,7 +78,8 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
   CHECK(find_invariant_kind("convergance") == nullptr);
   CHECK(invariant_kind_names() ==
         std::vector<std::string>{"convergence", "no-lost-writes", "read-your-writes",
-                                 "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set"});
+                                 "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set",
+                                 "serializable", "snapshot-isolation", "strict-serializable"});
   CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads"});
 }
 
