@@ -36,7 +36,8 @@ clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-r
   "$root"/controllers/history/*.cpp "$root"/controllers/faults/fault_registry.cpp \
   "$root"/controllers/faults/kinds/*.cpp "$root"/controllers/faults/fault_plan.cpp \
   "$root"/controllers/faults/partition_plan.cpp "$root"/controllers/faults/shaping_plan.cpp \
-  "$root"/controllers/topology/plan.cpp "$root"/injector/route_spec.cpp "$root"/injector/tc_spec.cpp \
+  "$root"/controllers/topology/plan.cpp "$root"/controllers/services/command.cpp \
+  "$root"/injector/route_spec.cpp "$root"/injector/tc_spec.cpp \
   $(pkg-config --libs tomlplusplus) \
   -o "$out/experiment_fuzz"
 seeds=$out/seeds
