@@ -18,6 +18,15 @@ inline constexpr const char* kWriteF = "write";
 // ok cas wrote `new` (expected null: the key held nothing); a failed one
 // wrote nothing.
 inline constexpr const char* kCasF = "cas";
+// The set workload's add; value [key, element]. Its reads are kReadF with
+// value [key, [elements...]].
+inline constexpr const char* kAddF = "add";
+// The list-append workload's transaction; value a list of micro-operations
+// [["append", key, v], ["r", key, null], ...], each "r" completed with the
+// list it read (Elle's format).
+inline constexpr const char* kTxnF = "txn";
+inline constexpr const char* kAppendMop = "append";
+inline constexpr const char* kReadMop = "r";
 // After the heal, each region read directly for every key it should hold;
 // value [key, value].
 inline constexpr const char* kFinalReadF = "final-read";
