@@ -5,7 +5,7 @@
 //
 // The target is a server in this process that answers every request at once
 // with a fixed response, on loopback, pinned to the second CPU. The driver is
-// faultline's own workload (KvWorkload: client threads, the HTTP client, the
+// faultline's own workload (Workload: client threads, the HTTP client, the
 // history recorder writing history.jsonl), unthrottled and pinned with all
 // its threads to the first CPU. Then the history recorder alone records
 // invoke/ok pairs as fast as it can, to a file and to /dev/null.
@@ -34,7 +34,8 @@
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/workload/exec_client.hpp"
-#include "controllers/workload/kv_workload.hpp"
+#include "controllers/workload/kv_client.hpp"
+#include "controllers/workload/workload.hpp"
 #include "injector/network_namespace.hpp"
 
 using namespace faultline;
@@ -177,7 +178,7 @@ int main(int argc, char** argv) try {
   InstantTarget target;
   pin_to_cpu(0);  // this thread and every client thread it starts
   const auto own_netns = injector::NamespaceFd::of_this_thread();
-  std::printf("driver: faultline's KvWorkload pinned to CPU 0; target: instant answers on CPU 1, "
+  std::printf("driver: faultline's Workload pinned to CPU 0; target: instant answers on CPU 1, "
               "127.0.0.1:%u; %d s per row\n",
               target.port(), seconds);
   std::printf("%8s %12s %10s %8s %10s %10s\n", "clients", "operations", "ops/s", "failed",
@@ -193,7 +194,10 @@ int main(int argc, char** argv) try {
     e.workload.timeout = std::chrono::milliseconds(1000);
     const auto path = (dir / ("history-" + std::to_string(clients) + ".jsonl")).string();
     HistoryRecorder history(path, SteadyClock::now());
-    KvWorkload workload(e, {{"bench", &own_netns, "127.0.0.1", "127.0.0.1"}}, history);
+    Workload workload(e, {{"bench", &own_netns}}, history, MonotonicClock::instance(),
+                      std::make_unique<KvClientFactory>(
+                          std::map<std::string, std::string>{{"bench", "127.0.0.1"}},
+                          target.port(), e.workload.timeout, false));
     const auto busy0 = cpu_jiffies(0);
     const auto t0 = SteadyClock::now();
     workload.start();
@@ -221,7 +225,7 @@ int main(int argc, char** argv) try {
   for (int clients : client_counts) {
     Experiment e;
     e.seed = 1;
-    e.workload.client = ClientKind::exec;
+    e.workload.client = "exec";
     e.workload.clients_per_region = clients;
     e.workload.rate = 1e9;
     e.workload.keys = 8;
@@ -232,8 +236,8 @@ int main(int argc, char** argv) try {
     auto factory = std::make_unique<ExecClientFactory>(
         echo, std::map<std::string, std::vector<std::string>>{{"bench", {"1"}}}, ProgramUser{},
         (dir / "clients" / "session-").string(), e.workload.timeout);
-    KvWorkload workload(e, {{"bench", &own_netns, "", ""}}, history, MonotonicClock::instance(),
-                        std::move(factory));
+    Workload workload(e, {{"bench", &own_netns}}, history, MonotonicClock::instance(),
+                      std::move(factory));
     const auto busy0 = cpu_jiffies(0);
     const auto t0 = SteadyClock::now();
     workload.start();

@@ -32,6 +32,9 @@ struct InvariantKind {
   // Judged from the workload's operations (every kind so far): refused with
   // [workload] kind = "none", which records none.
   bool judges_workload = true;
+  // The workload kinds whose histories it can judge (workload_kinds.hpp);
+  // empty: any. Others are refused at validation, never judged vacuously.
+  std::vector<std::string> workloads;
   // Reads the kind's own keys into `spec` (whose kind and where are set);
   // keys of other kinds were refused before. Null: the kind takes no keys.
   void (*read)(const InvariantTable& in, InvariantSpec& spec) = nullptr;

@@ -48,4 +48,13 @@ std::optional<std::string> nearest(const std::string& word,
   return best;
 }
 
+std::string listed(const std::vector<std::string>& names, bool quote) {
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    text += i == 0 ? "" : i + 1 == names.size() ? " and " : ", ";
+    text += quote ? "'" + names[i] + "'" : names[i];
+  }
+  return text;
+}
+
 }  // namespace faultline

@@ -33,4 +33,8 @@ class ExperimentError : public std::runtime_error {
 std::optional<std::string> nearest(const std::string& word,
                                    const std::vector<std::string>& candidates);
 
+// Names as a message lists them: "a", "a and b", "a, b and c"; each quoted
+// ('a') when `quote`.
+std::string listed(const std::vector<std::string>& names, bool quote = true);
+
 }  // namespace faultline

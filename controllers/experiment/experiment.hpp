@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "controllers/experiment/client_specs.hpp"
+
 namespace faultline {
 
 using Duration = std::chrono::milliseconds;
@@ -55,23 +57,17 @@ struct ServiceSpec {
 //              token, reading and writing its own keys.
 enum class WorkloadData { global, customers };
 
-// What the sessions do: "kv" reads and writes; "register" reads, writes and
-// compare-and-sets independent keys (see register_workload.hpp); "none": no
-// clients at all; the run starts the services, waits for their health,
-// applies the faults and heals (an experiment that only watches the system).
-enum class WorkloadKind { kv, register_, none };
-// What carries an operation to the system: the reference store's HTTP API,
-// or the user's own program over JSON lines (docs/clients.md).
-enum class ClientKind { kv_http, exec };
-
+// [workload]: what the sessions do and what carries their operations.
+//   kind    a workload kind (workload_kinds.hpp): "kv", "register", "set",
+//           "list-append", or "none" (no clients at all; the run starts the
+//           services, waits for their health, applies the faults and heals:
+//           an experiment that only watches the system);
+//   client  a client kind (client_kinds.hpp): the reference store's HTTP API
+//           ("kv-http"), the user's own program ("exec"), ...
 struct WorkloadSpec {
-  WorkloadKind kind = WorkloadKind::kv;
-  ClientKind client = ClientKind::kv_http;
-  // The exec client: program resolved like a service's (absolute), its
-  // argument templates (service placeholders), the user it runs as.
-  std::string program;
-  std::vector<std::string> args;
-  std::string user = "nobody";
+  std::string kind = "kv";
+  std::string client = "kv-http";
+  ExecClientSpec exec;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
@@ -84,6 +80,7 @@ struct WorkloadSpec {
   double rate = 100;  // operations per second, all clients together
   int keys = 8;
   double read_fraction = 0.5;
+  int max_txn_length = 4;  // list-append: micro-operations per transaction, at most
   Duration timeout{1000};  // per operation
   // Whether the file has a [workload] table. Without one the run still drives
   // these defaults against the services, if there are any; kind = "none" is
@@ -202,7 +199,7 @@ struct Experiment {
   // and does not say kind = "none". Without one no operation is recorded, and
   // every invariant (all judge the workload's operations) is unknown.
   bool drives_workload() const {
-    return !services.empty() && workload.kind != WorkloadKind::none;
+    return !services.empty() && workload.kind != "none";
   }
   // The service and port holding each region's data (see WorkloadSpec).
   const ServiceSpec* state_service() const;

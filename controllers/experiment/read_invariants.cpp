@@ -15,10 +15,7 @@ std::string kinds_taking(const std::string& key) {
   std::vector<std::string> names;
   for (const InvariantKind* kind : invariant_kinds())
     if (kind->find_key(key) != nullptr) names.push_back(kind->name);
-  std::string text;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    text += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + names[i];
-  return text;
+  return listed(names, false);
 }
 
 }  // namespace

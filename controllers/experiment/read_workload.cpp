@@ -1,48 +1,67 @@
 // [workload] and [wan]: the traffic the run drives and the WAN it crosses.
 #include <algorithm>
 
+#include "controllers/experiment/client_kinds.hpp"
 #include "controllers/experiment/sections.hpp"
+#include "controllers/experiment/workload_kinds.hpp"
 #include "controllers/experiment/units.hpp"
 
 namespace faultline {
 
 namespace {
 
-const Keys kWorkloadKeys{"kind",  "service", "port",    "clients_per_region",   "rate",
-                         "keys",  "reads",   "timeout", "customers_per_region", "data",
-                         "state_service", "state_port", "client", "program", "args", "user"};
+// Keys of [workload] every client kind takes; a client kind's own keys are in
+// its table [workload.<client>], or (exec's) listed by the kind.
+const Keys kWorkloadKeys{"kind",          "service",    "port",          "clients_per_region",
+                         "rate",          "keys",       "reads",         "timeout",
+                         "customers_per_region", "data", "state_service", "state_port",
+                         "client",        "max_txn_length"};
 const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
 
-// client = "exec": the user's own program (docs/clients.md).
-void read_exec_client(Reader& r, const toml::table& t, Experiment& e, const std::string& base_dir,
-                      const ProgramResolver& resolver) {
+// The keys [workload] may hold: the common ones, every client kind's own
+// keys of [workload] and the tables [workload.<client>].
+Keys workload_keys() {
+  Keys keys = kWorkloadKeys;
+  for (const ClientKind* kind : client_kinds()) {
+    keys.insert(keys.end(), kind->workload_keys.begin(), kind->workload_keys.end());
+    if (!kind->keys.empty()) keys.push_back(kind->name);
+  }
+  return keys;
+}
+
+// client = "...": the kind, its keys of [workload] and its own table, each
+// refused where they belong to another client kind.
+void read_client(Reader& r, const toml::table& t, Experiment& e, const std::string& base_dir,
+                 const ProgramResolver& resolver) {
   WorkloadSpec& w = e.workload;
   if (t.contains("client")) {
-    const Keys kinds{"kv-http", "exec"};
-    if (auto client = r.choice(t, "client", kinds, "workload client"))
-      w.client = *client == 0 ? ClientKind::kv_http : ClientKind::exec;
+    const Keys kinds = client_kind_names();
+    if (auto client = r.choice(t, "client", kinds, "workload client")) w.client = kinds[*client];
   }
-  const bool exec = w.client == ClientKind::exec;
-  for (const char* key : {"program", "args", "user"})
-    if (!exec && t.contains(key))
-      r.error(*t.get(key), std::string("'") + key + "' is for client = \"exec\"");
-  if (!exec) return;
-  if (auto program = r.string(t, "program", true)) {
-    if (auto found = resolver(*program, base_dir))
-      w.program = *found;
-    else
-      r.error(*t.get("program"),
-              "client program '" + *program +
-                  "' not found (looked next to faultline and on PATH; a path with '/' is "
-                  "relative to the experiment file): build it or fix the path");
+  const ClientKind& chosen = *find_client_kind(w.client);
+  for (const ClientKind* other : client_kinds()) {
+    if (other == &chosen) continue;
+    for (const auto& key : other->workload_keys)
+      if (t.contains(key) && !std::count(chosen.workload_keys.begin(), chosen.workload_keys.end(), key))
+        r.error(*t.get(key), "'" + key + "' is for client = \"" + other->name + "\"");
+    if (!other->keys.empty() && t.contains(other->name))
+      r.error(*t.get(other->name), "[workload." + other->name + "] is for client = \"" +
+                                       other->name + "\", and this workload's client is \"" +
+                                       chosen.name + "\"");
   }
-  if (auto args = r.strings(t, "args")) {
-    const toml::node& at = *t.get("args");
-    for (auto& arg : *args) arg = substitute_vars(r, at, arg, e);
-    check_placeholders(r, at, *args, e, "args");
-    w.args = *args;
+  const toml::table* own = nullptr;
+  if (!chosen.keys.empty() && t.contains(chosen.name)) {
+    own = t.get(chosen.name)->as_table();
+    if (own == nullptr) {
+      r.error(*t.get(chosen.name), "'" + chosen.name + "' must be a table: [workload." +
+                                       chosen.name + "]");
+    } else {
+      Keys allowed;
+      for (const auto& key : chosen.keys) allowed.push_back(key.name);
+      r.check_keys(*own, "[workload." + chosen.name + "]", allowed);
+    }
   }
-  if (auto user = r.string(t, "user")) w.user = *user;
+  if (chosen.read != nullptr) chosen.read({r, t, own, e, base_dir, resolver}, w);
 }
 
 }  // namespace
@@ -51,27 +70,27 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
                    const ProgramResolver& resolver) {
   const toml::table* t = r.table(root, "workload");
   if (t == nullptr) return;
-  r.check_keys(*t, "[workload]", kWorkloadKeys);
+  r.check_keys(*t, "[workload]", workload_keys());
   WorkloadSpec& w = e.workload;
   w.where = position_of(t->source());
   w.written = true;
   if (auto kind = r.string(*t, "kind")) {
-    if (*kind == "none") {
-      w.kind = WorkloadKind::none;
+    if (find_workload_kind(*kind) == nullptr) {
+      r.error(*t->get("kind"), "unknown workload kind '" + *kind + "'; the kinds are " +
+                                   listed(workload_kind_names()));
+    } else if (*kind == "none") {
+      w.kind = *kind;
       // No clients: a key that shapes them would be silently ignored.
       for (const auto& [key, node] : *t)
         if (key.str() != "kind")
           r.error(node, "'" + std::string(key.str()) +
                             "' shapes a workload, and kind = \"none\" drives none");
       return;
+    } else {
+      w.kind = *kind;
     }
-    if (*kind == "register")
-      w.kind = WorkloadKind::register_;
-    else if (*kind != "kv")
-      r.error(*t->get("kind"), "unknown workload kind '" + *kind +
-                                   "'; the kinds are 'kv', 'register' and 'none'");
   }
-  read_exec_client(r, *t, e, base_dir, resolver);
+  read_client(r, *t, e, base_dir, resolver);
   if (auto service = r.string(*t, "service")) w.service = *service;
   if (auto port = r.integer(*t, "port", 1, 65535)) w.port = static_cast<std::uint16_t>(*port);
   if (auto n = r.integer(*t, "clients_per_region", 1, 64))
@@ -80,6 +99,11 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
   if (auto keys = r.integer(*t, "keys", 1, 100000)) w.keys = static_cast<int>(*keys);
   if (auto reads = r.number(*t, "reads", 0, 1)) w.read_fraction = *reads;
   if (auto timeout = r.duration(*t, "timeout", Duration(10), Duration(60000))) w.timeout = *timeout;
+  if (auto n = r.integer(*t, "max_txn_length", 1, 64)) {
+    if (w.kind != "list-append")
+      r.error(*t->get("max_txn_length"), "'max_txn_length' shapes list-append transactions");
+    w.max_txn_length = static_cast<int>(*n);
+  }
   if (t->contains("data")) {
     const Keys kinds{"global", "customers"};
     if (auto data = r.choice(*t, "data", kinds, "workload data"))

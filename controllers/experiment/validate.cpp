@@ -4,6 +4,9 @@
 #include <string>
 
 #include "controllers/checkers/invariant_registry.hpp"
+#include "controllers/experiment/client_kinds.hpp"
+#include "controllers/experiment/diagnostic.hpp"
+#include "controllers/experiment/workload_kinds.hpp"
 #include "controllers/faults/fault_registry.hpp"
 
 namespace faultline {
@@ -103,10 +106,18 @@ void check_invariants(Findings& out, const Experiment& e) {
     const InvariantKind* kind = find_invariant_kind(inv.kind);
     // Refused rather than judged unknown at the end of a run that could not
     // have decided it either way.
-    if (kind != nullptr && kind->judges_workload && e.workload.kind == WorkloadKind::none) {
+    if (kind != nullptr && kind->judges_workload && e.workload.kind == "none") {
       out.error(inv.where, kind->name +
                                " judges the workload's operations, and [workload] kind = \"none\" "
                                "records none: drive a workload or remove the invariant");
+      continue;
+    }
+    if (kind != nullptr && !kind->workloads.empty() &&
+        std::find(kind->workloads.begin(), kind->workloads.end(), e.workload.kind) ==
+            kind->workloads.end()) {
+      out.error(inv.where, kind->name + " judges " + listed(kind->workloads) +
+                               " histories, and this workload is \"" + e.workload.kind +
+                               "\": choose an invariant for it or another workload kind");
       continue;
     }
     if (kind != nullptr && kind->per_customer && e.workload.data != WorkloadData::customers)
@@ -116,37 +127,32 @@ void check_invariants(Findings& out, const Experiment& e) {
 }
 
 // The run drives a workload whenever there are services, [workload] or not,
-// unless it says kind = "none".
+// unless it says kind = "none". Its client must carry its kind, and the
+// client kind checks what it needs (a service to talk to, its options).
 void check_workload(Findings& out, const Experiment& e) {
   const WorkloadSpec& w = e.workload;
-  if (w.kind == WorkloadKind::none) return;  // no target, no state service
-  if (w.data == WorkloadData::customers && w.client == ClientKind::exec)
-    out.error(w.where, "data = \"customers\" needs the reference store's client: customer sign-up "
-                       "and session tokens are its API; an exec client drives global keys");
-  if (w.data == WorkloadData::customers && w.kind == WorkloadKind::register_)
-    out.error(w.where, "the register workload's keys are global: drop data = \"customers\"");
-  if (w.kind == WorkloadKind::register_ && w.client == ClientKind::kv_http)
-    out.error(w.where, "the reference store's HTTP API has no compare-and-set: the register "
-                       "workload needs client = \"exec\"");
-  // An exec client finds the system itself (its args); the workload's
-  // service is the reference store's.
-  if (w.client == ClientKind::exec) {
-    if (e.services.empty() && w.written)
-      out.error(w.where, "a workload needs a [[service]] to talk to");
+  if (w.kind == "none") return;  // no target, no state service
+  const ClientKind* client = find_client_kind(w.client);
+  const WorkloadKind* kind = find_workload_kind(w.kind);
+  if (client == nullptr || kind == nullptr) return;  // reported where it was read
+  if (!client->carries(w.kind)) {
+    out.error(w.where, "client \"" + w.client + "\" does not carry the " + w.kind +
+                           " workload (it carries " + listed(client->workloads) +
+                           "): choose another client or workload kind");
     return;
   }
-  if (!e.services.empty() && e.find_service(w.service) == nullptr) {
-    if (w.written)
-      out.error(w.where, "workload targets unknown service '" + w.service + "'");
-    else
-      out.error(e.services.front().where,
-                "the workload talks to service '" + w.service +
-                    "' by default, and there is none: name one in [workload] service = \"...\"");
-  }
-  if (!w.state_service.empty() && e.find_service(w.state_service) == nullptr)
-    out.error(w.where, "workload 'state_service' names unknown service '" + w.state_service + "'");
-  if (w.written && e.services.empty())
-    out.error(w.where, "a workload needs a [[service]] to talk to");
+  if (w.data == WorkloadData::customers && !kind->customers)
+    out.error(w.where, "the " + w.kind + " workload's keys are global: drop data = \"customers\"");
+  else if (w.data == WorkloadData::customers && w.client != "kv-http")
+    out.error(w.where, "data = \"customers\" needs the reference store's client: customer sign-up "
+                       "and session tokens are its API; client \"" + w.client +
+                       "\" drives global keys");
+  // Without a [workload] table the problem is the services' (none is the
+  // default target), so it is shown at the first of them.
+  const SourcePosition at =
+      w.written || e.services.empty() ? w.where : e.services.front().where;
+  if (client->validate != nullptr)
+    for (auto& problem : client->validate(e)) out.error(at, std::move(problem));
 }
 
 // The workload's clients, its final reads and the residency probe run inside

@@ -42,9 +42,8 @@
 #include "controllers/timeline/timeline_driver.hpp"
 #include "controllers/topology/topology_file.hpp"
 #include "controllers/workload/customers.hpp"
-#include "controllers/workload/exec_client.hpp"
-#include "controllers/workload/kv_client.hpp"
-#include "controllers/workload/kv_workload.hpp"
+#include "controllers/workload/client_factories.hpp"
+#include "controllers/workload/workload.hpp"
 #include "controllers/workload/state_probe.hpp"
 #include "injector/network_namespace.hpp"
 
@@ -118,7 +117,7 @@ class Run final : public NemesisLog {
   std::unique_ptr<LocalActuator> actuator_;
   AppliedFault baseline_;
   std::unique_ptr<HistoryRecorder> history_;
-  std::unique_ptr<KvWorkload> workload_;
+  std::unique_ptr<Workload> workload_;
   std::unique_ptr<Nemesis> nemesis_;
   std::int64_t converged_after_ns_ = -1;
 };
@@ -175,24 +174,16 @@ void Run::run_timeline() {
 
 void Run::final_reads() {
   if (!e_.drives_workload()) return;  // nothing was written, nowhere to read
-  // Each region is read directly at the service holding its data, for the
-  // keys it should hold, until the regions agree or the settle bound passes.
-  // An exec client reads through the user's program, which knows where
-  // the data is (its arguments name it).
-  std::map<std::string, std::string> state_address;
+  // Each region is read directly, for the keys it should hold, through the
+  // workload's client kind (the reference store's at the service holding its
+  // data; a user's program where its arguments say), until the regions agree
+  // or the settle bound passes.
   std::vector<RegionKeys> regions;
-  const bool exec = e_.workload.client == ClientKind::exec;
-  for (const auto& region : plan_.regions) {
-    if (!exec) state_address[region.name] = region.host(e_.state_service()->host).ipv4;
+  for (const auto& region : plan_.regions)
     regions.push_back({region.name, &provider_->topology().host(region.name, "client"),
                        keys_held_by(e_, region.name)});
-  }
-  std::unique_ptr<ClientFactory> state_clients;
-  if (exec)
-    state_clients = exec_client_factory(e_, plan_, results_.string(), "final-read");
-  else
-    state_clients = std::make_unique<KvClientFactory>(state_address, e_.state_port(),
-                                                      e_.workload.timeout, false);
+  std::unique_ptr<ClientFactory> state_clients =
+      make_client_factory({e_, plan_, results_.string(), "final-read"});
   Clock& clock = clock_;
   const FinalReadResult result = FinalStateReader(*state_clients, *history_, clock)
                                      .read(regions, clock.now() + e_.settle_bound() + 2s,
@@ -318,26 +309,15 @@ int Run::execute() {
       Nemesis::Options{.hold_instant = [] { return std::make_shared<RealtimeWindow>(); },
                        .history_origin = history_->start()});
   if (e_.drives_workload()) {
-    std::vector<WorkloadTarget> targets;
-    std::unique_ptr<ClientFactory> clients;
-    if (e_.workload.client == ClientKind::exec) {
-      // The user's program finds the system from its arguments.
-      for (const auto& region : plan_.regions)
-        targets.push_back({region.name, &provider_->topology().host(region.name, "client"), "", ""});
-      clients = exec_client_factory(e_, plan_, results_.string(), "session");
-    } else {
-      const ServiceSpec* target_service = e_.find_service(e_.workload.service);
-      const ServiceSpec* state_service = e_.state_service();
-      // Validation refuses both; an experiment built in code might not have been.
-      if (target_service == nullptr || state_service == nullptr)
-        throw std::logic_error("the workload's service '" + e_.workload.service +
-                               "' or its state service is not among the experiment's services");
-      for (const auto& region : plan_.regions)
-        targets.push_back({region.name, &provider_->topology().host(region.name, "client"),
-                           region.host(target_service->host).ipv4,
-                           region.host(state_service->host).ipv4});
-    }
-    workload_ = std::make_unique<KvWorkload>(e_, targets, *history_, clock_, std::move(clients));
+    std::vector<std::pair<std::string, const injector::NamespaceFd*>> hosts;
+    for (const auto& region : plan_.regions)
+      hosts.emplace_back(region.name, &provider_->topology().host(region.name, "client"));
+    const ClientContext sessions{e_, plan_, results_.string(), "session"};
+    std::unique_ptr<ClientFactory> sign_up;
+    if (e_.workload.data == WorkloadData::customers)
+      sign_up = make_client_factory({e_, plan_, results_.string(), "sign-up"});
+    workload_ = std::make_unique<Workload>(e_, std::move(hosts), *history_, clock_,
+                                           make_client_factory(sessions), std::move(sign_up));
     workload_->sign_up(15s);
     workload_->start();
     spdlog::info("workload running for {}", format_duration(e_.duration));

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "controllers/history/operation_kinds.hpp"
-#include "controllers/workload/kv_workload.hpp"
+#include "controllers/workload/workload.hpp"
 
 namespace faultline {
 

@@ -176,9 +176,10 @@ std::unique_ptr<ExecClientFactory> exec_client_factory(const Experiment& e, cons
                                                         const std::string& use) {
   std::map<std::string, std::vector<std::string>> args;
   for (const auto& region : plan.regions)
-    args[region.name] = expand_command(e.workload.args, plan, region.name, "client", results_dir);
-  const ProgramUser user = e.workload.user == "root" ? ProgramUser{} : lookup_user(e.workload.user);
-  return std::make_unique<ExecClientFactory>(e.workload.program, std::move(args), user,
+    args[region.name] = expand_command(e.workload.exec.args, plan, region.name, "client", results_dir);
+  const ProgramUser user =
+      e.workload.exec.user == "root" ? ProgramUser{} : lookup_user(e.workload.exec.user);
+  return std::make_unique<ExecClientFactory>(e.workload.exec.program, std::move(args), user,
                                              results_dir + "/clients/" + use + "-",
                                              e.workload.timeout);
 }

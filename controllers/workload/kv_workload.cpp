@@ -1,17 +1,10 @@
 #include "controllers/workload/kv_workload.hpp"
 
-#include <map>
-
 #include "controllers/history/operation_kinds.hpp"
-#include "controllers/workload/register_workload.hpp"
+#include "controllers/workload/customers.hpp"
+#include "controllers/workload/workload.hpp"
 
 namespace faultline {
-
-std::vector<std::string> workload_keys(int count) {
-  std::vector<std::string> keys;
-  for (int i = 0; i < count; ++i) keys.push_back("k" + std::to_string(i));
-  return keys;
-}
 
 KvGenerator::KvGenerator(std::uint64_t seed, std::int64_t session, std::vector<std::string> keys,
                          std::vector<std::string> customers, double read_fraction)
@@ -57,56 +50,6 @@ WorkloadPlan plan_kv_workload(const Experiment& e, const std::vector<std::string
     }
   }
   return plan;
-}
-
-namespace {
-
-std::map<std::string, std::string> addresses(const std::vector<WorkloadTarget>& targets,
-                                             std::string WorkloadTarget::*address) {
-  std::map<std::string, std::string> out;
-  for (const auto& t : targets) out[t.region] = t.*address;
-  return out;
-}
-
-}  // namespace
-
-KvWorkload::KvWorkload(const Experiment& experiment, std::vector<WorkloadTarget> targets,
-                       HistoryRecorder& history, Clock& clock,
-                       std::unique_ptr<ClientFactory> clients)
-    : experiment_(experiment),
-      history_(history),
-      clock_(clock),
-      // Session tokens are what customers' read-your-writes rides on; global
-      // data goes without, as a client of the bare key-value API would.
-      workload_clients_(addresses(targets, &WorkloadTarget::address), experiment.workload.port,
-                        experiment.workload.timeout,
-                        experiment.workload.data == WorkloadData::customers),
-      state_clients_(addresses(targets, &WorkloadTarget::state_address), experiment.state_port(),
-                     experiment.workload.timeout, false),
-      other_clients_(std::move(clients)) {
-  for (const auto& t : targets) {
-    regions_.push_back(t.region);
-    hosts_[t.region] = t.client_netns;
-  }
-}
-
-void KvWorkload::sign_up(std::chrono::milliseconds patience) {
-  sign_up_customers(plan_customers(experiment_), regions_, hosts_, state_clients_, history_, clock_,
-                    patience);
-}
-
-void KvWorkload::start() {
-  WorkloadPlan plan = experiment_.workload.kind == WorkloadKind::register_
-                          ? plan_register_workload(experiment_, regions_)
-                          : plan_kv_workload(experiment_, regions_);
-  ClientFactory& clients = other_clients_ ? *other_clients_ : workload_clients_;
-  runner_ = std::make_unique<WorkloadRunner>(std::move(plan), hosts_, clients, history_, clock_,
-                                             experiment_.workload.rate);
-  runner_->start();
-}
-
-void KvWorkload::stop() {
-  if (runner_) runner_->stop();
 }
 
 }  // namespace faultline

@@ -1,7 +1,7 @@
 #include "controllers/workload/register_workload.hpp"
 
 #include "controllers/history/operation_kinds.hpp"
-#include "controllers/workload/kv_workload.hpp"
+#include "controllers/workload/workload.hpp"
 
 namespace faultline {
 
@@ -30,15 +30,9 @@ std::optional<Operation> RegisterGenerator::next(const SessionState& session) {
 
 WorkloadPlan plan_register_workload(const Experiment& e, const std::vector<std::string>& regions) {
   const std::vector<std::string> keys = workload_keys(e.workload.keys);
-  WorkloadPlan plan;
-  plan.session_slots = static_cast<std::int64_t>(regions.size()) * e.workload.clients_per_region;
-  std::int64_t session = 0;
-  for (const auto& region : regions)
-    for (int i = 0; i < e.workload.clients_per_region; ++i, ++session)
-      plan.sessions.push_back({session, region,
-                               std::make_unique<RegisterGenerator>(e.seed, session, keys,
-                                                                   e.workload.read_fraction)});
-  return plan;
+  return plan_global_sessions(e, regions, [&](std::int64_t session) {
+    return std::make_unique<RegisterGenerator>(e.seed, session, keys, e.workload.read_fraction);
+  });
 }
 
 }  // namespace faultline

@@ -150,11 +150,11 @@ user = "nobody"
     return "/usr/bin/" + p;
   };
   const Experiment e = parse_experiment(base, "/tmp/x.toml", found);
-  CHECK(e.workload.kind == WorkloadKind::register_);
-  CHECK(e.workload.client == ClientKind::exec);
-  CHECK(e.workload.program == "/abs/clients/redis_register.py");
-  CHECK(e.workload.args == std::vector<std::string>{"{addr:db@us-east-1}", "6379", "{region}"});
-  CHECK(e.workload.user == "nobody");
+  CHECK(e.workload.kind == "register");
+  CHECK(e.workload.client == "exec");
+  CHECK(e.workload.exec.program == "/abs/clients/redis_register.py");
+  CHECK(e.workload.exec.args == std::vector<std::string>{"{addr:db@us-east-1}", "6379", "{region}"});
+  CHECK(e.workload.exec.user == "nobody");
 
   auto none = [](const std::string& p, const std::string&) -> std::optional<std::string> {
     if (p == "redis-server") return "/usr/bin/redis-server";

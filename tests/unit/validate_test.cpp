@@ -128,5 +128,54 @@ TEST_CASE("[workload] kind = \"none\": services without a workload, and no invar
         std::vector<std::string>{
             "x.toml:17:22: 'clients_per_region' shapes a workload, and kind = \"none\" drives none"});
   CHECK(errors_of(text + "[workload]\nkind = \"pg\"\n").front() ==
-        "x.toml:16:8: unknown workload kind 'pg'; the kinds are 'kv', 'register' and 'none'");
+        "x.toml:16:8: unknown workload kind 'pg'; the kinds are 'kv', 'register', 'set', 'list-append' and 'none'");
+}
+
+TEST_CASE("workload and client kinds are checked against each other and the invariants",
+          "[validate]") {
+  const std::string head = R"([experiment]
+name = "w"
+duration = "5s"
+[[region]]
+name = "us-east-1"
+geo = "us"
+[[service]]
+name = "db"
+host = "db"
+command = ["true"]
+)";
+  auto messages = [&](const std::string& rest) {
+    try {
+      parse_experiment(head + rest, "x.toml",
+                       [](const std::string& p, const std::string&) -> std::optional<std::string> {
+                         return "/usr/bin/" + p;
+                       });
+      return std::string();
+    } catch (const ExperimentError& err) {
+      std::string all;
+      for (const auto& d : err.diagnostics()) all += d.message + "\n";
+      return all;
+    }
+  };
+  // The reference store's HTTP client carries only kv.
+  CHECK_THAT(messages("[workload]\nkind = \"set\"\nservice = \"db\"\n"),
+             Catch::Contains("client \"kv-http\" does not carry the set workload"));
+  // An exec client carries every kind.
+  CHECK(messages("[workload]\nkind = \"list-append\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                 "max_txn_length = 3\n")
+            .empty());
+  CHECK_THAT(messages("[workload]\nkind = \"register\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                      "max_txn_length = 3\n"),
+             Catch::Contains("'max_txn_length' shapes list-append transactions"));
+  // kv invariants refuse histories they cannot judge.
+  CHECK_THAT(messages("[workload]\nkind = \"set\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                      "[[invariant]]\nkind = \"no-lost-writes\"\n"),
+             Catch::Contains("no-lost-writes judges 'kv' and 'register' histories, and this "
+                             "workload is \"set\""));
+  // Another client kind's keys are refused by name.
+  CHECK_THAT(messages("[workload]\nkind = \"kv\"\nservice = \"db\"\nprogram = \"c\"\n"),
+             Catch::Contains("'program' is for client = \"exec\""));
+  CHECK_THAT(messages("[workload]\nkind = \"queue\"\n"),
+             Catch::Contains("unknown workload kind 'queue'; the kinds are 'kv', 'register', "
+                             "'set', 'list-append' and 'none'"));
 }

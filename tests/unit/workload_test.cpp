@@ -19,6 +19,9 @@
 #include "controllers/workload/final_state_reader.hpp"
 #include "controllers/workload/kv_client.hpp"
 #include "controllers/workload/kv_workload.hpp"
+#include "controllers/workload/list_append_workload.hpp"
+#include "controllers/workload/set_workload.hpp"
+#include "controllers/workload/workload.hpp"
 #include "controllers/workload/state_probe.hpp"
 #include "controllers/workload/workload_runner.hpp"
 
@@ -492,4 +495,89 @@ TEST_CASE("operation names and process ranges", "[workload][history]") {
   CHECK(final_reader_process(999) < kRegisterProcess);
   CHECK(kRegisterProcess < kProbeProcess);
   CHECK(process_after_info(1, 6) == 7);
+}
+
+TEST_CASE("set generator: adds unique elements and reads whole sets, the same for the same seed",
+          "[workload]") {
+  auto run = [](std::uint64_t seed) {
+    SetGenerator g(seed, 3, {"k0", "k1"}, 0.25);
+    SessionState s{.session = 3, .process = 3, .region = "r"};
+    std::vector<Operation> ops;
+    for (int i = 0; i < 400; ++i) ops.push_back(*g.next(s));
+    return ops;
+  };
+  const auto a = run(9), b = run(9), c = run(10);
+  std::set<std::int64_t> elements;
+  int reads = 0, adds = 0, differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].f == b[i].f);
+    CHECK(a[i].value == b[i].value);
+    differ += a[i].value != c[i].value;
+    const auto& op = a[i];
+    REQUIRE(op.value.size() == 2);
+    CHECK((op.value[0] == "k0" || op.value[0] == "k1"));
+    if (op.f == kReadF) {
+      ++reads;
+      CHECK(op.value[1].is_null());
+    } else {
+      REQUIRE(op.f == kAddF);
+      ++adds;
+      CHECK(elements.insert(op.value[1].get<std::int64_t>()).second);
+    }
+  }
+  CHECK(differ > 0);
+  CHECK(reads > 60);
+  CHECK(reads < 140);
+  CHECK(adds == static_cast<int>(elements.size()));
+}
+
+TEST_CASE("list-append generator: transactions of 1..max micro-operations, appends unique in the run",
+          "[workload]") {
+  std::set<std::int64_t> appended;
+  std::map<int, int> lengths;
+  int reads = 0;
+  for (std::int64_t session : {0, 1}) {
+    ListAppendGenerator g(4, session, {"k0", "k1", "k2"}, 0.5, 3);
+    SessionState s{.session = session, .process = session, .region = "r"};
+    for (int i = 0; i < 300; ++i) {
+      const Operation op = *g.next(s);
+      REQUIRE(op.f == kTxnF);
+      REQUIRE(op.value.is_array());
+      lengths[static_cast<int>(op.value.size())]++;
+      for (const auto& mop : op.value) {
+        REQUIRE(mop.size() == 3);
+        if (mop[0] == kReadMop) {
+          ++reads;
+          CHECK(mop[2].is_null());
+        } else {
+          REQUIRE(mop[0] == kAppendMop);
+          CHECK(appended.insert(mop[2].get<std::int64_t>()).second);
+          CHECK(mop[2].get<std::int64_t>() / kValuesPerProcess == session);
+        }
+      }
+    }
+  }
+  CHECK(lengths.size() == 3);  // 1, 2 and 3 all drawn, nothing longer
+  CHECK(lengths.rbegin()->first == 3);
+  CHECK(reads > 300);
+  CHECK(appended.size() > 300);
+}
+
+TEST_CASE("plan_workload gives each workload kind its generator, clients_per_region per region",
+          "[workload]") {
+  Experiment e;
+  e.seed = 2;
+  e.workload.clients_per_region = 2;
+  for (const char* kind : {"kv", "register", "set", "list-append"}) {
+    e.workload.kind = kind;
+    WorkloadPlan plan = plan_workload(e, {"a", "b", "c"});
+    CHECK(plan.sessions.size() == 6);
+    CHECK(plan.session_slots == 6);
+    SessionState s{.session = 0, .process = 0, .region = "a"};
+    const Operation op = *plan.sessions[0].generator->next(s);
+    if (e.workload.kind == "list-append") CHECK(op.f == kTxnF);
+    if (e.workload.kind == "set") CHECK((op.f == kAddF || op.f == kReadF));
+  }
+  e.workload.kind = "none";
+  CHECK_THROWS_AS(plan_workload(e, {"a"}), std::invalid_argument);
 }

@@ -35,6 +35,7 @@ const InvariantKind& failover_time_invariant() {
                 .maximum = format_duration(kLongest),
                 .required = true}},
       .per_customer = true,
+      .workloads = {"kv"},
       .read = read,
       .check = check,
   };

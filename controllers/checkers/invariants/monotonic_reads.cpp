@@ -17,6 +17,7 @@ const InvariantKind& monotonic_reads_invariant() {
   static const InvariantKind kind{
       .name = "monotonic-reads",
       .summary = "a session's successive reads of a key never return an older value",
+      .workloads = {"kv", "register"},
       .check = check,
   };
   return kind;

@@ -17,6 +17,7 @@ const InvariantKind& no_lost_writes_invariant() {
   static const InvariantKind kind{
       .name = "no-lost-writes",
       .summary = "every acknowledged write survives in some region that holds its key",
+      .workloads = {"kv", "register"},
       .check = check,
   };
   return kind;

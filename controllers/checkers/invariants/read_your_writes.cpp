@@ -17,6 +17,7 @@ const InvariantKind& read_your_writes_invariant() {
   static const InvariantKind kind{
       .name = "read-your-writes",
       .summary = "after a session's acknowledged write, its reads never return an older value",
+      .workloads = {"kv", "register"},
       .check = check,
   };
   return kind;

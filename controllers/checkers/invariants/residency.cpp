@@ -84,6 +84,7 @@ const InvariantKind& kind() {
       .summary = "a customer's data is served and held only by regions of its home geo",
       .keys = {probe_key()},
       .per_customer = true,
+      .workloads = {"kv"},
       .read = read,
       .check = check,
   };

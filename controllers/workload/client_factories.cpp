@@ -1,0 +1,58 @@
+#include "controllers/workload/client_factories.hpp"
+
+#include <map>
+#include <stdexcept>
+
+#include "controllers/experiment/experiment.hpp"
+#include "controllers/topology/plan.hpp"
+#include "controllers/workload/exec_client.hpp"
+#include "controllers/workload/kv_client.hpp"
+
+namespace faultline {
+
+namespace {
+
+using Maker = std::unique_ptr<ClientFactory> (*)(const ClientContext&);
+
+// The reference store: sessions talk to the workload's service in their
+// region (with session tokens for customers data); final reads go straight
+// to the service holding the region's data.
+std::unique_ptr<ClientFactory> kv_http(const ClientContext& c) {
+  const Experiment& e = c.experiment;
+  const bool sessions = c.use == "session";
+  const ServiceSpec* service = sessions ? e.find_service(e.workload.service) : e.state_service();
+  // Validation refuses it; an experiment built in code might not have been.
+  if (service == nullptr)
+    throw std::logic_error("the workload's service '" + e.workload.service +
+                           "' or its state service is not among the experiment's services");
+  std::map<std::string, std::string> addresses;
+  for (const auto& region : c.plan.regions)
+    addresses[region.name] = region.host(service->host).ipv4;
+  return std::make_unique<KvClientFactory>(
+      addresses, sessions ? e.workload.port : e.state_port(), e.workload.timeout,
+      sessions && e.workload.data == WorkloadData::customers);
+}
+
+std::unique_ptr<ClientFactory> exec(const ClientContext& c) {
+  return exec_client_factory(c.experiment, c.plan, c.results_dir, c.use);
+}
+
+const std::map<std::string, Maker>& makers() {
+  static const std::map<std::string, Maker> table{
+      {"kv-http", kv_http},
+      {"exec", exec},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::unique_ptr<ClientFactory> make_client_factory(const ClientContext& context) {
+  const std::string& kind = context.experiment.workload.client;
+  const auto found = makers().find(kind);
+  if (found == makers().end())
+    throw std::invalid_argument("no client factory for client kind '" + kind + "'");
+  return found->second(context);
+}
+
+}  // namespace faultline
