@@ -68,6 +68,7 @@ struct WorkloadSpec {
   std::string kind = "kv";
   std::string client = "kv-http";
   ExecClientSpec exec;
+  PostgresClientSpec postgres;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;

@@ -7,6 +7,7 @@
 #include "controllers/topology/plan.hpp"
 #include "controllers/workload/exec_client.hpp"
 #include "controllers/workload/kv_client.hpp"
+#include "controllers/workload/postgres_client.hpp"
 
 namespace faultline {
 
@@ -37,10 +38,18 @@ std::unique_ptr<ClientFactory> exec(const ClientContext& c) {
   return exec_client_factory(c.experiment, c.plan, c.results_dir, c.use);
 }
 
+// PostgreSQL: the sessions and the final reads alike connect to the
+// servers in failover order and are served by the one accepting writes, so
+// every region's final state is the database's.
+std::unique_ptr<ClientFactory> postgres(const ClientContext& c) {
+  return std::make_unique<PostgresClientFactory>(postgres_target(c.experiment, c.plan));
+}
+
 const std::map<std::string, Maker>& makers() {
   static const std::map<std::string, Maker> table{
       {"kv-http", kv_http},
       {"exec", exec},
+      {"postgres", postgres},
   };
   return table;
 }

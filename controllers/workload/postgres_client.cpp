@@ -9,9 +9,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 
+#include "controllers/experiment/experiment.hpp"
 #include "controllers/history/operation_kinds.hpp"
+#include "controllers/topology/plan.hpp"
 
 namespace faultline {
 
@@ -481,6 +484,42 @@ Operation PostgresClient::run(Operation done, const std::vector<PostgresStep>& s
 
 std::unique_ptr<Client> PostgresClientFactory::open(const std::string&) {
   return std::make_unique<PostgresClient>(target_);
+}
+
+PostgresTarget postgres_target(const Experiment& e, const TopologyPlan& plan) {
+  const PostgresClientSpec& spec = e.workload.postgres;
+  const ServiceSpec* service = e.find_service(spec.service);
+  if (service == nullptr)
+    throw std::logic_error("[workload.postgres] service '" + spec.service + "' is not a service");
+  PostgresTarget t;
+  std::vector<std::string> regions = spec.regions;
+  if (regions.empty())
+    for (const auto& region : plan.regions) regions.push_back(region.name);
+  for (const auto& name : regions) {
+    const auto region = std::find_if(plan.regions.begin(), plan.regions.end(),
+                                     [&](const auto& r) { return r.name == name; });
+    if (region == plan.regions.end())
+      throw std::logic_error("[workload.postgres] region '" + name + "' is not in the plan");
+    t.hosts.push_back({region->host(service->host).ipv4, spec.port, name});
+  }
+  t.database = spec.database;
+  t.user = spec.user;
+  t.isolation = spec.isolation;
+  t.workload = e.workload.kind;
+  t.timeout = e.workload.timeout;
+  t.statements = default_postgres_statements(t.workload);
+  const std::map<std::string, std::string PostgresStatements::*> by_name{
+      {"setup", &PostgresStatements::setup},         {"read", &PostgresStatements::read},
+      {"write", &PostgresStatements::write},         {"cas", &PostgresStatements::cas},
+      {"cas_absent", &PostgresStatements::cas_absent}, {"add", &PostgresStatements::add},
+      {"read_set", &PostgresStatements::read_set},   {"append", &PostgresStatements::append},
+      {"read_list", &PostgresStatements::read_list}};
+  for (const auto& [name, sql] : spec.statements) {
+    const auto member = by_name.find(name);
+    if (member == by_name.end()) throw std::logic_error("no postgres statement '" + name + "'");
+    t.statements.*(member->second) = sql;
+  }
+  return t;
 }
 
 }  // namespace faultline

@@ -49,6 +49,9 @@ struct pg_conn;
 
 namespace faultline {
 
+struct Experiment;
+struct TopologyPlan;
+
 // The statements an operation may run, each overridable from the experiment
 // ([workload.postgres]). Parameters are text: $1 the key, $2 the value
 // (cas: $2 expected, $3 new).
@@ -154,6 +157,8 @@ class PostgresClient final : public Client {
   int connections_ = 0;
 };
 
+// Every session opens its own client (its own connection) to the same
+// servers, wherever it runs: one database the regions share.
 class PostgresClientFactory final : public ClientFactory {
  public:
   explicit PostgresClientFactory(PostgresTarget target) : target_(std::move(target)) {}
@@ -162,5 +167,12 @@ class PostgresClientFactory final : public ClientFactory {
  private:
   PostgresTarget target_;
 };
+
+// The experiment's servers and options ([workload.postgres]): the host of its
+// service in each of its regions (all, in file order, by default), the
+// workload's timeout, its statements over the workload kind's defaults.
+// Throws std::logic_error for a service or region the plan lacks (validation
+// refuses them).
+PostgresTarget postgres_target(const Experiment& e, const TopologyPlan& plan);
 
 }  // namespace faultline
