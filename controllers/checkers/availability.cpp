@@ -35,11 +35,13 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction,
   CheckResult result;
   result.invariant = "availability";
 
-  // Fault windows from the nemesis: start-<kind> ok ... stop-<kind> ok, by fault index.
+  // Fault windows from the nemesis: start-<kind> ok ... stop-<kind> ok, by
+  // fault index. An info completion happened too, with an uncertain outcome
+  // (a command fault's program that failed): its window counts.
   std::vector<Window> windows;
   std::map<std::int64_t, std::size_t> open;  // fault index -> window
   for (const auto& op : h.ops()) {
-    if (!op.nemesis() || op.type != OpType::ok) continue;
+    if (!op.nemesis() || (op.type != OpType::ok && op.type != OpType::info)) continue;
     const std::string& f = h.name(op.f);
     const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
     if (!start && !stop) continue;

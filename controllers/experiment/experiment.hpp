@@ -116,6 +116,19 @@ struct PortRange {
   std::uint16_t high = 0;
 };
 
+// A command fault: a program run in one host at the fault's instant, and
+// another when it ends, as an operator or a failover manager would.
+struct CommandFaultSpec {
+  // argv templates (service placeholders; {vars.NAME} already filled in),
+  // the program of each resolved like a service's (absolute)
+  std::vector<std::string> run;
+  std::string program;
+  std::vector<std::string> at_end;  // empty: nothing runs at the end
+  std::string end_program;
+  std::string user = "nobody";
+  Duration timeout{30000};  // a program still running then is killed
+};
+
 // One [[fault]] table. Its kind is a registered name (see
 // controllers/faults/fault_registry.hpp), which reads the table and plans the
 // fault; the fields below are what today's kinds take.
@@ -134,10 +147,11 @@ struct FaultSpec {
   LinkImpairment impairment;
   std::optional<PortRange> ports;  // narrows to traffic from or to these ports
   std::uint8_t protocol = 6;       // with ports: IPPROTO_TCP or IPPROTO_UDP
-  std::string host = "db";         // slow-db: the database's host
+  std::string host = "db";         // slow-db: the database's host; command: where it runs
   // clock-skew: how far the region's clocks are off, and how fast they drift
   Duration offset{0};
   double drift = 0;  // 0.001: the clock runs 0.1% fast
+  CommandFaultSpec command;
   SourcePosition where;
 };
 

@@ -37,7 +37,7 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_workload(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_wan(r, root, e);
-  read_faults(r, root, e);
+  read_faults(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_invariants(r, root, e);
   for (auto& d : validate_experiment(e)) r.diagnostics().push_back(std::move(d));
   if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));

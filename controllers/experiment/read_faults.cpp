@@ -39,7 +39,8 @@ void refuse_foreign_keys(Reader& r, const toml::table& t, const FaultKind& kind,
 
 }  // namespace
 
-void read_faults(Reader& r, const toml::table& root, Experiment& e) {
+void read_faults(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                 const ProgramResolver& resolver) {
   const toml::array* faults = r.tables(root, "fault");
   if (faults == nullptr) return;
   const Keys keys = fault_keys();
@@ -63,8 +64,9 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e) {
                                   ")");
     }
     if (kind.lasting)
-      if (auto length = r.duration(t, "for", Duration(1), kMaxDuration, true)) f.length = *length;
-    kind.read(FaultTable{r, t, e}, f);
+      if (auto length = r.duration(t, "for", Duration(1), kMaxDuration, !kind.for_optional))
+        f.length = *length;
+    kind.read(FaultTable{r, t, e, base_dir, resolver}, f);
     e.faults.push_back(f);
   }
   if (e.faults.size() > 500)

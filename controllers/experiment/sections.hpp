@@ -21,7 +21,8 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
 void read_workload(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
                    const ProgramResolver& resolver);
 void read_wan(Reader& r, const toml::table& root, Experiment& e);
-void read_faults(Reader& r, const toml::table& root, Experiment& e);
+void read_faults(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                 const ProgramResolver& resolver);
 void read_invariants(Reader& r, const toml::table& root, Experiment& e);
 
 // Shared by [[service]] command and [workload] args: {vars.NAME} filled in,

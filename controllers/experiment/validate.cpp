@@ -70,9 +70,7 @@ void check_coexistence(Findings& out, const Experiment& e) {
     return kind_of(f).family == FaultFamily::process;
   };
   // A fault that does not last still takes its moment.
-  auto end_of = [](const FaultSpec& f) {
-    return f.at + (kind_of(f).lasting ? f.length : Duration(1));
-  };
+  auto end_of = [](const FaultSpec& f) { return f.at + (fault_lasts(f) ? f.length : Duration(1)); };
   for (size_t i = 0; i < e.faults.size(); ++i)
     for (size_t j = i + 1; j < e.faults.size(); ++j) {
       const FaultSpec& a = e.faults[i];

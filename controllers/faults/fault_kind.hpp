@@ -12,6 +12,7 @@
 
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/experiment/key_spec.hpp"
+#include "controllers/experiment/program.hpp"
 #include "controllers/experiment/toml_reader.hpp"
 #include "controllers/faults/fault_plan.hpp"
 #include "controllers/topology/plan.hpp"
@@ -25,18 +26,23 @@ enum class FaultFamily {
   traffic,  // traffic control: an HTB class with a netem leaf or a rate
   process,  // signals to one service's processes
   clock,    // the libfaketime clock of a region's services
+  command,  // whatever a program the experiment names does, run in a host
 };
 
 // Where a traffic fault shapes: the WAN links between regions (its `between`),
 // or what one host of a region sends.
 enum class ShapedPath { wan_links, host_egress };
 
-// What a kind reads from: its table, the reader collecting diagnostics, and
-// the experiment as read so far (hosts, regions, services).
+// What a kind reads from: its table, the reader collecting diagnostics, the
+// experiment as read so far (hosts, regions, services, vars), and how the
+// programs a fault runs are found (as services' are: from the experiment's
+// folder, next to faultline, on PATH).
 struct FaultTable {
   Reader& reader;
   const toml::table& table;
   const Experiment& experiment;
+  const std::string& base_dir;
+  const ProgramResolver& resolver;
 };
 
 // What a kind plans against: the experiment (its WAN baseline), the topology
@@ -58,6 +64,9 @@ struct FaultKind {
   // Whether the fault stays in force until it ends (and so takes `for`). A
   // restart is over once applied: nothing of it remains to undo.
   bool lasting = true;
+  // With `lasting`: `for` may be left out, and the fault is then over once
+  // applied (a command with no end command). See fault_lasts().
+  bool for_optional = false;
   // Served only by the kernel's sch_netem, not by the NFQUEUE engine.
   bool netem_only = false;
   // Acts inside services faultline starts itself, not ones it finds running.

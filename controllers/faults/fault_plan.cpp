@@ -9,7 +9,8 @@ const std::string& step_netns(const PlanStep& step) {
   return std::visit(
       [](const auto& s) -> const std::string& {
         using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_same_v<T, RouteStep> || std::is_same_v<T, DropRuleStep>)
+        if constexpr (std::is_same_v<T, RouteStep> || std::is_same_v<T, DropRuleStep> ||
+                      std::is_same_v<T, CommandStep>)
           return s.netns;
         else if constexpr (std::is_same_v<T, ShapeStep>)
           return s.change.netns;
@@ -29,7 +30,7 @@ std::vector<FaultPlan> plan_faults(const Experiment& e, const TopologyPlan& topo
     plans.push_back({.fault = i,
                      .kind = f.kind,
                      .what = kind.describe(f),
-                     .lasting = kind.lasting,
+                     .lasting = fault_lasts(f),
                      .steps = kind.plan(FaultPlanning{e, topology, i}, f)});
   }
   return plans;

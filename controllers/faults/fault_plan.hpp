@@ -11,7 +11,8 @@
 //                  to ports, which routes cannot see);
 //   ShapeStep      an HTB class with a netem leaf or a rate, and its filters;
 //   ProcessStep    SIGKILL, SIGSTOP or kill-and-start of one service;
-//   ClockStep      the offset and drift a region's clocks follow.
+//   ClockStep      the offset and drift a region's clocks follow;
+//   CommandStep    a program run in one host, and another at the end.
 // A fault's steps are applied in order and reverted newest first.
 #include <cstddef>
 #include <optional>
@@ -56,9 +57,29 @@ struct ClockStep {
   double drift = 0;
 };
 
-using PlanStep = std::variant<RouteStep, DropRuleStep, ShapeStep, ProcessStep, ClockStep>;
+// A program run in a host's network namespace as `user`, waited for up to
+// `timeout`; `at_end`, when given, runs there when the fault ends. The argv
+// are expanded (addresses, region) but for {results}, which stays literal
+// until the run knows its folder (kResultsPlaceholder); argv[0] is the
+// program's absolute path.
+struct CommandStep {
+  std::size_t fault = 0;  // names its output's log: fault-<fault>-command.log
+  std::string region;
+  std::string host;
+  std::string netns;  // the host's, as the topology plan names it
+  std::vector<std::string> run;
+  std::vector<std::string> at_end;
+  std::string user = "nobody";
+  Duration timeout{30000};
+};
 
-// The namespace a step changes, or empty for steps on processes and clocks.
+inline constexpr const char* kResultsPlaceholder = "{results}";
+
+using PlanStep =
+    std::variant<RouteStep, DropRuleStep, ShapeStep, ProcessStep, ClockStep, CommandStep>;
+
+// The namespace a step changes (a command's: where it runs), or empty for
+// steps on processes and clocks.
 const std::string& step_netns(const PlanStep& step);
 
 struct FaultPlan {

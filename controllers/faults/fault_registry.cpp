@@ -21,12 +21,13 @@ const FaultKind& corrupt_fault();
 const FaultKind& bandwidth_fault();
 const FaultKind& slow_db_fault();
 const FaultKind& clock_skew_fault();
+const FaultKind& command_fault();
 
 const std::vector<const FaultKind*>& fault_kinds() {
   static const std::vector<const FaultKind*> kinds{
       &partition_fault(), &isolate_fault(), &kill_fault(),       &pause_fault(),   &restart_fault(),
       &delay_fault(),     &loss_fault(),    &duplicate_fault(),  &reorder_fault(), &corrupt_fault(),
-      &bandwidth_fault(), &slow_db_fault(), &clock_skew_fault(),
+      &bandwidth_fault(), &slow_db_fault(), &clock_skew_fault(), &command_fault(),
   };
   return kinds;
 }
@@ -40,6 +41,11 @@ const FaultKind* find_fault_kind(std::string_view name) {
 const FaultKind& kind_of(const FaultSpec& fault) {
   if (const FaultKind* kind = find_fault_kind(fault.kind)) return *kind;
   throw std::invalid_argument("no fault kind '" + fault.kind + "' is registered");
+}
+
+bool fault_lasts(const FaultSpec& fault) {
+  const FaultKind& kind = kind_of(fault);
+  return kind.lasting && (!kind.for_optional || fault.length.count() > 0);
 }
 
 std::vector<std::string> fault_kind_names() {
@@ -58,8 +64,8 @@ const std::vector<KeySpec>& fault_common_keys() {
        .required = true},
       {.name = "for",
        .type = KeyType::duration,
-       .description = "how long the fault lasts (every kind but restart); past the end it "
-                      "ends at the heal",
+       .description = "how long the fault lasts (every kind but restart; optional for a "
+                      "command); past the end it ends at the heal",
        .minimum = "1ms",
        .maximum = "24h",
        .required = true},

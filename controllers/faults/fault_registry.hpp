@@ -15,6 +15,9 @@ const FaultKind* find_fault_kind(std::string_view name);
 // else is a bug, reported as std::invalid_argument.
 const FaultKind& kind_of(const FaultSpec& fault);
 std::vector<std::string> fault_kind_names();
+// Whether this fault, as read, stays in force until it ends: its kind lasts,
+// and, where `for` is optional, the fault was given one.
+bool fault_lasts(const FaultSpec& fault);
 // The keys every fault takes: at, and for when it lasts.
 const std::vector<KeySpec>& fault_common_keys();
 // Every key a [[fault]] table may hold: "kind", the common keys, then each

@@ -20,6 +20,12 @@ std::int64_t monotonic_ns(Clock::time_point t) {
 
 }  // namespace
 
+void StepReport::add(const StepReport& other) {
+  if (other.value.is_object()) value.update(other.value);
+  if (!other.failure.empty()) failure += (failure.empty() ? "" : "; ") + other.failure;
+  waited += other.waited;
+}
+
 std::string join_problems(const std::vector<std::string>& problems) {
   std::string text;
   for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
@@ -38,7 +44,7 @@ AppliedFault::~AppliedFault() {
   for (const auto& problem : revert()) spdlog::error("reverting a fault during cleanup: {}", problem);
 }
 
-std::vector<std::string> AppliedFault::revert() {
+std::vector<std::string> AppliedFault::revert(StepReport* report) {
   std::vector<std::string> problems;
   auto steps = std::move(steps_);
   steps_.clear();
@@ -48,12 +54,14 @@ std::vector<std::string> AppliedFault::revert() {
     } catch (const std::exception& e) {
       problems.push_back(e.what());
     }
+    if (report) report->add((*it)->report());
   }
   return problems;
 }
 
 AppliedFault apply_steps(Actuator& actuator, const std::vector<PlanStep>& steps, Clock& clock,
-                         std::optional<Clock::time_point> due, const InstantHold& hold) {
+                         std::optional<Clock::time_point> due, const InstantHold& hold,
+                         StepReport* report) {
   std::vector<std::unique_ptr<PreparedStep>> prepared;
   prepared.reserve(steps.size());
   for (const auto& step : steps) prepared.push_back(actuator.prepare(step));
@@ -64,6 +72,7 @@ AppliedFault apply_steps(Actuator& actuator, const std::vector<PlanStep>& steps,
   for (auto& p : prepared) {
     try {
       if (auto undo = p->commit()) committed.push_back(std::move(undo));
+      if (report) report->add(p->report());
     } catch (...) {
       // The committed steps go before the error does, newest first.
       AppliedFault partial(std::move(committed));
@@ -99,6 +108,18 @@ nlohmann::json Nemesis::operation_value(const FaultPlan& plan) const {
   return {{"fault", plan.fault}, {"kind", plan.kind}, {"what", plan.what}};
 }
 
+void Nemesis::complete(const std::string& f, const nlohmann::json& value,
+                       const StepReport& report) {
+  nlohmann::json reported = value;
+  reported.update(report.value);
+  if (!report.failure.empty()) {
+    spdlog::warn("{}: {}", f, report.failure);
+    log_.record(OpType::info, f, reported, report.failure);
+  } else {
+    log_.record(OpType::ok, f, reported, "");
+  }
+}
+
 std::int64_t Nemesis::history_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() -
                                                                options_.history_origin)
@@ -111,13 +132,16 @@ void Nemesis::start(std::size_t index, Clock::time_point due) {
   const nlohmann::json value = operation_value(plan);
   log_.record(OpType::invoke, f, value, "");
   AppliedFault applied;
+  StepReport report;
   try {
-    applied = apply_steps(actuator_, plan.steps, clock_, due, options_.hold_instant);
+    applied = apply_steps(actuator_, plan.steps, clock_, due, options_.hold_instant, &report);
   } catch (const std::exception& ex) {
     log_.record(OpType::fail, f, value, ex.what());
     throw;
   }
-  const std::int64_t late_us = micros_between(due, clock_.now());  // traffic feels it now
+  // Traffic feels it now; a program the steps ran started before it ended.
+  const auto landed = clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited);
+  const std::int64_t late_us = micros_between(due, landed);
   // The journal follows the change, to keep its write off the fault's way to
   // the kernel: recovery goes by namespaces and containers the journal holds
   // from before they were touched, and by faultline's marks, not by this.
@@ -127,7 +151,7 @@ void Nemesis::start(std::size_t index, Clock::time_point due) {
     active_[index] = std::move(applied);
     order_.push_back(index);
   }
-  log_.record(OpType::ok, f, value, "");
+  complete(f, value, report);
   spdlog::info("fault {} started {:.2f} ms after its instant: {}", index,
                static_cast<double>(late_us) / 1000.0, plan.what);
   fault_log_.push_back({{"fault", index},
@@ -145,22 +169,27 @@ void Nemesis::stop(std::size_t index, std::optional<Clock::time_point> due) {
   const nlohmann::json value = operation_value(plan);
   log_.record(OpType::invoke, f, value, "");
   std::int64_t late_us = 0;
+  StepReport report;
   {
     std::shared_ptr<void> held = options_.hold_instant && due ? options_.hold_instant() : nullptr;
     if (due) clock_.wait_precisely_until(*due);
-    auto problems = it->second.revert();
-    if (due) late_us = micros_between(*due, clock_.now());
+    auto problems = it->second.revert(&report);
+    if (due)
+      late_us = micros_between(
+          *due, clock_.now() - std::chrono::duration_cast<Clock::duration>(report.waited));
     active_.erase(it);
     order_.erase(std::find(order_.begin(), order_.end(), index));
     if (!problems.empty()) {
-      log_.record(OpType::info, f, value, join_problems(problems));
+      nlohmann::json reported = value;
+      reported.update(report.value);
+      log_.record(OpType::info, f, reported, join_problems(problems));
       log_.journal(plan, "revert failed");
       throw std::runtime_error("reverting fault " + std::to_string(index) + " (" + plan.what +
                                "): " + join_problems(problems));
     }
   }
   log_.journal(plan, "reverted");
-  log_.record(OpType::ok, f, value, "");
+  complete(f, value, report);
   if (due)
     spdlog::info("fault {} stopped {:.2f} ms after its instant: {}", index,
                  static_cast<double>(late_us) / 1000.0, plan.what);

@@ -11,6 +11,9 @@
 //   4. commit the steps in order; if one fails, revert the ones committed,
 //      newest first, record the fail and rethrow;
 //   5. journal the fault as applied, record the ok.
+// A step that ran something which failed (a command's non-zero exit) is a
+// finding, not an error: the operation completes as info, with the step's
+// report in its value and the failure as its error, and the run goes on.
 // Stopping reverts every step newest first and reports every problem. The
 // heal stops what is in force newest first; so does the destructor, for a
 // run that unwinds after an error or an interrupt.
@@ -55,8 +58,9 @@ class AppliedFault {
   AppliedFault& operator=(const AppliedFault&) = delete;
   ~AppliedFault();
 
-  // Every step's problems, in the order they were met.
-  std::vector<std::string> revert();
+  // Every step's problems, in the order they were met; what the steps have
+  // to tell the history goes to `report` when given.
+  std::vector<std::string> revert(StepReport* report = nullptr);
   bool empty() const { return steps_.empty(); }
 
  private:
@@ -65,10 +69,12 @@ class AppliedFault {
 
 // Prepares every step, waits for `due` (when given) on the clock, then
 // commits the steps in order. All or nothing: a step that fails to commit
-// reverts the committed ones before the error goes on.
+// reverts the committed ones before the error goes on. What the committed
+// steps have to tell the history goes to `report` when given.
 using InstantHold = std::function<std::shared_ptr<void>()>;
 AppliedFault apply_steps(Actuator& actuator, const std::vector<PlanStep>& steps, Clock& clock,
-                         std::optional<Clock::time_point> due, const InstantHold& hold = {});
+                         std::optional<Clock::time_point> due, const InstantHold& hold = {},
+                         StepReport* report = nullptr);
 
 // "a; b; c" from every problem, for one error message.
 std::string join_problems(const std::vector<std::string>& problems);
@@ -103,6 +109,8 @@ class Nemesis {
 
  private:
   nlohmann::json operation_value(const FaultPlan& plan) const;
+  // The operation's completion: ok, or info when a step's run failed.
+  void complete(const std::string& f, const nlohmann::json& value, const StepReport& report);
   std::int64_t history_ms() const;
 
   std::vector<FaultPlan> plans_;

@@ -1,11 +1,55 @@
 #include "controllers/faults/plan_render.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "controllers/experiment/parse.hpp"
 #include "controllers/faults/clock_skew.hpp"
 #include "injector/nfqueue/queue_rule_spec.hpp"
 #include "injector/tc_spec.hpp"
 
 namespace faultline {
+
+namespace {
+
+// An argv as a shell would read it back, for the eye only: faultline never
+// hands it to a shell. Plain words bare, others in single quotes, and those
+// with a newline or another control character in bash's $'...' on one line.
+std::string shell_word(const std::string& arg) {
+  static const std::string kPlain =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+{}%";
+  if (!arg.empty() && arg.find_first_not_of(kPlain) == std::string::npos) return arg;
+  const bool control = std::any_of(arg.begin(), arg.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  std::string word = control ? "$'" : "'";
+  for (char c : arg) {
+    if (!control) {
+      word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    } else if (c == '\n') {
+      word += "\\n";
+    } else if (c == '\t') {
+      word += "\\t";
+    } else if (c == '\\' || c == '\'') {
+      word += std::string("\\") + c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(c));
+      word += hex;
+    } else {
+      word += c;
+    }
+  }
+  return word + "'";
+}
+
+std::string shell_words(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) out += (out.empty() ? "" : " ") + shell_word(arg);
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> PlanRenderer::render(const std::vector<PlanStep>& steps) {
   std::vector<std::string> lines;
@@ -55,6 +99,11 @@ std::vector<std::string> PlanRenderer::render(const PlanStep& step) {
         s->service.empty() ? "the services of " + s->region : s->service + "@" + s->region;
     lines.push_back("clock of " + who + " (libfaketime): \"" + faketime_spec(s->offset, s->drift) +
                     "\"; \"" + faketime_spec(Duration(0), 0) + "\" again at the end");
+  } else if (const auto* s = std::get_if<CommandStep>(&step)) {
+    const std::string how =
+        " as " + s->user + ", killed after " + format_duration(s->timeout) + ": ";
+    lines.push_back(in + "run" + how + shell_words(s->run));
+    if (!s->at_end.empty()) lines.push_back(in + "at the end, run" + how + shell_words(s->at_end));
   }
   return lines;
 }

@@ -115,13 +115,16 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
   std::map<std::string, std::size_t> region_index;
   for (std::size_t i = 0; i < e.regions.size(); ++i) region_index[e.regions[i].name] = i;
 
-  // Fault windows from the nemesis records.
+  // Fault windows from the nemesis records; an info completion (a command
+  // fault's program that failed) happened too.
   std::vector<FaultWindow> windows;
   std::map<std::int64_t, std::size_t> open;
   double end_s = e.duration.count() / 1000.0;
   history([&](const Operation& op) {
     end_s = std::max(end_s, op.time / 1e9);
-    if (op.process != kNemesisProcess || op.type != OpType::ok || !op.value.is_object()) return;
+    if (op.process != kNemesisProcess || (op.type != OpType::ok && op.type != OpType::info) ||
+        !op.value.is_object())
+      return;
     const auto index = op.value.value("fault", std::int64_t{-1});
     if (is_nemesis_start(op.f)) {
       open[index] = windows.size();

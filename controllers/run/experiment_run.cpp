@@ -283,7 +283,7 @@ int Run::execute() {
   provider_->build(*journal_);
   actuator_ = std::make_unique<LocalActuator>(
       *provider_, machine_.engine, e_.seed,
-      [this](const std::string& region) { return clock_file(region); });
+      [this](const std::string& region) { return clock_file(region); }, results_.string());
   std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   throw_if_interrupted();
   if (!baseline_steps.empty()) {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "controllers/faults/clock_skew.hpp"
+#include "controllers/run/command_run.hpp"
+#include "controllers/run/interrupt.hpp"
 #include "injector/nfqueue/nfqueue_engine.hpp"
 #include "injector/route_block.hpp"
 
@@ -45,11 +47,13 @@ std::vector<std::string> problems_of(const std::optional<std::string>& problem) 
 }  // namespace
 
 LocalActuator::LocalActuator(Provider& provider, std::string engine, std::uint64_t seed,
-                             std::function<std::string(const std::string&)> clock_file)
+                             std::function<std::string(const std::string&)> clock_file,
+                             std::string results)
     : provider_(provider),
       engine_(std::move(engine)),
       seed_(seed),
-      clock_file_(std::move(clock_file)) {}
+      clock_file_(std::move(clock_file)),
+      results_(std::move(results)) {}
 
 LocalActuator::~LocalActuator() = default;
 
@@ -133,6 +137,7 @@ std::unique_ptr<PreparedStep> LocalActuator::prepare(const PlanStep& step) {
       return nullptr;
     });
   }
+  if (const auto* s = std::get_if<CommandStep>(&step)) return prepare_command(*s);
   const auto& clock = std::get<ClockStep>(step);
   const std::string file = clock_file_(clock.region);
   const std::string spec = faketime_spec(clock.offset, clock.drift);
@@ -143,6 +148,81 @@ std::unique_ptr<PreparedStep> LocalActuator::prepare(const PlanStep& step) {
       return std::vector<std::string>{};
     });
   });
+}
+
+namespace {
+
+// The end command runs when the fault is reverted; what it reports is the
+// stop operation's.
+class CommandEnd final : public AppliedStep {
+ public:
+  CommandEnd(std::function<CommandOutcome()> run, std::string label)
+      : run_(std::move(run)), label_(std::move(label)) {}
+  std::vector<std::string> revert() override {
+    if (!run_) return {};
+    auto run = std::move(run_);
+    run_ = nullptr;
+    // Ctrl-C asked for a quick way out: a script run now would be killed
+    // at once (run_command watches the same flag).
+    if (interrupt_requested()) {
+      spdlog::warn("{}: the run was interrupted, its at_end command is not run", label_);
+      report_.failure = "the at_end command was not run: the run was interrupted";
+      return {};
+    }
+    report_ = command_report(run(), "the at_end command");
+    return {};
+  }
+  StepReport report() const override { return report_; }
+
+ private:
+  std::function<CommandOutcome()> run_;
+  std::string label_;
+  StepReport report_;
+};
+
+class CommandStart final : public PreparedStep {
+ public:
+  CommandStart(std::function<CommandOutcome()> run, std::function<CommandOutcome()> at_end,
+               std::string label)
+      : run_(std::move(run)), at_end_(std::move(at_end)), label_(std::move(label)) {}
+  std::unique_ptr<AppliedStep> commit() override {
+    report_ = command_report(run_(), "the command");
+    // Even with nothing to run at the end: a command given `for` lasts, and
+    // the nemesis keeps in force only what left something to revert. One
+    // without `for` is dropped at once, its revert a no-op.
+    return std::make_unique<CommandEnd>(std::move(at_end_), label_);
+  }
+  StepReport report() const override { return report_; }
+
+ private:
+  std::function<CommandOutcome()> run_;
+  std::function<CommandOutcome()> at_end_;
+  std::string label_;
+  StepReport report_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedStep> LocalActuator::prepare_command(const CommandStep& step) {
+  const std::string netns = claim(step.netns);
+  const injector::NamespaceFd& fd = provider_.topology().netns(netns);
+  const std::string label = "fault " + std::to_string(step.fault) + " (command)";
+  auto runner = [this, &fd, label, step](const std::vector<std::string>& argv,
+                                         const std::string& log) {
+    return [this, &fd, label, step, argv = with_results(argv, results_), log] {
+      return run_command({.argv = argv,
+                          .user = step.user,
+                          .timeout = step.timeout,
+                          .log_path = results_ + "/" + log,
+                          .label = label},
+                         fd);
+    };
+  };
+  const std::string prefix = "fault-" + std::to_string(step.fault);
+  std::function<CommandOutcome()> at_end;
+  if (!step.at_end.empty()) at_end = runner(step.at_end, prefix + "-at-end.log");
+  return std::make_unique<CommandStart>(runner(step.run, prefix + "-command.log"),
+                                        std::move(at_end), label);
 }
 
 std::unique_ptr<PreparedStep> LocalActuator::prepare_shape(const ShapingChange& planned) {

@@ -1,5 +1,9 @@
 #include "controllers/run/preflight.hpp"
 
+#include <pwd.h>
+
+#include <vector>
+
 #include "controllers/faults/clock_skew.hpp"
 #include "controllers/faults/fault_registry.hpp"
 #include "controllers/run/experiment_run.hpp"
@@ -53,11 +57,28 @@ std::string choose_engine(const Experiment& e) {
   return "nfqueue";
 }
 
+// Whether this machine has the user `name`.
+bool user_exists(const std::string& name) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::vector<char> buf(16384);
+  return ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr;
+}
+
 }  // namespace
 
 MachineChoices check_machine(const Experiment& e) {
   MachineChoices choices;
   choices.engine = choose_engine(e);
+  // A command fault's program runs on this machine whatever the provider:
+  // its user must be here before anything is, not found missing mid-run.
+  for (const auto& f : e.faults)
+    if (kind_of(f).family == FaultFamily::command && f.command.user != "root" &&
+        !user_exists(f.command.user))
+      throw CapabilityError(e.path + ":" + std::to_string(f.where.line) + ": the " + f.kind +
+                            " fault runs as user '" + f.command.user +
+                            "', whom this machine lacks; nothing was created. Create the user "
+                            "or choose another 'user'");
   for (const auto& f : e.faults)
     if (kind_of(f).family == FaultFamily::clock) {
       auto lib = find_libfaketime();

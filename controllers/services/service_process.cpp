@@ -158,6 +158,13 @@ std::string ServiceProcess::exit_status() {
   return "exit status " + std::to_string(WEXITSTATUS(status));
 }
 
+std::optional<int> ServiceProcess::exit_code() {
+  if (!child_ || child_->running()) return std::nullopt;
+  const int status = child_->native_exit_code();
+  if (!WIFEXITED(status)) return std::nullopt;
+  return WEXITSTATUS(status);
+}
+
 // The child faultline started, reaped once it is gone.
 void ServiceProcess::reap() {
   try {

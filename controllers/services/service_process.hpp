@@ -62,6 +62,9 @@ class ServiceProcess : public Service {
   // after the process faultline started has exited.
   bool running() override;
   std::string exit_status() override;
+  // Once the process faultline started has exited by itself: its status.
+  // Nothing while it runs, or when a signal ended it.
+  std::optional<int> exit_code();
   pid_t pid() const;
   const std::string& label() const override { return label_; }
   const std::string& log_path() const override { return log_path_; }

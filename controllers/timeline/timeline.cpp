@@ -11,8 +11,7 @@ Timeline::Timeline(const std::vector<FaultSpec>& faults, Duration end) {
     const FaultSpec& f = faults[i];
     events_.push_back({f.at, FaultAction::start, i});
     // A fault that does not last (a restart) is over once applied: no stop.
-    if (kind_of(f).lasting)
-      events_.push_back({std::min(f.at + f.length, end), FaultAction::stop, i});
+    if (fault_lasts(f)) events_.push_back({std::min(f.at + f.length, end), FaultAction::stop, i});
   }
   // At equal times a stop goes first, so a fault that ends when another begins
   // never overlaps it; then by fault order, so the schedule is deterministic.

@@ -52,8 +52,14 @@ done < <(grep -E '^      "(invariant|result)"' "$run_dir/verdict.json" | paste -
 
 want_regions=$(grep -c '^\[\[region\]\]' "$experiment")
 faults=$(grep -c '^\[\[fault\]\]' "$experiment" || true)
-restarts=$(grep -c '^kind = "restart"' "$experiment" || true)  # a restart has no stop
-want_nemesis=$(( (faults - restarts) * 4 + restarts * 2 + 2 ))
+# Faults over once applied have no stop: a restart, and a command without `for`.
+instants=$(awk '
+  function done() { if (fault && (kind == "restart" || (kind == "command" && !lasts))) n++ }
+  /^\[/ { done(); fault = ($0 == "[[fault]]"); kind = ""; lasts = 0; next }
+  fault && /^kind *= *"/ { kind = $0; sub(/^kind *= *"/, "", kind); sub(/".*/, "", kind) }
+  fault && /^for *=/ { lasts = 1 }
+  END { done(); print n + 0 }' "$experiment")
+want_nemesis=$(( (faults - instants) * 4 + instants * 2 + 2 ))
 regions=$( { grep -o '"region":"[^"]*"' "$run_dir/history.jsonl" || true; } | sort -u | wc -l)
 nemesis=$(grep -c '"process":"nemesis"' "$run_dir/history.jsonl" || true)
 echo "history: $(wc -l < "$run_dir/history.jsonl") operations, $regions regions, $nemesis nemesis events"

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "controllers/compose/compose_provider.hpp"
 #include "controllers/compose/compose_topology.hpp"
 #include "controllers/faults/partition_plan.hpp"
 #include "controllers/faults/shaping_plan.hpp"
@@ -201,4 +202,20 @@ TEST_CASE("recover removes the journal draft a run killed mid-write left, and on
   CHECK_FALSE(std::filesystem::exists(dir / "runs" / "torn01.json.tmp"));
   CHECK(std::filesystem::exists(dir / "runs" / "live01.json.tmp"));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the compose provider refuses a command fault before touching the stack", "[compose]") {
+  Experiment e;
+  e.path = "failover.toml";
+  FaultSpec command;
+  command.kind = "command";
+  command.region = "us-east-1";
+  command.where = {12, 1};
+  e.faults.push_back(command);
+  // No daemon on this socket: the refusal comes before anything asks one.
+  ComposeProvider provider("/nonexistent/docker.sock", "");
+  CHECK_THROWS_WITH(provider.preflight(e),
+                    "failover.toml:12: command faults run a program in a host faultline builds; "
+                    "inside a compose stack's container (docker exec) they are not offered yet; "
+                    "nothing was touched. Run it with --provider namespaces");
 }

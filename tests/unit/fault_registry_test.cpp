@@ -80,6 +80,7 @@ const std::map<std::string, std::string> kMinimalFault{
     {"bandwidth", "for = \"5s\"\nrate = \"1mbit\"\n"},
     {"slow-db", "for = \"5s\"\nregion = \"eu-west-1\"\ndelay = \"200ms\"\n"},
     {"clock-skew", "for = \"5s\"\nregion = \"eu-west-1\"\noffset = \"-10s\"\n"},
+    {"command", "region = \"us-east-1\"\nhost = \"db\"\nrun = [\"promote.sh\"]\n"},
 };
 
 }  // namespace
@@ -87,7 +88,7 @@ const std::map<std::string, std::string> kMinimalFault{
 TEST_CASE(
     "every registered fault kind has a name, a summary, a reader, a planner and described keys",
     "[faults]") {
-  REQUIRE(fault_kinds().size() == 13);
+  REQUIRE(fault_kinds().size() == 14);
   std::set<std::string> names;
   for (const FaultKind* kind : fault_kinds()) {
     INFO("kind " << kind->name);
@@ -107,22 +108,23 @@ TEST_CASE(
   CHECK(fault_kind_names() == std::vector<std::string>{"partition", "isolate", "kill", "pause",
                                                        "restart", "delay", "loss", "duplicate",
                                                        "reorder", "corrupt", "bandwidth", "slow-db",
-                                                       "clock-skew"});
+                                                       "clock-skew", "command"});
   const std::vector<std::string> keys = fault_keys();
   CHECK(std::set<std::string>(keys.begin(), keys.end()) ==
-        std::set<std::string>{"kind",         "at",       "for",     "groups",  "direction",
-                              "mode",         "region",   "service", "between", "port",
-                              "ports",        "protocol", "delay",   "jitter",  "correlation",
-                              "distribution", "percent",  "rate",    "host",    "loss",
-                              "offset",       "drift"});
-  CHECK(keys.size() == 22);
+        std::set<std::string>{
+            "kind",        "at",           "for",     "groups", "direction", "mode",  "region",
+            "service",     "between",      "port",    "ports",  "protocol",  "delay", "jitter",
+            "correlation", "distribution", "percent", "rate",   "host",      "loss",  "offset",
+            "drift",       "run",          "at_end",  "user",   "timeout"});
+  CHECK(keys.size() == 26);
   FaultSpec unregistered;
   unregistered.kind = "latency";
   CHECK_THROWS_AS(kind_of(unregistered), std::invalid_argument);
 }
 
 TEST_CASE("fault kinds answer what the rest of faultline asks about them", "[faults]") {
-  std::set<std::string> traffic, process, clock, network, not_lasting, netem_only, own_services;
+  std::set<std::string> traffic, process, clock, network, command, not_lasting, for_optional,
+      netem_only, own_services;
   for (const FaultKind* kind : fault_kinds()) {
     switch (kind->family) {
       case FaultFamily::network:
@@ -137,8 +139,12 @@ TEST_CASE("fault kinds answer what the rest of faultline asks about them", "[fau
       case FaultFamily::clock:
         clock.insert(kind->name);
         break;
+      case FaultFamily::command:
+        command.insert(kind->name);
+        break;
     }
     if (!kind->lasting) not_lasting.insert(kind->name);
+    if (kind->for_optional) for_optional.insert(kind->name);
     if (kind->netem_only) netem_only.insert(kind->name);
     if (kind->needs_own_services) own_services.insert(kind->name);
   }
@@ -147,7 +153,10 @@ TEST_CASE("fault kinds answer what the rest of faultline asks about them", "[fau
                                          "bandwidth", "slow-db"});
   CHECK(process == std::set<std::string>{"kill", "pause", "restart"});
   CHECK(clock == std::set<std::string>{"clock-skew"});
+  CHECK(command == std::set<std::string>{"command"});
   CHECK(not_lasting == std::set<std::string>{"restart"});
+  // A command lasts only when given `for` (it has something to run at the end).
+  CHECK(for_optional == std::set<std::string>{"command"});
   CHECK(netem_only == std::set<std::string>{"duplicate", "corrupt"});
   CHECK(own_services == std::set<std::string>{"clock-skew"});
   CHECK(find_fault_kind("slow-db")->shapes == ShapedPath::host_egress);
@@ -215,7 +224,8 @@ TEST_CASE("each kind's planner and describer are reached through the plan", "[fa
     const auto plans = plan_faults(e, topology);
     REQUIRE(plans.size() == 1);
     CHECK(plans[0].kind == kind->name);
-    CHECK(plans[0].lasting == kind->lasting);
+    CHECK(plans[0].lasting == (kind->lasting && !kind->for_optional));
+    CHECK(plans[0].lasting == fault_lasts(e.faults[0]));
     CHECK_FALSE(plans[0].steps.empty());
     CHECK(plans[0].what.rfind(kind->name + " ", 0) == 0);
     CHECK(plans[0].what == kind->describe(e.faults[0]));

@@ -107,7 +107,8 @@ TEST_CASE("every problem names file line and column", "[parse]") {
        "x.toml:29:27: unknown region 'eu-wset-1'; did you mean 'eu-west-1'?"},
       {"kind = \"pause\"", "kind = \"paus\"",
        "x.toml:34:8: unknown fault kind 'paus'; did you mean 'pause'? (one of: partition, isolate, "
-       "kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db, clock-skew)"},
+       "kill, pause, restart, delay, loss, duplicate, reorder, corrupt, bandwidth, slow-db, "
+       "clock-skew, command)"},
       {"at = \"12s\"", "at = \"25s\"",
        "x.toml:37:6: fault starts at 25s, after the experiment ends (20s)"},
       {"service = \"app\"\nat", "service = \"api\"\nat",

@@ -132,6 +132,24 @@ region = "eu"
 delay = "200ms"
 at = "15s"
 for = "1s"
+
+[[fault]]
+kind = "command"
+region = "eu"
+host = "db"
+run = ["promote.sh", "--primary", "{addr:db@us}", "--log", "{results}/promote-{region}.log"]
+at = "16s"
+
+[[fault]]
+kind = "command"
+region = "us"
+host = "app"
+run = ["sh", "-c", "echo it's {region}", "-c", "echo 'it'\necho done"]
+at_end = ["true"]
+user = "root"
+timeout = "5s"
+at = "17s"
+for = "2s"
 )";
 
 struct Rendered {
@@ -156,7 +174,7 @@ Rendered render_every_kind() {
 
 TEST_CASE("every fault kind's plan renders as the change it makes", "[plan][dry-run]") {
   const Rendered r = render_every_kind();
-  REQUIRE(r.plans.size() == 14);
+  REQUIRE(r.plans.size() == 16);
   for (std::size_t i = 0; i < r.plans.size(); ++i) {
     INFO("fault " << i << ": " << r.plans[i].what);
     CHECK(r.plans[i].fault == i);
@@ -210,6 +228,18 @@ TEST_CASE("every fault kind's plan renders as the change it makes", "[plan][dry-
   CHECK(r.plans[13].what == "slow-db eu/db port 5432");
   CHECK(r.lines[13].front().rfind("netns fl-t1-eu-db: ", 0) == 0);
   CHECK(mentions(r.lines[13], "sport 5432"));
+  // command: the program in its host's namespace, placeholders filled but
+  // {results}, which the run fills when it knows its folder; over once run.
+  CHECK(r.plans[14].what == "command eu/db promote.sh");
+  CHECK_FALSE(r.plans[14].lasting);
+  CHECK(r.lines[14] == Lines{"netns fl-t1-eu-db: run as nobody, killed after 30s: /bin/promote.sh "
+                             "--primary 198.18.1.11 --log {results}/promote-eu.log"});
+  // with an end command and `for`, it lasts; words quoted for the eye.
+  CHECK(r.plans[15].lasting);
+  CHECK(r.lines[15] ==
+        Lines{"netns fl-t1-us-app: run as root, killed after 5s: /bin/sh -c 'echo it'\\''s us' "
+              "-c $'echo \\'it\\'\\necho done'",
+              "netns fl-t1-us-app: at the end, run as root, killed after 5s: /bin/true"});
 }
 
 TEST_CASE("the plan's steps are the values the actuator gets", "[plan]") {
@@ -224,4 +254,14 @@ TEST_CASE("the plan's steps are the values the actuator gets", "[plan]") {
   const auto& shape = std::get<ShapeStep>(r.plans[13].steps.front());
   CHECK(shape.change.netns == "fl-t1-eu-db");
   CHECK(shape.change.spec.netem.delay_us == 200000);
+  const auto& command = std::get<CommandStep>(r.plans[14].steps.front());
+  CHECK(command.fault == 14);
+  CHECK(command.region == "eu");
+  CHECK(command.host == "db");
+  CHECK(command.netns == "fl-t1-eu-db");
+  CHECK(command.run == std::vector<std::string>{"/bin/promote.sh", "--primary", "198.18.1.11",
+                                                "--log", "{results}/promote-eu.log"});
+  CHECK(command.at_end.empty());
+  CHECK(command.user == "nobody");
+  CHECK(command.timeout == Duration(30000));
 }
