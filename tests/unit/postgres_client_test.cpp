@@ -16,7 +16,10 @@
 
 #include <libpq-fe.h>
 
+#include "controllers/experiment/client_kinds.hpp"
+#include "controllers/experiment/parse.hpp"
 #include "controllers/history/operation_kinds.hpp"
+#include "controllers/topology/plan.hpp"
 #include "controllers/workload/client_program.hpp"
 #include "controllers/workload/postgres_client.hpp"
 #include "injector/file_descriptor.hpp"
@@ -164,6 +167,143 @@ TEST_CASE("postgres integers and the synchronous-replication warning are recogni
   CHECK_FALSE(is_sync_replication_cancel("relation \"registers\" already exists, skipping"));
 }
 
+// --- [workload.postgres] -----------------------------------------------------
+
+namespace {
+
+const std::string kHead = R"([experiment]
+name = "pg"
+duration = "5s"
+hosts = ["db", "client"]
+[[region]]
+name = "us-east-1"
+geo = "us"
+[[region]]
+name = "us-west-2"
+geo = "us"
+[[region]]
+name = "eu-west-1"
+geo = "eu"
+[[service]]
+name = "postgres"
+host = "db"
+command = ["pg-server"]
+)";
+
+Experiment parsed(const std::string& rest) {
+  return parse_experiment(kHead + rest, "x.toml", [](const std::string& p, const std::string&) {
+    return std::optional<std::string>("/usr/bin/" + p);
+  });
+}
+
+std::string errors(const std::string& rest) {
+  try {
+    parsed(rest);
+    return "";
+  } catch (const ExperimentError& e) {
+    std::string all;
+    for (const auto& d : e.diagnostics()) all += d.to_string() + "\n";
+    return all;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("[workload.postgres] is read into the client's options, and the target follows the plan in failover order") {
+  const Experiment e = parsed(R"toml([workload]
+kind = "list-append"
+client = "postgres"
+timeout = "2s"
+[workload.postgres]
+regions = ["us-west-2", "us-east-1"]
+port = 5433
+database = "app"
+user = "tester"
+isolation = "serializable"
+statements = { append = "INSERT INTO l VALUES ($1, $2)" }
+)toml");
+  const PostgresClientSpec& p = e.workload.postgres;
+  CHECK(p.service == "postgres");
+  CHECK(p.regions == std::vector<std::string>{"us-west-2", "us-east-1"});
+  CHECK(p.port == 5433);
+  CHECK(p.isolation == "serializable");
+  CHECK(p.statements == std::map<std::string, std::string>{{"append", "INSERT INTO l VALUES ($1, $2)"}});
+
+  const TopologyPlan plan =
+      plan_topology("t", {{"us-east-1", "us"}, {"us-west-2", "us"}, {"eu-west-1", "eu"}}, e.hosts);
+  const PostgresTarget t = postgres_target(e, plan);
+  REQUIRE(t.hosts.size() == 2);
+  CHECK(t.hosts[0].address == plan.region("us-west-2").host("db").ipv4);
+  CHECK(t.hosts[0].region == "us-west-2");
+  CHECK(t.hosts[0].port == 5433);
+  CHECK(t.hosts[1].region == "us-east-1");
+  CHECK(t.database == "app");
+  CHECK(t.user == "tester");
+  CHECK(t.timeout == 2s);
+  CHECK(t.workload == "list-append");
+  CHECK(t.statements.append == "INSERT INTO l VALUES ($1, $2)");
+  CHECK(t.statements.read_list == default_postgres_statements("list-append").read_list);
+  CHECK(t.statements.setup.find("CREATE TABLE IF NOT EXISTS lists") != std::string::npos);
+
+  // Without a table: the service "postgres" in every region, in file order.
+  const Experiment plain = parsed("[workload]\nkind = \"register\"\nclient = \"postgres\"\n");
+  const PostgresTarget all = postgres_target(plain, plan);
+  REQUIRE(all.hosts.size() == 3);
+  CHECK(all.hosts[2].region == "eu-west-1");
+  CHECK(all.hosts[2].port == 5432);
+  CHECK(all.isolation == "read committed");
+}
+
+TEST_CASE("[workload.postgres] mistakes are refused with the file, the place and the fix") {
+  const std::string w = "[workload]\nkind = \"register\"\nclient = \"postgres\"\n[workload.postgres]\n";
+  CHECK_THAT(errors(w + "regions = [\"us-east-1\", \"ap-south-1\"]\n"),
+             Catch::Contains("x.toml:22:11: [workload.postgres] regions: unknown region 'ap-south-1'; "
+                             "the regions are 'us-east-1', 'us-west-2' and 'eu-west-1'"));
+  CHECK_THAT(errors(w + "regions = [\"us-east-1\", \"us-east-1\"]\n"),
+             Catch::Contains("'us-east-1' is listed twice"));
+  CHECK_THAT(errors(w + "isolation = \"serialisable\"\n"),
+             Catch::Contains("unknown isolation level 'serialisable'; did you mean 'serializable'?"));
+  CHECK_THAT(errors(w + "statements = { append = \"INSERT\" }\n"),
+             Catch::Contains("statement 'append' is for kind = \"list-append\", and this workload is "
+                             "\"register\""));
+  CHECK_THAT(errors(w + "statements = { reed = \"SELECT 1\" }\n"),
+             Catch::Contains("reed"));
+  CHECK_THAT(errors(w + "statements = { read = \" \" }\n"), Catch::Contains("statement 'read' is empty"));
+  CHECK_THAT(errors(w + "service = \"pg\"\n"),
+             Catch::Contains("client = \"postgres\" connects to the service 'pg', and there is none "
+                             "(the services are 'postgres')"));
+  CHECK_THAT(errors(w + "hosts = [\"a\"]\n"), Catch::Contains("hosts"));
+  // Its table with another client kind.
+  CHECK_THAT(errors("[workload]\nkind = \"register\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                    "[workload.postgres]\nport = 5433\n"),
+             Catch::Contains("[workload.postgres] is for client = \"postgres\""));
+}
+
+TEST_CASE("docs/clients.md describes every key of [workload.postgres] and every statement") {
+  std::ifstream in(std::string(FAULTLINE_SOURCE_DIR) + "/docs/clients.md");
+  const std::string doc(std::istreambuf_iterator<char>(in), {});
+  const ClientKind* postgres = find_client_kind("postgres");
+  REQUIRE(postgres != nullptr);
+  CHECK(postgres->carries("register"));
+  CHECK(postgres->carries("list-append"));
+  for (const auto& key : postgres->keys) {
+    INFO(key.name);
+    CHECK(doc.find("| `" + key.name + "` |") != std::string::npos);
+    for (const auto& field : key.fields) {
+      INFO(field.name);
+      CHECK(doc.find("| `" + field.name + "` |") != std::string::npos);
+    }
+  }
+  // The defaults the docs show are the client's.
+  for (const std::string workload : {"register", "set", "list-append"})
+    CHECK(doc.find(default_postgres_statements(workload).setup) != std::string::npos);
+  CHECK(doc.find(default_postgres_statements("register").cas) != std::string::npos);
+  // (in a Markdown table, || is written \|\|)
+  std::string append = default_postgres_statements("list-append").append;
+  append.replace(append.find("||"), 2, "\\|\\|");
+  CHECK(doc.find(append) != std::string::npos);
+}
+
 // --- Against real servers ----------------------------------------------------
 
 namespace {
@@ -249,6 +389,11 @@ PostgresTarget live_target(const std::string& workload) {
                                " user=faultline dbname=postgres";
   PGconn* c = PQconnectdb(conninfo.c_str());
   PQclear(PQexec(c, "SET client_min_messages = warning"));
+  // Sessions of earlier cases may linger on the server: a backend waiting
+  // for a synchronous standby keeps its locks after its client is gone.
+  PQclear(PQexec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = 'faultline'"));
+  PQclear(PQexec(c, "SET lock_timeout = '5s'"));
   PQclear(PQexec(c, "DROP TABLE IF EXISTS registers, sets, lists"));
   PQfinish(c);
   return t;
@@ -400,9 +545,15 @@ TEST_CASE("postgres client on a real server: a commit still waiting for a synchr
 
   // A cancel (an operator's, a pooler's) ends the wait, and PostgreSQL
   // answers the commit with success and a warning: still only local.
-  std::thread canceller([port = t.hosts[0].port] {
-    const std::string conninfo = "hostaddr=127.0.0.1 port=" + std::to_string(port) +
-                                 " user=faultline dbname=postgres";
+  const std::string conninfo = "hostaddr=127.0.0.1 port=" + std::to_string(t.hosts[0].port) +
+                               " user=faultline dbname=postgres";
+  // The first write's backend waits on after its client left; ended first
+  // (and waited for), so the cancel below finds only the second.
+  PGconn* admin = PQconnectdb(conninfo.c_str());
+  PQclear(PQexec(admin, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                        "WHERE wait_event = 'SyncRep'"));
+  PQfinish(admin);
+  std::thread canceller([conninfo] {
     PGconn* c = PQconnectdb(conninfo.c_str());
     for (int i = 0; i < 100; ++i) {
       PGresult* r = PQexec(c, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
