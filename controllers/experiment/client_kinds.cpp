@@ -71,18 +71,23 @@ const std::vector<StatementKey>& postgres_statement_keys() {
       {"setup", nullptr,
        "run on each new connection before its first operation (several statements allowed); "
        "the default creates the workload's table if absent"},
-      {"read", "register", "read a register: $1 the key; the first column of the first row, an "
-                           "integer (no row: empty)"},
+      {"read", "register",
+       "read a register: $1 the key; the first column of the first row, an "
+       "integer (no row: empty)"},
       {"write", "register", "write a register: $1 the key, $2 the value"},
-      {"cas", "register", "compare-and-set: $1 the key, $2 expected, $3 new; ok when a row "
-                          "changed, fail (precondition) when none did"},
-      {"cas_absent", "register", "compare-and-set expecting an empty key: $1 the key, $2 new; ok "
-                                 "when a row was inserted, fail when none was"},
+      {"cas", "register",
+       "compare-and-set: $1 the key, $2 expected, $3 new; ok when a row "
+       "changed, fail (precondition) when none did"},
+      {"cas_absent", "register",
+       "compare-and-set expecting an empty key: $1 the key, $2 new; ok "
+       "when a row was inserted, fail when none was"},
       {"add", "set", "add to a set: $1 the key, $2 the element"},
       {"read_set", "set", "read a set: $1 the key; the elements, one per row (first column)"},
-      {"append", "list-append", "append to a list, inside the transaction: $1 the key, $2 the value"},
-      {"read_list", "list-append", "read a list, inside the transaction: $1 the key; its elements "
-                                   "in append order, one per row (first column)"},
+      {"append", "list-append",
+       "append to a list, inside the transaction: $1 the key, $2 the value"},
+      {"read_list", "list-append",
+       "read a list, inside the transaction: $1 the key; its elements "
+       "in append order, one per row (first column)"},
   };
   return keys;
 }
@@ -110,7 +115,9 @@ std::vector<KeySpec> postgres_keys() {
        .default_value = "5432",
        .minimum = "1",
        .maximum = "65535"},
-      {.name = "database", .description = "the database to connect to", .default_value = "\"postgres\""},
+      {.name = "database",
+       .description = "the database to connect to",
+       .default_value = "\"postgres\""},
       {.name = "user",
        .description = "the role to connect as, without a password (trust from the lab's addresses)",
        .default_value = "\"faultline\""},
@@ -137,14 +144,14 @@ void read_postgres(const ClientTable& in, WorkloadSpec& w) {
     for (std::size_t i = 0; i < regions->size(); ++i) {
       const std::string& region = (*regions)[i];
       if (in.experiment.find_region(region) == nullptr)
-        r.error(at, "[workload.postgres] regions: unknown region '" + region + "'; the regions are " +
-                        listed([&] {
+        r.error(at, "[workload.postgres] regions: unknown region '" + region +
+                        "'; the regions are " + listed([&] {
                           std::vector<std::string> names;
                           for (const auto& g : in.experiment.regions) names.push_back(g.name);
                           return names;
                         }()));
-      else if (std::find(regions->begin(), regions->begin() + static_cast<std::ptrdiff_t>(i), region) !=
-               regions->begin() + static_cast<std::ptrdiff_t>(i))
+      else if (std::find(regions->begin(), regions->begin() + static_cast<std::ptrdiff_t>(i),
+                         region) != regions->begin() + static_cast<std::ptrdiff_t>(i))
         r.error(at, "[workload.postgres] regions: '" + region + "' is listed twice");
     }
     if (regions->empty()) r.error(at, "[workload.postgres] regions: list at least one region");
@@ -155,7 +162,8 @@ void read_postgres(const ClientTable& in, WorkloadSpec& w) {
   if (auto user = r.string(t, "user")) p.user = *user;
   if (t.contains("isolation")) {
     const Keys levels{"read committed", "repeatable read", "serializable"};
-    if (auto level = r.choice(t, "isolation", levels, "isolation level")) p.isolation = levels[*level];
+    if (auto level = r.choice(t, "isolation", levels, "isolation level"))
+      p.isolation = levels[*level];
   }
   const toml::table* statements = r.table(t, "statements");
   if (statements == nullptr) return;
@@ -165,9 +173,11 @@ void read_postgres(const ClientTable& in, WorkloadSpec& w) {
   for (const auto& k : postgres_statement_keys()) {
     auto sql = r.string(*statements, k.name);
     if (!sql) continue;
-    if (k.workload != nullptr && w.kind != k.workload && !(w.kind == "kv" && std::string(k.workload) == "register"))
+    if (k.workload != nullptr && w.kind != k.workload &&
+        !(w.kind == "kv" && std::string(k.workload) == "register"))
       r.error(*statements->get(k.name), std::string("statement '") + k.name + "' is for kind = \"" +
-                                            k.workload + "\", and this workload is \"" + w.kind + "\"");
+                                            k.workload + "\", and this workload is \"" + w.kind +
+                                            "\"");
     else if (sql->find_first_not_of(" \t\n") == std::string::npos)
       r.error(*statements->get(k.name), std::string("statement '") + k.name + "' is empty");
     else
@@ -210,8 +220,9 @@ const std::vector<const ClientKind*>& client_kinds() {
   };
   static const ClientKind postgres{
       .name = "postgres",
-      .summary = "PostgreSQL over libpq: each operation SQL statements the experiment may "
-                 "replace, transactions at its isolation level, failover across hosts",
+      .summary =
+          "PostgreSQL over libpq: each operation SQL statements the experiment may "
+          "replace, transactions at its isolation level, failover across hosts",
       .workloads = {"kv", "register", "set", "list-append"},
       .keys = postgres_keys(),
       .read = read_postgres,

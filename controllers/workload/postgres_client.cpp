@@ -83,16 +83,19 @@ std::string upper(std::string s) {
 PostgresStatements default_postgres_statements(const std::string& workload) {
   PostgresStatements s{
       .read = "SELECT v FROM registers WHERE k = $1",
-      .write = "INSERT INTO registers (k, v) VALUES ($1, $2) "
-               "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+      .write =
+          "INSERT INTO registers (k, v) VALUES ($1, $2) "
+          "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
       .cas = "UPDATE registers SET v = $3 WHERE k = $1 AND v = $2",
       .cas_absent = "INSERT INTO registers (k, v) VALUES ($1, $2) ON CONFLICT (k) DO NOTHING",
       .add = "INSERT INTO sets (k, element) VALUES ($1, $2) ON CONFLICT DO NOTHING",
       .read_set = "SELECT element FROM sets WHERE k = $1 ORDER BY element",
-      .append = "INSERT INTO lists AS l (k, elements) VALUES ($1, ARRAY[$2::bigint]) "
-                "ON CONFLICT (k) DO UPDATE SET elements = l.elements || EXCLUDED.elements",
-      .read_list = "SELECT e FROM lists, unnest(elements) WITH ORDINALITY AS u(e, n) "
-                   "WHERE k = $1 ORDER BY n",
+      .append =
+          "INSERT INTO lists AS l (k, elements) VALUES ($1, ARRAY[$2::bigint]) "
+          "ON CONFLICT (k) DO UPDATE SET elements = l.elements || EXCLUDED.elements",
+      .read_list =
+          "SELECT e FROM lists, unnest(elements) WITH ORDINALITY AS u(e, n) "
+          "WHERE k = $1 ORDER BY n",
   };
   if (workload == "set")
     s.setup =
@@ -106,8 +109,7 @@ PostgresStatements default_postgres_statements(const std::string& workload) {
 }
 
 const std::vector<std::string>& postgres_isolation_levels() {
-  static const std::vector<std::string> levels{"read committed", "repeatable read",
-                                               "serializable"};
+  static const std::vector<std::string> levels{"read committed", "repeatable read", "serializable"};
   return levels;
 }
 
@@ -143,12 +145,12 @@ std::vector<PostgresStep> postgres_steps(const Operation& op, const PostgresTarg
       const std::string f = mop[0].get<std::string>();
       const std::string key = text_of(mop[1]);
       if (f == kAppendMop) {
-        steps.push_back({.sql = s.append, .params = {key, text_of(mop[2])}, .mop = int(i),
-                         .writes = true});
+        steps.push_back(
+            {.sql = s.append, .params = {key, text_of(mop[2])}, .mop = int(i), .writes = true});
         writes = true;
       } else if (f == kReadMop) {
-        steps.push_back({.sql = s.read_list, .params = {key}, .result = Result::elements,
-                         .mop = int(i)});
+        steps.push_back(
+            {.sql = s.read_list, .params = {key}, .result = Result::elements, .mop = int(i)});
       } else {
         throw std::invalid_argument("unknown micro-operation '" + f + "'");
       }
@@ -165,17 +167,20 @@ std::vector<PostgresStep> postgres_steps(const Operation& op, const PostgresTarg
     if (sets) return {{.sql = s.read_set, .params = {key}, .result = Result::elements}};
     return {{.sql = s.read, .params = {key}, .result = Result::value}};
   }
-  if (op.f == kWriteF)
-    return {{.sql = s.write, .params = {key, text_of(v)}, .writes = true}};
+  if (op.f == kWriteF) return {{.sql = s.write, .params = {key, text_of(v)}, .writes = true}};
   if (op.f == kAddF) return {{.sql = s.add, .params = {key, text_of(v)}, .writes = true}};
   if (op.f == kCasF) {
     if (!v.is_array() || v.size() != 2)
       throw std::invalid_argument("a cas needs [expected, new], not " + v.dump());
     if (v[0].is_null())
-      return {{.sql = s.cas_absent, .params = {key, text_of(v[1])}, .result = Result::one_row,
+      return {{.sql = s.cas_absent,
+               .params = {key, text_of(v[1])},
+               .result = Result::one_row,
                .writes = true}};
-    return {{.sql = s.cas, .params = {key, text_of(v[0]), text_of(v[1])},
-             .result = Result::one_row, .writes = true}};
+    return {{.sql = s.cas,
+             .params = {key, text_of(v[0]), text_of(v[1])},
+             .result = Result::one_row,
+             .writes = true}};
   }
   throw std::invalid_argument("the postgres client has no operation '" + op.f + "'");
 }
@@ -185,7 +190,8 @@ OpType postgres_outcome(const PostgresFailure& failure, bool writes) {
   if (!writes) return OpType::fail;
   // A transaction dies with its connection until COMMIT is sent; after that
   // only the server knows, unless it answered.
-  if (failure.in_transaction) return failure.commit_sent && failure.connection_lost ? OpType::info : OpType::fail;
+  if (failure.in_transaction)
+    return failure.commit_sent && failure.connection_lost ? OpType::info : OpType::fail;
   if (!failure.sent) return OpType::fail;
   // Sent and then silence (or the connection ended with an error, as when
   // the server is shut down while waiting for synchronous replication):
@@ -218,11 +224,11 @@ using Result = std::unique_ptr<PGresult, ResultFree>;
 
 // How a statement went.
 struct StepAnswer {
-  Result result;           // the last result, on success
+  Result result;  // the last result, on success
   bool ok = false;
-  bool sent = false;       // the statement was handed to the connection whole
-  bool lost = false;       // the connection broke or the deadline passed
-  std::string sqlstate;    // with an error the server answered
+  bool sent = false;     // the statement was handed to the connection whole
+  bool lost = false;     // the connection broke or the deadline passed
+  std::string sqlstate;  // with an error the server answered
   std::string error;
 };
 
@@ -278,7 +284,8 @@ class PostgresClient::Connection {
 
   const std::string& region() const { return region_; }
   bool usable() const {
-    return !broken_ && PQstatus(conn_) == CONNECTION_OK && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+    return !broken_ && PQstatus(conn_) == CONNECTION_OK &&
+           PQtransactionStatus(conn_) == PQTRANS_IDLE;
   }
   // Whether the server said, since the last call, that it stopped waiting for
   // synchronous replication of a local commit.
@@ -295,18 +302,30 @@ class PostgresClient::Connection {
                            ? PQsendQuery(conn_, sql.c_str())
                            : PQsendQueryParams(conn_, sql.c_str(), int(values.size()), nullptr,
                                                values.data(), nullptr, nullptr, 0);
-    if (queued == 0) { lose(a, "sending failed"); return a; }
+    if (queued == 0) {
+      lose(a, "sending failed");
+      return a;
+    }
     a.sent = true;
     for (;;) {
       const int flushed = PQflush(conn_);
       if (flushed == 0) break;
-      if (flushed < 0 || !wait(POLLOUT, deadline)) { lose(a, "sending timed out"); return a; }
+      if (flushed < 0 || !wait(POLLOUT, deadline)) {
+        lose(a, "sending timed out");
+        return a;
+      }
     }
     std::string error;
     for (;;) {
       while (PQisBusy(conn_) != 0) {
-        if (!wait(POLLIN, deadline)) { lose(a, "no answer in time"); return a; }
-        if (PQconsumeInput(conn_) == 0) { lose(a, "connection lost"); return a; }
+        if (!wait(POLLIN, deadline)) {
+          lose(a, "no answer in time");
+          return a;
+        }
+        if (PQconsumeInput(conn_) == 0) {
+          lose(a, "connection lost");
+          return a;
+        }
       }
       PGresult* r = PQgetResult(conn_);
       if (r == nullptr) break;
@@ -410,7 +429,8 @@ Operation PostgresClient::run(Operation done, const std::vector<PostgresStep>& s
                               SteadyClock::time_point deadline) {
   using StepResult = PostgresStep::Result;
   const bool transaction = steps.size() > 1 && steps.back().commit;
-  const bool writes = std::any_of(steps.begin(), steps.end(), [](const PostgresStep& s) { return s.writes; });
+  const bool writes =
+      std::any_of(steps.begin(), steps.end(), [](const PostgresStep& s) { return s.writes; });
   done.served_by = connection_->region();
   connection_->take_sync_cancel();
   PostgresFailure failure{.in_transaction = transaction};
@@ -445,7 +465,8 @@ Operation PostgresClient::run(Operation done, const std::vector<PostgresStep>& s
       }
       case StepResult::value:
       case StepResult::elements: {
-        nlohmann::json read = step.result == StepResult::value ? nlohmann::json() : nlohmann::json::array();
+        nlohmann::json read =
+            step.result == StepResult::value ? nlohmann::json() : nlohmann::json::array();
         const int rows = r != nullptr && PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : 0;
         for (int i = 0; i < rows; ++i) {
           if (PQgetisnull(r, i, 0)) continue;
@@ -509,10 +530,10 @@ PostgresTarget postgres_target(const Experiment& e, const TopologyPlan& plan) {
   t.timeout = e.workload.timeout;
   t.statements = default_postgres_statements(t.workload);
   const std::map<std::string, std::string PostgresStatements::*> by_name{
-      {"setup", &PostgresStatements::setup},         {"read", &PostgresStatements::read},
-      {"write", &PostgresStatements::write},         {"cas", &PostgresStatements::cas},
+      {"setup", &PostgresStatements::setup},           {"read", &PostgresStatements::read},
+      {"write", &PostgresStatements::write},           {"cas", &PostgresStatements::cas},
       {"cas_absent", &PostgresStatements::cas_absent}, {"add", &PostgresStatements::add},
-      {"read_set", &PostgresStatements::read_set},   {"append", &PostgresStatements::append},
+      {"read_set", &PostgresStatements::read_set},     {"append", &PostgresStatements::append},
       {"read_list", &PostgresStatements::read_list}};
   for (const auto& [name, sql] : spec.statements) {
     const auto member = by_name.find(name);

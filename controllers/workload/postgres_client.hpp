@@ -103,7 +103,7 @@ struct PostgresStep {
   std::string sql;
   std::vector<std::optional<std::string>> params;  // nullopt: SQL NULL
   Result result = Result::none;
-  int mop = -1;  // list-append: the micro-operation it completes; -1: the operation's
+  int mop = -1;         // list-append: the micro-operation it completes; -1: the operation's
   bool writes = false;  // whether it may change data
   bool commit = false;  // the COMMIT of a transaction
 };

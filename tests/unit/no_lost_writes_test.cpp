@@ -153,13 +153,17 @@ TEST_CASE("a failed cas wrote nothing: its value read back is a phantom", "[no-l
   CHECK(check_no_lost_writes(p.build()).details["phantom_values"] == 1);
 }
 
-TEST_CASE("lost writes are named, with how long a span of acknowledged writes was lost (the recovery point)",
-          "[no-lost-writes]") {
+TEST_CASE(
+    "lost writes are named, with how long a span of acknowledged writes was lost (the recovery "
+    "point)",
+    "[no-lost-writes]") {
   // A failover to a replica that had not received the last writes: b and c
   // were acknowledged by the old primary and are gone; a survives.
   HistoryBuilder h;
   h.write(0, 10, 0, "a", 1).write(100, 110, 1, "b", 5).write(1500, 1600, 2, "c", 6).heal(2000);
-  h.final_read(2100, "us", "a", 1).final_read(2100, "us", "b", nullptr).final_read(2100, "us", "c", nullptr);
+  h.final_read(2100, "us", "a", 1)
+      .final_read(2100, "us", "b", nullptr)
+      .final_read(2100, "us", "c", nullptr);
   auto r = check_no_lost_writes(h.build());
   CHECK(r.validity == Validity::violated);
   CHECK(r.details["lost"] == 2);

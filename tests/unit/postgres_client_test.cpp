@@ -4,6 +4,9 @@
 // 127.0.0.1 by the recipe's own script (targets/postgres-replication/
 // pg-primary), as nobody when the test runs as root. Without PostgreSQL
 // installed, those cases say so and pass nothing off as tested.
+#include "controllers/workload/postgres_client.hpp"
+
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,14 +17,11 @@
 #include <map>
 #include <thread>
 
-#include <libpq-fe.h>
-
 #include "controllers/experiment/client_kinds.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/history/operation_kinds.hpp"
 #include "controllers/topology/plan.hpp"
 #include "controllers/workload/client_program.hpp"
-#include "controllers/workload/postgres_client.hpp"
 #include "injector/file_descriptor.hpp"
 
 using namespace faultline;
@@ -31,7 +31,11 @@ namespace fs = std::filesystem;
 namespace {
 
 Operation op(const char* f, nlohmann::json value) {
-  return {.type = OpType::invoke, .process = 4, .f = f, .value = std::move(value), .region = "r1",
+  return {.type = OpType::invoke,
+          .process = 4,
+          .f = f,
+          .value = std::move(value),
+          .region = "r1",
           .session = 4};
 }
 Operation read_op(const std::string& key) { return op(kReadF, {key, nullptr}); }
@@ -49,7 +53,9 @@ PostgresTarget target_for(const std::string& workload) {
 
 }  // namespace
 
-TEST_CASE("postgres conninfo: every host in failover order, read-write sessions, the timeout and isolation as server settings") {
+TEST_CASE(
+    "postgres conninfo: every host in failover order, read-write sessions, the timeout and "
+    "isolation as server settings") {
   PostgresTarget t;
   t.hosts = {{"198.18.1.3", 5433, "us-east-1"}, {"198.18.2.3", 5433, "us-west-2"}};
   t.database = "app's";
@@ -69,10 +75,13 @@ TEST_CASE("postgres conninfo: every host in failover order, read-write sessions,
   PQconninfoFree(options);
   CHECK(parsed["hostaddr"] == "198.18.1.3,198.18.2.3");
   CHECK(parsed["dbname"] == "app's");
-  CHECK(parsed["options"] == "-c statement_timeout=1500 -c default_transaction_isolation=repeatable\\ read");
+  CHECK(parsed["options"] ==
+        "-c statement_timeout=1500 -c default_transaction_isolation=repeatable\\ read");
 }
 
-TEST_CASE("postgres steps: register read, write and cas each one statement with the key and values as parameters") {
+TEST_CASE(
+    "postgres steps: register read, write and cas each one statement with the key and values as "
+    "parameters") {
   const PostgresTarget t = target_for("register");
   auto read = postgres_steps(read_op("k3"), t);
   REQUIRE(read.size() == 1);
@@ -101,7 +110,9 @@ TEST_CASE("postgres steps: register read, write and cas each one statement with 
   CHECK_THROWS_AS(postgres_steps(op("frobnicate", {"k1", 1}), t), std::invalid_argument);
 }
 
-TEST_CASE("postgres steps: set adds and reads elements; a list-append txn is BEGIN at the isolation level, its micro-operations, COMMIT") {
+TEST_CASE(
+    "postgres steps: set adds and reads elements; a list-append txn is BEGIN at the isolation "
+    "level, its micro-operations, COMMIT") {
   const PostgresTarget sets = target_for("set");
   CHECK(postgres_steps(op(kAddF, {"k1", 7}), sets)[0].sql == sets.statements.add);
   CHECK(postgres_steps(read_op("k1"), sets)[0].result == PostgresStep::Result::elements);
@@ -129,7 +140,9 @@ TEST_CASE("postgres steps: set adds and reads elements; a list-append txn is BEG
                   std::invalid_argument);
 }
 
-TEST_CASE("postgres outcome: fail when it certainly did not happen, info when a write or COMMIT was sent and the answer lost") {
+TEST_CASE(
+    "postgres outcome: fail when it certainly did not happen, info when a write or COMMIT was sent "
+    "and the answer lost") {
   struct Case {
     const char* what;
     PostgresFailure failure;
@@ -139,14 +152,32 @@ TEST_CASE("postgres outcome: fail when it certainly did not happen, info when a 
   const std::vector<Case> cases{
       {"a read that did not succeed", {.sent = true, .connection_lost = true}, false, OpType::fail},
       {"nothing sent", {.connection_lost = true}, true, OpType::fail},
-      {"sent, then the connection lost", {.sent = true, .connection_lost = true}, true, OpType::info},
+      {"sent, then the connection lost",
+       {.sent = true, .connection_lost = true},
+       true,
+       OpType::info},
       {"sent, refused: read-only server", {.sent = true, .sqlstate = "25006"}, true, OpType::fail},
       {"sent, statement timeout", {.sent = true, .sqlstate = "57014"}, true, OpType::fail},
-      {"sent, then shut down with an error", {.sent = true, .connection_lost = true, .sqlstate = "57P01"}, true, OpType::info},
-      {"txn lost before COMMIT", {.sent = true, .in_transaction = true, .connection_lost = true}, true, OpType::fail},
-      {"txn lost after COMMIT", {.sent = true, .commit_sent = true, .in_transaction = true, .connection_lost = true}, true, OpType::info},
-      {"txn serialization failure at COMMIT", {.sent = true, .commit_sent = true, .in_transaction = true, .sqlstate = "40001"}, true, OpType::fail},
-      {"txn deadlock", {.sent = true, .in_transaction = true, .sqlstate = "40P01"}, true, OpType::fail},
+      {"sent, then shut down with an error",
+       {.sent = true, .connection_lost = true, .sqlstate = "57P01"},
+       true,
+       OpType::info},
+      {"txn lost before COMMIT",
+       {.sent = true, .in_transaction = true, .connection_lost = true},
+       true,
+       OpType::fail},
+      {"txn lost after COMMIT",
+       {.sent = true, .commit_sent = true, .in_transaction = true, .connection_lost = true},
+       true,
+       OpType::info},
+      {"txn serialization failure at COMMIT",
+       {.sent = true, .commit_sent = true, .in_transaction = true, .sqlstate = "40001"},
+       true,
+       OpType::fail},
+      {"txn deadlock",
+       {.sent = true, .in_transaction = true, .sqlstate = "40P01"},
+       true,
+       OpType::fail},
   };
   for (const auto& c : cases) {
     INFO(c.what);
@@ -161,9 +192,11 @@ TEST_CASE("postgres integers and the synchronous-replication warning are recogni
   CHECK_FALSE(postgres_integer(""));
   CHECK_FALSE(postgres_integer(nullptr));
   // syncrep.c's two messages when the wait ends before the standby answers.
-  CHECK(is_sync_replication_cancel("canceling wait for synchronous replication due to user request"));
-  CHECK(is_sync_replication_cancel(
-      "canceling the wait for synchronous replication and terminating connection due to administrator command"));
+  CHECK(
+      is_sync_replication_cancel("canceling wait for synchronous replication due to user request"));
+  CHECK(
+      is_sync_replication_cancel("canceling the wait for synchronous replication and terminating "
+                                 "connection due to administrator command"));
   CHECK_FALSE(is_sync_replication_cancel("relation \"registers\" already exists, skipping"));
 }
 
@@ -209,7 +242,9 @@ std::string errors(const std::string& rest) {
 
 }  // namespace
 
-TEST_CASE("[workload.postgres] is read into the client's options, and the target follows the plan in failover order") {
+TEST_CASE(
+    "[workload.postgres] is read into the client's options, and the target follows the plan in "
+    "failover order") {
   const Experiment e = parsed(R"toml([workload]
 kind = "list-append"
 client = "postgres"
@@ -227,7 +262,8 @@ statements = { append = "INSERT INTO l VALUES ($1, $2)" }
   CHECK(p.regions == std::vector<std::string>{"us-west-2", "us-east-1"});
   CHECK(p.port == 5433);
   CHECK(p.isolation == "serializable");
-  CHECK(p.statements == std::map<std::string, std::string>{{"append", "INSERT INTO l VALUES ($1, $2)"}});
+  CHECK(p.statements ==
+        std::map<std::string, std::string>{{"append", "INSERT INTO l VALUES ($1, $2)"}});
 
   const TopologyPlan plan =
       plan_topology("t", {{"us-east-1", "us"}, {"us-west-2", "us"}, {"eu-west-1", "eu"}}, e.hosts);
@@ -255,23 +291,28 @@ statements = { append = "INSERT INTO l VALUES ($1, $2)" }
 }
 
 TEST_CASE("[workload.postgres] mistakes are refused with the file, the place and the fix") {
-  const std::string w = "[workload]\nkind = \"register\"\nclient = \"postgres\"\n[workload.postgres]\n";
-  CHECK_THAT(errors(w + "regions = [\"us-east-1\", \"ap-south-1\"]\n"),
-             Catch::Contains("x.toml:22:11: [workload.postgres] regions: unknown region 'ap-south-1'; "
-                             "the regions are 'us-east-1', 'us-west-2' and 'eu-west-1'"));
+  const std::string w =
+      "[workload]\nkind = \"register\"\nclient = \"postgres\"\n[workload.postgres]\n";
+  CHECK_THAT(
+      errors(w + "regions = [\"us-east-1\", \"ap-south-1\"]\n"),
+      Catch::Contains("x.toml:22:11: [workload.postgres] regions: unknown region 'ap-south-1'; "
+                      "the regions are 'us-east-1', 'us-west-2' and 'eu-west-1'"));
   CHECK_THAT(errors(w + "regions = [\"us-east-1\", \"us-east-1\"]\n"),
              Catch::Contains("'us-east-1' is listed twice"));
-  CHECK_THAT(errors(w + "isolation = \"serialisable\"\n"),
-             Catch::Contains("unknown isolation level 'serialisable'; did you mean 'serializable'?"));
-  CHECK_THAT(errors(w + "statements = { append = \"INSERT\" }\n"),
-             Catch::Contains("statement 'append' is for kind = \"list-append\", and this workload is "
-                             "\"register\""));
-  CHECK_THAT(errors(w + "statements = { reed = \"SELECT 1\" }\n"),
-             Catch::Contains("reed"));
-  CHECK_THAT(errors(w + "statements = { read = \" \" }\n"), Catch::Contains("statement 'read' is empty"));
-  CHECK_THAT(errors(w + "service = \"pg\"\n"),
-             Catch::Contains("client = \"postgres\" connects to the service 'pg', and there is none "
-                             "(the services are 'postgres')"));
+  CHECK_THAT(
+      errors(w + "isolation = \"serialisable\"\n"),
+      Catch::Contains("unknown isolation level 'serialisable'; did you mean 'serializable'?"));
+  CHECK_THAT(
+      errors(w + "statements = { append = \"INSERT\" }\n"),
+      Catch::Contains("statement 'append' is for kind = \"list-append\", and this workload is "
+                      "\"register\""));
+  CHECK_THAT(errors(w + "statements = { reed = \"SELECT 1\" }\n"), Catch::Contains("reed"));
+  CHECK_THAT(errors(w + "statements = { read = \" \" }\n"),
+             Catch::Contains("statement 'read' is empty"));
+  CHECK_THAT(
+      errors(w + "service = \"pg\"\n"),
+      Catch::Contains("client = \"postgres\" connects to the service 'pg', and there is none "
+                      "(the services are 'postgres')"));
   CHECK_THAT(errors(w + "hosts = [\"a\"]\n"), Catch::Contains("hosts"));
   // Its table with another client kind.
   CHECK_THAT(errors("[workload]\nkind = \"register\"\nclient = \"exec\"\nprogram = \"c\"\n"
@@ -312,7 +353,8 @@ const std::string kPrimaryScript =
     std::string(FAULTLINE_SOURCE_DIR) + "/targets/postgres-replication/pg-primary";
 
 bool have_postgres() {
-  for (const auto& dir : fs::directory_iterator("/usr/lib/postgresql", fs::directory_options::skip_permission_denied))
+  for (const auto& dir :
+       fs::directory_iterator("/usr/lib/postgresql", fs::directory_options::skip_permission_denied))
     if (fs::exists(dir.path() / "bin/postgres")) return true;
   return false;
 }
@@ -334,13 +376,14 @@ std::uint16_t free_port() {
 class TestServer {
  public:
   explicit TestServer(std::vector<std::string> settings) : port_(free_port()) {
-    dir_ = fs::temp_directory_path() / ("faultline-pg-test-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(port_));
+    dir_ = fs::temp_directory_path() /
+           ("faultline-pg-test-" + std::to_string(::getpid()) + "-" + std::to_string(port_));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     const ProgramUser user = ::geteuid() == 0 ? lookup_user("nobody") : ProgramUser{};
     if (::geteuid() == 0) ::chown(dir_.c_str(), user.uid, user.gid);
-    std::vector<std::string> args{(dir_ / "data").string(), "127.0.0.1", std::to_string(port_), "-"};
+    std::vector<std::string> args{(dir_ / "data").string(), "127.0.0.1", std::to_string(port_),
+                                  "-"};
     args.insert(args.end(), settings.begin(), settings.end());
     server_ = std::make_unique<ClientProgram>(kPrimaryScript, args, user, (dir_ / "log").string());
     const std::string ping = "hostaddr=127.0.0.1 port=" + std::to_string(port_) +
@@ -349,7 +392,8 @@ class TestServer {
     while (PQping(ping.c_str()) != PQPING_OK) {
       if (std::chrono::steady_clock::now() > until || server_->exit_status() != "running") {
         std::ifstream log(dir_ / "log");
-        FAIL("the test's PostgreSQL did not start: " << std::string(std::istreambuf_iterator<char>(log), {}));
+        FAIL("the test's PostgreSQL did not start: " << std::string(
+                 std::istreambuf_iterator<char>(log), {}));
       }
       std::this_thread::sleep_for(50ms);
     }
@@ -391,23 +435,26 @@ PostgresTarget live_target(const std::string& workload) {
   PQclear(PQexec(c, "SET client_min_messages = warning"));
   // Sessions of earlier cases may linger on the server: a backend waiting
   // for a synchronous standby keeps its locks after its client is gone.
-  PQclear(PQexec(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name = 'faultline'"));
+  PQclear(PQexec(c,
+                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                 "WHERE application_name = 'faultline'"));
   PQclear(PQexec(c, "SET lock_timeout = '5s'"));
   PQclear(PQexec(c, "DROP TABLE IF EXISTS registers, sets, lists"));
   PQfinish(c);
   return t;
 }
 
-#define REQUIRE_POSTGRES()                                                                  \
-  if (servers() == nullptr) {                                                               \
-    WARN("SKIPPED: no PostgreSQL server installed (apt-get install postgresql-15)");        \
-    return;                                                                                 \
+#define REQUIRE_POSTGRES()                                                           \
+  if (servers() == nullptr) {                                                        \
+    WARN("SKIPPED: no PostgreSQL server installed (apt-get install postgresql-15)"); \
+    return;                                                                          \
   }
 
 }  // namespace
 
-TEST_CASE("postgres client on a real server: register read, write and cas, the table created on first use") {
+TEST_CASE(
+    "postgres client on a real server: register read, write and cas, the table created on first "
+    "use") {
   REQUIRE_POSTGRES();
   PostgresClient client(live_target("register"));
   Operation empty = client.invoke(read_op("k1"));
@@ -420,7 +467,7 @@ TEST_CASE("postgres client on a real server: register read, write and cas, the t
   Operation stale = client.invoke(cas_op("k1", 4000001, 4000003));
   CHECK(stale.type == OpType::fail);
   CHECK(stale.error == "precondition");
-  CHECK(client.invoke(cas_op("k2", nullptr, 4000004)).type == OpType::ok);  // absent: created
+  CHECK(client.invoke(cas_op("k2", nullptr, 4000004)).type == OpType::ok);    // absent: created
   CHECK(client.invoke(cas_op("k2", nullptr, 4000005)).type == OpType::fail);  // now present
   Operation final_read = read_op("k1");
   final_read.f = kFinalReadF;
@@ -428,7 +475,9 @@ TEST_CASE("postgres client on a real server: register read, write and cas, the t
   CHECK(client.connections() == 1);  // one connection for the session
 }
 
-TEST_CASE("postgres client on a real server: set adds and reads; list-append transactions at serializable") {
+TEST_CASE(
+    "postgres client on a real server: set adds and reads; list-append transactions at "
+    "serializable") {
   REQUIRE_POSTGRES();
   PostgresClient sets(live_target("set"));
   CHECK(sets.invoke(op(kAddF, {"k1", 3})).type == OpType::ok);
@@ -440,23 +489,29 @@ TEST_CASE("postgres client on a real server: set adds and reads; list-append tra
   t.isolation = "serializable";
   PostgresClient lists(t);
   Operation first = lists.invoke(
-      op(kTxnF, nlohmann::json::parse(R"([["append","k1",1],["append","k1",2],["r","k1",null],["r","k2",null]])")));
+      op(kTxnF, nlohmann::json::parse(
+                    R"([["append","k1",1],["append","k1",2],["r","k1",null],["r","k2",null]])")));
   CHECK(first.type == OpType::ok);
-  CHECK(first.value == nlohmann::json::parse(R"([["append","k1",1],["append","k1",2],["r","k1",[1,2]],["r","k2",[]]])"));
+  CHECK(first.value ==
+        nlohmann::json::parse(
+            R"([["append","k1",1],["append","k1",2],["r","k1",[1,2]],["r","k2",[]]])"));
   // Two sessions read and append the same list at once; one must fail
   // (40001) or both see each other in order: never both ok on the same state.
   PostgresClient other(t);
-  CHECK(other.invoke(op(kTxnF, nlohmann::json::parse(R"([["r","k1",null],["append","k1",3]])"))).type == OpType::ok);
+  CHECK(other.invoke(op(kTxnF, nlohmann::json::parse(R"([["r","k1",null],["append","k1",3]])")))
+            .type == OpType::ok);
   CHECK(lists.invoke(op(kTxnF, nlohmann::json::parse(R"([["r","k1",null]])"))).value ==
         nlohmann::json::parse(R"([["r","k1",[1,2,3]]])"));
 }
 
-TEST_CASE("postgres client on a real server: serialization failures are fail, and the session goes on") {
+TEST_CASE(
+    "postgres client on a real server: serialization failures are fail, and the session goes on") {
   REQUIRE_POSTGRES();
   PostgresTarget t = live_target("list-append");
   t.isolation = "serializable";
   PostgresClient seed(t);
-  REQUIRE(seed.invoke(op(kTxnF, nlohmann::json::parse(R"([["append","k1",1],["append","k2",1]])"))).type == OpType::ok);
+  REQUIRE(seed.invoke(op(kTxnF, nlohmann::json::parse(R"([["append","k1",1],["append","k2",1]])")))
+              .type == OpType::ok);
   // Write skew, held open by hand: a transaction reads k1 and k2 and writes
   // k2; meanwhile the client reads both and writes k1. Serializable refuses one.
   const std::string conninfo = "hostaddr=127.0.0.1 port=" + std::to_string(t.hosts[0].port) +
@@ -466,7 +521,8 @@ TEST_CASE("postgres client on a real server: serialization failures are fail, an
   PQclear(PQexec(c, "SELECT * FROM lists WHERE k IN ('k1', 'k2')"));
   PQclear(PQexec(c, "UPDATE lists SET elements = elements || 9::bigint WHERE k = 'k2'"));
   PostgresClient client(t);
-  Operation mine = client.invoke(op(kTxnF, nlohmann::json::parse(R"([["r","k1",null],["r","k2",null],["append","k1",5]])")));
+  Operation mine = client.invoke(
+      op(kTxnF, nlohmann::json::parse(R"([["r","k1",null],["r","k2",null],["append","k1",5]])")));
   PGresult* commit = PQexec(c, "COMMIT");
   const bool theirs_ok = PQresultStatus(commit) == PGRES_COMMAND_OK;
   PQclear(commit);
@@ -479,7 +535,9 @@ TEST_CASE("postgres client on a real server: serialization failures are fail, an
   CHECK(client.invoke(op(kTxnF, nlohmann::json::parse(R"([["r","k1",null]])"))).type == OpType::ok);
 }
 
-TEST_CASE("postgres client on a real server: hosts in failover order; a silent one and a read-only one are passed by") {
+TEST_CASE(
+    "postgres client on a real server: hosts in failover order; a silent one and a read-only one "
+    "are passed by") {
   REQUIRE_POSTGRES();
   PostgresTarget t = live_target("register");
   // A host that never answers: a listener whose accept queue is full drops
@@ -527,7 +585,9 @@ TEST_CASE("postgres client on a real server: hosts in failover order; a silent o
   }
 }
 
-TEST_CASE("postgres client on a real server: a commit still waiting for a synchronous standby is info, even when the server calls it a success") {
+TEST_CASE(
+    "postgres client on a real server: a commit still waiting for a synchronous standby is info, "
+    "even when the server calls it a success") {
   REQUIRE_POSTGRES();
   PostgresTarget t = live_target("register");
   PostgresClient plain(t);
@@ -550,14 +610,16 @@ TEST_CASE("postgres client on a real server: a commit still waiting for a synchr
   // The first write's backend waits on after its client left; ended first
   // (and waited for), so the cancel below finds only the second.
   PGconn* admin = PQconnectdb(conninfo.c_str());
-  PQclear(PQexec(admin, "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                        "WHERE wait_event = 'SyncRep'"));
+  PQclear(PQexec(admin,
+                 "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                 "WHERE wait_event = 'SyncRep'"));
   PQfinish(admin);
   std::thread canceller([conninfo] {
     PGconn* c = PQconnectdb(conninfo.c_str());
     for (int i = 0; i < 100; ++i) {
-      PGresult* r = PQexec(c, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
-                              "WHERE wait_event = 'SyncRep' AND application_name = 'faultline'");
+      PGresult* r = PQexec(c,
+                           "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                           "WHERE wait_event = 'SyncRep' AND application_name = 'faultline'");
       const bool done = PQntuples(r) > 0;
       PQclear(r);
       if (done) break;
@@ -575,11 +637,14 @@ TEST_CASE("postgres client on a real server: a commit still waiting for a synchr
   CHECK(client.invoke(read_op("k2")).value == nlohmann::json::array({"k2", 22}));
 }
 
-TEST_CASE("postgres client on a real server: statements from the experiment replace the defaults; a bad one fails with its SQLSTATE") {
+TEST_CASE(
+    "postgres client on a real server: statements from the experiment replace the defaults; a bad "
+    "one fails with its SQLSTATE") {
   REQUIRE_POSTGRES();
   PostgresTarget t = live_target("register");
   t.statements.setup = "CREATE TABLE IF NOT EXISTS kv (name text PRIMARY KEY, body text NOT NULL)";
-  t.statements.write = "INSERT INTO kv VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body";
+  t.statements.write =
+      "INSERT INTO kv VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body";
   t.statements.read = "SELECT body FROM kv WHERE name = $1";
   PostgresClient client(t);
   CHECK(client.invoke(write_op("k1", 31)).type == OpType::ok);

@@ -34,12 +34,19 @@ TEST_CASE("verdict.json carries each invariant's result and witness", "[verdict]
   CHECK_THAT(render_text(v, false), Catch::Contains("FAIL  convergence: differ"));
 }
 
-TEST_CASE("acknowledged writes' latency per region and kind: p50 and p99, ok writes only, in the text too",
-          "[verdict]") {
+TEST_CASE(
+    "acknowledged writes' latency per region and kind: p50 and p99, ok writes only, in the text "
+    "too",
+    "[verdict]") {
   WriteLatency latency;
-  auto op = [](std::int64_t ms, OpType type, std::int64_t process, const char* f, const char* region) {
-    return Operation{.time = ms * 1000000, .type = type, .process = process, .f = f,
-                     .value = nlohmann::json::array({"k", 1}), .region = region};
+  auto op = [](std::int64_t ms, OpType type, std::int64_t process, const char* f,
+               const char* region) {
+    return Operation{.time = ms * 1000000,
+                     .type = type,
+                     .process = process,
+                     .f = f,
+                     .value = nlohmann::json::array({"k", 1}),
+                     .region = region};
   };
   // us-east-1: ten writes of 10..100 ms, one timed out (not counted), a read
   // (not a write); eu-west-1: one cas of 80 ms.
@@ -54,7 +61,8 @@ TEST_CASE("acknowledged writes' latency per region and kind: p50 and p99, ok wri
   latency.add(op(100, OpType::invoke, 2, "cas", "eu-west-1"));
   latency.add(op(180, OpType::ok, 2, "cas", "eu-west-1"));
   const auto j = latency.to_json();
-  CHECK(j["us-east-1"]["write"] == nlohmann::json{{"count", 10}, {"p50_ms", 50.0}, {"p99_ms", 100.0}});
+  CHECK(j["us-east-1"]["write"] ==
+        nlohmann::json{{"count", 10}, {"p50_ms", 50.0}, {"p99_ms", 100.0}});
   CHECK(j["eu-west-1"]["cas"]["p50_ms"] == 80.0);
   CHECK_FALSE(j["us-east-1"].contains("read"));
 
