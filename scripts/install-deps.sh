@@ -10,7 +10,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev catch2 libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev postgresql-15 libfaketime
+  libpq-dev libhiredis-dev postgresql-15 libfaketime
   chromium libpng-dev
   iproute2 procps nftables iptables
   docker.io docker-compose busybox-static python3

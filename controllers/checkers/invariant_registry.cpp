@@ -14,12 +14,15 @@ const InvariantKind& monotonic_reads_invariant();
 const InvariantKind& residency_invariant();
 const InvariantKind& failover_time_invariant();
 const InvariantKind& availability_invariant();
+const InvariantKind& linearizable_invariant();
+const InvariantKind& set_invariant();
 
 const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
       &convergence_invariant(),   &no_lost_writes_invariant(), &read_your_writes_invariant(),
       &monotonic_reads_invariant(), &residency_invariant(),    &failover_time_invariant(),
-      &availability_invariant(),
+      &availability_invariant(),  &linearizable_invariant(),
+      &set_invariant(),
   };
   return kinds;
 }

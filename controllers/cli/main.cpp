@@ -3,6 +3,7 @@
 //   faultline run EXPERIMENT.toml [--results DIR] [--dry-run]
 //   faultline validate EXPERIMENT.toml...
 //   faultline check RESULTS_DIR
+//   faultline check HISTORY.edn|HISTORY.jsonl --invariant NAME...
 //
 // Exit codes: 0 every invariant holds, 1 one is violated, 2 unknown (could
 // not decide), 130 interrupted (after cleaning up), 254 bad input, 255
@@ -16,7 +17,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "controllers/checkers/invariant_registry.hpp"
 #include "controllers/checkers/judge.hpp"
+#include "controllers/history/edn_history.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/report/edn.hpp"
 #include "controllers/report/html_report.hpp"
@@ -65,6 +68,55 @@ int check_stored_run(const std::string& dir, bool write_reports) {
     std::cout << "wrote " << (fs::path(dir) / "junit.xml").string() << " and "
               << (fs::path(dir) / "report.html").string() << "\n";
   }
+  std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
+  return verdict.exit_code();
+}
+
+// A history faultline did not record (Jepsen's history.edn, or any
+// history.jsonl), judged by the invariants named on the command line.
+int check_history_file(const std::string& path, const std::vector<std::string>& invariants) {
+  namespace fs = std::filesystem;
+  if (invariants.empty()) {
+    std::cerr << "faultline: " << path
+              << ": a history file has no experiment to name its invariants; name them with "
+                 "--invariant (e.g. --invariant linearizable)\n";
+    return kExitBadInput;
+  }
+  Experiment e;
+  e.name = fs::path(path).filename().string();
+  for (const auto& name : invariants) {
+    if (find_invariant_kind(name) == nullptr) {
+      std::cerr << "faultline: unknown invariant '" << name << "' (one of: "
+                << listed(invariant_kind_names(), false) << ")\n";
+      return kExitBadInput;
+    }
+    InvariantSpec spec;
+    spec.kind = name;
+    e.invariants.push_back(spec);
+  }
+  CompactHistory history;
+  std::vector<Operation> operations;  // outlives `history`, which points into it for witnesses
+  if (fs::path(path).extension() == ".edn") {
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "faultline: cannot read " << path << "\n";
+      return kExitBadInput;
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+      operations = operations_from_edn(text);
+      history = CompactHistory::from(operations);
+    } catch (const std::invalid_argument& err) {
+      std::cerr << "faultline: " << path << ":" << err.what() << "\n";
+      return kExitBadInput;
+    }
+  } else {
+    history = CompactHistory::read(path);
+  }
+  Verdict verdict;
+  verdict.experiment = e.name;
+  verdict.run_id = "check";
+  verdict.results = judge_invariants(e, history);
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0);
   return verdict.exit_code();
 }
@@ -149,8 +201,15 @@ int main(int argc, char** argv) {
   validate->add_option("experiments", validate_files, "experiment TOML files")->required();
 
   std::string check_dir;
-  auto* check = app.add_subcommand("check", "re-run the checkers on a stored run");
-  check->add_option("results_dir", check_dir, "a results directory of an earlier run")->required();
+  std::vector<std::string> check_invariants;
+  auto* check = app.add_subcommand(
+      "check", "judge a stored run again, or a history from elsewhere (Jepsen's EDN, JSONL)");
+  check->add_option("results_dir", check_dir,
+                    "a results directory of an earlier run, or a history file (history.edn, "
+                    "history.jsonl)")
+      ->required();
+  check->add_option("--invariant", check_invariants,
+                    "an invariant to judge a history file by (repeat for more)");
   bool write_reports = false;
   check->add_flag("--reports", write_reports, "rewrite junit.xml and report.html from this check");
   std::string export_dir;
@@ -193,7 +252,11 @@ int main(int argc, char** argv) {
       }
       return code;
     }
-    if (*check) return check_stored_run(check_dir, write_reports);
+    if (*check) {
+      if (!std::filesystem::is_directory(check_dir))
+        return check_history_file(check_dir, check_invariants);
+      return check_stored_run(check_dir, write_reports);
+    }
     if (*export_cmd) {
       auto history = read_history(export_dir + "/history.jsonl");
       auto [all, txns] = write_edn(history, export_dir);

@@ -197,6 +197,69 @@ std::vector<std::string> validate_postgres(const Experiment& e) {
           "): name the [[service]] running PostgreSQL in [workload.postgres] service = \"...\""};
 }
 
+// client = "redis": where each region's sessions send writes and reads.
+// "local", a region of the experiment, or (reads, final reads) "primary":
+// where writes go.
+void read_redis_placement(Reader& r, const toml::table& t, const char* key, bool primary_allowed,
+                          const Experiment& e, std::string& into) {
+  auto placement = r.string(t, key);
+  if (!placement) return;
+  std::vector<std::string> regions;
+  for (const auto& region : e.regions) regions.push_back(region.name);
+  const bool known = *placement == "local" || (primary_allowed && *placement == "primary") ||
+                     e.find_region(*placement) != nullptr;
+  if (known) {
+    into = *placement;
+    return;
+  }
+  std::vector<std::string> choices{"local"};
+  if (primary_allowed) choices.push_back("primary");
+  choices.insert(choices.end(), regions.begin(), regions.end());
+  std::string message = "[workload.redis] " + std::string(key) + " = \"" + *placement +
+                        "\" is not a region of the experiment; the choices are " + listed(choices);
+  if (auto guess = nearest(*placement, choices)) message += " (did you mean '" + *guess + "'?)";
+  r.error(*t.get(key), message);
+}
+
+void read_redis(const ClientTable& in, WorkloadSpec& w) {
+  Reader& r = in.reader;
+  // [workload]'s service and port are the reference store's: silently
+  // ignoring them would point the sessions somewhere the file does not say.
+  for (const char* key : {"service", "port", "state_service", "state_port"})
+    if (const toml::node* node = in.workload.get(key))
+      r.error(*node, std::string("'") + key + "' in [workload] is for client = \"kv-http\"; " +
+                         "the redis client's servers are [workload.redis] service and port");
+  if (in.own == nullptr) return;
+  const toml::table& t = *in.own;
+  RedisClientSpec& redis = w.redis;
+  if (auto service = r.string(t, "service")) {
+    if (in.experiment.find_service(*service) != nullptr) {
+      redis.service = *service;
+    } else {
+      std::vector<std::string> names;
+      for (const auto& s : in.experiment.services) names.push_back(s.name);
+      std::string message = "[workload.redis] service = \"" + *service + "\" names no [[service]]";
+      if (auto guess = nearest(*service, names)) message += "; did you mean '" + *guess + "'?";
+      r.error(*t.get("service"), message);
+    }
+  }
+  if (auto port = r.integer(t, "port", 1, 65535)) redis.port = static_cast<std::uint16_t>(*port);
+  read_redis_placement(r, t, "writes", false, in.experiment, redis.writes);
+  read_redis_placement(r, t, "reads", true, in.experiment, redis.reads);
+  read_redis_placement(r, t, "final_reads", true, in.experiment, redis.final_reads);
+}
+
+// The service holding the data, also when [workload.redis] leaves it at its
+// default.
+std::vector<std::string> validate_redis(const Experiment& e) {
+  if (e.services.empty()) return {"a workload needs a [[service]] to talk to"};
+  if (e.find_service(e.workload.redis.service) == nullptr)
+    return {"the redis client talks to service '" + e.workload.redis.service +
+            "' by default, and there is none: name the service holding the data in "
+            "[workload.redis] service = \"...\""};
+  return {};
+}
+
 }  // namespace
 
 bool ClientKind::carries(std::string_view workload) const {
@@ -228,7 +291,46 @@ const std::vector<const ClientKind*>& client_kinds() {
       .read = read_postgres,
       .validate = validate_postgres,
   };
-  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &postgres};
+  static const ClientKind redis{
+      .name = "redis",
+      .summary =
+          "Redis over RESP (hiredis): GET/SET and a Lua cas, SADD/SMEMBERS, MULTI/EXEC of "
+          "RPUSH and LRANGE; each kind of operation sent to the server you place it on",
+      .workloads = {"kv", "register", "set", "list-append"},
+      .keys =
+          {
+              {.name = "service",
+               .type = KeyType::string,
+               .description = "the [[service]] holding the data: each region's server is that "
+                              "service's host there",
+               .default_value = "\"redis\""},
+              {.name = "port",
+               .type = KeyType::integer,
+               .description = "the servers' port",
+               .default_value = "6379",
+               .minimum = "1",
+               .maximum = "65535"},
+              {.name = "writes",
+               .type = KeyType::string,
+               .description = "where writes go (write, cas, add, transactions that append): "
+                              "\"local\", the session's own region's server, or a region's "
+                              "name (the primary's)",
+               .default_value = "\"local\""},
+              {.name = "reads",
+               .type = KeyType::string,
+               .description = "where the sessions' reads go (and read-only transactions): "
+                              "\"local\", a region's name, or \"primary\", where writes go",
+               .default_value = "\"local\""},
+              {.name = "final_reads",
+               .type = KeyType::string,
+               .description = "where each region's final reads go after the heal: \"local\" "
+                              "(each region's own server: convergence judges the replicas), a "
+                              "region's name, or \"primary\"; by default where `reads` go"},
+          },
+      .read = read_redis,
+      .validate = validate_redis,
+  };
+  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &postgres, &redis};
   return kinds;
 }
 

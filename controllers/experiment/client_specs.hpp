@@ -30,4 +30,17 @@ struct PostgresClientSpec {
   std::map<std::string, std::string> statements;
 };
 
+// client = "redis": Redis servers over RESP ([workload.redis]). Each region
+// has one server, the `service`'s host there; a session sends each kind of
+// operation to one of them. A placement is "local" (the session's own
+// region's server), a region's name, or (reads, final reads) "primary":
+// where writes go.
+struct RedisClientSpec {
+  std::string service = "redis";
+  std::uint16_t port = 6379;
+  std::string writes = "local";  // write, cas, add, and transactions that append
+  std::string reads = "local";   // the sessions' reads and read-only transactions
+  std::string final_reads;       // empty: where `reads` go
+};
+
 }  // namespace faultline

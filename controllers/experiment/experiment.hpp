@@ -69,6 +69,7 @@ struct WorkloadSpec {
   std::string client = "kv-http";
   ExecClientSpec exec;
   PostgresClientSpec postgres;
+  RedisClientSpec redis;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
@@ -172,6 +173,13 @@ struct InvariantSpec {
   std::string probe_database = "postgres";
   std::string probe_query =
       "SELECT DISTINCT customer FROM entries WHERE class = 'customer'";
+  // The search checkers (linearizable): how long and how much memory they
+  // may take before answering unknown.
+  Duration budget{30000};
+  std::uint64_t memory_budget = 1ULL << 30;
+  // set: whether a read that misses an element known to be present fails it
+  // (a linearizable set) or is only reported (an eventually consistent one).
+  bool stale_is_violation = false;
   SourcePosition where;
 };
 

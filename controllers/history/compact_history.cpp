@@ -97,6 +97,14 @@ CompactHistory CompactHistory::read(const std::string& path) {
   return h;
 }
 
+const nlohmann::json& CompactHistory::other_value(const CompactOp& op) const {
+  static const nlohmann::json kNull;
+  if (op.value_kind != ValueKind::other || op.number < 0 ||
+      static_cast<std::size_t>(op.number) >= others_.size())
+    return kNull;
+  return others_[static_cast<std::size_t>(op.number)];
+}
+
 nlohmann::json CompactHistory::value(const CompactOp& op) const {
   auto other = [&](std::int64_t i) {
     return i >= 0 && static_cast<std::size_t>(i) < others_.size() ? others_[static_cast<std::size_t>(i)]

@@ -64,6 +64,9 @@ class CompactHistory {
   const std::string& name(std::uint32_t symbol) const;
   // The value of an operation as JSON ([key, value] for kv operations).
   nlohmann::json value(const CompactOp& op) const;
+  // A kv operation's value when it is neither null nor an integer (a set's
+  // elements, a cas's [expected, new]), without copying it; null otherwise.
+  const nlohmann::json& other_value(const CompactOp& op) const;
   // Whether two kv operations hold the same value (not comparing keys).
   bool same_value(const CompactOp& a, const CompactOp& b) const;
   // A whole operation, for witnesses.

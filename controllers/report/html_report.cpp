@@ -98,7 +98,56 @@ double median(std::vector<double>& v) {
   return v[v.size() / 2];
 }
 
+// A witness window (the linearizable checker's) as a person reasons about
+// it: one row per process, each operation a bar from its invocation to its
+// completion (an info one runs off the right edge: it may take effect any
+// time after), the operation with no legal place in red.
+std::string interval_timeline_svg(const nlohmann::json& window) {
+  if (!window.is_array() || window.empty()) return "";
+  std::map<std::int64_t, int> rows;
+  double lo = 1e300, hi = -1e300;
+  for (const auto& op : window) {
+    rows.emplace(op.value("process", std::int64_t{0}), 0);
+    const double start = op.value("invoked_ns", 0.0);
+    lo = std::min(lo, start);
+    hi = std::max(hi, op["completed_ns"].is_number() ? op["completed_ns"].get<double>() : start);
+  }
+  int row = 0;
+  for (auto& [process, r] : rows) r = row++;
+  const double span = std::max(hi - lo, 1.0) * 1.15;
+  constexpr int kLabel = 90, kWidth = 900, kRow = 28;
+  auto x = [&](double ns) { return kLabel + (ns - lo) / span * (kWidth - kLabel - 10); };
+  std::ostringstream svg;
+  const int height = row * kRow + 30;
+  svg << "<svg class=\"chart\" viewBox=\"0 0 " << kWidth << " " << height << "\" width=\"" << kWidth
+      << "\" height=\"" << height << "\" role=\"img\" aria-label=\"witness timeline\">\n";
+  for (const auto& [process, r] : rows)
+    svg << "<text x=\"4\" y=\"" << r * kRow + 19 << "\">process " << process << "</text>\n";
+  for (const auto& op : window) {
+    const int r = rows[op.value("process", std::int64_t{0})];
+    const double x0 = x(op.value("invoked_ns", 0.0));
+    const bool open = !op["completed_ns"].is_number();
+    const double x1 = open ? kWidth - 4 : std::max(x(op["completed_ns"].get<double>()), x0 + 3);
+    const bool culprit = op.value("culprit", false);
+    std::string label = op.value("f", std::string());
+    auto text = [](const nlohmann::json& v) { return v.is_null() ? std::string("nil") : v.dump(); };
+    if (label == "cas")
+      label += " " + text(op["value"]) + "\u2192" + text(op["new"]);
+    else
+      label += " " + text(op["value"]);
+    svg << "<rect x=\"" << fmt(x0, 1) << "\" y=\"" << r * kRow + 5 << "\" width=\"" << fmt(x1 - x0, 1)
+        << "\" height=\"18\" rx=\"3\" fill=\"" << (culprit ? "#dc2626" : open ? "#e5e7eb" : "#93c5fd")
+        << "\"" << (open ? " stroke=\"#6b7280\" stroke-dasharray=\"4 3\"" : "") << "><title>"
+        << xml_escape(label) << (open ? " (info: may take effect any time after)" : "") << "</title></rect>\n"
+        << "<text x=\"" << fmt(x0 + 3, 1) << "\" y=\"" << r * kRow + 18 << "\" font-size=\"11\">"
+        << xml_escape(label) << "</text>\n";
+  }
+  svg << "</svg>\n";
+  return svg.str();
+}
+
 }  // namespace
+
 
 const char* region_colour(std::size_t index) {
   return kPalette[index % (sizeof kPalette / sizeof kPalette[0])];
@@ -258,8 +307,11 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
     if (r.validity == Validity::violated && !r.witness.empty()) {
       if (!any_witness) out << "<h2>Witnesses</h2>\n";
       any_witness = true;
-      out << "<h3>" << xml_escape(r.invariant) << "</h3>\n<p>" << xml_escape(r.summary)
-          << "</p>\n<table>\n<tr><th>time</th><th>region</th><th>process</th><th>type</th>"
+      out << "<h3>" << xml_escape(r.invariant) << "</h3>\n<p>" << xml_escape(r.summary) << "</p>\n";
+      if (r.details.is_object() && r.details.contains("witness") && r.details["witness"].is_object() &&
+          r.details["witness"].contains("window"))
+        out << interval_timeline_svg(r.details["witness"]["window"]);
+      out << "<table>\n<tr><th>time</th><th>region</th><th>process</th><th>type</th>"
              "<th>f</th><th>value</th><th>served by</th><th>error</th></tr>\n";
       for (const auto& op : r.witness)
         out << "<tr><td>" << fmt(op.time / 1e9, 3) << "s</td><td>" << xml_escape(op.region)

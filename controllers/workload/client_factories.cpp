@@ -8,6 +8,7 @@
 #include "controllers/workload/exec_client.hpp"
 #include "controllers/workload/kv_client.hpp"
 #include "controllers/workload/postgres_client.hpp"
+#include "controllers/workload/redis_client.hpp"
 
 namespace faultline {
 
@@ -45,11 +46,26 @@ std::unique_ptr<ClientFactory> postgres(const ClientContext& c) {
   return std::make_unique<PostgresClientFactory>(postgres_target(c.experiment, c.plan));
 }
 
+// Redis: each region's server is the data service's host there; sessions
+// and final reads alike go where [workload.redis] places each operation.
+std::unique_ptr<ClientFactory> redis(const ClientContext& c) {
+  const Experiment& e = c.experiment;
+  const ServiceSpec* service = e.find_service(e.workload.redis.service);
+  if (service == nullptr)  // validation refuses it
+    throw std::logic_error("the redis client's service '" + e.workload.redis.service +
+                           "' is not among the experiment's services");
+  const auto type = redis_value_type(e.workload.kind);
+  if (!type) throw std::logic_error("the redis client does not carry workload " + e.workload.kind);
+  return std::make_unique<RedisClientFactory>(
+      plan_redis_routes(e.workload.redis, c.plan, service->host), *type, e.workload.timeout);
+}
+
 const std::map<std::string, Maker>& makers() {
   static const std::map<std::string, Maker> table{
       {"kv-http", kv_http},
       {"exec", exec},
       {"postgres", postgres},
+      {"redis", redis},
   };
   return table;
 }

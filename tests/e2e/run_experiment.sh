@@ -91,4 +91,12 @@ if pgrep -f "$run_dir" >/dev/null; then
   pgrep -af "$run_dir" >&2
   exit 1
 fi
+# A service that renamed itself (redis-server's process title) is still in
+# its cgroup, faultline/<run>/<service>-<region>.
+left=$(grep -l "/faultline/$run_id/" /proc/[0-9]*/cgroup 2>/dev/null || true)
+if [[ -n $left ]]; then
+  echo "FAIL: processes of run $run_id left in its cgroups:" >&2
+  for f in $left; do pid=${f#/proc/}; pid=${pid%/cgroup}; ps -o pid=,args= -p "$pid" >&2 || true; done
+  exit 1
+fi
 echo "ok: exit $code, nothing left of run $run_id"

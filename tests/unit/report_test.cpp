@@ -140,3 +140,36 @@ geo = "eu"
   CHECK(html.find("<line class=\"violation\"") != std::string::npos);
   CHECK(html.find("1 of 2 acknowledged writes lost &lt;&amp;&gt;") != std::string::npos);
 }
+
+TEST_CASE("report.html draws a linearizability witness as a timeline of intervals per process", "[html]") {
+  auto e = parse_experiment(R"(
+[experiment]
+name = "demo"
+duration = "12s"
+[[region]]
+name = "us-east-1"
+geo = "us"
+)", "demo.toml");
+  HistoryBuilder h;
+  h.write(0, 10, 1, "k", 1);
+  Verdict v = sample_verdict();
+  CheckResult lin;
+  lin.invariant = "linearizable";
+  lin.validity = Validity::violated;
+  lin.summary = "key k is not linearizable";
+  lin.witness.push_back(Operation{.f = "read", .value = nlohmann::json::array({"k", 1})});
+  lin.details["witness"] = {
+      {"key", "k"},
+      {"window", nlohmann::json::array(
+                     {{{"process", 0}, {"f", "write"}, {"value", 2}, {"invoked_ns", 0}, {"completed_ns", 100}},
+                      {{"process", 4}, {"f", "cas"}, {"value", 2}, {"new", 3}, {"invoked_ns", 50},
+                       {"completed_ns", nullptr}},
+                      {{"process", 1}, {"f", "read"}, {"value", 1}, {"invoked_ns", 150},
+                       {"completed_ns", 200}, {"culprit", true}}})}};
+  v.results.push_back(lin);
+  const std::string html = render_html(e, v, h.build());
+  CHECK(html.find("aria-label=\"witness timeline\"") != std::string::npos);
+  CHECK(html.find(">process 4</text>") != std::string::npos);
+  CHECK(html.find("fill=\"#dc2626\"><title>read 1</title>") != std::string::npos);  // the culprit
+  CHECK(html.find("cas 2\u21923 (info: may take effect any time after)") != std::string::npos);
+}
