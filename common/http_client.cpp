@@ -50,7 +50,9 @@ Outcome Client::request(beast::http::verb verb, const std::string& target,
   req.keep_alive(true);
   for (const auto& [name, value] : headers) req.set(name, value);
   if (!body.empty() || verb == beast::http::verb::put || verb == beast::http::verb::post) {
-    req.set(beast::http::field::content_type, "application/octet-stream");
+    // A caller's own Content-Type (an API that wants application/json) stands.
+    if (req.find(beast::http::field::content_type) == req.end())
+      req.set(beast::http::field::content_type, "application/octet-stream");
     req.body() = body;
     req.prepare_payload();
   }

@@ -14,7 +14,7 @@ PACKAGES=(
   chromium libpng-dev
   iproute2 procps nftables iptables
   docker.io docker-compose busybox-static python3
-  redis-server nodejs
+  redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
 )
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controllers/experiment/diagnostic.hpp"
+#include "controllers/experiment/http_client_table.hpp"
 #include "controllers/experiment/sections.hpp"
 
 namespace faultline {
@@ -36,6 +37,38 @@ void read_exec(const ClientTable& in, WorkloadSpec& w) {
 // something to talk to.
 std::vector<std::string> validate_exec(const Experiment& e) {
   if (e.services.empty() && e.workload.written) return {"a workload needs a [[service]] to talk to"};
+  return {};
+}
+
+// client = "http": request templates in [workload.http] (http_client_table.hpp).
+void read_http(const ClientTable& in, WorkloadSpec& w) {
+  Reader& r = in.reader;
+  // [workload] service and port aim the reference store's client; this
+  // one's are in its table, and a key that aims nothing would mislead.
+  for (const char* key : {"service", "port", "state_service", "state_port"})
+    if (const toml::node* node = in.workload.get(key))
+      r.error(*node, std::string("'") + key +
+                         "' of [workload] is for client = \"kv-http\"; the http client's service "
+                         "and port are in [workload.http]");
+  if (in.own == nullptr) {
+    r.error(position_of(in.workload.source()),
+            "client = \"http\" needs a [workload.http] table: its service, port and a request "
+            "template per operation (docs/clients.md)");
+    return;
+  }
+  read_http_client(r, *in.own, in.experiment, w.kind, w.http);
+}
+
+std::vector<std::string> validate_http(const Experiment& e) {
+  const HttpClientSpec& http = e.workload.http;
+  if (e.services.empty()) return {"a workload needs a [[service]] to talk to"};
+  if (!http.service.empty() && e.find_service(http.service) == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& s : e.services) names.push_back(s.name);
+    std::string problem = "[workload.http] service '" + http.service + "' is not a [[service]]";
+    if (auto guess = nearest(http.service, names)) problem += "; did you mean '" + *guess + "'?";
+    return {problem};
+  }
   return {};
 }
 
@@ -330,7 +363,15 @@ const std::vector<const ClientKind*>& client_kinds() {
       .read = read_redis,
       .validate = validate_redis,
   };
-  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &postgres, &redis};
+  static const ClientKind http{
+      .name = "http",
+      .summary = "any HTTP API through request templates, no code: etcd, Consul, your REST service (docs/clients.md)",
+      .workloads = {"kv", "register", "set"},
+      .keys = http_client_keys(),
+      .read = read_http,
+      .validate = validate_http,
+  };
+  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &postgres, &redis, &http};
   return kinds;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "controllers/experiment/http_template.hpp"
+
 namespace faultline {
 
 // client = "exec": the user's own program over JSON lines (docs/clients.md).
@@ -42,5 +44,9 @@ struct RedisClientSpec {
   std::string reads = "local";   // the sessions' reads and read-only transactions
   std::string final_reads;       // empty: where `reads` go
 };
+
+// client = "http": request templates for an HTTP API ([workload.http]);
+// HttpClientSpec is declared with the templates, in http_template.hpp.
+
 
 }  // namespace faultline

@@ -70,6 +70,7 @@ struct WorkloadSpec {
   ExecClientSpec exec;
   PostgresClientSpec postgres;
   RedisClientSpec redis;
+  HttpClientSpec http;
   std::string service = "app";  // clients talk to this service in their own region
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;

@@ -19,7 +19,7 @@ const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
 
 // Replaces {vars.NAME} in one command argument.
 std::string substitute_vars(Reader& r, const toml::node& at, const std::string& arg,
-                            const Experiment& e) {
+                            const Experiment& e, const std::string& what) {
   const std::string prefix = "{vars.";
   std::string out;
   std::size_t i = 0;
@@ -33,7 +33,7 @@ std::string substitute_vars(Reader& r, const toml::node& at, const std::string& 
     } else {
       std::vector<std::string> names;
       for (const auto& [n, v] : e.vars) names.push_back(n);
-      std::string msg = "unknown variable '{vars." + name + "}' in command";
+      std::string msg = "unknown variable '{vars." + name + "}' in " + what;
       if (auto guess = nearest(name, names)) msg += "; did you mean '{vars." + *guess + "}'?";
       r.error(at, msg + " (variables are defined in [vars])");
     }

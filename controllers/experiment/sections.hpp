@@ -27,8 +27,9 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e);
 
 // Shared by [[service]] command and [workload] args: {vars.NAME} filled in,
 // and every other placeholder checked (see services/command.hpp).
+// `what` names the value in the message for an unknown variable.
 std::string substitute_vars(Reader& r, const toml::node& at, const std::string& arg,
-                            const Experiment& e);
+                            const Experiment& e, const std::string& what = "command");
 void check_placeholders(Reader& r, const toml::node& at, const std::vector<std::string>& args,
                         const Experiment& e, const std::string& what);
 

@@ -6,6 +6,7 @@
 #include "controllers/experiment/experiment.hpp"
 #include "controllers/topology/plan.hpp"
 #include "controllers/workload/exec_client.hpp"
+#include "controllers/workload/http_client.hpp"
 #include "controllers/workload/kv_client.hpp"
 #include "controllers/workload/postgres_client.hpp"
 #include "controllers/workload/redis_client.hpp"
@@ -60,12 +61,28 @@ std::unique_ptr<ClientFactory> redis(const ClientContext& c) {
       plan_redis_routes(e.workload.redis, c.plan, service->host), *type, e.workload.timeout);
 }
 
+// The templates' service in each region, for sessions and final reads alike:
+// each region's final state is read where its clients wrote.
+std::unique_ptr<ClientFactory> http(const ClientContext& c) {
+  const Experiment& e = c.experiment;
+  const ServiceSpec* service = e.find_service(e.workload.http.service);
+  if (service == nullptr)
+    throw std::logic_error("the http client's service '" + e.workload.http.service +
+                           "' is not among the experiment's services");
+  std::map<std::string, std::string> addresses;
+  for (const auto& region : c.plan.regions)
+    addresses[region.name] = region.host(service->host).ipv4;
+  return std::make_unique<HttpTemplateClientFactory>(e.workload.http, std::move(addresses),
+                                                     e.workload.timeout, e.workload.kind == "set");
+}
+
 const std::map<std::string, Maker>& makers() {
   static const std::map<std::string, Maker> table{
       {"kv-http", kv_http},
       {"exec", exec},
       {"postgres", postgres},
       {"redis", redis},
+      {"http", http},
   };
   return table;
 }
