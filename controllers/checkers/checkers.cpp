@@ -32,6 +32,9 @@ namespace {
 
 std::string ms_text(std::int64_t ns) { return format_duration(Duration(ns / 1000000)); }
 
+// How many lost writes verdict.json names (the witness shows three in full).
+constexpr std::size_t kLostWritesNamed = 20;
+
 }  // namespace
 
 FinalState final_state(const CompactHistory& history) {
@@ -222,6 +225,10 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
   // system as a whole forgot it. Lost in some regions only is divergence,
   // which convergence judges; it is counted here as "stale".
   std::size_t acknowledged = 0, lost = 0, stale = 0, undecided = 0, failed = 0, phantoms = 0;
+  // The recovery point: lost writes span from the first one's invocation to
+  // the last one's acknowledgement, and every write named.
+  std::int64_t first_lost_ns = std::numeric_limits<std::int64_t>::max(), last_lost_ns = 0;
+  nlohmann::json lost_writes = nlohmann::json::array();
   for (const auto& w : index.writes()) {
     if (w.completion != nullptr && w.completion->type == OpType::fail) ++failed;
     if (!w.acknowledged()) continue;
@@ -257,6 +264,15 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
       }
     }
     if (kept == 0 && lost_in > 0 && unread == 0) {
+      first_lost_ns = std::min(first_lost_ns, w.invoke->time);
+      last_lost_ns = std::max(last_lost_ns, w.completion->time);
+      if (lost_writes.size() < kLostWritesNamed) {
+        const Operation acked = history.operation(*w.completion);
+        lost_writes.push_back({{"value", acked.value},
+                               {"region", acked.region},
+                               {"process", acked.process},
+                               {"acknowledged_ms", acked.time / 1000000}});
+      }
       if (lost++ < 3) {
         result.witness.push_back(history.operation(*w.invoke));
         result.witness.push_back(history.operation(*w.completion));
@@ -293,10 +309,20 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
                     {"stale_reads", reads.stale_reads},
                     {"max_stale_ms", reads.max_stale_ns / 1000000},
                     {"never_read", reads.never_read}};
+  if (lost > 0) {
+    result.details["lost_window_ms"] = (last_lost_ns - first_lost_ns) / 1000000;
+    result.details["first_lost_ms"] = first_lost_ns / 1000000;
+    result.details["last_lost_ms"] = last_lost_ns / 1000000;
+    result.details["lost_writes"] = lost_writes;
+  }
   if (lost > 0 || phantoms > 0) {
     result.validity = Validity::violated;
     result.summary =
         std::to_string(lost) + " of " + std::to_string(acknowledged) + " acknowledged writes lost" +
+        (lost ? ", made over " + ms_text(last_lost_ns - first_lost_ns) + " (" +
+                    ms_text(first_lost_ns) + " to " + ms_text(last_lost_ns) +
+                    " into the run: the recovery point)"
+              : "") +
         (phantoms ? ", " + std::to_string(phantoms) + " final values written by no one" : "");
   } else if (acknowledged == 0) {
     // Nothing to lose: a run in which every write was refused (a wrong port,

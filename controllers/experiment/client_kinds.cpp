@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "controllers/experiment/diagnostic.hpp"
 #include "controllers/experiment/http_client_table.hpp"
 #include "controllers/experiment/sections.hpp"
 
@@ -90,6 +91,145 @@ std::vector<std::string> validate_kv_http(const Experiment& e) {
   return problems;
 }
 
+// client = "postgres": the statements each workload kind runs, the names a
+// [workload.postgres] statements table takes (docs/clients.md has their
+// defaults).
+struct StatementKey {
+  const char* name;
+  const char* workload;  // the workload kind that runs it; null: every kind
+  const char* description;
+};
+const std::vector<StatementKey>& postgres_statement_keys() {
+  static const std::vector<StatementKey> keys{
+      {"setup", nullptr,
+       "run on each new connection before its first operation (several statements allowed); "
+       "the default creates the workload's table if absent"},
+      {"read", "register",
+       "read a register: $1 the key; the first column of the first row, an "
+       "integer (no row: empty)"},
+      {"write", "register", "write a register: $1 the key, $2 the value"},
+      {"cas", "register",
+       "compare-and-set: $1 the key, $2 expected, $3 new; ok when a row "
+       "changed, fail (precondition) when none did"},
+      {"cas_absent", "register",
+       "compare-and-set expecting an empty key: $1 the key, $2 new; ok "
+       "when a row was inserted, fail when none was"},
+      {"add", "set", "add to a set: $1 the key, $2 the element"},
+      {"read_set", "set", "read a set: $1 the key; the elements, one per row (first column)"},
+      {"append", "list-append",
+       "append to a list, inside the transaction: $1 the key, $2 the value"},
+      {"read_list", "list-append",
+       "read a list, inside the transaction: $1 the key; its elements "
+       "in append order, one per row (first column)"},
+  };
+  return keys;
+}
+
+std::vector<KeySpec> postgres_keys() {
+  std::vector<KeySpec> statements;
+  for (const auto& k : postgres_statement_keys())
+    statements.push_back({.name = k.name,
+                          .description = k.workload == nullptr
+                                             ? std::string(k.description)
+                                             : std::string(k.workload) + ": " + k.description});
+  return {
+      {.name = "service",
+       .description = "the [[service]] running PostgreSQL; each region's server is at that "
+                      "service's host",
+       .default_value = "\"postgres\""},
+      {.name = "regions",
+       .type = KeyType::strings,
+       .description = "whose servers the clients try, in failover order (libpq's multi-host "
+                      "connection with target_session_attrs=read-write: the first that accepts "
+                      "writes serves); default every region, in file order"},
+      {.name = "port",
+       .type = KeyType::integer,
+       .description = "the servers' port",
+       .default_value = "5432",
+       .minimum = "1",
+       .maximum = "65535"},
+      {.name = "database",
+       .description = "the database to connect to",
+       .default_value = "\"postgres\""},
+      {.name = "user",
+       .description = "the role to connect as, without a password (trust from the lab's addresses)",
+       .default_value = "\"faultline\""},
+      {.name = "isolation",
+       .description = "the isolation level of every transaction (list-append's BEGIN, and every "
+                      "statement's default_transaction_isolation)",
+       .default_value = "\"read committed\"",
+       .allowed = {"read committed", "repeatable read", "serializable"}},
+      {.name = "statements",
+       .type = KeyType::table,
+       .description = "SQL replacing the default statements, by name; parameters are text",
+       .fields = statements},
+  };
+}
+
+void read_postgres(const ClientTable& in, WorkloadSpec& w) {
+  if (in.own == nullptr) return;
+  Reader& r = in.reader;
+  const toml::table& t = *in.own;
+  PostgresClientSpec& p = w.postgres;
+  if (auto service = r.string(t, "service")) p.service = *service;
+  if (auto regions = r.strings(t, "regions")) {
+    const toml::node& at = *t.get("regions");
+    for (std::size_t i = 0; i < regions->size(); ++i) {
+      const std::string& region = (*regions)[i];
+      if (in.experiment.find_region(region) == nullptr)
+        r.error(at, "[workload.postgres] regions: unknown region '" + region +
+                        "'; the regions are " + listed([&] {
+                          std::vector<std::string> names;
+                          for (const auto& g : in.experiment.regions) names.push_back(g.name);
+                          return names;
+                        }()));
+      else if (std::find(regions->begin(), regions->begin() + static_cast<std::ptrdiff_t>(i),
+                         region) != regions->begin() + static_cast<std::ptrdiff_t>(i))
+        r.error(at, "[workload.postgres] regions: '" + region + "' is listed twice");
+    }
+    if (regions->empty()) r.error(at, "[workload.postgres] regions: list at least one region");
+    p.regions = *regions;
+  }
+  if (auto port = r.integer(t, "port", 1, 65535)) p.port = static_cast<std::uint16_t>(*port);
+  if (auto database = r.string(t, "database")) p.database = *database;
+  if (auto user = r.string(t, "user")) p.user = *user;
+  if (t.contains("isolation")) {
+    const Keys levels{"read committed", "repeatable read", "serializable"};
+    if (auto level = r.choice(t, "isolation", levels, "isolation level"))
+      p.isolation = levels[*level];
+  }
+  const toml::table* statements = r.table(t, "statements");
+  if (statements == nullptr) return;
+  Keys names;
+  for (const auto& k : postgres_statement_keys()) names.push_back(k.name);
+  r.check_keys(*statements, "[workload.postgres.statements]", names);
+  for (const auto& k : postgres_statement_keys()) {
+    auto sql = r.string(*statements, k.name);
+    if (!sql) continue;
+    if (k.workload != nullptr && w.kind != k.workload &&
+        !(w.kind == "kv" && std::string(k.workload) == "register"))
+      r.error(*statements->get(k.name), std::string("statement '") + k.name + "' is for kind = \"" +
+                                            k.workload + "\", and this workload is \"" + w.kind +
+                                            "\"");
+    else if (sql->find_first_not_of(" \t\n") == std::string::npos)
+      r.error(*statements->get(k.name), std::string("statement '") + k.name + "' is empty");
+    else
+      p.statements[k.name] = *sql;
+  }
+}
+
+// The servers are a service's: it must be there.
+std::vector<std::string> validate_postgres(const Experiment& e) {
+  const PostgresClientSpec& p = e.workload.postgres;
+  if (e.services.empty()) return {"a workload needs a [[service]] to talk to"};
+  if (e.find_service(p.service) != nullptr) return {};
+  std::vector<std::string> names;
+  for (const auto& s : e.services) names.push_back(s.name);
+  return {"client = \"postgres\" connects to the service '" + p.service +
+          "', and there is none (the services are " + listed(names) +
+          "): name the [[service]] running PostgreSQL in [workload.postgres] service = \"...\""};
+}
+
 // client = "redis": where each region's sessions send writes and reads.
 // "local", a region of the experiment, or (reads, final reads) "primary":
 // where writes go.
@@ -174,6 +314,16 @@ const std::vector<const ClientKind*>& client_kinds() {
       .read = read_exec,
       .validate = validate_exec,
   };
+  static const ClientKind postgres{
+      .name = "postgres",
+      .summary =
+          "PostgreSQL over libpq: each operation SQL statements the experiment may "
+          "replace, transactions at its isolation level, failover across hosts",
+      .workloads = {"kv", "register", "set", "list-append"},
+      .keys = postgres_keys(),
+      .read = read_postgres,
+      .validate = validate_postgres,
+  };
   static const ClientKind redis{
       .name = "redis",
       .summary =
@@ -221,7 +371,7 @@ const std::vector<const ClientKind*>& client_kinds() {
       .read = read_http,
       .validate = validate_http,
   };
-  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &redis, &http};
+  static const std::vector<const ClientKind*> kinds{&kv_http, &exec, &postgres, &redis, &http};
   return kinds;
 }
 

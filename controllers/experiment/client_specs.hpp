@@ -5,6 +5,7 @@
 // (controllers/workload/client_factories.cpp) reads it back. Options of
 // kinds the experiment does not use stay at their defaults.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,18 @@ struct ExecClientSpec {
   std::string program;            // resolved like a service's program (absolute)
   std::vector<std::string> args;  // templates with service placeholders
   std::string user = "nobody";
+};
+
+// client = "postgres": PostgreSQL over libpq (docs/clients.md).
+struct PostgresClientSpec {
+  std::string service = "postgres";  // the [[service]] running the servers (its host)
+  std::vector<std::string> regions;  // whose server to try, in failover order; empty: all, in order
+  std::uint16_t port = 5432;
+  std::string database = "postgres";
+  std::string user = "faultline";
+  std::string isolation = "read committed";
+  // Statements that replace the defaults, by name (read, write, cas, ...).
+  std::map<std::string, std::string> statements;
 };
 
 // client = "redis": Redis servers over RESP ([workload.redis]). Each region

@@ -68,6 +68,7 @@ struct WorkloadSpec {
   std::string kind = "kv";
   std::string client = "kv-http";
   ExecClientSpec exec;
+  PostgresClientSpec postgres;
   RedisClientSpec redis;
   HttpClientSpec http;
   std::string service = "app";  // clients talk to this service in their own region

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "controllers/report/write_latency.hpp"
+
 namespace faultline {
 
 Validity Verdict::overall() const {
@@ -68,6 +70,11 @@ std::string render_text(const Verdict& verdict, bool color) {
       out << "        witness:\n";
       for (const auto& op : r.witness) out << "          " << to_json(op).dump() << "\n";
     }
+  }
+  if (verdict.run.contains("write_latency") && !verdict.run["write_latency"].empty()) {
+    out << "  acknowledged writes took, by the client's region:\n";
+    for (const auto& line : render_write_latency(verdict.run["write_latency"]))
+      out << "    " << line << "\n";
   }
   if (verdict.results.empty())
     out << "  (no invariants: the run showed only that the services started and the faults "

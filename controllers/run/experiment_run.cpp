@@ -29,6 +29,7 @@
 #include "controllers/report/html_report.hpp"
 #include "controllers/report/junit.hpp"
 #include "controllers/report/verdict.hpp"
+#include "controllers/report/write_latency.hpp"
 #include "controllers/run/health.hpp"
 #include "controllers/services/command.hpp"
 #include "controllers/run/interrupt.hpp"
@@ -220,13 +221,16 @@ Verdict Run::judge() {
   verdict.unknown_fails = e_.unknown_fails;
   verdict.results = judge_invariants(e_, CompactHistory::read(path));
   std::map<std::string, std::map<std::string, int>> per_region;
+  WriteLatency write_latency;
   for_each_operation(path, [&](const Operation& op) {
     if (op.process != kNemesisProcess && op.type != OpType::invoke)
       per_region[op.region][op_type_name(op.type)]++;
+    write_latency.add(op);
   });
   verdict.run = {
       {"operations", history_->count()},
       {"per_region", per_region},
+      {"write_latency", write_latency.to_json()},
       {"faults", nemesis_->fault_log()},
       {"results_dir", results_.string()},
       {"engine", machine_.engine},

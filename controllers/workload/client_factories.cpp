@@ -8,6 +8,7 @@
 #include "controllers/workload/exec_client.hpp"
 #include "controllers/workload/http_client.hpp"
 #include "controllers/workload/kv_client.hpp"
+#include "controllers/workload/postgres_client.hpp"
 #include "controllers/workload/redis_client.hpp"
 
 namespace faultline {
@@ -37,6 +38,13 @@ std::unique_ptr<ClientFactory> kv_http(const ClientContext& c) {
 
 std::unique_ptr<ClientFactory> exec(const ClientContext& c) {
   return exec_client_factory(c.experiment, c.plan, c.results_dir, c.use);
+}
+
+// PostgreSQL: the sessions and the final reads alike connect to the
+// servers in failover order and are served by the one accepting writes, so
+// every region's final state is the database's.
+std::unique_ptr<ClientFactory> postgres(const ClientContext& c) {
+  return std::make_unique<PostgresClientFactory>(postgres_target(c.experiment, c.plan));
 }
 
 // Redis: each region's server is the data service's host there; sessions
@@ -72,6 +80,7 @@ const std::map<std::string, Maker>& makers() {
   static const std::map<std::string, Maker> table{
       {"kv-http", kv_http},
       {"exec", exec},
+      {"postgres", postgres},
       {"redis", redis},
       {"http", http},
   };

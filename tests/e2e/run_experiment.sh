@@ -6,18 +6,23 @@
 # is left: no namespace, no process.
 #
 #   run_experiment.sh FAULTLINE EXPERIMENT EXPECTED_EXIT [--violated INVARIANT]...
-#                     [--unknown INVARIANT]... [--no-workload] [-- RUN_ARGS...]
+#                     [--unknown INVARIANT]... [--no-workload] [--check PROGRAM]
+#                     [-- RUN_ARGS...]
+#
+# --check runs PROGRAM with the run's results folder as its argument, for
+# figures of one experiment's verdict; it must exit 0.
 set -euo pipefail
 faultline=$1 experiment=$2 expected=$3
 shift 3
-violated=() unknown=() no_workload=false
+violated=() unknown=() no_workload=false check=
 while [[ $# -gt 0 ]]; do
   case $1 in
     --violated) violated+=("$2"); shift 2 ;;
     --unknown) unknown+=("$2"); shift 2 ;;
     --no-workload) no_workload=true; shift ;;
+    --check) check=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: run_experiment.sh FAULTLINE EXPERIMENT EXIT [--violated NAME]... [--unknown NAME]... [--no-workload] [-- ARGS]" >&2; exit 2 ;;
+    *) echo "usage: run_experiment.sh FAULTLINE EXPERIMENT EXIT [--violated NAME]... [--unknown NAME]... [--no-workload] [--check PROGRAM] [-- ARGS]" >&2; exit 2 ;;
   esac
 done
 results=$(mktemp -d)
@@ -49,6 +54,10 @@ while IFS=$'\t' read -r inv res; do
   fi
   echo "invariant $name: $result"
 done < <(grep -E '^      "(invariant|result)"' "$run_dir/verdict.json" | paste - -)
+
+if [[ -n $check ]]; then
+  "$check" "$run_dir" || { echo "FAIL: $check found the run's figures wrong" >&2; exit 1; }
+fi
 
 want_regions=$(grep -c '^\[\[region\]\]' "$experiment")
 faults=$(grep -c '^\[\[fault\]\]' "$experiment" || true)

@@ -152,3 +152,31 @@ TEST_CASE("a failed cas wrote nothing: its value read back is a phantom", "[no-l
   p.heal(40).final_read(50, "us", "k", 2);
   CHECK(check_no_lost_writes(p.build()).details["phantom_values"] == 1);
 }
+
+TEST_CASE(
+    "lost writes are named, with how long a span of acknowledged writes was lost (the recovery "
+    "point)",
+    "[no-lost-writes]") {
+  // A failover to a replica that had not received the last writes: b and c
+  // were acknowledged by the old primary and are gone; a survives.
+  HistoryBuilder h;
+  h.write(0, 10, 0, "a", 1).write(100, 110, 1, "b", 5).write(1500, 1600, 2, "c", 6).heal(2000);
+  h.final_read(2100, "us", "a", 1)
+      .final_read(2100, "us", "b", nullptr)
+      .final_read(2100, "us", "c", nullptr);
+  auto r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::violated);
+  CHECK(r.details["lost"] == 2);
+  CHECK(r.details["lost_window_ms"] == 1500);  // from b's invocation to c's acknowledgement
+  CHECK(r.details["first_lost_ms"] == 100);
+  CHECK(r.details["last_lost_ms"] == 1600);
+  REQUIRE(r.details["lost_writes"].size() == 2);
+  CHECK(r.details["lost_writes"][0]["value"] == nlohmann::json::array({"b", 5}));
+  CHECK(r.details["lost_writes"][1]["acknowledged_ms"] == 1600);
+  CHECK_THAT(r.summary, Catch::Contains("2 of 3 acknowledged writes lost, made over 1500ms "
+                                        "(100ms to 1600ms into the run: the recovery point)"));
+  // Nothing lost: no recovery point to report.
+  HistoryBuilder kept;
+  kept.write(0, 10, 0, "a", 1).heal(20).final_read(30, "us", "a", 1);
+  CHECK_FALSE(check_no_lost_writes(kept.build()).details.contains("lost_window_ms"));
+}
