@@ -49,20 +49,45 @@ timed() {
   fi
 }
 
-# name ops keys processes-per-key info-percent
+# One stale read planted in a linearizable history: the first ok read of k0
+# past the middle returns k0's first written value instead.
+plant_stale_read() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+lines = open(src).read().splitlines()
+first = next(json.loads(l)["value"][1] for l in lines if '"k0"' in l and '"ok"' in l and '"write"' in l)
+with open(dst, "w") as out:
+    planted = False
+    for i, l in enumerate(lines):
+        o = json.loads(l)
+        if (not planted and i > len(lines) // 2 and o["type"] == "ok" and o["f"] == "read"
+                and o["value"][0] == "k0" and o["value"][1] != first):
+            o["value"][1] = first
+            l = json.dumps(o)
+            planted = True
+        out.write(l + "\n")
+PY
+}
+
+# name ops keys processes-per-key info-percent [stale: plant a stale read]
 rows=(
   "small 100000 100 10 1"
   "goal1 1000000 1000 10 1"
   "goal2 100000 1 5 10"
+  "small-stale 100000 100 10 1 stale"
+  "goal2-stale 100000 1 5 10 stale"
 )
 for row in "${rows[@]}"; do
-  read -r name ops keys procs info <<<"$row"
+  read -r name ops keys procs info stale <<<"$row"
   [[ -z "${ROWS:-}" || " $ROWS " == *" $name "* ]] || continue
+  base="$work/histories/${name%-stale}.jsonl"
   history="$work/histories/$name.jsonl"
-  if [[ ! -s "$history" ]]; then
+  if [[ ! -s "$base" ]]; then
     "$bench" --ops "$ops" --keys "$keys" --processes "$procs" --info "$info" --budget 0.001 \
-      --write-history "$history" >/dev/null || true
+      --write-history "$base" >/dev/null || true
   fi
+  if [[ -n "${stale:-}" && ! -s "$history" ]]; then plant_stale_read "$base" "$history"; fi
   echo "== $name: $ops operations, $keys keys, $procs processes per key, $info% info ($(wc -l <"$history") lines)"
   echo "-- faultline (linearizable_bench --read-history, budget ${timeout} s)"
   timed "$work/$name.faultline" "$bench" --read-history "$history" --budget "$timeout"
