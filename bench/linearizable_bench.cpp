@@ -4,6 +4,7 @@
 //
 //   linearizable_bench [--ops N] [--keys K] [--processes P] [--info PERCENT]
 //                      [--budget SECONDS] [--seed S] [--write-history PATH]
+//   linearizable_bench --read-history PATH [--budget SECONDS]
 //
 // The histories are linearizable by construction: a simulated register with
 // P processes per key, each invoking reads, writes and compare-and-sets at
@@ -11,7 +12,9 @@
 // interval), and an info completion took effect or not, at random. The
 // defaults are the first goal (1M operations, 1,000 keys, 10
 // processes per key, 1% info); `--keys 1 --processes 5 --info 10 --ops
-// 100000` is its second.
+// 100000` is its second. `--read-history` checks a stored JSONL history
+// instead (streamed as `faultline check` reads one), so another checker can be
+// timed on the very same file (bench/porcupine_compare.sh).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -45,6 +48,7 @@ struct Options {
   double budget_s = 60;
   std::uint64_t seed = 1;
   std::string write_history;
+  std::string read_history;
 };
 
 CompactHistory generate(const Options& o) {
@@ -146,6 +150,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(a, "--budget")) o.budget_s = std::atof(v);
     else if (!std::strcmp(a, "--seed")) o.seed = std::strtoull(v, nullptr, 10);
     else if (!std::strcmp(a, "--write-history")) o.write_history = v;
+    else if (!std::strcmp(a, "--read-history")) o.read_history = v;
     else {
       std::fprintf(stderr, "linearizable_bench: unknown option %s\n", a);
       return 2;
@@ -153,11 +158,19 @@ int main(int argc, char** argv) {
   }
   using Clock = std::chrono::steady_clock;
   const auto t0 = Clock::now();
-  const CompactHistory h = generate(o);
-  std::printf("history: %zu operations (%zu entries), %d keys, %d processes per key, %.1f%% info; generated in "
-              "%.1f s, peak RSS %ld MiB\n",
-              o.ops, h.size(), o.keys, o.processes, o.info_percent,
-              std::chrono::duration<double>(Clock::now() - t0).count(), peak_rss_mib());
+  CompactHistory h;
+  if (o.read_history.empty()) {
+    h = generate(o);
+    std::printf("history: %zu operations (%zu entries), %d keys, %d processes per key, %.1f%% info; generated in "
+                "%.1f s, peak RSS %ld MiB\n",
+                o.ops, h.size(), o.keys, o.processes, o.info_percent,
+                std::chrono::duration<double>(Clock::now() - t0).count(), peak_rss_mib());
+  } else {
+    h = CompactHistory::read(o.read_history);
+    o.ops = h.size() / 2;  // for operations/s: each operation is an invocation and a completion
+    std::printf("history: %s, %zu entries; read in %.1f s, peak RSS %ld MiB\n", o.read_history.c_str(), h.size(),
+                std::chrono::duration<double>(Clock::now() - t0).count(), peak_rss_mib());
+  }
   const auto start = Clock::now();
   const CheckResult r = check_linearizable(
       h, {.time = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.budget_s))});
