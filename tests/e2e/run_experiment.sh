@@ -93,7 +93,15 @@ if pgrep -f "$run_dir" >/dev/null; then
 fi
 # A service that renamed itself (redis-server's process title) is still in
 # its cgroup, faultline/<run>/<service>-<region>.
-left=$(grep -l "/faultline/$run_id/" /proc/[0-9]*/cgroup 2>/dev/null || true)
+# A zombie (state Z) has exited and holds nothing but its exit status until
+# whoever inherited it (here the container's init, asynchronously) reaps it:
+# not left running.
+left=
+for f in $(grep -l "/faultline/$run_id/" /proc/[0-9]*/cgroup 2>/dev/null || true); do
+  state=$(sed 's/.*) //' "${f%/cgroup}/stat" 2>/dev/null | cut -d' ' -f1)
+  state=${state:-Z}  # gone meanwhile
+  [[ $state == Z ]] || left+="$f "
+done
 if [[ -n $left ]]; then
   echo "FAIL: processes of run $run_id left in its cgroups:" >&2
   for f in $left; do pid=${f#/proc/}; pid=${pid%/cgroup}; ps -o pid=,args= -p "$pid" >&2 || true; done
