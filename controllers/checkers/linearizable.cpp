@@ -292,10 +292,6 @@ KeySearch check_register_key(std::vector<RegisterOp>& ops, SteadyClock::time_poi
 }
 
 std::vector<KeyHistory> register_histories(const CompactHistory& h) {
-  struct Open {
-    std::size_t index;
-  };
-  std::unordered_map<std::int64_t, Open> open;  // process -> its invocation
   std::map<std::uint32_t, std::vector<RegisterOp>> by_key;
   // Values that are not integers get numbers of their own (rare: the
   // workloads write integers), so the search compares words only.
@@ -343,18 +339,11 @@ std::vector<KeyHistory> register_histories(const CompactHistory& h) {
     op.ret = info ? UINT64_MAX : op.completion_index;
     by_key[inv.key].push_back(op);
   };
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    const CompactOp& op = h[i];
-    if (op.nemesis() || !op.is_kv() || !is_register_f(op.f)) continue;
-    if (op.type == OpType::invoke) {
-      if (auto it = open.find(op.process); it != open.end()) close(it->second.index, nullptr);
-      open[op.process] = {i};
-    } else if (auto it = open.find(op.process); it != open.end()) {
-      close(it->second.index, &op);
-      open.erase(it);
-    }
-  }
-  for (const auto& [process, o] : open) close(o.index, nullptr);  // never completed: info
+  for_each_invocation(
+      h, [&](const CompactOp& op) { return !op.nemesis() && op.is_kv() && is_register_f(op.f); },
+      [&](std::size_t invoke, std::size_t completion) {
+        close(invoke, completion == SIZE_MAX ? nullptr : &h[completion]);  // none: info
+      });
 
   std::vector<KeyHistory> keys;
   for (auto& [key, ops] : by_key) {

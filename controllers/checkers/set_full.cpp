@@ -49,41 +49,28 @@ CheckResult check_set(const CompactHistory& h, const SetCheckOptions& options) {
     sets[key].used = true;
     return sets[key];
   };
-  std::unordered_map<std::int64_t, std::size_t> open;  // process -> invocation
-  for (std::size_t i = 0; i < h.size(); ++i) {
-    const CompactOp& op = h[i];
-    if (op.nemesis() || !op.is_kv()) continue;
-    const bool is_add = f_add != kNoSymbol && op.f == f_add;
-    const bool is_read = op.f == h.f_read || op.f == h.f_final_read;
-    if (!is_add && !is_read) continue;
-    if (op.type == OpType::invoke) {
-      open[op.process] = i;
-      continue;
+  auto wanted = [&](const CompactOp& op) {
+    return !op.nemesis() && op.is_kv() &&
+           ((f_add != kNoSymbol && op.f == f_add) || op.f == h.f_read || op.f == h.f_final_read);
+  };
+  for_each_invocation(h, wanted, [&](std::size_t invoke, std::size_t completion) {
+    const CompactOp& inv = h[invoke];
+    SetHistory& set = set_of(inv.key);
+    if (f_add != kNoSymbol && inv.f == f_add) {
+      if (inv.value_kind != ValueKind::integer) return;
+      // Never completed: its outcome is unknown.
+      const OpType outcome = completion == SIZE_MAX ? OpType::info : h[completion].type;
+      set.adds.push_back({inv.number, {invoke, completion, outcome}});
+      return;
     }
-    const auto it = open.find(op.process);
-    if (it == open.end()) continue;
-    const std::size_t invoke = it->second;
-    open.erase(it);
-    SetHistory& set = set_of(op.key);
-    if (is_add) {
-      if (h[invoke].value_kind != ValueKind::integer) continue;
-      set.adds.push_back({h[invoke].number, {invoke, i, op.type}});
-      continue;
-    }
-    if (op.type != OpType::ok) continue;
-    const nlohmann::json& value = h.other_value(op);
-    if (!value.is_array()) continue;  // not a set's read
+    if (completion == SIZE_MAX || h[completion].type != OpType::ok) return;
+    const nlohmann::json& value = h.other_value(h[completion]);
+    if (!value.is_array()) return;  // not a set's read
     const auto index = static_cast<std::uint32_t>(set.reads.size());
-    set.reads.push_back({invoke, i, h[invoke].time, op.time});
+    set.reads.push_back({invoke, completion, inv.time, h[completion].time});
     for (const auto& e : value)
       if (e.is_number_integer()) set.held.push_back({e.get<std::int64_t>(), index});
-  }
-  // Adds still open at the end: their outcome is unknown.
-  for (const auto& [process, invoke] : open) {
-    const CompactOp& op = h[invoke];
-    if (op.f == f_add && op.value_kind == ValueKind::integer)
-      set_of(op.key).adds.push_back({op.number, {invoke, SIZE_MAX, OpType::info}});
-  }
+  });
 
   std::size_t stable = 0, stale = 0, lost = 0, never_read = 0, unexpected = 0, reads = 0, set_count = 0;
   std::int64_t worst_stale_ns = 0;

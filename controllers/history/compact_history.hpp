@@ -5,6 +5,7 @@
 // ever holding the operations themselves, so a 10M-operation history takes
 // about half a gigabyte. Checkers get full Operations back only for their
 // witnesses.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -98,5 +99,33 @@ class CompactHistory {
   std::string path_;
   std::vector<std::uint64_t> offsets_;
 };
+
+// Each invocation among the operations `wanted` accepts, with its
+// completion: visit(invoke index, completion index), the completion SIZE_MAX
+// for one that never came (the history ended, or its process invoked again,
+// which Jepsen's rule says it does not do with an operation in flight).
+// Pairs are visited as their completions come, the never-completed at the end.
+template <typename Wanted, typename Visit>
+void for_each_invocation(const CompactHistory& h, Wanted&& wanted, Visit&& visit) {
+  std::unordered_map<std::int64_t, std::size_t> open;  // process -> its invocation
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const CompactOp& op = h[i];
+    if (!wanted(op)) continue;
+    if (op.type == OpType::invoke) {
+      auto [it, added] = open.try_emplace(op.process, i);
+      if (!added) {
+        visit(it->second, SIZE_MAX);
+        it->second = i;
+      }
+    } else if (auto it = open.find(op.process); it != open.end()) {
+      visit(it->second, i);
+      open.erase(it);
+    }
+  }
+  std::vector<std::size_t> left;
+  for (const auto& [process, invoke] : open) left.push_back(invoke);
+  std::sort(left.begin(), left.end());  // in history order, whatever the map's
+  for (std::size_t invoke : left) visit(invoke, SIZE_MAX);
+}
 
 }  // namespace faultline

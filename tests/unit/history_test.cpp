@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "controllers/history/compact_history.hpp"
+
 using namespace faultline;
 
 TEST_CASE("operations round-trip through Jepsen-style JSON", "[history]") {
@@ -101,4 +103,25 @@ TEST_CASE("the recorder's line writer writes exactly what the JSON library write
     CHECK(line == to_json(op).dump());
     CHECK(operation_from_json(nlohmann::json::parse(line)).f == op.f);
   }
+}
+
+TEST_CASE("for_each_invocation pairs invocations with completions by process; the unfinished last",
+          "[history]") {
+  auto op = [](std::uint64_t i, OpType type, std::int64_t process) {
+    return Operation{.index = i, .time = static_cast<std::int64_t>(i), .type = type, .process = process,
+                     .f = "write", .value = nlohmann::json::array({"k", 1})};
+  };
+  const std::vector<Operation> ops{op(0, OpType::invoke, 1), op(1, OpType::invoke, 2),
+                                   op(2, OpType::ok, 2),     op(3, OpType::invoke, 1),
+                                   op(4, OpType::invoke, 3), op(5, OpType::fail, 9)};
+  const CompactHistory h = CompactHistory::from(ops);
+  std::vector<std::pair<std::size_t, std::size_t>> seen;
+  for_each_invocation(
+      h, [](const CompactOp&) { return true; },
+      [&](std::size_t invoke, std::size_t completion) { seen.emplace_back(invoke, completion); });
+  // 2 completes at 2; process 1 invoked again at 3 with 0 in flight (0 never
+  // completed); at the end 3 and 4 are still open; 5 completes nothing.
+  const std::vector<std::pair<std::size_t, std::size_t>> expected{
+      {1, 2}, {0, SIZE_MAX}, {3, SIZE_MAX}, {4, SIZE_MAX}};
+  CHECK(seen == expected);
 }
