@@ -17,7 +17,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/version.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
+#include "controllers/experiment/diagnostic.hpp"
 #include "controllers/checkers/judge.hpp"
 #include "controllers/history/edn_history.hpp"
 #include "controllers/experiment/parse.hpp"
@@ -123,6 +125,19 @@ int check_history_file(const std::string& path, const std::vector<std::string>& 
 
 bool running_as_root() { return ::geteuid() == 0; }
 
+// The first word of the command line when it is not one of `app`'s
+// subcommands (options before it are the main program's flags).
+std::optional<std::string> unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (!word.empty() && word[0] == '-') continue;
+    for (const auto* sub : app.get_subcommands({}))
+      if (sub->get_name() == word) return std::nullopt;
+    return word;
+  }
+  return std::nullopt;
+}
+
 int print_doctor_report(const std::vector<injector::Capability>& caps) {
   std::cout << "kernel capabilities (probed in a scratch namespace):\n";
   for (const auto& c : caps) {
@@ -220,6 +235,20 @@ int main(int argc, char** argv) {
 
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
+
+  app.set_version_flag("--version", std::string("faultline ") + faultline::version() + " (commit " +
+                                        faultline::commit() + ")");
+  // CLI11 would take an unknown word for a stray argument and answer "A
+  // subcommand is required", or print the main help for `faultline typo
+  // --help`: name the word and the nearest command instead.
+  if (auto unknown = unknown_subcommand(app, argc, argv)) {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    std::cerr << "faultline: '" << *unknown << "' is not a faultline command";
+    if (auto near = nearest(*unknown, names)) std::cerr << "; did you mean '" << *near << "'?";
+    std::cerr << " (commands: " << listed(names, false) << "; faultline --help says more)\n";
+    return kExitBadInput;
+  }
 
   try {
     app.parse(argc, argv);
