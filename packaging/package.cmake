@@ -7,6 +7,7 @@
 #                                            name from a service's command
 #   /usr/share/faultline/experiments/        the example experiments
 #   /usr/share/faultline/clients/            the example exec clients they run
+#   /usr/share/faultline/schema/             experiment.schema.json, for editors
 #   /usr/share/doc/faultline/                README, docs/*.md, copyright
 #   /usr/share/man/man1/faultline.1.gz
 include(GNUInstallDirs)
@@ -50,6 +51,15 @@ add_custom_command(OUTPUT ${man_gz} ${changelog_gz}
   VERBATIM)
 add_custom_target(faultline_package_files ALL DEPENDS ${man_gz} ${changelog_gz})
 install(FILES ${man_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+# The experiment files' JSON Schema, for editors: what `faultline schema` prints.
+set(schema_json ${PROJECT_BINARY_DIR}/packaging/experiment.schema.json)
+add_custom_command(OUTPUT ${schema_json}
+  COMMAND $<TARGET_FILE:faultline> schema > ${schema_json}
+  DEPENDS faultline VERBATIM)
+add_custom_target(faultline_schema_file ALL DEPENDS ${schema_json})
+add_dependencies(faultline_package_files faultline_schema_file)
+install(FILES ${schema_json} DESTINATION ${CMAKE_INSTALL_DATADIR}/faultline/schema)
 install(FILES ${changelog_gz} DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)

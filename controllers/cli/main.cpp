@@ -23,6 +23,7 @@
 #include "controllers/checkers/judge.hpp"
 #include "controllers/history/edn_history.hpp"
 #include "controllers/experiment/parse.hpp"
+#include "controllers/experiment/schema.hpp"
 #include "controllers/report/edn.hpp"
 #include "controllers/report/html_report.hpp"
 #include "controllers/report/junit.hpp"
@@ -235,6 +236,8 @@ int main(int argc, char** argv) {
 
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
+  auto* schema = app.add_subcommand(
+      "schema", "print the JSON Schema of experiment files, for editors (taplo, Even Better TOML)");
 
   app.set_version_flag("--version", std::string("faultline ") + faultline::version() + " (commit " +
                                         faultline::commit() + ")");
@@ -285,6 +288,10 @@ int main(int argc, char** argv) {
       if (!std::filesystem::is_directory(check_dir))
         return check_history_file(check_dir, check_invariants);
       return check_stored_run(check_dir, write_reports);
+    }
+    if (*schema) {
+      std::cout << experiment_schema().dump(2) << "\n";
+      return 0;
     }
     if (*export_cmd) {
       auto history = read_history(export_dir + "/history.jsonl");

@@ -48,6 +48,9 @@ apt-get update -qq
 apt-get install -y -qq /tmp/faultline.deb >/tmp/apt.log 2>&1 || { tail -20 /tmp/apt.log; exit 1; }
 echo "installed: $(dpkg-query -W -f='${Package} ${Version}' faultline), with $(dpkg-query -W -f='${Package}\n' | wc -l) packages in the root"
 faultline --version
+# The schema the package installs is the one the binary prints.
+cmp /usr/share/faultline/schema/experiment.schema.json <(faultline schema)
+test -s /usr/share/man/man1/faultline.1.gz
 cd /usr/share/faultline/experiments
 # The experiments whose programs the package and its Recommends provide.
 for e in split-brain region-failure region-isolated wan-latency slow-db bandwidth-squeeze \
