@@ -4,6 +4,7 @@ describe, and against the experiments faultline ships.
 
   schema_test.py FAULTLINE SOURCE_DIR
 
+0. docs/experiment.schema.json (the checkout's, for editors) is its output.
 1. Every experiment in experiments/ and tests/experiments/ that faultline
    validate accepts, the schema accepts too.
 2. Every key the schema allows in a section or a kind's table, the parser
@@ -25,8 +26,13 @@ faultline, source = sys.argv[1], sys.argv[2]
 schema = json.loads(subprocess.run([faultline, "schema"], check=True, capture_output=True,
                                    text=True).stdout)
 jsonschema.Draft7Validator.check_schema(schema)
-validator = jsonschema.Draft7Validator(schema)
+with open(os.path.join(source, "docs/experiment.schema.json")) as f:
+    committed = json.load(f)
 failures = []
+if committed != schema:
+    failures.append("docs/experiment.schema.json is not what faultline schema prints: "
+                    "faultline schema > docs/experiment.schema.json")
+validator = jsonschema.Draft7Validator(schema)
 
 
 def schema_errors(doc):
