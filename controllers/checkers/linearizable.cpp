@@ -466,11 +466,12 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
         {"one_minimal", shrink.one_minimal},
         {"ms", std::chrono::duration<double, std::milli>(shrink.took).count()}};
     if (!shrink.cut.empty()) r.details["witness"]["shrink"]["cut"] = shrink.cut;
-    r.summary += shrink.one_minimal ? "; the witness is 1-minimal: " + std::to_string(w.window.size()) +
-                                          " operations, none of which can be removed"
-                                    : "; the witness (" + std::to_string(w.window.size()) +
-                                          " operations) may not be minimal: " +
-                                          (shrink.cut.empty() ? std::string("not shrunk") : shrink.cut);
+    r.summary += shrink.one_minimal
+                     ? "; the witness is 1-minimal: " + std::to_string(w.window.size()) +
+                           " operations, none of which can be removed"
+                     : "; the witness (" + std::to_string(w.window.size()) +
+                           " operations) may not be minimal: " +
+                           (shrink.cut.empty() ? std::string("not shrunk") : shrink.cut);
     for (const RegisterOp* op : w.window) {
       r.witness.push_back(history.operation(op->invoke_index));
       if (op->completion_index != SIZE_MAX) r.witness.push_back(history.operation(op->completion_index));

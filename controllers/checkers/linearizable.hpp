@@ -116,8 +116,8 @@ KeySearch check_register_key(std::vector<RegisterOp>& ops, std::chrono::steady_c
 // the search finds on the final window (a removed write can move them); the
 // window's pointers are into `ops`.
 KeyWitness shrink_witness(const std::vector<RegisterOp>& ops, const KeyWitness& heuristic,
-                          std::chrono::steady_clock::time_point deadline, std::uint64_t memory_bytes,
-                          std::size_t max_checks, WitnessShrink& stats);
+                          std::chrono::steady_clock::time_point deadline,
+                          std::uint64_t memory_bytes, std::size_t max_checks, WitnessShrink& stats);
 
 // An info write (or cas) observed by an operation that completed
 // definitely (an ok read, an ok cas) happened (values are unique) before

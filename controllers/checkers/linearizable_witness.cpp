@@ -24,7 +24,11 @@ class WindowJudge {
  public:
   WindowJudge(const std::vector<RegisterOp>& ops, SteadyClock::time_point deadline,
               std::uint64_t memory_bytes, std::size_t max_checks, WitnessShrink& stats)
-      : ops_(ops), deadline_(deadline), memory_(memory_bytes), max_checks_(max_checks), stats_(stats) {}
+      : ops_(ops),
+        deadline_(deadline),
+        memory_(memory_bytes),
+        max_checks_(max_checks),
+        stats_(stats) {}
 
   // Whether the window is still not linearizable; false too when the
   // budget is out (then `out()` says so and the caller stops).
@@ -144,7 +148,8 @@ KeyWitness shrink_witness(const std::vector<RegisterOp>& ops, const KeyWitness& 
   WindowJudge judge(ops, deadline, memory_bytes, max_checks, stats);
   Sources sources(ops);
   std::vector<std::size_t> window;
-  for (const RegisterOp* op : heuristic.window) window.push_back(static_cast<std::size_t>(op - ops.data()));
+  for (const RegisterOp* op : heuristic.window)
+    window.push_back(static_cast<std::size_t>(op - ops.data()));
   window = sources.closed(std::move(window));
   const auto original_culprit = static_cast<std::size_t>(heuristic.culprit - ops.data());
   // Where to start: the heuristic window when it alone fails; else what was
@@ -175,7 +180,8 @@ KeyWitness shrink_witness(const std::vector<RegisterOp>& ops, const KeyWitness& 
       candidate.clear();
       std::size_t dropped = 0;
       for (std::size_t j = 0; j < window.size(); ++j) {
-        const bool in_chunk = j >= at && j < at + chunk && (chunk == 1 || window[j] != original_culprit);
+        const bool in_chunk =
+            j >= at && j < at + chunk && (chunk == 1 || window[j] != original_culprit);
         if (in_chunk)
           ++dropped;
         else

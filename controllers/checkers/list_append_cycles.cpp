@@ -275,10 +275,11 @@ void Analyzer::search_cycles() {
     std::vector<std::uint32_t> nodes;
     std::vector<std::uint8_t> types;
     for (const Stage& stage : stages) {
-      const bool got =
-          stage.search == Stage::single_rw        ? single_rw_cycle(scc, stage.mask, member, nodes, types)
-          : stage.search == Stage::nonadjacent_rw ? nonadjacent_rw_cycle(scc, stage.mask, member, nodes, types)
-                                                  : cycle_of(scc, stage.mask, member, nodes, types);
+      const bool got = stage.search == Stage::single_rw
+                           ? single_rw_cycle(scc, stage.mask, member, nodes, types)
+                       : stage.search == Stage::nonadjacent_rw
+                           ? nonadjacent_rw_cycle(scc, stage.mask, member, nodes, types)
+                           : cycle_of(scc, stage.mask, member, nodes, types);
       if (!got) continue;
       // From its earliest transaction, so a cycle reads the same whichever
       // node the search started from.

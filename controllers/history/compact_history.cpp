@@ -7,7 +7,6 @@
 
 namespace faultline {
 
-
 std::uint32_t CompactHistory::intern(std::string_view name) {
   auto it = symbols_.find(name);
   if (it != symbols_.end()) return it->second;

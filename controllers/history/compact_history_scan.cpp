@@ -70,7 +70,8 @@ class Cursor {
 
   bool literal(std::string_view word) {
     ws();
-    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word)
       return false;
     p_ += word.size();
     return true;
@@ -167,8 +168,17 @@ bool CompactHistory::add_scanned(std::string_view line) {
   std::int64_t index = 0, session = -1;
   enum class Value { absent, null, kv_null, kv_integer, in_file } value = Value::absent;
   enum Seen : unsigned {
-    kF = 1, kIndex = 2, kTime = 4, kProcess = 8, kType = 16, kRegion = 32, kServedBy = 64,
-    kSession = 128, kError = 256, kVersion = 512, kValue = 1024,
+    kF = 1,
+    kIndex = 2,
+    kTime = 4,
+    kProcess = 8,
+    kType = 16,
+    kRegion = 32,
+    kServedBy = 64,
+    kSession = 128,
+    kError = 256,
+    kVersion = 512,
+    kValue = 1024,
   };
   unsigned seen = 0;
   auto once = [&](unsigned bit) {  // a key twice: nlohmann's rules, not ours
@@ -180,16 +190,26 @@ bool CompactHistory::add_scanned(std::string_view line) {
     std::string_view name;
     if (!in.string(name) || !in.eat(':')) return false;
     bool ok = false;
-    if (name == "f") ok = once(kF) && in.string(f);
-    else if (name == "index") ok = once(kIndex) && in.integer(index);
-    else if (name == "time") ok = once(kTime) && in.integer(c.time);
-    else if (name == "process") ok = once(kProcess) && in.integer(c.process);
-    else if (name == "type") ok = once(kType) && in.string(type);
-    else if (name == "region") ok = once(kRegion) && in.string(region);
-    else if (name == "served_by") ok = once(kServedBy) && in.string(served_by);
-    else if (name == "session") ok = once(kSession) && in.integer(session);
-    else if (name == "error") ok = once(kError) && in.string(ignored);
-    else if (name == "version") ok = once(kVersion) && in.string(ignored);
+    if (name == "f")
+      ok = once(kF) && in.string(f);
+    else if (name == "index")
+      ok = once(kIndex) && in.integer(index);
+    else if (name == "time")
+      ok = once(kTime) && in.integer(c.time);
+    else if (name == "process")
+      ok = once(kProcess) && in.integer(c.process);
+    else if (name == "type")
+      ok = once(kType) && in.string(type);
+    else if (name == "region")
+      ok = once(kRegion) && in.string(region);
+    else if (name == "served_by")
+      ok = once(kServedBy) && in.string(served_by);
+    else if (name == "session")
+      ok = once(kSession) && in.integer(session);
+    else if (name == "error")
+      ok = once(kError) && in.string(ignored);
+    else if (name == "version")
+      ok = once(kVersion) && in.string(ignored);
     else if (name == "value" && once(kValue)) {
       if (line.starts_with(kTxnLinePrefix)) {
         // read() has nlohmann drop a txn's value (see add()): passed over.
@@ -213,11 +233,16 @@ bool CompactHistory::add_scanned(std::string_view line) {
   if (!in.eat('}') || !in.at_end()) return false;
   if ((seen & (kF | kIndex | kTime | kProcess | kType)) != (kF | kIndex | kTime | kProcess | kType))
     return false;
-  if (type == "invoke") c.type = OpType::invoke;
-  else if (type == "ok") c.type = OpType::ok;
-  else if (type == "fail") c.type = OpType::fail;
-  else if (type == "info") c.type = OpType::info;
-  else return false;
+  if (type == "invoke")
+    c.type = OpType::invoke;
+  else if (type == "ok")
+    c.type = OpType::ok;
+  else if (type == "fail")
+    c.type = OpType::fail;
+  else if (type == "info")
+    c.type = OpType::info;
+  else
+    return false;
   const bool kv = value == Value::kv_null || value == Value::kv_integer;
   // An integer process that is the nemesis's number: add() keeps its
   // [key, value] whole, as JSON.

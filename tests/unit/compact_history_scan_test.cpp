@@ -37,7 +37,8 @@ void same_history(const CompactHistory& a, const CompactHistory& b) {
     CHECK(a.name(x.key) == b.name(y.key));
     CHECK(a.name(x.region) == b.name(y.region));
     CHECK(a.name(x.served_by) == b.name(y.served_by));
-    if (x.value_kind == ValueKind::integer || x.value_kind == ValueKind::none) CHECK(x.number == y.number);
+    if (x.value_kind == ValueKind::integer || x.value_kind == ValueKind::none)
+      CHECK(x.number == y.number);
     CHECK(a.value(x) == b.value(y));
     CHECK(to_json(a.operation(i)) == to_json(b.operation(i)));
   }
@@ -47,7 +48,8 @@ void same_history(const CompactHistory& a, const CompactHistory& b) {
 }
 
 // What reading gives: the history, or the error's text.
-std::string read_or_error(const std::string& path, CompactHistory::LineReader reader, CompactHistory& out) {
+std::string read_or_error(const std::string& path, CompactHistory::LineReader reader,
+                          CompactHistory& out) {
   try {
     out = CompactHistory::read(path, reader);
     return "";
@@ -63,29 +65,76 @@ std::vector<std::string> recorded_lines() {
     op.time = static_cast<std::int64_t>(ops.size()) * 1000 - 500;
     ops.push_back(std::move(op));
   };
-  add({.type = OpType::invoke, .process = 0, .f = kWriteF, .value = json::array({"k1", 5}), .region = "r0",
+  add({.type = OpType::invoke,
+       .process = 0,
+       .f = kWriteF,
+       .value = json::array({"k1", 5}),
+       .region = "r0",
        .session = 0});
-  add({.type = OpType::ok, .process = 0, .f = kWriteF, .value = json::array({"k1", 5}), .region = "r0",
-       .served_by = "r1", .session = 0, .version = "7@r1"});
-  add({.type = OpType::invoke, .process = 1, .f = kReadF, .value = json::array({"k1", nullptr}), .region = "r0",
+  add({.type = OpType::ok,
+       .process = 0,
+       .f = kWriteF,
+       .value = json::array({"k1", 5}),
+       .region = "r0",
+       .served_by = "r1",
+       .session = 0,
+       .version = "7@r1"});
+  add({.type = OpType::invoke,
+       .process = 1,
+       .f = kReadF,
+       .value = json::array({"k1", nullptr}),
+       .region = "r0",
        .session = 1});
-  add({.type = OpType::info, .process = 1, .f = kReadF, .value = json::array({"k1", nullptr}),
-       .error = "timeout", .region = "r0", .session = 1});
-  add({.type = OpType::fail, .process = 2, .f = kWriteF, .value = json::array({"k2", -9223372036854775807LL}),
-       .error = "refused: \"no\"", .region = "r0"});
-  add({.type = OpType::ok, .process = 3, .f = kCasF, .value = json::array({"k1", json::array({5, 6})})});
-  add({.type = OpType::ok, .process = kNemesisProcess, .f = "start-partition",
+  add({.type = OpType::info,
+       .process = 1,
+       .f = kReadF,
+       .value = json::array({"k1", nullptr}),
+       .error = "timeout",
+       .region = "r0",
+       .session = 1});
+  add({.type = OpType::fail,
+       .process = 2,
+       .f = kWriteF,
+       .value = json::array({"k2", -9223372036854775807LL}),
+       .error = "refused: \"no\"",
+       .region = "r0"});
+  add({.type = OpType::ok,
+       .process = 3,
+       .f = kCasF,
+       .value = json::array({"k1", json::array({5, 6})})});
+  add({.type = OpType::ok,
+       .process = kNemesisProcess,
+       .f = "start-partition",
        .value = json::array({"r0", "r1"})});
-  add({.type = OpType::ok, .process = 4, .f = "add", .value = json::array({"s", json::array({1, 2, 3})})});
-  add({.type = OpType::ok, .process = 4, .f = kReadF, .value = json::array({"k\u00e9", 1})});  // non-ASCII key
+  add({.type = OpType::ok,
+       .process = 4,
+       .f = "add",
+       .value = json::array({"s", json::array({1, 2, 3})})});
+  add({.type = OpType::ok,
+       .process = 4,
+       .f = kReadF,
+       .value = json::array({"k\u00e9", 1})});  // non-ASCII key
   add({.type = OpType::ok, .process = 4, .f = kReadF, .value = json::array({"k1", 2.5})});
-  add({.type = OpType::ok, .process = 5, .f = "register", .value = json{{"customer", "c1"}, {"home", "r0"}}});
+  add({.type = OpType::ok,
+       .process = 5,
+       .f = "register",
+       .value = json{{"customer", "c1"}, {"home", "r0"}}});
   add({.type = OpType::ok, .process = 5, .f = "probe"});
-  const json txn = json::array({json::array({"r", "x", json::array({1, 2})}), json::array({"append", "y", 3}),
-                                json::array({"r", "z", nullptr})});
-  add({.type = OpType::invoke, .process = 6, .f = kTxnF, .value = txn, .region = "r0", .session = 6});
+  const json txn = json::array({json::array({"r", "x", json::array({1, 2})}),
+                                json::array({"append", "y", 3}), json::array({"r", "z", nullptr})});
+  add({.type = OpType::invoke,
+       .process = 6,
+       .f = kTxnF,
+       .value = txn,
+       .region = "r0",
+       .session = 6});
   add({.type = OpType::ok, .process = 6, .f = kTxnF, .value = txn, .region = "r0", .session = 6});
-  add({.type = OpType::info, .process = 6, .f = kTxnF, .value = txn, .error = "lost", .session = 6});
+  add({.type = OpType::info,
+       .process = 6,
+       .f = kTxnF,
+       .value = txn,
+       .error = "lost",
+       .session = 6});
   std::vector<std::string> lines;
   for (const Operation& op : ops) {
     std::string line;
@@ -93,12 +142,18 @@ std::vector<std::string> recorded_lines() {
     lines.push_back(line);
   }
   // Lines the recorder does not write but another tool might.
-  lines.push_back(R"({ "index" : 20, "time": 1, "type": "ok", "process": 2, "f": "write", "value": ["k1", 8] })");
-  lines.push_back(R"({"f":"write","index":21,"process":2,"time":2,"type":"ok","value":["k1",1e3]})");
-  lines.push_back(R"({"f":"write","index":22,"process":2,"time":3,"type":"ok","value":["k\u0031",4],"x":1})");
-  lines.push_back(R"({"f":"txn","index":23,"process":7,"time":4,"type":"ok","value":[["r","x",[1.5e-3,{"a":[]}]]]})");
-  lines.push_back(R"({"f":"write","index":24,"process":2,"time":5,"type":"ok","value":["k1",18446744073709551615]})");
-  lines.push_back(R"({"f":"write","index":25,"process":2,"time":6,"type":"ok","session":3,"session":4,"value":null})");
+  lines.push_back(
+      R"({ "index" : 20, "time": 1, "type": "ok", "process": 2, "f": "write", "value": ["k1", 8] })");
+  lines.push_back(
+      R"({"f":"write","index":21,"process":2,"time":2,"type":"ok","value":["k1",1e3]})");
+  lines.push_back(
+      R"({"f":"write","index":22,"process":2,"time":3,"type":"ok","value":["k\u0031",4],"x":1})");
+  lines.push_back(
+      R"({"f":"txn","index":23,"process":7,"time":4,"type":"ok","value":[["r","x",[1.5e-3,{"a":[]}]]]})");
+  lines.push_back(
+      R"({"f":"write","index":24,"process":2,"time":5,"type":"ok","value":["k1",18446744073709551615]})");
+  lines.push_back(
+      R"({"f":"write","index":25,"process":2,"time":6,"type":"ok","session":3,"session":4,"value":null})");
   lines.push_back(R"({"f":"read","index":26,"process":-1,"time":7,"type":"ok","value":["k1",3]})");
   lines.push_back(R"({"f":"read","index":27,"process":1,"time":8,"type":"ok"})");
   return lines;
@@ -167,10 +222,13 @@ TEST_CASE("lines broken at random: both readers fail with the same error, or rea
   std::remove(path.c_str());
 }
 
-TEST_CASE("a line that is not JSON fails the same way whichever reader takes it", "[history][scan]") {
+TEST_CASE("a line that is not JSON fails the same way whichever reader takes it",
+          "[history][scan]") {
   const std::string path = temp_path("bad");
-  const std::string ok = R"({"f":"write","index":0,"process":2,"time":1,"type":"ok","value":["k1",8]})";
-  const std::string txn = R"({"f":"txn","index":0,"process":2,"time":1,"type":"ok","value":[["r","x",[1,2]]]})";
+  const std::string ok =
+      R"({"f":"write","index":0,"process":2,"time":1,"type":"ok","value":["k1",8]})";
+  const std::string txn =
+      R"({"f":"txn","index":0,"process":2,"time":1,"type":"ok","value":[["r","x",[1,2]]]})";
   const std::vector<std::string> bad = {
       ok + " x",
       ok + "}",

@@ -244,9 +244,10 @@ std::vector<std::string> window_of(const CheckResult& r, std::string* culprit = 
 
 }  // namespace
 
-TEST_CASE("the witness is shrunk: a stale read amid unrelated concurrent operations comes down to the "
-          "two writes and the read",
-          "[linearizable][witness]") {
+TEST_CASE(
+    "the witness is shrunk: a stale read amid unrelated concurrent operations comes down to the "
+    "two writes and the read",
+    "[linearizable][witness]") {
   const CheckResult r = Script()
                             .write(0, "k", 1)
                             .write(0, "k", 2)
@@ -290,7 +291,8 @@ TEST_CASE("a shrunk witness keeps the info write a read saw, and the read that b
   std::string culprit;
   // Process 2's read of 5 would not do instead of process 1's: it ends
   // after the read of nothing began, so the info write may come after that.
-  CHECK(window_of(r, &culprit) == std::vector<std::string>{"write 5 (info)", "read 5", "read null"});
+  CHECK(window_of(r, &culprit) ==
+        std::vector<std::string>{"write 5 (info)", "read 5", "read null"});
   CHECK(culprit == "read null");
   CHECK(r.details["witness"]["window"][1]["process"] == 1);
   CHECK(r.details["witness"]["shrink"]["one_minimal"] == true);
@@ -318,7 +320,8 @@ TEST_CASE("a shrunk witness leaves out a failed compare-and-set and keeps the ok
   CHECK(r.details["witness"]["shrink"]["one_minimal"] == true);
 }
 
-TEST_CASE("a shrink cut by its budget says the witness may not be minimal", "[linearizable][witness]") {
+TEST_CASE("a shrink cut by its budget says the witness may not be minimal",
+          "[linearizable][witness]") {
   Script s;
   s.write(0, "k", 1).write(0, "k", 2);
   for (int p = 1; p <= 6; ++p) s.invoke(p, kReadF, "k", nullptr);

@@ -225,8 +225,9 @@ Txns& nonadjacent(Txns& t, std::int64_t at = 0, std::int64_t process = 0) {
 
 }  // namespace
 
-TEST_CASE("G-nonadjacent: rw, wr, rw, wr fails snapshot isolation, named so, explained edge by edge",
-          "[list-append]") {
+TEST_CASE(
+    "G-nonadjacent: rw, wr, rw, wr fails snapshot isolation, named so, explained edge by edge",
+    "[list-append]") {
   Txns t;
   nonadjacent(t);
   fails_everywhere(t, "G-nonadjacent", {"T0", "T1", "T2", "T3"});
@@ -237,9 +238,10 @@ TEST_CASE("G-nonadjacent: rw, wr, rw, wr fails snapshot isolation, named so, exp
   CHECK_THAT(why, Catch::Contains("T0 read w = [4], which ends with T3's append of 4 (wr)"));
 }
 
-TEST_CASE("snapshot isolation flags a G-nonadjacent and allows a write skew beside it; serializable "
-          "flags both",
-          "[list-append]") {
+TEST_CASE(
+    "snapshot isolation flags a G-nonadjacent and allows a write skew beside it; serializable "
+    "flags both",
+    "[list-append]") {
   Txns t;
   nonadjacent(t);
   // The write skew of the G2-item case, on keys of its own, after it.
