@@ -296,6 +296,11 @@ TEST_CASE("a shrunk witness keeps the info write a read saw, and the read that b
   CHECK(culprit == "read null");
   CHECK(r.details["witness"]["window"][1]["process"] == 1);
   CHECK(r.details["witness"]["shrink"]["one_minimal"] == true);
+  // The first candidate (the read of nothing and the info write it could
+  // have seen) is linearizable on its own, the info write unbounded there:
+  // the shrink starts from the four operations called before the read of
+  // nothing returned instead.
+  CHECK(r.details["witness"]["shrink"]["from"] == 4);
 }
 
 TEST_CASE("a shrunk witness leaves out a failed compare-and-set and keeps the ok one it needs",
