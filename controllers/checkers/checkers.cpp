@@ -178,6 +178,10 @@ ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& in
       k.earliest_ack_from[i - 1] = std::min(k.earliest_ack_from[i - 1], k.earliest_ack_from[i]);
 
   ReadStaleness out;
+  const std::int64_t end_ns = history_end_ns(history);
+  SeriesBuilder stale_reads("stale reads per region", "stale reads", end_ns);
+  SeriesBuilder staleness("how stale reads were, per region (the stalest in each bucket)",
+                          "ms stale", end_ns, SeriesFold::max);
   std::vector<char> seen(index.writes().size());
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> read invoked at
   for (const auto& op : history.ops()) {
@@ -204,8 +208,13 @@ ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& in
     if (acked < inv->second) {
       ++out.stale_reads;
       out.max_stale_ns = std::max(out.max_stale_ns, inv->second - acked);
+      const std::string& region = history.name(op.region);
+      stale_reads.add(region, inv->second);
+      staleness.add(region, inv->second, static_cast<double>(inv->second - acked) / 1e6);
     }
   }
+  out.stale_over_time = stale_reads.build();
+  out.staleness_over_time = staleness.build();
   for (std::size_t i = 0; i < seen.size(); ++i)
     if (index.writes()[i].acknowledged() && !seen[i]) ++out.never_read;
   return out;
@@ -229,6 +238,8 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
   // the last one's acknowledgement, and every write named.
   std::int64_t first_lost_ns = std::numeric_limits<std::int64_t>::max(), last_lost_ns = 0;
   nlohmann::json lost_writes = nlohmann::json::array();
+  SeriesBuilder lost_series("lost writes, at their acknowledgement, by the client's region",
+                            "lost writes", history_end_ns(history));
   for (const auto& w : index.writes()) {
     if (w.completion != nullptr && w.completion->type == OpType::fail) ++failed;
     if (!w.acknowledged()) continue;
@@ -266,6 +277,8 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     if (kept == 0 && lost_in > 0 && unread == 0) {
       first_lost_ns = std::min(first_lost_ns, w.invoke->time);
       last_lost_ns = std::max(last_lost_ns, w.completion->time);
+      lost_series.add(history.name(w.completion->region), w.completion->time);
+      if (lost == 0) lost_series.mark(w.completion->time, "first lost write acknowledged");
       if (lost_writes.size() < kLostWritesNamed) {
         const Operation acked = history.operation(*w.completion);
         lost_writes.push_back({{"value", acked.value},
@@ -296,7 +309,11 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     if (phantoms++ < 3) result.witness.push_back(history.operation(*final_read));
   }
 
-  const ReadStaleness reads = read_staleness(history, index);
+  ReadStaleness reads = read_staleness(history, index);
+  if (lost > 0) lost_series.mark(last_lost_ns, "last lost write acknowledged");
+  result.series.push_back(lost_series.build());
+  result.series.push_back(std::move(reads.stale_over_time));
+  result.series.push_back(std::move(reads.staleness_over_time));
   result.judged = acknowledged;
   result.judged_what = "acknowledged writes";
   result.details = {{"acknowledged", acknowledged},

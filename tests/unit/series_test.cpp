@@ -1,0 +1,122 @@
+#include "controllers/checkers/series.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "controllers/checkers/no_lost_writes.hpp"
+#include "unit/history_builder.hpp"
+
+using namespace faultline;
+using faultline::testing::HistoryBuilder;
+
+namespace {
+
+const SeriesLine* line_of(const Series& s, const std::string& label) {
+  for (const auto& line : s.lines)
+    if (line.label == label) return &line;
+  return nullptr;
+}
+
+const Series* series_titled(const CheckResult& r, const std::string& prefix) {
+  for (const auto& s : r.series)
+    if (s.title.rfind(prefix, 0) == 0) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("a series buckets events per 250 ms, wider for long runs", "[series]") {
+  CHECK(series_bucket_ms(10'000'000'000) == 250);    // 10 s: 40 buckets
+  CHECK(series_bucket_ms(60'000'000'000) == 250);    // 60 s: 240 buckets
+  CHECK(series_bucket_ms(61'000'000'000) == 500);    // past 240 buckets: twice as wide
+  CHECK(series_bucket_ms(3600'000'000'000) == 15000);  // an hour: 240 buckets of 15 s
+  SeriesBuilder b("stale reads", "stale reads", 10'000'000'000);
+  b.add("us", 100'000'000);
+  b.add("us", 200'000'000);
+  b.add("us", 300'000'000);
+  b.add("eu", 5'000'000'000, 2);
+  const Series s = b.build();
+  REQUIRE(s.lines.size() == 2);
+  CHECK(s.lines[0].label == "eu");  // in label order
+  const SeriesLine* us = line_of(s, "us");
+  REQUIRE(us != nullptr);
+  REQUIRE(us->points.size() == 2);
+  CHECK(us->points[0] == std::pair<std::int64_t, double>{0, 2});
+  CHECK(us->points[1] == std::pair<std::int64_t, double>{250, 1});
+  CHECK(us->total == 3);
+  CHECK(to_json(s)["lines"][1]["points"][0] == nlohmann::json::array({0, 2.0}));
+}
+
+TEST_CASE("a max series keeps each bucket's largest value; a held value fills its span",
+          "[series]") {
+  SeriesBuilder b("how stale", "ms stale", 10'000'000'000, SeriesFold::max);
+  b.add("us", 100'000'000, 40);
+  b.add("us", 120'000'000, 900);
+  b.add("us", 130'000'000, 10);
+  b.hold("eu", 1'000'000'000, 1'600'000'000, 3);
+  const Series s = b.build();
+  CHECK(line_of(s, "us")->points == std::vector<std::pair<std::int64_t, double>>{{0, 900}});
+  CHECK(line_of(s, "eu")->points ==
+        std::vector<std::pair<std::int64_t, double>>{{1000, 3}, {1250, 3}, {1500, 3}});
+  CHECK(line_of(s, "us")->total == 900);
+}
+
+TEST_CASE("a series keeps its largest lines and folds the rest into one", "[series]") {
+  SeriesBuilder b("failed ops per customer", "failed ops", 10'000'000'000);
+  for (int c = 0; c < 20; ++c)
+    for (int n = 0; n <= c; ++n) b.add("c" + std::to_string(100 + c), 1'000'000'000);
+  for (int m = 0; m < 30; ++m) b.mark(m * 1'000'000, "x");
+  const Series s = b.build();
+  REQUIRE(s.lines.size() == kSeriesLines);
+  CHECK(line_of(s, "c119") != nullptr);  // the largest kept
+  CHECK(line_of(s, "c100") == nullptr);  // the smallest folded
+  const SeriesLine* others = line_of(s, "13 others");
+  REQUIRE(others != nullptr);
+  CHECK(others->total == 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + 13);
+  CHECK(s.marks.size() == kSeriesMarks);
+  CHECK(s.marks_left_off == 10);
+}
+
+TEST_CASE("no-lost-writes plots stale reads per region and lost writes at their ack",
+          "[series][no-lost-writes]") {
+  HistoryBuilder h;
+  // k=2 acknowledged at 30 ms; us reads the older 1 at 600 ms and 700 ms (stale by 570 and
+  // 670 ms), eu reads 2 (fresh).
+  h.write(0, 10, 0, "k", 1).write(20, 30, 1, "k", 2);
+  h.op(600, OpType::invoke, 2, "read", nlohmann::json::array({"k", nullptr}), "us");
+  h.op(610, OpType::ok, 2, "read", nlohmann::json::array({"k", 1}), "us");
+  h.op(700, OpType::invoke, 2, "read", nlohmann::json::array({"k", nullptr}), "us");
+  h.op(710, OpType::ok, 2, "read", nlohmann::json::array({"k", 1}), "us");
+  h.op(650, OpType::invoke, 3, "read", nlohmann::json::array({"k", nullptr}), "eu");
+  h.op(660, OpType::ok, 3, "read", nlohmann::json::array({"k", 2}), "eu");
+  // The later write is lost everywhere.
+  h.heal(900).final_read(1000, "us", "k", 1).final_read(1000, "eu", "k", 1);
+  const CheckResult r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::violated);
+
+  const Series* stale = series_titled(r, "stale reads");
+  REQUIRE(stale != nullptr);
+  REQUIRE(stale->lines.size() == 1);
+  CHECK(stale->lines[0].label == "us");
+  CHECK(stale->lines[0].points == std::vector<std::pair<std::int64_t, double>>{{500, 2}});
+
+  const Series* how = series_titled(r, "how stale");
+  REQUIRE(how != nullptr);
+  CHECK(how->lines[0].points == std::vector<std::pair<std::int64_t, double>>{{500, 670}});
+
+  const Series* lost = series_titled(r, "lost writes");
+  REQUIRE(lost != nullptr);
+  REQUIRE(lost->lines.size() == 1);
+  CHECK(lost->lines[0].label == "r");  // the client's region
+  CHECK(lost->lines[0].points == std::vector<std::pair<std::int64_t, double>>{{0, 1}});
+  REQUIRE(!lost->marks.empty());
+  CHECK(lost->marks[0].t_ms == 30);
+}
+
+TEST_CASE("a run with nothing stale still plots its flat series", "[series][no-lost-writes]") {
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).heal(40).final_read(50, "us", "k", 1);
+  const CheckResult r = check_no_lost_writes(h.build());
+  CHECK(r.validity == Validity::holds);
+  REQUIRE(r.series.size() == 3);
+  for (const auto& s : r.series) CHECK(s.lines.empty());
+}
