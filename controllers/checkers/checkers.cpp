@@ -180,7 +180,7 @@ ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& in
   ReadStaleness out;
   const std::int64_t end_ns = history_end_ns(history);
   SeriesBuilder stale_reads("stale reads per region", "stale reads", end_ns);
-  SeriesBuilder staleness("how stale reads were, per region (the stalest in each bucket)",
+  SeriesBuilder staleness("how stale reads were, per region",
                           "ms stale", end_ns, SeriesFold::max);
   std::vector<char> seen(index.writes().size());
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> read invoked at
