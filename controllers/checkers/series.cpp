@@ -35,6 +35,7 @@ nlohmann::json to_json(const Series& s) {
                       {"fold", series_fold_name(s.fold)},     {"lines", lines},
                       {"marks", marks}};
   if (s.marks_left_off > 0) j["marks_left_off"] = s.marks_left_off;
+  if (!s.total_what.empty()) j["total_what"] = s.total_what;
   return j;
 }
 

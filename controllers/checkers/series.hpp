@@ -33,7 +33,7 @@ struct SeriesLine {
   std::string label;  // a region, a customer, a key; "" when the series has one line
   // (t_ms of the bucket's start, value), ascending; a bucket not listed is 0.
   std::vector<std::pair<std::int64_t, double>> points;
-  double total = 0;  // the fold over the whole run
+  double total = 0;  // the fold over the whole run, unless the checker set its own
 };
 
 // An instant worth pointing at: the first violation, a lost write's ack.
@@ -48,6 +48,9 @@ struct Series {
   std::int64_t bucket_ms = kSeriesMinBucketMs;
   SeriesFold fold = SeriesFold::sum;
   std::vector<SeriesLine> lines;
+  // What a line's total counts, when not the unit summed or the largest
+  // value: failover-time's "ms failing, the longest window".
+  std::string total_what;
   std::vector<SeriesMark> marks;
   std::size_t marks_left_off = 0;  // past kSeriesMarks
 };

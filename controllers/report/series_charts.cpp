@@ -113,7 +113,8 @@ std::string render_series_chart(const Experiment& e, const Series& unordered,
     for (std::size_t i = 0; i < s.lines.size(); ++i)
       out << "<span><i class=\"swatch\" style=\"background:" << colours[i] << "\"></i>"
           << xml_escape(s.lines[i].label.empty() ? "all" : s.lines[i].label) << ": "
-          << (sum ? "" : "up to ") << value_text(s.lines[i].total) << " " << xml_escape(s.unit)
+          << (sum || !s.total_what.empty() ? "" : "up to ") << value_text(s.lines[i].total) << " "
+          << xml_escape(s.total_what.empty() ? s.unit : s.total_what)
           << "</span>";
     if (!s.marks.empty()) {
       out << "<span><i class=\"swatch\" style=\"background:#dc2626\"></i>";

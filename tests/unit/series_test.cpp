@@ -2,10 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "controllers/checkers/availability.hpp"
+#include "controllers/checkers/failover_time.hpp"
 #include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/checkers/session_guarantees.hpp"
 #include "unit/history_builder.hpp"
 
 using namespace faultline;
+using namespace std::chrono_literals;
 using faultline::testing::HistoryBuilder;
 
 namespace {
@@ -119,4 +123,81 @@ TEST_CASE("a run with nothing stale still plots its flat series", "[series][no-l
   CHECK(r.validity == Validity::holds);
   REQUIRE(r.series.size() == 3);
   for (const auto& s : r.series) CHECK(s.lines.empty());
+}
+
+// The checkers' own series, on hand-written histories. HistoryBuilder's
+// reads and writes are in region "r".
+namespace {
+
+using Points = std::vector<std::pair<std::int64_t, double>>;
+
+}  // namespace
+
+TEST_CASE("availability plots failed operations per region at their invocation",
+          "[series][availability]") {
+  HistoryBuilder h;
+  h.write(0, 10, 1, "k", 1);
+  h.write(600, 2000, 1, "k", 2, OpType::fail).write(2100, 2200, 1, "k", 3, OpType::info);
+  h.write(2300, 2310, 1, "k", 4);
+  const CheckResult r = check_availability(h.build(), 0.9);
+  CHECK(r.validity == Validity::violated);
+  const Series* failed = series_titled(r, "failed operations");
+  REQUIRE(failed != nullptr);
+  REQUIRE(failed->lines.size() == 1);
+  CHECK(failed->lines[0].label == "r");
+  CHECK(failed->lines[0].points == Points{{500, 1}, {2000, 1}});  // by invocation, not completion
+  REQUIRE(failed->marks.size() == 1);
+  CHECK(failed->marks[0].t_ms == 2000);  // the first failure's completion, the witness
+}
+
+TEST_CASE("failover-time plots each customer's failing window, stacked", "[series][failover-time]") {
+  HistoryBuilder h;
+  h.write(0, 100, 1, "c/k", 1);                                 // c last succeeds at 100 ms
+  h.write(200, 300, 1, "c/k", 2, OpType::fail);
+  h.write(1600, 1700, 1, "c/k", 3);                             // and is back at 1700 ms
+  h.write(0, 600, 2, "d/k", 9).write(700, 800, 2, "d/k", 10, OpType::fail);  // d from 600 ms on
+  h.write(900, 1000, 2, "d/k", 11);                                          // back at 1000 ms
+  const CheckResult r = check_failover_time(h.build(), 2s);
+  CHECK(r.validity == Validity::holds);
+  REQUIRE(r.series.size() == 1);
+  const Series& s = r.series[0];
+  REQUIRE(s.lines.size() == 2);
+  CHECK(s.lines[0].label == "c");
+  CHECK(s.lines[0].points == Points{{0, 1}, {250, 1}, {500, 1}, {750, 1}, {1000, 1}, {1250, 1}, {1500, 1}});
+  CHECK(s.lines[0].total == 1600);  // its longest window, in ms
+  CHECK(s.lines[1].label == "d");
+  CHECK(s.lines[1].points == Points{{500, 1}, {750, 1}, {1000, 1}});
+  CHECK(s.lines[1].total == 400);
+  CHECK(s.total_what == "ms failing at the longest");
+  REQUIRE(s.marks.size() == 2);  // the worst customer's window
+  CHECK(s.marks[0].t_ms == 100);
+  CHECK(s.marks[1].t_ms == 1700);
+}
+
+TEST_CASE("the session guarantees plot their violations per region", "[series][read-your-writes]") {
+  HistoryBuilder ryw;
+  ryw.write(0, 10, 1, "c/k", 1).write(20, 30, 1, "c/k", 2);
+  ryw.read(40, 50, 1, "c/k", 2).read(1040, 1050, 1, "c/k", 1).read(1100, 1110, 1, "c/k", nullptr);
+  const CheckResult r = check_read_your_writes(ryw.build());
+  CHECK(r.validity == Validity::violated);
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].points == Points{{1000, 2}});
+  REQUIRE(r.series[0].marks.size() == 1);
+  CHECK(r.series[0].marks[0].t_ms == 1050);
+
+  HistoryBuilder mr;
+  mr.write(0, 10, 9, "k", 1).write(20, 30, 9, "k", 2);
+  mr.read(40, 45, 1, "k", 2).read(3050, 3055, 1, "k", 1);
+  const CheckResult m = check_monotonic_reads(mr.build());
+  CHECK(m.validity == Validity::violated);
+  REQUIRE(m.series.size() == 1);
+  CHECK(m.series[0].lines[0].points == Points{{3000, 1}});
+
+  HistoryBuilder fine;
+  fine.write(0, 10, 1, "c/k", 1).read(20, 30, 1, "c/k", 1);
+  const CheckResult ok = check_read_your_writes(fine.build());
+  CHECK(ok.validity == Validity::holds);
+  REQUIRE(ok.series.size() == 1);
+  CHECK(ok.series[0].lines.empty());
 }
