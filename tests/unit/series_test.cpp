@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "controllers/checkers/availability.hpp"
+#include "controllers/checkers/convergence.hpp"
 #include "controllers/checkers/failover_time.hpp"
 #include "controllers/checkers/no_lost_writes.hpp"
+#include "controllers/checkers/residency.hpp"
 #include "controllers/checkers/session_guarantees.hpp"
 #include "unit/history_builder.hpp"
 
@@ -200,4 +202,44 @@ TEST_CASE("the session guarantees plot their violations per region", "[series][r
   CHECK(ok.validity == Validity::holds);
   REQUIRE(ok.series.size() == 1);
   CHECK(ok.series[0].lines.empty());
+}
+
+TEST_CASE("convergence plots how many keys the regions disagree on after the heal",
+          "[series][convergence]") {
+  HistoryBuilder h;
+  h.heal(100);
+  // Round 1 at 300 ms: both keys differ. Round 2 at 800 ms: k1 agrees. Round 3 at 1300 ms: all.
+  h.final_read(300, "us", "k1", 1).final_read(300, "eu", "k1", 2);
+  h.final_read(300, "us", "k2", 3).final_read(300, "eu", "k2", 4);
+  h.final_read(800, "us", "k1", 2).final_read(1300, "us", "k2", 4);
+  const CheckResult r = check_convergence(h.build(), 5s);
+  CHECK(r.validity == Validity::holds);
+  REQUIRE(r.series.size() == 1);
+  const Series& s = r.series[0];
+  CHECK(s.fold == SeriesFold::max);
+  REQUIRE(s.lines.size() == 1);
+  CHECK(s.lines[0].points == Points{{250, 2}, {750, 1}, {1250, 0}});
+  REQUIRE(s.marks.size() == 2);
+  CHECK(s.marks[0].t_ms == 100);   // the heal
+  CHECK(s.marks[1].t_ms == 1300);  // the regions agree
+}
+
+TEST_CASE("residency plots out-of-geo serves by serving region and marks probes that found rows",
+          "[series][residency]") {
+  const std::map<std::string, std::string> geo{{"eu-west-1", "eu"}, {"us-east-1", "us"}};
+  HistoryBuilder h;
+  h.sign_up("eu-c0", "eu-west-1");
+  h.write(0, 10, 1, "eu-c0/k", 1).served_by("eu-west-1");
+  h.write(500, 510, 1, "eu-c0/k", 2).served_by("us-east-1");
+  h.probe(2000, "us-east-1", {"eu-c0"});
+  const CheckResult r = check_residency(h.build(), geo);
+  CHECK(r.validity == Validity::violated);
+  REQUIRE(r.series.size() == 1);
+  const Series& s = r.series[0];
+  REQUIRE(s.lines.size() == 1);
+  CHECK(s.lines[0].label == "us-east-1");
+  CHECK(s.lines[0].points == Points{{500, 1}});
+  REQUIRE(s.marks.size() == 1);
+  CHECK(s.marks[0].t_ms == 2000);
+  CHECK(s.marks[0].label == "probe in us-east-1 found 1 customers out of geo");
 }
