@@ -114,7 +114,7 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
       differ_now.insert(op.key);
     else
       differ_now.erase(op.key);
-    differing.add("keys differing", op.time, static_cast<double>(differ_now.size()));
+    differing.add("", op.time, static_cast<double>(differ_now.size()));
     if (!converged && agree()) {
       converged = true;
       converged_at = op.time;

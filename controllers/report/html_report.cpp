@@ -200,7 +200,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
          "stroke-width:1.5;stroke-dasharray:3 2}\n"
          ".chart .grid{stroke:#e5e7eb}.chart .frame{fill:none;stroke:#9ca3af}"
          ".chart .tick{font-size:11px;fill:#4b5563}.chart .title{font-size:13px;font-weight:600}\n"
-         ".chart .note{font-size:12px;fill:#6b7280}h3 .badge{font-size:12px}\n"
+         ".chart .note{font-size:12px;fill:#6b7280}h3 .badge{font-size:12px}.quiet{color:#6b7280}\n"
          ".legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;"
          "width:14px;height:4px;margin-right:4px;vertical-align:middle}\n"
          "</style>\n</head>\n<body>\n";

@@ -59,6 +59,11 @@ Series in_region_order(const Experiment& e, Series s) {
 std::string render_series_chart(const Experiment& e, const Series& unordered,
                                 const std::vector<FaultWindow>& windows, double end_s) {
   const Series s = in_region_order(e, unordered);
+  // Nothing happened and nothing to point at: a sentence says it in less room
+  // than an empty chart.
+  if (s.lines.empty() && s.marks.empty())
+    return "<p class=\"quiet\" data-series=\"" + xml_escape(s.title) + "\">" + xml_escape(s.title) +
+           ": none over the whole run.</p>\n";
   const bool sum = s.fold == SeriesFold::sum;
   const double bucket_s = s.bucket_ms / 1000.0;
   // The y axis: the tallest stack (events) or the largest value (magnitudes).
@@ -112,7 +117,7 @@ std::string render_series_chart(const Experiment& e, const Series& unordered,
     out << "<p class=\"legend\">";
     for (std::size_t i = 0; i < s.lines.size(); ++i)
       out << "<span><i class=\"swatch\" style=\"background:" << colours[i] << "\"></i>"
-          << xml_escape(s.lines[i].label.empty() ? "all" : s.lines[i].label) << ": "
+          << (s.lines[i].label.empty() ? "" : xml_escape(s.lines[i].label) + ": ")
           << (sum || !s.total_what.empty() ? "" : "up to ") << value_text(s.lines[i].total) << " "
           << xml_escape(s.total_what.empty() ? s.unit : s.total_what)
           << "</span>";

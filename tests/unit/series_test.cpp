@@ -8,6 +8,9 @@
 #include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/checkers/residency.hpp"
 #include "controllers/checkers/session_guarantees.hpp"
+#include "controllers/experiment/parse.hpp"
+#include "controllers/report/html_report.hpp"
+#include "controllers/report/series_charts.hpp"
 #include "unit/history_builder.hpp"
 
 using namespace faultline;
@@ -242,4 +245,46 @@ TEST_CASE("residency plots out-of-geo serves by serving region and marks probes 
   REQUIRE(s.marks.size() == 1);
   CHECK(s.marks[0].t_ms == 2000);
   CHECK(s.marks[0].label == "probe in us-east-1 found 1 customers out of geo");
+}
+
+TEST_CASE("report.html draws events as stacked bars, magnitudes as step lines, nothing as a sentence",
+          "[series][html]") {
+  const Experiment e = parse_experiment(R"(
+[experiment]
+name = "charts"
+duration = "10s"
+[[region]]
+name = "us"
+geo = "us"
+[[region]]
+name = "eu"
+geo = "eu"
+)", "charts.toml");
+  const std::vector<FaultWindow> windows{{"partition [us] | [eu]", 2.0, 6.0}};
+  SeriesBuilder events("stale reads per region", "stale reads", 10'000'000'000);
+  events.add("eu", 3'000'000'000, 4);
+  events.add("us", 3'100'000'000, 2);
+  events.mark(3'000'000'000, "first stale read");
+  const std::string bars = render_series_chart(e, events.build(), windows, 10);
+  CHECK(bars.find("aria-label=\"stale reads per region (per 250 ms)\"") != std::string::npos);
+  CHECK(bars.find("<rect class=\"fault\"") != std::string::npos);
+  // Stacked in the regions' order: us at the bottom (2), eu on top of it (4).
+  const auto us_bar = bars.find(std::string("fill=\"") + region_colour(0) + "\"><title>us: 2");
+  const auto eu_bar = bars.find(std::string("fill=\"") + region_colour(1) + "\"><title>eu: 4");
+  CHECK(us_bar != std::string::npos);
+  CHECK(eu_bar != std::string::npos);
+  CHECK(bars.find("<line class=\"violation\"") != std::string::npos);
+  CHECK(bars.find("eu: 4 stale reads</span>") != std::string::npos);  // the legend
+
+  SeriesBuilder magnitudes("how stale", "ms stale", 10'000'000'000, SeriesFold::max);
+  magnitudes.add("eu", 3'000'000'000, 900);
+  const std::string steps = render_series_chart(e, magnitudes.build(), windows, 10);
+  CHECK(steps.find(std::string("<polyline fill=\"none\" stroke=\"") + region_colour(1)) !=
+        std::string::npos);
+  CHECK(steps.find("eu: up to 900 ms stale</span>") != std::string::npos);
+
+  const std::string quiet = render_series_chart(
+      e, SeriesBuilder("lost writes", "lost writes", 10'000'000'000).build(), windows, 10);
+  CHECK(quiet.find("<svg") == std::string::npos);
+  CHECK(quiet.find("lost writes: none over the whole run.") != std::string::npos);
 }
