@@ -76,7 +76,7 @@ std::string render_series_chart(const Experiment& e, const Series& unordered,
     }
   const std::string title =
       s.title + (sum ? " (per " : " (the largest per ") + bucket_text(s.bucket_ms) + ")";
-  Chart chart(title, s.unit, end_s, y_max > 0 ? y_max * 1.1 : 1, Chart::kSmall);
+  Chart chart(title, s.unit, end_s, y_max > 0 ? y_max * 1.1 : 1, Chart::kSmall, sum);
   for (const auto& w : windows) chart.shade(w);
   const std::vector<const char*> colours = colours_of(e, s);
   if (sum) {

@@ -14,7 +14,8 @@ std::string fmt(double v, int decimals) {
   return buf;
 }
 
-Chart::Chart(std::string title, std::string y_label, double x_max, double y_max, int height)
+Chart::Chart(std::string title, std::string y_label, double x_max, double y_max, int height,
+             bool counts)
     : title_(std::move(title)), y_label_(std::move(y_label)), x_max_(std::max(x_max, 1.0)),
       y_max_(y_max > 0 ? y_max : 1), height_(height) {
   // Ticks a person reads at a glance: round numbers apart (1, 1.2, 1.5, 2, 2.5, ... times a
@@ -22,7 +23,8 @@ Chart::Chart(std::string title, std::string y_label, double x_max, double y_max,
   const double step = y_max_ / ticks();
   const double magnitude = std::pow(10.0, std::floor(std::log10(step)));
   for (double nice : {1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0})
-    if (nice * magnitude >= step * (1 - 1e-9)) {
+    if (nice * magnitude >= step * (1 - 1e-9) &&
+        (!counts || nice * magnitude == std::floor(nice * magnitude))) {
       y_max_ = nice * magnitude * ticks();
       break;
     }

@@ -20,7 +20,9 @@ struct FaultWindow {
 class Chart {
  public:
   static constexpr int kTall = 280, kSmall = 190;
-  Chart(std::string title, std::string y_label, double x_max, double y_max, int height = kTall);
+  // `counts`: y counts whole things (reads, customers), so its ticks are whole.
+  Chart(std::string title, std::string y_label, double x_max, double y_max, int height = kTall,
+        bool counts = false);
 
   void shade(const FaultWindow& w);
   void line(const std::vector<std::pair<double, double>>& points, const char* colour,
