@@ -59,11 +59,18 @@ Series in_region_order(const Experiment& e, Series s) {
 std::string render_series_chart(const Experiment& e, const Series& unordered,
                                 const std::vector<FaultWindow>& windows, double end_s) {
   const Series s = in_region_order(e, unordered);
-  // Nothing happened and nothing to point at: a sentence says it in less room
-  // than an empty chart.
-  if (s.lines.empty() && s.marks.empty())
+  // Nothing happened (no line, or only zeros): a sentence says it in less
+  // room than an empty chart, with the instants it would have marked.
+  bool all_zero = true;
+  for (const auto& line : s.lines) all_zero = all_zero && line.total == 0;
+  if (all_zero) {
+    std::string marks;
+    for (const auto& m : s.marks)
+      marks += (marks.empty() ? " (" : "; ") + m.label + " at " + fmt(m.t_ms / 1000.0, 3) + "s";
+    if (!marks.empty()) marks += ")";
     return "<p class=\"quiet\" data-series=\"" + xml_escape(s.title) + "\">" + xml_escape(s.title) +
-           ": none over the whole run.</p>\n";
+           ": none over the whole run" + xml_escape(marks) + ".</p>\n";
+  }
   const bool sum = s.fold == SeriesFold::sum;
   const double bucket_s = s.bucket_ms / 1000.0;
   // The y axis: the tallest stack (events) or the largest value (magnitudes).

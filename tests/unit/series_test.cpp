@@ -288,3 +288,13 @@ geo = "eu"
   CHECK(quiet.find("<svg") == std::string::npos);
   CHECK(quiet.find("lost writes: none over the whole run.") != std::string::npos);
 }
+
+TEST_CASE("a magnitude that stayed 0 is a sentence, naming its marks", "[series][html]") {
+  Experiment e;
+  SeriesBuilder differing("keys differing", "keys", 10'000'000'000, SeriesFold::max);
+  differing.add("", 9'000'000'000, 0);
+  differing.mark(8'500'000'000, "heal");
+  const std::string html = render_series_chart(e, differing.build(), {}, 10);
+  CHECK(html.find("<svg") == std::string::npos);
+  CHECK(html.find("keys differing: none over the whole run (heal at 8.500s).") != std::string::npos);
+}
