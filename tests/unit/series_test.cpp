@@ -298,3 +298,18 @@ TEST_CASE("a magnitude that stayed 0 is a sentence, naming its marks", "[series]
   CHECK(html.find("<svg") == std::string::npos);
   CHECK(html.find("keys differing: none over the whole run (heal at 8.500s).") != std::string::npos);
 }
+
+TEST_CASE("an hour of events over a thousand customers stays a small series", "[series]") {
+  const std::int64_t hour_ns = 3600'000'000'000;
+  SeriesBuilder b("failed ops per customer", "failed ops", hour_ns);
+  for (std::int64_t t = 0; t < hour_ns; t += 100'000'000)  // 36,000 events
+    b.add("customer-" + std::to_string(t / 100'000'000 % 1000), t);
+  for (std::int64_t t = 0; t < hour_ns; t += 1'000'000'000) b.mark(t, "a failure");
+  const Series s = b.build();
+  CHECK(s.bucket_ms == 15000);
+  CHECK(s.lines.size() == kSeriesLines);
+  for (const auto& line : s.lines) CHECK(line.points.size() <= kSeriesBuckets + 1);
+  CHECK(s.marks.size() == kSeriesMarks);
+  CHECK(s.marks_left_off == 3600 - kSeriesMarks);
+  CHECK(to_json(s).dump().size() < 40000);
+}
