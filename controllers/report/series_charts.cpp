@@ -54,38 +54,11 @@ Series in_region_order(const Experiment& e, Series s) {
   return s;
 }
 
-}  // namespace
-
-std::string render_series_chart(const Experiment& e, const Series& unordered,
-                                const std::vector<FaultWindow>& windows, double end_s) {
-  const Series s = in_region_order(e, unordered);
-  // Nothing happened (no line, or only zeros): a sentence says it in less
-  // room than an empty chart, with the instants it would have marked.
-  bool all_zero = true;
-  for (const auto& line : s.lines) all_zero = all_zero && line.total == 0;
-  if (all_zero) {
-    std::string marks;
-    for (const auto& m : s.marks)
-      marks += (marks.empty() ? " (" : "; ") + m.label + " at " + fmt(m.t_ms / 1000.0, 3) + "s";
-    if (!marks.empty()) marks += ")";
-    return "<p class=\"quiet\" data-series=\"" + xml_escape(s.title) + "\">" + xml_escape(s.title) +
-           ": none over the whole run" + xml_escape(marks) + ".</p>\n";
-  }
+// The series' lines on a chart: stacked bars per bucket for counted events, a
+// step line per label for magnitudes.
+void draw_lines(const Series& s, const std::vector<const char*>& colours, Chart& chart) {
   const bool sum = s.fold == SeriesFold::sum;
   const double bucket_s = s.bucket_ms / 1000.0;
-  // The y axis: the tallest stack (events) or the largest value (magnitudes).
-  std::map<std::int64_t, double> stacks;
-  double y_max = 0;
-  for (const auto& line : s.lines)
-    for (const auto& [t, v] : line.points) {
-      if (sum) y_max = std::max(y_max, stacks[t] += v);
-      else y_max = std::max(y_max, v);
-    }
-  const std::string title =
-      s.title + (sum ? " (per " : " (the largest per ") + bucket_text(s.bucket_ms) + ")";
-  Chart chart(title, s.unit, end_s, y_max > 0 ? y_max * 1.1 : 1, Chart::kSmall, sum);
-  for (const auto& w : windows) chart.shade(w);
-  const std::vector<const char*> colours = colours_of(e, s);
   if (sum) {
     std::map<std::int64_t, double> base;
     for (std::size_t i = 0; i < s.lines.size(); ++i)
@@ -115,11 +88,69 @@ std::string render_series_chart(const Experiment& e, const Series& unordered,
       }
     }
   }
-  for (const auto& m : s.marks) chart.mark(m.t_ms / 1000.0, m.label + " at " + fmt(m.t_ms / 1000.0, 3) + "s");
-  if (s.lines.empty()) chart.note("none over the whole run");
+}
 
+}  // namespace
+
+std::string render_series_chart(const Experiment& e, const Series& unordered,
+                                const std::vector<FaultWindow>& windows, double end_s) {
+  const Series s = in_region_order(e, unordered);
+  // Nothing happened (no line, or only zeros): a sentence says it in less
+  // room than an empty chart, with the instants it would have marked.
+  bool all_zero = true;
+  for (const auto& line : s.lines) all_zero = all_zero && line.total == 0;
+  if (all_zero) {
+    std::string marks;
+    for (const auto& m : s.marks)
+      marks += (marks.empty() ? " (" : "; ") + m.label + " at " + fmt(m.t_ms / 1000.0, 3) + "s";
+    if (!marks.empty()) marks += ")";
+    return "<p class=\"quiet\" data-series=\"" + xml_escape(s.title) + "\">" + xml_escape(s.title) +
+           ": none over the whole run" + xml_escape(marks) + ".</p>\n";
+  }
+  const bool sum = s.fold == SeriesFold::sum;
+  // The y axis: the tallest stack (events) or the largest value (magnitudes).
+  std::map<std::int64_t, double> stacks;
+  double y_max = 0;
+  for (const auto& line : s.lines)
+    for (const auto& [t, v] : line.points) {
+      if (sum) y_max = std::max(y_max, stacks[t] += v);
+      else y_max = std::max(y_max, v);
+    }
+  const std::string title =
+      s.title + (sum ? " (per " : " (the largest per ") + bucket_text(s.bucket_ms) + ")";
+  const std::vector<const char*> colours = colours_of(e, s);
+  auto draw = [&](Chart& chart) {
+    for (const auto& w : windows) chart.shade(w);
+    draw_lines(s, colours, chart);
+    for (const auto& m : s.marks)
+      chart.mark(m.t_ms / 1000.0, m.label + " at " + fmt(m.t_ms / 1000.0, 3) + "s");
+  };
+  Chart chart(title, s.unit, end_s, y_max > 0 ? y_max * 1.1 : 1, Chart::kSmall, sum);
+  draw(chart);
+  // All of it within a tenth of a long run (convergence in the final reads, a
+  // burst of lost writes): a close-up beside the shared axis, or it is a sliver.
+  double lo = end_s, hi = 0;
+  for (const auto& line : s.lines)
+    for (const auto& [t, v] : line.points) {
+      lo = std::min(lo, t / 1000.0);
+      hi = std::max(hi, (t + s.bucket_ms) / 1000.0);
+    }
+  for (const auto& m : s.marks) {
+    lo = std::min(lo, m.t_ms / 1000.0);
+    hi = std::max(hi, m.t_ms / 1000.0);
+  }
+  std::string close_up;
+  if (end_s >= 10 && hi > lo && hi - lo < end_s / 10) {
+    const double pad = std::max(0.5, (hi - lo) * 0.25);
+    Chart close(s.title + ", close up: " + fmt(std::max(0.0, lo - pad), 1) + "s to " +
+                    fmt(hi + pad, 1) + "s",
+                s.unit, hi + pad, y_max > 0 ? y_max * 1.1 : 1, Chart::kSmall, sum);
+    close.zoom(std::max(0.0, lo - pad));
+    draw(close);
+    close_up = close.svg();
+  }
   std::ostringstream out;
-  out << chart.svg();
+  out << chart.svg() << close_up;
   if (!s.lines.empty() || !s.marks.empty()) {
     out << "<p class=\"legend\">";
     for (std::size_t i = 0; i < s.lines.size(); ++i)

@@ -30,7 +30,9 @@ Chart::Chart(std::string title, std::string y_label, double x_max, double y_max,
     }
 }
 
-double Chart::x(double t) const { return kLeft + kPlotW * std::clamp(t / x_max_, 0.0, 1.0); }
+double Chart::x(double t) const {
+  return kLeft + kPlotW * std::clamp((t - x_min_) / (x_max_ - x_min_), 0.0, 1.0);
+}
 double Chart::y(double v) const {
   return kTop + plot_h() * (1 - std::clamp(v / y_max_, 0.0, 1.0));
 }
@@ -65,11 +67,6 @@ void Chart::mark(double t, const std::string& label) {
         << "</title></line>\n";
 }
 
-void Chart::note(const std::string& text) {
-  body_ << "<text class=\"note\" x=\"" << kLeft + kPlotW / 2 << "\" y=\"" << kTop + plot_h() / 2 + 4
-        << "\" text-anchor=\"middle\">" << xml_escape(text) << "</text>\n";
-}
-
 std::string Chart::svg() const {
   std::ostringstream out;
   out << "<svg class=\"chart\" viewBox=\"0 0 " << kWidth << " " << height_ << "\" width=\""
@@ -86,10 +83,18 @@ std::string Chart::svg() const {
         << "\" text-anchor=\"end\">" << fmt(v, v == std::floor(v) ? 0 : v * 10 == std::floor(v * 10) ? 1 : 2)
         << "</text>\n";
   }
-  const double step = x_max_ <= 20 ? 2 : x_max_ <= 60 ? 5 : x_max_ <= 300 ? 30 : 60;
-  for (double t = 0; t <= x_max_ + 1e-9; t += step)
+  const double span = x_max_ - x_min_;
+  const double step = span <= 2    ? 0.2
+                      : span <= 5  ? 0.5
+                      : span <= 20 ? 2
+                      : span <= 60 ? 5
+                      : span <= 300 ? 30
+                                    : 60;
+  double first = std::ceil(x_min_ / step - 1e-9) * step;
+  if (first == 0) first = 0;  // not -0, which prints as "-0s"
+  for (double t = first; t <= x_max_ + 1e-9; t += step)
     out << "<text class=\"tick\" x=\"" << fmt(x(t)) << "\" y=\"" << kTop + plot_h() + 16
-        << "\" text-anchor=\"middle\">" << fmt(t, 0) << "s</text>\n";
+        << "\" text-anchor=\"middle\">" << fmt(t, step < 1 ? 1 : 0) << "s</text>\n";
   out << "<text class=\"tick\" transform=\"translate(14 " << kTop + plot_h() / 2
       << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(y_label_) << "</text>\n"
       << body_.str() << "<rect class=\"frame\" x=\"" << kLeft << "\" y=\"" << kTop

@@ -3,6 +3,7 @@
 // string building alone (no script, nothing fetched). Every chart of a report
 // shares one time axis (0 to the run's end) and one width, so a fault window
 // or a violation lines up from the latency chart down to each invariant's.
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -24,14 +25,15 @@ class Chart {
   Chart(std::string title, std::string y_label, double x_max, double y_max, int height = kTall,
         bool counts = false);
 
+  // Shows only [from_s, x_max] (a close-up of a moment the shared axis
+  // squeezes into a few pixels).
+  void zoom(double from_s) { x_min_ = std::min(from_s, x_max_ - 0.1); }
   void shade(const FaultWindow& w);
   void line(const std::vector<std::pair<double, double>>& points, const char* colour,
             const std::string& name, bool dashed = false);
   // A bar from x0 to x1 (seconds), from y0 up to y1 (stacked bars start above 0).
   void bar(double x0, double x1, double y0, double y1, const char* colour, const std::string& name);
   void mark(double t, const std::string& label);
-  // A line of text across the plot (a chart with nothing to draw says so).
-  void note(const std::string& text);
   std::string svg() const;
 
  private:
@@ -42,7 +44,7 @@ class Chart {
   double y(double v) const;
 
   std::string title_, y_label_;
-  double x_max_, y_max_;
+  double x_min_ = 0, x_max_, y_max_;
   int height_;
   std::ostringstream body_;
 };

@@ -313,3 +313,21 @@ TEST_CASE("an hour of events over a thousand customers stays a small series", "[
   CHECK(s.marks_left_off == 3600 - kSeriesMarks);
   CHECK(to_json(s).dump().size() < 40000);
 }
+
+TEST_CASE("what happened within a tenth of a long run gets a close-up beside the shared axis",
+          "[series][html]") {
+  Experiment e;
+  SeriesBuilder differing("keys differing", "keys", 60'000'000'000, SeriesFold::max);
+  differing.add("", 58'100'000'000, 12);
+  differing.add("", 58'600'000'000, 0);
+  differing.mark(58'000'000'000, "heal");
+  const std::string html = render_series_chart(e, differing.build(), {}, 60);
+  CHECK(html.find("aria-label=\"keys differing (the largest per 250 ms)\"") != std::string::npos);
+  CHECK(html.find("aria-label=\"keys differing, close up: 57.5s to 59.2s\"") != std::string::npos);
+  CHECK(html.find(">58.0s</text>") != std::string::npos);  // the close-up's ticks
+  // Spread over the run: no close-up.
+  SeriesBuilder spread("stale reads", "stale reads", 60'000'000'000);
+  spread.add("us", 5'000'000'000);
+  spread.add("us", 50'000'000'000);
+  CHECK(render_series_chart(e, spread.build(), {}, 60).find("close up") == std::string::npos);
+}
