@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--health-timeout-ms", timeout_ms, "deadline of one health check");
   app.add_option("--down-after", config.policy.down_after, "failed checks that mark a region down");
   app.add_option("--ramp-step-ms", ramp_step_ms, "length of each step of the 10%/50% ramp");
+  unsigned request_timeout_ms = 2000;
+  app.add_option("--request-timeout-ms", request_timeout_ms,
+                 "deadline of a request forwarded to a region");
   unsigned queue_wait_ms = 500, health_p99_ms = 250, breaker_p99_ms = 400, cool_off_ms = 2000;
   app.add_option("--capacity", config.admission.capacity,
                  "requests the edge forwards at once (0: unbounded)");
@@ -55,6 +58,7 @@ int main(int argc, char** argv) {
     config.health_timeout = std::chrono::milliseconds(timeout_ms);
     config.policy.ramp_step = std::chrono::milliseconds(ramp_step_ms);
     if (config.bug == Bug::no_ramp) config.policy.ramp.clear();  // the herd
+    config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     config.admission.queue_wait = std::chrono::milliseconds(queue_wait_ms);
     config.health_p99 = std::chrono::milliseconds(health_p99_ms);
     config.breaker.p99_limit = std::chrono::milliseconds(breaker_p99_ms);
