@@ -39,6 +39,18 @@ bool CircuitBreaker::allow(ResilienceClock::time_point now) {
   return true;
 }
 
+bool CircuitBreaker::permits(ResilienceClock::time_point now) const {
+  switch (state_) {
+    case State::closed:
+      return true;
+    case State::open:
+      return now - opened_at_ >= policy_->cool_off;
+    case State::half_open:
+      return !probing_ || now - probe_started_ >= policy_->cool_off;
+  }
+  return true;
+}
+
 bool CircuitBreaker::record(bool ok, std::chrono::milliseconds latency,
                             ResilienceClock::time_point now) {
   const bool slow = policy_->p99_limit.count() > 0 && latency > policy_->p99_limit;

@@ -54,6 +54,10 @@ class CircuitBreaker {
   // Whether a request may go through now. Half-open lets one probe through
   // at a time; the others are refused until it answers.
   bool allow(ResilienceClock::time_point now);
+  // Whether allow() would let a request through now, without taking the
+  // probe: routing asks this of every region it considers, and only the one
+  // it sends to takes the probe.
+  bool permits(ResilienceClock::time_point now) const;
   // The outcome of a request that was allowed. Returns true when this
   // changed the breaker's state.
   bool record(bool ok, std::chrono::milliseconds latency, ResilienceClock::time_point now);

@@ -87,12 +87,17 @@ RegionState GlobalRouter::state(const std::string& region) {
 RegionState GlobalRouter::routable(const std::string& region) {
   std::lock_guard lock(mutex_);
   const RegionHealth& h = health_.at(region);
-  if (!h.up() || !breakers_.at(region).allow(SteadyClock::now())) return {false, 0};
+  if (!h.up() || !breakers_.at(region).permits(SteadyClock::now())) return {false, 0};
   return {true, h.share(SteadyClock::now())};
 }
 
 HttpResponse GlobalRouter::forward_watched(const HttpRequest& request, const std::string& region) {
   const auto started = SteadyClock::now();
+  {
+    // Routing chose it: this request is the probe if the breaker wants one.
+    std::lock_guard lock(mutex_);
+    breakers_.at(region).allow(started);
+  }
   HttpResponse response = forward(request, region);
   const auto now = SteadyClock::now();
   const bool ok = response.result_int() < 500;

@@ -68,6 +68,21 @@ TEST_CASE("a probe that never went out does not hold a breaker half-open", "[res
   CHECK(b.allow(t0 + 2s));
 }
 
+TEST_CASE("asking whether a breaker permits a request does not take its probe", "[resilience]") {
+  BreakerPolicy policy{.min_samples = 1, .p99_limit = 100ms, .cool_off = 1s};
+  CircuitBreaker b(&policy);
+  const auto t0 = ResilienceClock::now();
+  CHECK(b.permits(t0));
+  CHECK(b.record(true, 500ms, t0));
+  CHECK_FALSE(b.permits(t0 + 500ms));
+  for (int i = 0; i < 5; ++i) CHECK(b.permits(t0 + 1s));  // routing considers it, often
+  CHECK(b.state() == CircuitBreaker::State::open);
+  CHECK(b.allow(t0 + 1s));  // the request sent there is the probe
+  CHECK_FALSE(b.permits(t0 + 1100ms));
+  CHECK(b.record(true, 10ms, t0 + 1200ms));
+  CHECK(b.permits(t0 + 1200ms));
+}
+
 TEST_CASE("the retry budget keeps retries near their share of requests", "[resilience]") {
   RetryBudget budget(0.1, 3);
   int retried = 0;
