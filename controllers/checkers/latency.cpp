@@ -144,11 +144,13 @@ CheckResult check_latency(const CompactHistory& h, const LatencyBounds& bounds) 
     judged += samples.size();
     nlohmann::json figures{{"operations", samples.size()}};
     for (const auto& [q, bound] : bounds.percentiles) {
-      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size())));
+      const auto rank =
+          static_cast<std::size_t>(std::ceil(q * static_cast<double>(samples.size())));
       const Sample& at = samples[std::clamp<std::size_t>(rank, 1, samples.size()) - 1];
       const std::string name = percentile_name(q);
       figures[name + "_ms"] = static_cast<double>(at.latency) / 1e6;
-      const double over = static_cast<double>(at.latency) / static_cast<double>(std::max<std::int64_t>(bound, 1));
+      const double over =
+          static_cast<double>(at.latency) / static_cast<double>(std::max<std::int64_t>(bound, 1));
       Worst w{region, name, at.latency, bound, over, &samples.back()};
       if (at.latency > bound && (!worst_violation || over > worst_violation->over))
         worst_violation = w;
@@ -165,9 +167,11 @@ CheckResult check_latency(const CompactHistory& h, const LatencyBounds& bounds) 
                     {"regions", regions},
                     {"failures_counted_at_timeout", failures_counted},
                     {"timeout_ms", bounds.timeout_ns / 1000000}};
-  if (!bounds.excluded.empty()) result.details["untouched_only"] = true, result.details["excluded"] = bounds.excluded;
+  if (!bounds.excluded.empty())
+    result.details["untouched_only"] = true, result.details["excluded"] = bounds.excluded;
   if (judged == 0) {
-    result.summary = "no operation " + span_text + (bounds.excluded.empty() ? "" : " in an untouched region") +
+    result.summary = "no operation " + span_text +
+                     (bounds.excluded.empty() ? "" : " in an untouched region") +
                      ": nothing to judge";
     return result;
   }

@@ -45,7 +45,10 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
   // Each home region's customers' operations, in invocation order.
   std::unordered_map<std::string, std::vector<CustomerOp>> by_home;
   for_each_invocation(
-      h, [&](const CompactOp& op) { return !op.nemesis() && op.is_kv() && (op.f == h.f_read || op.f == h.f_write); },
+      h,
+      [&](const CompactOp& op) {
+        return !op.nemesis() && op.is_kv() && (op.f == h.f_read || op.f == h.f_write);
+      },
       [&](std::size_t invoke, std::size_t completion) {
         const CompactOp& in = h[invoke];
         auto home = home_of.find(customer_of(h.name(in.key)));
@@ -83,7 +86,7 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
     const double before = share(0, outage.window.start, &before_count);
     if (outage.window.stop < 0 || before < 0 || before == 0) {
       unknown.push_back(label + (outage.window.stop < 0 ? ": the fault never ended"
-                                                         : ": no baseline share before the fault"));
+                                                        : ": no baseline share before the fault"));
       continue;
     }
     std::int64_t returned = -1;
@@ -120,7 +123,8 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
     const double errors = total == 0 ? 0 : static_cast<double>(failed) / static_cast<double>(total);
     std::int64_t p99 = 0;
     if (!latencies.empty()) {
-      const auto rank = static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(latencies.size())));
+      const auto rank =
+          static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(latencies.size())));
       p99 = latencies[std::clamp<std::size_t>(rank, 1, latencies.size()) - 1];
     }
     judged.push_back({{"region", region},
@@ -168,8 +172,9 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
   if (!unknown.empty()) result.details["not_judged"] = unknown;
   if (!violations.empty()) {
     result.validity = Validity::violated;
-    result.summary = violations.front() +
-                     (violations.size() > 1 ? " (and " + std::to_string(violations.size() - 1) + " more)" : "");
+    result.summary =
+        violations.front() +
+        (violations.size() > 1 ? " (and " + std::to_string(violations.size() - 1) + " more)" : "");
     return result;
   }
   if (!unknown.empty() || recoveries == 0) {
@@ -179,11 +184,12 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
   }
   result.validity = Validity::holds;
   const auto& j = judged.front();
-  result.summary = std::to_string(recoveries) + " recoveries ramped: " +
-                   j["region"].get<std::string>() + " served " +
-                   percent(j["share_first_step"].get<double>()) + " of its customers' operations in its first " +
-                   ms_text(bounds.step_ns) + " back (" + percent(j["share_before"].get<double>()) +
-                   " before), errors " + percent(j["error_rate"].get<double>());
+  result.summary = std::to_string(recoveries) +
+                   " recoveries ramped: " + j["region"].get<std::string>() + " served " +
+                   percent(j["share_first_step"].get<double>()) +
+                   " of its customers' operations in its first " + ms_text(bounds.step_ns) +
+                   " back (" + percent(j["share_before"].get<double>()) + " before), errors " +
+                   percent(j["error_rate"].get<double>());
   return result;
 }
 

@@ -15,8 +15,8 @@ std::optional<Admission::Slot> Admission::enter() {
       break;
   }
   ++queued_;
-  const bool got = freed_.wait_for(lock, policy_.queue_wait,
-                                   [&] { return active_ < policy_.capacity; });
+  const bool got =
+      freed_.wait_for(lock, policy_.queue_wait, [&] { return active_ < policy_.capacity; });
   --queued_;
   if (!got) {
     ++shed_;

@@ -80,8 +80,8 @@ class CircuitBreaker {
 class RetryBudget {
  public:
   RetryBudget(double ratio, double minimum = 3) : ratio_(ratio), minimum_(minimum) {}
-  void request();      // one request seen (first attempts)
-  bool try_retry();    // true (and counted) when the budget allows one more
+  void request();    // one request seen (first attempts)
+  bool try_retry();  // true (and counted) when the budget allows one more
   double ratio() const { return ratio_; }
 
  private:

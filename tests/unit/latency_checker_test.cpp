@@ -15,8 +15,7 @@ constexpr std::int64_t kMs = 1000000;
 
 // A read by `process` in `region` from `start` taking `took` ms.
 void read(HistoryBuilder& h, std::int64_t start, std::int64_t took, std::int64_t process,
-          const std::string& region, const std::string& key = "k",
-          OpType outcome = OpType::ok) {
+          const std::string& region, const std::string& key = "k", OpType outcome = OpType::ok) {
   h.op(start, OpType::invoke, process, "read", nlohmann::json::array({key, nullptr}), region);
   h.op(start + took, outcome, process, "read", nlohmann::json::array({key, nullptr}), region);
 }
@@ -111,8 +110,9 @@ TEST_CASE("rpo is the span of the lost acknowledged writes, against its bound", 
   h.write(100, 110, 0, "b", 2);    // lost
   h.write(2000, 2100, 0, "c", 3);  // lost
   h.heal(3000);
-  h.final_read(3100, "us", "a", 1).final_read(3100, "us", "b", nullptr).final_read(3100, "us", "c",
-                                                                                   nullptr);
+  h.final_read(3100, "us", "a", 1)
+      .final_read(3100, "us", "b", nullptr)
+      .final_read(3100, "us", "c", nullptr);
   const auto history = CompactHistory::from(h.build());
   const auto tight = check_rpo(history, Duration(1000));
   CHECK(tight.validity == Validity::violated);
@@ -138,12 +138,14 @@ namespace {
 
 // us-east-1's customer c0, one operation every 100 ms from 0 to `end` ms,
 // served by `served(t)` ("" for a failure).
-HistoryBuilder customer_ops(std::int64_t end, const std::function<std::string(std::int64_t)>& served) {
+HistoryBuilder customer_ops(std::int64_t end,
+                            const std::function<std::string(std::int64_t)>& served) {
   HistoryBuilder h;
   h.sign_up("us-east-1-c0", "us-east-1");
   for (std::int64_t t = 0; t < end; t += 100) {
     const std::string by = served(t);
-    h.op(t, OpType::invoke, 0, "read", nlohmann::json::array({"us-east-1-c0/k", nullptr}), "us-east-1");
+    h.op(t, OpType::invoke, 0, "read", nlohmann::json::array({"us-east-1-c0/k", nullptr}),
+         "us-east-1");
     h.op(t + 5, by.empty() ? OpType::fail : OpType::ok, 0, "read",
          nlohmann::json::array({"us-east-1-c0/k", nullptr}), "us-east-1");
     if (!by.empty()) h.served_by(by);
@@ -152,8 +154,10 @@ HistoryBuilder customer_ops(std::int64_t end, const std::function<std::string(st
 }
 
 std::vector<RegionOutage> outage(std::int64_t from_ms, std::int64_t to_ms) {
-  return {{FaultWindow{.fault = 0, .what = "kill us-east-1/app", .start = from_ms * kMs, .stop = to_ms * kMs},
-           "us-east-1"}};
+  return {
+      {FaultWindow{
+           .fault = 0, .what = "kill us-east-1/app", .start = from_ms * kMs, .stop = to_ms * kMs},
+       "us-east-1"}};
 }
 
 }  // namespace
@@ -199,9 +203,8 @@ TEST_CASE("errors while a region ramps back violate recovery", "[recovery]") {
 }
 
 TEST_CASE("a region that never serves again cannot be judged", "[recovery]") {
-  auto h = customer_ops(9000, [](std::int64_t t) -> std::string {
-    return t < 2000 ? "us-east-1" : "us-west-2";
-  });
+  auto h = customer_ops(
+      9000, [](std::int64_t t) -> std::string { return t < 2000 ? "us-east-1" : "us-west-2"; });
   CHECK(check_recovery(CompactHistory::from(h.build()), outage(2000, 4000), {}).validity ==
         Validity::unknown);
 }

@@ -1,10 +1,11 @@
 // The reference store's defences against a cascade: latency windows,
 // circuit breakers with a latency trigger, the retry budget, admission.
+#include "targets/kvstore/resilience.hpp"
+
 #include <catch2/catch.hpp>
 #include <thread>
 
 #include "targets/kvstore/admission.hpp"
-#include "targets/kvstore/resilience.hpp"
 
 using namespace faultline::kvstore;
 using namespace std::chrono_literals;
@@ -36,13 +37,13 @@ TEST_CASE("a breaker opens on slow answers that all succeed, then probes and clo
   CHECK(b.record(true, 1200ms, t0));        // the third: p99 1.2 s, every one a 200
   CHECK(b.state() == CircuitBreaker::State::open);
   CHECK_FALSE(b.allow(t0 + 1999ms));
-  CHECK(b.allow(t0 + 2s));                 // one probe
+  CHECK(b.allow(t0 + 2s));  // one probe
   CHECK(b.state() == CircuitBreaker::State::half_open);
-  CHECK_FALSE(b.allow(t0 + 2s + 1ms));      // and only one
-  CHECK(b.record(true, 1100ms, t0 + 3s));   // the probe was slow: open again
+  CHECK_FALSE(b.allow(t0 + 2s + 1ms));     // and only one
+  CHECK(b.record(true, 1100ms, t0 + 3s));  // the probe was slow: open again
   CHECK(b.state() == CircuitBreaker::State::open);
   CHECK(b.allow(t0 + 5s));
-  CHECK(b.record(true, 20ms, t0 + 5s));     // fast and fine: closed, its past forgotten
+  CHECK(b.record(true, 20ms, t0 + 5s));  // fast and fine: closed, its past forgotten
   CHECK(b.state() == CircuitBreaker::State::closed);
   CHECK_FALSE(b.record(true, 20ms, t0 + 5s));
 }

@@ -1,9 +1,10 @@
 // latency: percentile bounds per region, over the run or in a window of it,
 // optionally only in the regions no fault touched (see ../latency.hpp).
+#include "controllers/checkers/latency.hpp"
+
 #include <algorithm>
 
 #include "controllers/checkers/invariant_kind.hpp"
-#include "controllers/checkers/latency.hpp"
 #include "controllers/experiment/units.hpp"
 
 namespace faultline {
@@ -31,8 +32,9 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
       spec.during = kDuring[*during];
   if (auto untouched = in.reader.boolean(in.table, "untouched")) spec.untouched = *untouched;
   if (spec.untouched && in.experiment.faults.empty())
-    in.reader.error(spec.where, "latency with untouched = true needs a [[fault]]: without one "
-                                "every region is untouched; drop 'untouched'");
+    in.reader.error(spec.where,
+                    "latency with untouched = true needs a [[fault]]: without one "
+                    "every region is untouched; drop 'untouched'");
 }
 
 // The regions a fault acts on: its region, else the regions it names (a
@@ -59,11 +61,13 @@ std::vector<std::string> touched_regions(const Experiment& e) {
 CheckResult check(const InvariantSpec& spec, const Experiment& e, const CompactHistory& history) {
   LatencyBounds bounds;
   for (const auto& [q, bound] : spec.percentiles)
-    bounds.percentiles.emplace_back(q, std::chrono::duration_cast<std::chrono::nanoseconds>(bound).count());
+    bounds.percentiles.emplace_back(
+        q, std::chrono::duration_cast<std::chrono::nanoseconds>(bound).count());
   bounds.during = spec.during == "faults"           ? LatencyDuring::faults
                   : spec.during == "after-recovery" ? LatencyDuring::after_recovery
                                                     : LatencyDuring::run;
-  bounds.timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(e.workload.timeout).count();
+  bounds.timeout_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(e.workload.timeout).count();
   if (spec.untouched) bounds.excluded = touched_regions(e);
   return check_latency(history, bounds);
 }
@@ -82,10 +86,13 @@ KeySpec percentile_key(const char* name, const char* what) {
 const InvariantKind& latency_invariant() {
   static const InvariantKind kind{
       .name = "latency",
-      .summary = "each region's latency percentiles stay within their bounds (failures count "
-                 "at the timeout)",
-      .keys = {percentile_key("p50", "median"), percentile_key("p90", "90th-percentile"),
-               percentile_key("p95", "95th-percentile"), percentile_key("p99", "99th-percentile"),
+      .summary =
+          "each region's latency percentiles stay within their bounds (failures count "
+          "at the timeout)",
+      .keys = {percentile_key("p50", "median"),
+               percentile_key("p90", "90th-percentile"),
+               percentile_key("p95", "95th-percentile"),
+               percentile_key("p99", "99th-percentile"),
                percentile_key("p999", "99.9th-percentile"),
                {.name = "during",
                 .type = KeyType::string,

@@ -1,9 +1,10 @@
 // recovery: a region back from a fault takes its customers back along the
 // ramp, with its errors and latency within bounds (see ../recovery.hpp).
+#include "controllers/checkers/recovery.hpp"
+
 #include <algorithm>
 
 #include "controllers/checkers/invariant_kind.hpp"
-#include "controllers/checkers/recovery.hpp"
 #include "controllers/experiment/units.hpp"
 
 namespace faultline {
@@ -12,13 +13,16 @@ namespace {
 
 constexpr Duration kShortest{100}, kLongest{600000};
 
-std::int64_t ns(Duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
+std::int64_t ns(Duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
 
 void read(const InvariantTable& in, InvariantSpec& spec) {
   // The shared fields' defaults are other kinds'; recovery's own first.
   spec.within = Duration(6000);
   spec.min_fraction = 0.95;
-  if (auto step = in.reader.duration(in.table, "step", kShortest, kLongest)) spec.recovery_step = *step;
+  if (auto step = in.reader.duration(in.table, "step", kShortest, kLongest))
+    spec.recovery_step = *step;
   if (auto ramp = in.reader.duration(in.table, "ramp", kShortest, kLongest)) spec.within = *ramp;
   if (auto jump = in.reader.number(in.table, "max_jump", 0, 1)) spec.recovery_max_jump = *jump;
   if (auto errors = in.reader.number(in.table, "max_errors", 0, 1)) spec.min_fraction = 1 - *errors;
@@ -27,8 +31,9 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
   const bool takes_down = std::any_of(in.experiment.faults.begin(), in.experiment.faults.end(),
                                       [](const FaultSpec& f) { return !f.region.empty(); });
   if (!takes_down)
-    in.reader.error(spec.where, "recovery judges a region coming back: it needs a [[fault]] with "
-                                "a region (kill, isolate, pause, ...)");
+    in.reader.error(spec.where,
+                    "recovery judges a region coming back: it needs a [[fault]] with "
+                    "a region (kill, isolate, pause, ...)");
 }
 
 // The regions faults took down, each outage once: a region's overlapping
@@ -47,7 +52,8 @@ std::vector<RegionOutage> outages(const Experiment& e, const CompactHistory& his
       out.push_back({w, region});
     } else {
       same->window.start = std::min(same->window.start, w.start);
-      same->window.stop = w.stop < 0 || same->window.stop < 0 ? -1 : std::max(same->window.stop, w.stop);
+      same->window.stop =
+          w.stop < 0 || same->window.stop < 0 ? -1 : std::max(same->window.stop, w.stop);
     }
   }
   return out;
@@ -68,8 +74,9 @@ CheckResult check(const InvariantSpec& spec, const Experiment& e, const CompactH
 const InvariantKind& recovery_invariant() {
   static const InvariantKind kind{
       .name = "recovery",
-      .summary = "a region back from a fault takes its customers back in steps (no herd), its "
-                 "errors and latency within bounds",
+      .summary =
+          "a region back from a fault takes its customers back in steps (no herd), its "
+          "errors and latency within bounds",
       .keys = {{.name = "step",
                 .type = KeyType::duration,
                 .description = "the first span after the region returns, over which its share "
@@ -87,7 +94,8 @@ const InvariantKind& recovery_invariant() {
                 .maximum = "1"},
                {.name = "ramp",
                 .type = KeyType::duration,
-                .description = "how long after the region returns its errors and latency are judged",
+                .description =
+                    "how long after the region returns its errors and latency are judged",
                 .default_value = "\"6s\"",
                 .minimum = format_duration(kShortest),
                 .maximum = format_duration(kLongest)},

@@ -1,7 +1,8 @@
 // rpo: the acknowledged data a failover lost, as a span of time, within a
 // bound (see ../rpo.hpp).
-#include "controllers/checkers/invariant_kind.hpp"
 #include "controllers/checkers/rpo.hpp"
+
+#include "controllers/checkers/invariant_kind.hpp"
 
 namespace faultline {
 
@@ -26,8 +27,9 @@ CheckResult check(const InvariantSpec& spec, const Experiment&, const CompactHis
 const InvariantKind& rpo_invariant() {
   static const InvariantKind kind{
       .name = "rpo",
-      .summary = "the acknowledged writes a failover lost span no longer than the bound (the "
-                 "recovery point)",
+      .summary =
+          "the acknowledged writes a failover lost span no longer than the bound (the "
+          "recovery point)",
       .keys = {{.name = "within",
                 .type = KeyType::duration,
                 .description = "the longest span of acknowledged writes that may be lost",
