@@ -19,6 +19,9 @@ const InvariantKind& set_invariant();
 const InvariantKind& serializable_invariant();
 const InvariantKind& snapshot_isolation_invariant();
 const InvariantKind& strict_serializable_invariant();
+const InvariantKind& latency_invariant();
+const InvariantKind& rpo_invariant();
+const InvariantKind& recovery_invariant();
 
 const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
@@ -26,6 +29,7 @@ const std::vector<const InvariantKind*>& invariant_kinds() {
       &monotonic_reads_invariant(), &residency_invariant(),    &failover_time_invariant(),
       &availability_invariant(),  &linearizable_invariant(),  &set_invariant(),
       &serializable_invariant(), &snapshot_isolation_invariant(), &strict_serializable_invariant(),
+      &latency_invariant(), &rpo_invariant(), &recovery_invariant(),
   };
   return kinds;
 }

@@ -64,6 +64,16 @@ enum class WorkloadData { global, customers };
 //           an experiment that only watches the system);
 //   client  a client kind (client_kinds.hpp): the reference store's HTTP API
 //           ("kv-http"), the user's own program ("exec"), ...
+// [workload] retry: how a session retries an operation that failed or timed
+// out, as real clients do. Each retry is an operation of its own, linked to
+// the first attempt (Operation::retry_of).
+struct RetrySpec {
+  int attempts = 1;        // in all, the first included: 1 never retries
+  Duration backoff{100};   // before the first retry; doubled before each next
+  double budget = 1;       // a session's retries stay within budget x its first attempts
+  bool failover = false;   // retry at the session region's failover region's service
+};
+
 struct WorkloadSpec {
   std::string kind = "kv";
   std::string client = "kv-http";
@@ -85,6 +95,7 @@ struct WorkloadSpec {
   double read_fraction = 0.5;
   int max_txn_length = 4;  // list-append: micro-operations per transaction, at most
   Duration timeout{1000};  // per operation
+  RetrySpec retry;
   // Whether the file has a [workload] table. Without one the run still drives
   // these defaults against the services, if there are any; kind = "none" is
   // how an experiment with services asks for no workload.
@@ -182,6 +193,16 @@ struct InvariantSpec {
   // set: whether a read that misses an element known to be present fails it
   // (a linearizable set) or is only reported (an eventually consistent one).
   bool stale_is_violation = false;
+  // latency: (quantile, bound) pairs, the window judged ("run", "faults",
+  // "after-recovery"), and whether only regions no fault touched count.
+  std::vector<std::pair<double, Duration>> percentiles;
+  std::string during = "run";
+  bool untouched = false;
+  // recovery: the first step after a region returns (its ramp is `within`,
+  // its error bound 1 - min_fraction, its p99 `percentiles`), and the most
+  // its share may jump in that step, relative to before the fault.
+  Duration recovery_step{1000};
+  double recovery_max_jump = 0.6;
   SourcePosition where;
 };
 

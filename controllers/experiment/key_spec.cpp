@@ -16,6 +16,8 @@ const char* key_type_name(KeyType type) {
       return "table";
     case KeyType::strings:
       return "array of strings";
+    case KeyType::boolean:
+      return "boolean";
     case KeyType::string_lists:
       return "array of arrays of strings";
   }

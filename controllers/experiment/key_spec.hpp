@@ -17,6 +17,7 @@ enum class KeyType {
   table,
   strings,       // an array of strings: between = ["us-east-1", "eu-west-1"]
   string_lists,  // an array of arrays of strings: groups = [["a"], ["b", "c"]]
+  boolean,       // true or false
 };
 const char* key_type_name(KeyType type);
 

@@ -92,6 +92,26 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
   if (auto keys = r.integer(*t, "keys", 1, 100000)) w.keys = static_cast<int>(*keys);
   if (auto reads = r.number(*t, "reads", 0, 1)) w.read_fraction = *reads;
   if (auto timeout = r.duration(*t, "timeout", Duration(10), Duration(60000))) w.timeout = *timeout;
+  if (const toml::node* node = t->get("retry")) {
+    if (const toml::table* retry = node->as_table()) {
+      r.check_keys(*retry, "workload retry", key_names(find_key(workload_section_keys(), "retry")->fields));
+      if (auto n = r.integer(*retry, "attempts", 1, 10)) w.retry.attempts = static_cast<int>(*n);
+      if (auto b = r.duration(*retry, "backoff", Duration(0), Duration(60000))) w.retry.backoff = *b;
+      if (auto b = r.number(*retry, "budget", 0, 1)) w.retry.budget = *b;
+      if (retry->contains("region")) {
+        const Keys where{"same", "failover"};
+        if (auto region = r.choice(*retry, "region", where, "retry region"))
+          w.retry.failover = *region == 1;
+      }
+      // Reads and writes only: a write is retried with its value, so a retry
+      // is the same write again, which the kv checkers can judge.
+      if (w.kind != "kv")
+        r.error(*node, "'retry' retries reads and writes: it needs kind = \"kv\"");
+    } else {
+      r.error(*node, "'retry' must be a table such as { attempts = 2, backoff = \"100ms\", "
+                     "budget = 0.2, region = \"failover\" }");
+    }
+  }
   if (auto n = r.integer(*t, "max_txn_length", 1, 64)) {
     if (w.kind != "list-append")
       r.error(*t->get("max_txn_length"), "'max_txn_length' shapes list-append transactions");

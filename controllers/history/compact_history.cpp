@@ -32,6 +32,7 @@ void CompactHistory::add(const Operation& op) {
   c.process = op.process;
   c.type = op.type;
   c.session = static_cast<std::int32_t>(op.session);
+  c.retry = op.retry_of >= 0;
   c.f = intern(op.f);
   if (!op.region.empty()) c.region = intern(op.region);
   if (!op.served_by.empty()) c.served_by = intern(op.served_by);

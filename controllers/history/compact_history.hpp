@@ -40,6 +40,9 @@ struct CompactOp {
   std::int32_t session = -1;
   OpType type = OpType::invoke;
   ValueKind value_kind = ValueKind::none;
+  // A client's retry (Operation::retry_of set); which attempt it repeats is
+  // in the full operation. Fits the entry's padding: still 48 bytes.
+  bool retry = false;
 
   bool is_kv() const { return value_kind != ValueKind::none; }
   bool nemesis() const { return process == kNemesisProcess; }

@@ -30,6 +30,7 @@ nlohmann::json to_json(const Operation& op) {
   j["value"] = op.value;
   if (!op.error.empty()) j["error"] = op.error;
   if (!op.region.empty()) j["region"] = op.region;
+  if (op.retry_of >= 0) j["retry_of"] = op.retry_of;
   if (!op.served_by.empty()) j["served_by"] = op.served_by;
   if (op.session >= 0) j["session"] = op.session;
   if (!op.version.empty()) j["version"] = op.version;
@@ -60,6 +61,7 @@ Operation operation_from_json(const nlohmann::json& j) {
   op.served_by = j.value("served_by", "");
   op.session = j.value("session", std::int64_t{-1});
   op.version = j.value("version", "");
+  op.retry_of = j.value("retry_of", std::int64_t{-1});
   return op;
 }
 
@@ -163,6 +165,10 @@ void append_json_line(std::string& out, const Operation& op) {
   if (!op.region.empty()) {
     append_key(out, "region");
     append_string(out, op.region);
+  }
+  if (op.retry_of >= 0) {
+    append_key(out, "retry_of");
+    append_number(out, op.retry_of);
   }
   if (!op.served_by.empty()) {
     append_key(out, "served_by");

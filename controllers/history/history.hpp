@@ -30,6 +30,10 @@ struct Operation {
   std::string served_by;  // the region that answered, if it said
   std::int64_t session = -1;  // the client session; -1 for none (nemesis, final reads)
   std::string version;        // the version the server reported, if any ("ts@region")
+  // A client's retry of an operation that failed or timed out: the index of
+  // the first attempt's invocation (-1: a first attempt). Each attempt is an
+  // operation of its own, judged as such.
+  std::int64_t retry_of = -1;
 };
 
 const char* op_type_name(OpType type);

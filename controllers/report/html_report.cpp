@@ -119,12 +119,21 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
       regions, std::vector<std::vector<double>>(lat_buckets));
   std::vector<std::vector<double>> ok_per_s(regions, std::vector<double>(tput_buckets));
   std::vector<std::vector<double>> err_per_s(regions, std::vector<double>(tput_buckets));
+  // Client retries (invocations with retry_of), by the retrying client's
+  // region: the cascade's retries show where they land.
+  std::vector<std::vector<double>> retry_per_s(regions, std::vector<double>(tput_buckets));
+  std::vector<std::pair<std::size_t, double>> retry_times;  // region, s
   std::unordered_map<std::int64_t, std::int64_t> invoked;
   std::vector<double> all_latencies;
   history([&](const Operation& op) {
     if (op.process == kNemesisProcess || !is_client_data_op(op.f)) return;
     if (op.type == OpType::invoke) {
       invoked[op.process] = op.time;
+      if (op.retry_of >= 0)
+        if (auto r = region_index.find(op.region); r != region_index.end()) {
+          retry_per_s[r->second][std::min(tput_buckets - 1, static_cast<std::size_t>(op.time / 1e9))] += 1;
+          retry_times.emplace_back(r->second, op.time / 1e9);
+        }
       return;
     }
     auto r = region_index.find(op.region);
@@ -154,7 +163,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
       y_tput = std::max({y_tput, ok_per_s[r][s], err_per_s[r][s]});
 
   Chart lat("Latency: median per 250 ms, by region", "ms", end_s, y_latency);
-  Chart tput("Throughput: successful (solid) and failed (dashed) operations per second", "ops/s",
+  Chart tput("Throughput: successful (solid), failed (dashed) and retried (dotted) operations per second", "ops/s",
              end_s, y_tput * 1.1);
   for (const auto& w : windows) {
     lat.shade(w);
@@ -172,7 +181,15 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
     lat.line(lp, region_colour(r), name);
     tput.line(op, region_colour(r), name + " ok");
     tput.line(ep, region_colour(r), name + " failed", true);
+    std::vector<std::pair<double, double>> rp;
+    for (std::size_t s = 0; s < tput_buckets; ++s)
+      if (retry_per_s[r][s] > 0 || (s > 0 && retry_per_s[r][s - 1] > 0) ||
+          (s + 1 < tput_buckets && retry_per_s[r][s + 1] > 0))
+        rp.emplace_back(s + 0.5, retry_per_s[r][s]);
+    tput.line(rp, region_colour(r), name + " retried", false, true);
   }
+  for (const auto& [r, t] : retry_times)
+    lat.tick(t, region_colour(r), "a client in " + e.regions[r].name + " retried at " + fmt(t, 2) + " s");
   for (const auto& result : verdict.results)
     if (result.validity == Validity::violated)
       for (const auto& op : result.witness) {
@@ -227,7 +244,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
         << xml_escape(e.regions[r].name) << "</span>";
   out << "<span><i class=\"swatch\" style=\"background:#fbbf24;height:10px;opacity:.5\"></i>fault"
          "</span><span><i class=\"swatch\" style=\"background:#dc2626\"></i>witness of a "
-         "violation</span></p>\n"
+         "violation</span><span>ticks under the latency: client retries</span></p>\n"
       << lat.svg() << tput.svg() << render_series_section(e, verdict, windows, end_s);
 
   bool any_witness = false;

@@ -45,12 +45,19 @@ void Chart::shade(const FaultWindow& w) {
 }
 
 void Chart::line(const std::vector<std::pair<double, double>>& points, const char* colour,
-                 const std::string& name, bool dashed) {
+                 const std::string& name, bool dashed, bool dotted) {
   if (points.empty()) return;
   body_ << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2.5\""
-        << (dashed ? " stroke-dasharray=\"5 3\"" : "") << " points=\"";
+        << (dashed ? " stroke-dasharray=\"5 3\"" : "")
+        << (dotted ? " stroke-dasharray=\"1.5 3\"" : "") << " points=\"";
   for (const auto& [px, py] : points) body_ << fmt(x(px)) << "," << fmt(y(py)) << " ";
   body_ << "\"><title>" << xml_escape(name) << "</title></polyline>\n";
+}
+
+void Chart::tick(double t, const char* colour, const std::string& label) {
+  body_ << "<line class=\"retry\" stroke=\"" << colour << "\" x1=\"" << fmt(x(t)) << "\" x2=\""
+        << fmt(x(t)) << "\" y1=\"" << fmt(y(0) - 10) << "\" y2=\"" << fmt(y(0)) << "\"><title>"
+        << xml_escape(label) << "</title></line>\n";
 }
 
 void Chart::bar(double x0, double x1, double y0, double y1, const char* colour,

@@ -30,7 +30,9 @@ class Chart {
   void zoom(double from_s) { x_min_ = std::min(from_s, x_max_ - 0.1); }
   void shade(const FaultWindow& w);
   void line(const std::vector<std::pair<double, double>>& points, const char* colour,
-            const std::string& name, bool dashed = false);
+            const std::string& name, bool dashed = false, bool dotted = false);
+  // A short tick on the x axis, in the region's colour: one client retry.
+  void tick(double t, const char* colour, const std::string& label);
   // A bar from x0 to x1 (seconds), from y0 up to y1 (stacked bars start above 0).
   void bar(double x0, double x1, double y0, double y1, const char* colour, const std::string& name);
   void mark(double t, const std::string& label);

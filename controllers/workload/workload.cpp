@@ -69,6 +69,12 @@ void Workload::sign_up(std::chrono::milliseconds patience) {
 void Workload::start() {
   runner_ = std::make_unique<WorkloadRunner>(plan_workload(experiment_, regions_), hosts_,
                                              *sessions_, history_, clock_, experiment_.workload.rate);
+  if (experiment_.workload.retry.attempts > 1) {
+    std::map<std::string, std::string> failover_of;
+    for (const auto& region : experiment_.regions)
+      if (!region.failover.empty()) failover_of[region.name] = region.failover;
+    runner_->set_retry(experiment_.workload.retry, std::move(failover_of));
+  }
   runner_->start();
 }
 

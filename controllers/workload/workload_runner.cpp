@@ -59,6 +59,14 @@ void WorkloadRunner::run_session(SessionPlan& plan) {
   std::unique_ptr<Client> client = clients_.open(plan.region);
   SessionState state{.session = plan.session, .process = plan.session, .region = plan.region};
 
+  // Retries elsewhere go through a client of their own, opened when first
+  // needed, from this session's host like its first attempts.
+  const auto failover_it = failover_of_.find(plan.region);
+  const std::string failover =
+      retry_.failover && failover_it != failover_of_.end() ? failover_it->second : "";
+  std::unique_ptr<Client> elsewhere;
+  std::int64_t first_attempts = 0, retries_made = 0;
+
   // Spread the sessions' start over one interval so they do not fire in step.
   auto next = clock_.now() + interval * plan.session / slots;
   while (!stopping_) {
@@ -73,13 +81,60 @@ void WorkloadRunner::run_session(SessionPlan& plan) {
     op->process = state.process;
     op->session = state.session;
     op->region = state.region;
-    history_.record(*op);
-    const Operation done = history_.record(client->invoke(*op));
+    const Operation first = history_.record(*op);
+    Operation done = history_.record(client->invoke(*op));
+    ++completed_;
+    ++first_attempts;
+    if (done.type != OpType::ok) ++failed_;
+    if (done.type == OpType::info) state.process = process_after_info(state.process, slots);
+    if (done.type != OpType::ok && retry_.attempts > 1 && (op->f == kReadF || op->f == kWriteF)) {
+      done = retry(state, first, std::move(done), *client, elsewhere, failover, retries_made,
+                   first_attempts);
+      // Retries took their time: pace on from now rather than burst.
+      if (next < clock_.now()) next = clock_.now() + interval;
+    }
+    plan.generator->update(state, done);
+  }
+}
+
+Operation WorkloadRunner::retry(SessionState& state, const Operation& first, Operation done,
+                                Client& home, std::unique_ptr<Client>& elsewhere,
+                                const std::string& failover, std::int64_t& retries_made,
+                                std::int64_t first_attempts) {
+  const std::int64_t slots = std::max<std::int64_t>(plan_.session_slots, 1);
+  auto backoff = std::chrono::duration_cast<Clock::duration>(retry_.backoff);
+  for (int attempt = 2; attempt <= retry_.attempts && done.type != OpType::ok && !stopping_;
+       ++attempt) {
+    // The budget: retries beyond a share of the session's requests would
+    // multiply the load on a system that is failing already.
+    if (static_cast<double>(retries_made + 1) >
+        retry_.budget * static_cast<double>(first_attempts))
+      break;
+    const auto wake = clock_.now() + backoff;
+    while (!stopping_ && clock_.now() < wake) clock_.sleep_until(std::min(wake, clock_.now() + kStopCheck));
+    if (stopping_) break;
+    backoff *= 2;
+    Client* client = &home;
+    if (!failover.empty()) {
+      if (!elsewhere) elsewhere = clients_.open(failover);
+      client = elsewhere.get();
+    }
+    Operation again = first;
+    again.type = OpType::invoke;
+    again.process = state.process;  // a new one after an info
+    again.retry_of = static_cast<std::int64_t>(first.index);
+    again.error.clear();
+    again.served_by.clear();
+    again.version.clear();
+    again = history_.record(again);
+    done = history_.record(client->invoke(again));
+    ++retries_made;
+    ++retries_;
     ++completed_;
     if (done.type != OpType::ok) ++failed_;
-    plan.generator->update(state, done);
     if (done.type == OpType::info) state.process = process_after_info(state.process, slots);
   }
+  return done;
 }
 
 }  // namespace faultline

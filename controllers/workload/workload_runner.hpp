@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "controllers/experiment/experiment.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/workload/client.hpp"
 #include "controllers/workload/generator.hpp"
@@ -38,6 +39,15 @@ class WorkloadRunner {
   WorkloadRunner(const WorkloadRunner&) = delete;
   WorkloadRunner& operator=(const WorkloadRunner&) = delete;
 
+  // Sessions retry failed and timed-out reads and writes as `retry` says;
+  // with retry.failover, at the service of `failover_of` their region (a
+  // region without one retries at home). Before start().
+  void set_retry(RetrySpec retry, std::map<std::string, std::string> failover_of) {
+    retry_ = retry;
+    failover_of_ = std::move(failover_of);
+  }
+  std::uint64_t retries() const { return retries_; }
+
   void start();
   // Asks every session to end after its operation in flight. A session
   // waiting for its next instant notices within kStopCheck of clock time.
@@ -56,6 +66,11 @@ class WorkloadRunner {
 
  private:
   void run_session(SessionPlan& session);
+  // The session's retries of `done` (a failed or timed-out first attempt
+  // `first`), each recorded; returns the last completion.
+  Operation retry(SessionState& state, const Operation& first, Operation done, Client& home,
+                  std::unique_ptr<Client>& elsewhere, const std::string& failover,
+                  std::int64_t& retries_made, std::int64_t first_attempts);
   void join();
 
   WorkloadPlan plan_;
@@ -68,6 +83,9 @@ class WorkloadRunner {
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> retries_{0};
+  RetrySpec retry_;
+  std::map<std::string, std::string> failover_of_;
   std::mutex failure_mutex_;
   std::exception_ptr failure_;
 };

@@ -3,7 +3,7 @@
 //   faultline-kv --region eu-west-1 --topology results/topology.json
 //       --listen 198.18.3.10 --port 8080
 //       --db "host=198.18.3.11 port=5432 user=faultline dbname=postgres"
-//       [--bug stale-session]
+//       [--bug stale-session] [--capacity 64 --queue 64 --queue-wait-ms 1000]
 //
 // Without --db it keeps its data in memory (for quick trials; the reference
 // experiments always give each region a PostgreSQL server).
@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 
+#include "targets/kvstore/admission.hpp"
 #include "targets/kvstore/log.hpp"
 #include "targets/kvstore/postgres_storage.hpp"
 #include "targets/kvstore/region.hpp"
@@ -37,6 +38,12 @@ int main(int argc, char** argv) {
   app.add_option("--replication-flush-ms", flush_ms, "replication batch interval");
   app.add_option("--replication-give-up-ms", give_up_ms,
                  "how long a replication batch is retried before it is dropped");
+  AdmissionPolicy admission{.capacity = 64, .queue = 64};
+  unsigned queue_wait_ms = 1000;
+  app.add_option("--capacity", admission.capacity,
+                 "data requests served at once (0: unbounded)");
+  app.add_option("--queue", admission.queue, "data requests that may wait beyond the capacity");
+  app.add_option("--queue-wait-ms", queue_wait_ms, "the longest a request waits before it is shed");
   app.add_option("--bug", bug_name, "plant one known bug")
       ->check(CLI::IsMember(bug_names("faultline-kv")));
   CLI11_PARSE(app, argc, argv);
@@ -61,7 +68,22 @@ int main(int argc, char** argv) {
     log_line("faultline-kv " + region + " listening on " + listen + ":" +
              std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
              (config.bug == Bug::none ? "" : " with bug " + bug_name));
-    HttpServer server([&state](const HttpRequest& r) { return state.handle(r); }, listen, config.port);
+    admission.queue_wait = std::chrono::milliseconds(queue_wait_ms);
+    Admission gate(admission);
+    // The region's capacity bounds the data requests; health checks,
+    // replication and anti-entropy are not customers' load.
+    auto handler = [&state, &gate, &region](const HttpRequest& r) {
+      const std::string target(r.target());
+      const bool data = target.starts_with("/customer/") || target.starts_with("/global/") ||
+                        target.starts_with("/kv/") || target.starts_with("/ephemeral/");
+      if (!data) return state.handle(r);
+      auto slot = gate.enter();
+      if (!slot)
+        return json_reply(r, 503, {{"error", "region " + region + " is over capacity: shed"},
+                                   {"served_by", region}});
+      return state.handle(r);
+    };
+    HttpServer server(handler, listen, config.port);
     server.run();
   } catch (const std::exception& e) {
     std::cerr << "faultline-kv: " << e.what() << "\n";

@@ -10,6 +10,9 @@ const std::vector<BugInfo>& all_bugs() {
       {Bug::ack_before_commit, "ack-before-commit", "faultline-kv"},
       {Bug::no_replication, "no-replication", "faultline-kv"},
       {Bug::failover_any_geo, "failover-any-geo", "faultline-router"},
+      {Bug::health_ignores_latency, "health-ignores-latency", "faultline-router"},
+      {Bug::retry_storm, "retry-storm", "faultline-router"},
+      {Bug::no_ramp, "no-ramp", "faultline-router"},
   };
   return bugs;
 }

@@ -12,9 +12,22 @@ namespace beast_http = boost::beast::http;
 using namespace std::chrono_literals;
 
 GlobalRouter::GlobalRouter(RouterConfig config, Log log)
-    : config_(std::move(config)), log_(std::move(log)) {
+    : config_(std::move(config)),
+      log_(std::move(log)),
+      retry_budget_(config_.retry_budget),
+      admission_(config_.admission) {
   config_.topology.at(config_.edge);
-  for (const auto& r : config_.topology.regions) health_.emplace(r.name, &config_.policy);
+  // The bug: a slow region is "working", so nothing that watches it looks
+  // at how slow.
+  if (config_.bug == Bug::health_ignores_latency) {
+    config_.health_p99 = std::chrono::milliseconds(0);
+    config_.breaker.p99_limit = std::chrono::milliseconds(0);
+  }
+  for (const auto& r : config_.topology.regions) {
+    health_.emplace(r.name, &config_.policy);
+    check_latency_.emplace(r.name, LatencyWindow(config_.health_window));
+    breakers_.emplace(r.name, CircuitBreaker(&config_.breaker));
+  }
 }
 
 GlobalRouter::~GlobalRouter() {
@@ -34,18 +47,31 @@ void GlobalRouter::check_loop(const std::string& region) {
   while (!stopping_) {
     const auto started = SteadyClock::now();
     auto outcome = client.get("/health/deep");
-    const bool healthy = outcome.response && outcome.response->status == 200;
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+    bool healthy = outcome.response && outcome.response->status == 200;
     {
       std::lock_guard lock(mutex_);
+      // A check that answers 200 slowly fails too: the guide's cascade
+      // starts with a slow database whose region still says it is fine.
+      LatencyWindow& window = check_latency_.at(region);
+      window.add(took);
+      std::string why = outcome.error.empty() && outcome.response
+                            ? "http " + std::to_string(outcome.response->status)
+                            : outcome.error;
+      if (healthy && config_.health_p99.count() > 0 &&
+          window.percentile(0.99) > config_.health_p99) {
+        healthy = false;
+        why = "p99 " + std::to_string(window.percentile(0.99).count()) + " ms over the last " +
+              std::to_string(window.count()) + " checks, over " +
+              std::to_string(config_.health_p99.count()) + " ms";
+      }
       RegionHealth& h = health_.at(region);
       if (h.record(healthy, SteadyClock::now()))
         log_(h.up() ? "region " + region + " is up again: ramping its traffic back"
                     : "region " + region + " is down after " +
                           std::to_string(config_.policy.down_after) + " failed health checks (" +
-                          (outcome.error.empty() && outcome.response
-                               ? "http " + std::to_string(outcome.response->status)
-                               : outcome.error) +
-                          ")");
+                          why + ")");
     }
     const auto next = started + config_.health_interval;
     while (!stopping_ && SteadyClock::now() < next) std::this_thread::sleep_for(20ms);
@@ -56,6 +82,31 @@ RegionState GlobalRouter::state(const std::string& region) {
   std::lock_guard lock(mutex_);
   const RegionHealth& h = health_.at(region);
   return {h.up(), h.share(SteadyClock::now())};
+}
+
+RegionState GlobalRouter::routable(const std::string& region) {
+  std::lock_guard lock(mutex_);
+  const RegionHealth& h = health_.at(region);
+  if (!h.up() || !breakers_.at(region).permits(SteadyClock::now())) return {false, 0};
+  return {true, h.share(SteadyClock::now())};
+}
+
+HttpResponse GlobalRouter::forward_watched(const HttpRequest& request, const std::string& region) {
+  const auto started = SteadyClock::now();
+  {
+    // Routing chose it: this request is the probe if the breaker wants one.
+    std::lock_guard lock(mutex_);
+    breakers_.at(region).allow(started);
+  }
+  HttpResponse response = forward(request, region);
+  const auto now = SteadyClock::now();
+  const bool ok = response.result_int() < 500;
+  std::lock_guard lock(mutex_);
+  CircuitBreaker& breaker = breakers_.at(region);
+  if (breaker.record(ok, std::chrono::duration_cast<std::chrono::milliseconds>(now - started), now))
+    log_("circuit breaker of " + region + " at the edge of " + config_.edge + " is " +
+         (breaker.state() == CircuitBreaker::State::closed ? "closed again" : "open"));
+  return response;
 }
 
 std::optional<std::string> GlobalRouter::any_up_region() {
@@ -133,34 +184,73 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
     nlohmann::json regions = nlohmann::json::object();
     for (const auto& r : config_.topology.regions) {
       auto s = state(r.name);
-      regions[r.name] = {{"up", s.up}, {"share", s.share}};
+      std::lock_guard lock(mutex_);
+      const auto breaker = breakers_.at(r.name).state();
+      regions[r.name] = {{"up", s.up},
+                         {"share", s.share},
+                         {"breaker", breaker == CircuitBreaker::State::closed  ? "closed"
+                                     : breaker == CircuitBreaker::State::open ? "open"
+                                                                              : "half-open"},
+                         {"check_p99_ms", check_latency_.at(r.name).percentile(0.99).count()}};
     }
     return json_reply(request, 200, {{"edge", config_.edge}, {"regions", regions}});
   }
+  // Past the edge's capacity (and its queue), shed: overload shows as
+  // 503s and queueing, not as every request slowing down together.
+  auto slot = admission_.enter();
+  if (!slot)
+    return json_reply(request, 503,
+                      {{"error", "the edge of " + config_.edge + " is over capacity: shed"}});
   const std::string prefix = "/customer/";
   if (path.rfind(prefix, 0) == 0) {
     const std::string rest = path.substr(prefix.size());
-    const std::string customer = rest.substr(0, rest.find('/'));
-    auto home = home_of(customer);
-    if (!home) return json_reply(request, 404, {{"error", "unknown customer " + customer}});
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    RouteInput in{.home = *home,
-                  .edge = config_.edge,
-                  .op = request.method() == beast_http::verb::get ? Operation::read
-                                                                  : Operation::write,
-                  .coin = std::uniform_real_distribution<double>(0, 1)(rng),
-                  .any_geo = config_.bug == Bug::failover_any_geo};
-    auto region = choose_region(config_.topology, in,
-                                [this](const std::string& r) { return state(r); });
-    if (!region)
-      return json_reply(request, 503,
-                        {{"error", "no healthy region may serve customer " + customer +
-                                       " (home " + *home + ")"}});
-    return forward(request, *region);
+    return route_customer(request, rest.substr(0, rest.find('/')));
   }
   auto region = any_up_region();
   if (!region) return json_reply(request, 503, {{"error", "no healthy region"}});
   return forward(request, *region);
+}
+
+HttpResponse GlobalRouter::route_customer(const HttpRequest& request, const std::string& customer) {
+  auto home = home_of(customer);
+  if (!home) return json_reply(request, 404, {{"error", "unknown customer " + customer}});
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  RouteInput in{.home = *home,
+                .edge = config_.edge,
+                .op = request.method() == beast_http::verb::get ? Operation::read
+                                                                : Operation::write,
+                .coin = std::uniform_real_distribution<double>(0, 1)(rng),
+                .any_geo = config_.bug == Bug::failover_any_geo};
+  auto region =
+      choose_region(config_.topology, in, [this](const std::string& r) { return routable(r); });
+  if (!region)
+    return json_reply(request, 503,
+                      {{"error", "no healthy region may serve customer " + customer + " (home " +
+                                     *home + ")"}});
+  HttpResponse response = forward_watched(request, *region);
+  const std::string& failover = config_.topology.at(*home).failover;
+  auto failed = [](const HttpResponse& r) {
+    return r.result_int() == 503 || r.result_int() == 504;
+  };
+  {
+    std::lock_guard lock(mutex_);
+    retry_budget_.request();
+  }
+  if (!failed(response) || *region != *home || failover.empty() || !routable(failover).up)
+    return response;
+  // A failure at home is retried once in the failover region, within the
+  // budget: retries beyond it would pile onto a region that is taking the
+  // home region's load already. The retry-storm bug retries every failure,
+  // again and again.
+  const int retries = config_.bug == Bug::retry_storm ? 3 : 1;
+  for (int i = 0; i < retries && failed(response); ++i) {
+    if (config_.bug != Bug::retry_storm) {
+      std::lock_guard lock(mutex_);
+      if (!retry_budget_.try_retry()) break;
+    }
+    response = forward_watched(request, failover);
+  }
+  return response;
 }
 
 }  // namespace faultline::kvstore

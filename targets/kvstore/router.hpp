@@ -12,9 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "targets/kvstore/admission.hpp"
 #include "targets/kvstore/bugs.hpp"
 #include "targets/kvstore/http_server.hpp"
 #include "targets/kvstore/replicator.hpp"
+#include "targets/kvstore/resilience.hpp"
 #include "targets/kvstore/routing.hpp"
 #include "targets/kvstore/topology.hpp"
 
@@ -30,6 +32,16 @@ struct RouterConfig {
   std::chrono::milliseconds request_timeout{2000};
   HealthPolicy policy;
   Bug bug = Bug::none;
+  // The defences against a cascade (resilience.hpp): the edge's capacity, a
+  // health check that fails a region whose checks' p99 over the last
+  // `health_window` checks passes `health_p99` (0: status only), a breaker
+  // per region on the requests forwarded to it, and the share of requests
+  // that may be retried in the failover region.
+  AdmissionPolicy admission{.capacity = 64, .queue = 64, .queue_wait = std::chrono::milliseconds(500)};
+  std::chrono::milliseconds health_p99{250};
+  std::size_t health_window = 3;
+  BreakerPolicy breaker;
+  double retry_budget = 0.1;
 };
 
 class GlobalRouter {
@@ -48,12 +60,22 @@ class GlobalRouter {
   std::optional<std::string> home_of(const std::string& customer);
   HttpResponse forward(const HttpRequest& request, const std::string& region);
   std::optional<std::string> any_up_region();
+  // What routing may use: up by health checks, and its breaker lets the
+  // request through.
+  RegionState routable(const std::string& region);
+  // forward(), timed, its outcome fed to the region's breaker.
+  HttpResponse forward_watched(const HttpRequest& request, const std::string& region);
+  HttpResponse route_customer(const HttpRequest& request, const std::string& customer);
 
   RouterConfig config_;
   Log log_;
   std::mutex mutex_;
   std::map<std::string, RegionHealth> health_;
   std::map<std::string, std::string> homes_;
+  std::map<std::string, LatencyWindow> check_latency_;
+  std::map<std::string, CircuitBreaker> breakers_;
+  RetryBudget retry_budget_;
+  Admission admission_;
   std::atomic<bool> stopping_{false};
   std::vector<std::thread> checkers_;
 };

@@ -79,8 +79,8 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
   CHECK(invariant_kind_names() ==
         std::vector<std::string>{"convergence", "no-lost-writes", "read-your-writes",
                                  "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set",
-                                 "serializable", "snapshot-isolation", "strict-serializable"});
-  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads"});
+                                 "serializable", "snapshot-isolation", "strict-serializable", "latency", "rpo", "recovery"});
+  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads", "p50", "p90", "p95", "p99", "p999", "during", "untouched", "step", "max_jump", "ramp", "max_errors"});
 }
 
 TEST_CASE("defaults in the key table are the defaults the reader applies", "[invariants]") {
@@ -110,7 +110,7 @@ TEST_CASE("an unknown invariant kind gets the did-you-mean message listing every
 
 TEST_CASE("each invariant reads its own keys and refuses the keys of other kinds", "[invariants]") {
   CHECK(first_error("no-lost-writes", "within = \"3s\"\n") ==
-        "x.toml:20:10: 'within' applies to convergence and failover-time only");
+        "x.toml:20:10: 'within' applies to convergence, failover-time and rpo only");
   CHECK(first_error("convergence", "min = 0.5\n") == "x.toml:20:7: 'min' applies to availability only");
   CHECK(first_error("availability", "probe = { host = \"db\" }\n") ==
         "x.toml:20:9: 'probe' applies to residency only");

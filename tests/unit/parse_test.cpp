@@ -121,7 +121,7 @@ TEST_CASE("every problem names file line and column", "[parse]") {
        "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: "
        "convergence, no-lost-writes, read-your-writes, monotonic-reads, residency, "
        "failover-time, availability, linearizable, set, serializable, snapshot-isolation, "
-       "strict-serializable)"},
+       "strict-serializable, latency, rpo, recovery)"},
       {"rate = 50", "rate = 0", "x.toml:22:8: 'rate' must be between 0.1 and 100000, not 0"},
       {"direction = \"one-way\"", "direction = \"sideways\"",
        "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},
@@ -210,4 +210,51 @@ TEST_CASE("the engine defaults to auto and takes netem or nfqueue", "[parse]") {
   std::string text = kValid;
   text.replace(text.find("seed = 3"), 8, "seed = 3\nengine = \"nfqueue\"");
   CHECK(parse_experiment(text, "x.toml", any_program).engine == "nfqueue");
+}
+
+TEST_CASE("[workload] retry parses, and refuses what it cannot do", "[parse][retry]") {
+  auto with = [](const std::string& workload_line, const std::string& invariant = "") {
+    std::string text = kValid;
+    text.replace(text.find("keys = 4"), 8, "keys = 4\n" + workload_line);
+    if (!invariant.empty()) text += "\n[[invariant]]\n" + invariant + "\n";
+    return text;
+  };
+  const Experiment e = parse_experiment(
+      with("retry = { attempts = 3, backoff = \"50ms\", budget = 0.2, region = \"failover\" }"),
+      "x.toml", any_program);
+  CHECK(e.workload.retry.attempts == 3);
+  CHECK(e.workload.retry.backoff == Duration(50));
+  CHECK(e.workload.retry.budget == 0.2);
+  CHECK(e.workload.retry.failover);
+  CHECK(parse_experiment(kValid, "x.toml", any_program).workload.retry.attempts == 1);
+  CHECK_THAT(first_error(with("retry = { attempts = 2, region = \"elsewhere\" }")),
+             Catch::Contains("retry region"));
+  CHECK_THAT(first_error(with("retry = { tries = 2 }")), Catch::Contains("tries"));
+  CHECK_THAT(first_error(with("retry = 2")), Catch::Contains("'retry' must be a table"));
+  CHECK_THAT(first_error(with("kind = \"set\"\nretry = { attempts = 2 }")),
+             Catch::Contains("it needs kind = \"kv\""));
+}
+
+TEST_CASE("latency, rpo and recovery read their keys and say what is missing", "[parse][latency]") {
+  auto with = [](const std::string& invariant) {
+    return std::string(kValid) + "\n[[invariant]]\n" + invariant + "\n";
+  };
+  const Experiment e = parse_experiment(
+      with("kind = \"latency\"\np50 = \"20ms\"\np99 = \"300ms\"\nduring = \"faults\"\nuntouched = true"),
+      "x.toml", any_program);
+  const InvariantSpec& latency = e.invariants.back();
+  REQUIRE(latency.percentiles.size() == 2);
+  CHECK(latency.percentiles[1] == std::pair<double, Duration>{0.99, Duration(300)});
+  CHECK(latency.during == "faults");
+  CHECK(latency.untouched);
+  CHECK_THAT(first_error(with("kind = \"latency\"")), Catch::Contains("at least one bound"));
+  CHECK_THAT(first_error(with("kind = \"latency\"\np99 = \"1s\"\nduring = \"always\"")),
+             Catch::Contains("latency window"));
+  CHECK_THAT(first_error(with("kind = \"rpo\"")), Catch::Contains("rpo needs a bound"));
+  std::string customers = with("kind = \"recovery\"\nmax_jump = 0.5");
+  customers.replace(customers.find("keys = 4"), 8, "keys = 4\ndata = \"customers\"");
+  const Experiment r = parse_experiment(customers, "x.toml", any_program);
+  CHECK(r.invariants.back().recovery_max_jump == 0.5);
+  CHECK(r.invariants.back().within == Duration(6000));
+  CHECK(r.invariants.back().min_fraction == Approx(0.95));
 }

@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "controllers/experiment/parse.hpp"
+#include "controllers/history/compact_history.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/history/operation_kinds.hpp"
 #include "controllers/workload/customers.hpp"
@@ -311,6 +312,62 @@ TEST_CASE("after an info the session continues under a fresh process", "[workloa
   CHECK(ops[4].value[1] == unique_write_value(6, 3));
   CHECK(runner.completed() == 5);
   CHECK(runner.failed() == 2);
+}
+
+TEST_CASE("a failed operation is retried at the failover region, linked to its first attempt",
+          "[workload][retry]") {
+  ManualClock clock;
+  TempHistory history("retry");
+  // The first attempt of the first operation times out; its retry succeeds.
+  // The second operation fails twice: three attempts would be allowed, but
+  // the budget (one retry per first attempt) is spent.
+  FakeSystem system(clock, [](const Operation& op, std::size_t nth) {
+    if (nth == 0) return completed(op, OpType::info, "timeout");
+    if (nth == 2 || nth == 3) return completed(op, OpType::fail, "http 503");
+    return completed(op, OpType::ok);
+  });
+  WorkloadRunner runner(one_session(2, 4), {}, system, history.recorder, clock, 100);
+  runner.set_retry({.attempts = 3, .backoff = Duration(100), .budget = 1.0, .failover = true},
+                   {{"eu-west-1", "eu-central-1"}});
+  runner.start();
+  runner.wait();
+
+  const auto ops = history.read();
+  REQUIRE(ops.size() == 8);
+  CHECK(ops[1].type == OpType::info);
+  // The retry: a new invocation of the same write, under the process after
+  // the info, at eu-central-1, naming the first attempt.
+  CHECK(ops[2].type == OpType::invoke);
+  CHECK(ops[2].value == ops[0].value);
+  CHECK(ops[2].retry_of == static_cast<std::int64_t>(ops[0].index));
+  CHECK(ops[2].process == 4);
+  CHECK(ops[3].type == OpType::ok);
+  CHECK(ops[3].retry_of == ops[2].retry_of);
+  const auto seen = system.invocations();
+  REQUIRE(seen.size() == 4);
+  CHECK(seen[1].at - seen[0].at >= std::chrono::milliseconds(100));  // after the backoff
+  CHECK(system.opened() == std::vector<std::string>{"eu-west-1", "eu-central-1"});
+  // The second operation: one retry (2 retries for 2 first attempts), failed.
+  CHECK(ops[4].retry_of == -1);
+  CHECK(ops[6].retry_of == static_cast<std::int64_t>(ops[4].index));
+  CHECK(ops[7].type == OpType::fail);
+  CHECK(runner.retries() == 2);
+  CHECK(runner.completed() == 4);
+}
+
+TEST_CASE("retry_of survives the history's JSON lines", "[workload][history]") {
+  Operation op{.index = 7, .type = OpType::invoke, .process = 3, .f = kWriteF,
+               .value = nlohmann::json::array({"k", 1}), .region = "eu-west-1", .retry_of = 2};
+  std::string line;
+  append_json_line(line, op);
+  CHECK(line.find("\"retry_of\":2") != std::string::npos);
+  CHECK(operation_from_json(nlohmann::json::parse(line)).retry_of == 2);
+  CHECK(to_json(op)["retry_of"] == 2);
+  op.retry_of = -1;
+  line.clear();
+  append_json_line(line, op);
+  CHECK(line.find("retry_of") == std::string::npos);
+  CHECK(CompactHistory::from({op}).ops()[0].retry == false);
 }
 
 TEST_CASE("sessions run in threads of their own and stop when asked", "[workload]") {
