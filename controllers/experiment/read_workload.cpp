@@ -12,10 +12,10 @@ namespace {
 
 // Keys of [workload] every client kind takes; a client kind's own keys are in
 // its table [workload.<client>], or (exec's) listed by the kind.
-const Keys kWorkloadKeys{"kind",          "service",    "port",          "clients_per_region",
-                         "rate",          "keys",       "reads",         "timeout",
-                         "customers_per_region", "data", "state_service", "state_port",
-                         "client",        "max_txn_length"};
+const Keys kWorkloadKeys{
+    "kind",          "service",    "port",    "clients_per_region",   "rate",
+    "keys",          "reads",      "timeout", "customers_per_region", "data",
+    "state_service", "state_port", "client",  "max_txn_length",       "max_writes_per_key"};
 const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
 
 // The keys [workload] may hold: the common ones, every client kind's own
@@ -103,6 +103,11 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
     if (w.kind != "list-append")
       r.error(*t->get("max_txn_length"), "'max_txn_length' shapes list-append transactions");
     w.max_txn_length = static_cast<int>(*n);
+  }
+  if (auto n = r.integer(*t, "max_writes_per_key", 0, 1000000)) {
+    if (w.kind != "list-append")
+      r.error(*t->get("max_writes_per_key"), "'max_writes_per_key' retires list-append keys");
+    w.max_writes_per_key = static_cast<int>(*n);
   }
   if (t->contains("data")) {
     const Keys kinds{"global", "customers"};
