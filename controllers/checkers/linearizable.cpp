@@ -418,6 +418,10 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
   std::string unknown_why;
   std::uint64_t steps = 0, peak_cache = 0;
   bool witnessed = false;
+  // Each key found not linearizable, at its culprit's invocation.
+  SeriesBuilder culprits("keys not linearizable, at the invocation of the operation with no legal "
+                         "place, by its client's region",
+                         "keys", history_end_ns(history));
   for (auto& key : keys) {
     const std::string& name = history.name(key.key);
     if (SteadyClock::now() > deadline) {
@@ -436,6 +440,11 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
     r.judged += key.ops.size();
     if (s.verdict == KeyVerdict::linearizable) continue;
     violated.push_back(name);
+    const CompactOp& culprit = history[s.witness.culprit->invoke_index];
+    culprits.add(history.name(culprit.region), culprit.time);
+    culprits.mark(culprit.time, "key " + name + ": no legal place for process " +
+                                    std::to_string(s.witness.culprit->process) + "'s " +
+                                    describe(*s.witness.culprit));
     if (witnessed) continue;
     witnessed = true;
     WitnessShrink shrink;
@@ -477,6 +486,7 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
       if (op->completion_index != SIZE_MAX) r.witness.push_back(history.operation(op->completion_index));
     }
   }
+  r.series.push_back(culprits.build());
   r.details["keys"] = keys.size();
   r.details["keys_not_linearizable"] = violated;
   r.details["keys_unknown"] = unknown;

@@ -85,6 +85,12 @@ TEST_CASE("a stale read after a later write completed is not linearizable, and n
   CHECK(culprit);
   CHECK(writer);
   CHECK(!r.witness.empty());
+  // Over time: the key, at its culprit's invocation, and a mark there.
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].total == 1);
+  REQUIRE(r.series[0].marks.size() == 1);
+  CHECK_THAT(r.series[0].marks[0].label, Catch::Contains("key k: no legal place for process 1"));
 }
 
 TEST_CASE("a read may see a write still pending (it took effect before the read)", "[linearizable]") {

@@ -151,6 +151,11 @@ TEST_CASE("G0: appends of two transactions interleaved on two keys", "[list-appe
   CHECK_THAT(explanation(r), Catch::Contains("T1 appended 4 to y before T0 appended 2 (ww)"));
   CHECK(r.witness.size() == 4);  // both transactions, invocation and completion
   CHECK(r.witness[0].f == kTxnF);
+  // Over time: the anomaly, at its earliest transaction's invocation.
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].label == "G0");
+  CHECK(r.series[0].lines[0].total == 1);
 }
 
 TEST_CASE("G1c: each of two transactions reads the other's append", "[list-append]") {
