@@ -94,6 +94,9 @@ struct WorkloadSpec {
   int keys = 8;
   double read_fraction = 0.5;
   int max_txn_length = 4;  // list-append: micro-operations per transaction, at most
+  // list-append: appends to a key before a fresh one takes its place, as
+  // Elle's generator does, so lists stay short however long the run (0: never).
+  int max_writes_per_key = 32;
   Duration timeout{1000};  // per operation
   RetrySpec retry;
   // Whether the file has a [workload] table. Without one the run still drives

@@ -117,6 +117,11 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
       r.error(*t->get("max_txn_length"), "'max_txn_length' shapes list-append transactions");
     w.max_txn_length = static_cast<int>(*n);
   }
+  if (auto n = r.integer(*t, "max_writes_per_key", 0, 1000000)) {
+    if (w.kind != "list-append")
+      r.error(*t->get("max_writes_per_key"), "'max_writes_per_key' retires list-append keys");
+    w.max_writes_per_key = static_cast<int>(*n);
+  }
   if (t->contains("data")) {
     const Keys kinds{"global", "customers"};
     if (auto data = r.choice(*t, "data", kinds, "workload data"))

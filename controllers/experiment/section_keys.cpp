@@ -159,6 +159,14 @@ const std::vector<KeySpec>& workload_section_keys() {
        .default_value = "4",
        .minimum = "1",
        .maximum = "64"},
+      {.name = "max_writes_per_key",
+       .type = KeyType::integer,
+       .description = "with kind = \"list-append\": appends to a key (by any session) before a "
+                      "fresh key takes its place (k3, then k3.1, ...), as Elle retires keys; 0: "
+                      "never",
+       .default_value = "32",
+       .minimum = "0",
+       .maximum = "1000000"},
       {.name = "timeout",
        .type = KeyType::duration,
        .description = "per operation; a write that times out is info (may or may not have "

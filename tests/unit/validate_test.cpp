@@ -167,6 +167,12 @@ command = ["true"]
   CHECK_THAT(messages("[workload]\nkind = \"register\"\nclient = \"exec\"\nprogram = \"c\"\n"
                       "max_txn_length = 3\n"),
              Catch::Contains("'max_txn_length' shapes list-append transactions"));
+  CHECK(messages("[workload]\nkind = \"list-append\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                 "max_writes_per_key = 0\n")
+            .empty());
+  CHECK_THAT(messages("[workload]\nkind = \"kv\"\nclient = \"exec\"\nprogram = \"c\"\n"
+                      "max_writes_per_key = 3\n"),
+             Catch::Contains("'max_writes_per_key' retires list-append keys"));
   // kv invariants refuse histories they cannot judge.
   CHECK_THAT(messages("[workload]\nkind = \"set\"\nclient = \"exec\"\nprogram = \"c\"\n"
                       "[[invariant]]\nkind = \"no-lost-writes\"\n"),

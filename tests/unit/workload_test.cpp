@@ -620,6 +620,37 @@ TEST_CASE("list-append generator: transactions of 1..max micro-operations, appen
   CHECK(appended.size() > 300);
 }
 
+TEST_CASE("list-append keys retire after max_writes_per_key appends, counted over every session",
+          "[workload]") {
+  const std::vector<std::string> rotation_keys{"k0", "k1"};
+  auto rotation = std::make_shared<ListAppendKeys>(rotation_keys, 3);
+  std::map<std::string, int> appends;  // per key name
+  std::set<std::string> names;
+  std::vector<ListAppendGenerator> sessions;
+  for (std::int64_t session : {0, 1})
+    sessions.emplace_back(4, session, rotation_keys, 0.3, 4, rotation);
+  for (int round = 0; round < 50; ++round)
+    for (std::int64_t session : {0, 1}) {
+      SessionState s{.session = session, .process = session, .region = "r"};
+      const Operation op = *sessions[session].next(s);
+      for (const auto& mop : op.value) {
+        names.insert(mop[1].get<std::string>());
+        if (mop[0] == kAppendMop) ++appends[mop[1].get<std::string>()];
+      }
+    }
+  for (const auto& [key, n] : appends) {
+    INFO(key);
+    CHECK(n <= 3);
+  }
+  CHECK(names.count("k0") == 1);
+  CHECK(names.count("k0.1") == 1);
+  CHECK(names.count("k1.2") == 1);
+  CHECK(names.size() > 20);  // about 50 * 2 * 2.5 * 0.7 / 3 appended keys
+  // 0: never retired.
+  ListAppendKeys never({"k0"}, 0);
+  for (int i = 0; i < 100; ++i) CHECK(never.use(0, true) == "k0");
+}
+
 TEST_CASE("plan_workload gives each workload kind its generator, clients_per_region per region",
           "[workload]") {
   Experiment e;
