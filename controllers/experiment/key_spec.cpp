@@ -18,6 +18,8 @@ const char* key_type_name(KeyType type) {
       return "array of strings";
     case KeyType::string_lists:
       return "array of arrays of strings";
+    case KeyType::range:
+      return "[low, high]";
   }
   return "?";
 }
