@@ -47,7 +47,12 @@ std::optional<std::string> accept_any_program(const std::string& program, const 
 
 int check_stored_run(const std::string& dir, bool write_reports) {
   namespace fs = std::filesystem;
-  Experiment e = load_experiment((fs::path(dir) / "experiment.toml").string(), accept_any_program);
+  // schedule.toml holds the seed the run used and the faults it drew (the
+  // copy of the file would draw its [[nemesis]] again from the file's seed).
+  const fs::path schedule = fs::path(dir) / "schedule.toml";
+  Experiment e = load_experiment(
+      (fs::exists(schedule) ? schedule : fs::path(dir) / "experiment.toml").string(),
+      accept_any_program);
   // Streamed into the checkers' compact form: a long history never has to fit
   // in memory as operations.
   const std::string history_path = (fs::path(dir) / "history.jsonl").string();

@@ -11,6 +11,14 @@ faultline=$1 experiment=$2 invariant=$3 max_runs=$4 max_faults=$5
 results=$(mktemp -d)
 chmod 755 "$results"
 trap 'rm -rf "$results"' EXIT
+# Nothing of these runs is left: no namespace named after any of their ids.
+left_behind() {
+  local id
+  for id in $(grep -rho '"run_id": "[^"]*"' "$1" --include=verdict.json | cut -d'"' -f4); do
+    ls /run/netns 2>/dev/null | grep -q "^fl-$id-" && { echo "$id"; return 0; }
+  done
+  return 1
+}
 
 set +e
 "$faultline" run --results "$results" "$experiment" > "$results/run.out" 2>&1
@@ -20,6 +28,17 @@ set -e
 run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
 drawn=$(grep -c '^\[\[fault\]\]' "$run_dir/schedule.toml")
 echo "run failed with $drawn faults: $run_dir"
+# schedule.toml replays the draw: its plan is the original's with the seed.
+seed=$(grep -o '"seed": [0-9]*' "$run_dir/verdict.json" | head -1 | grep -o '[0-9]*$')
+diff <("$faultline" run --dry-run "$run_dir/schedule.toml") \
+     <("$faultline" run --dry-run --seed "$seed" "$experiment") ||
+  { echo "FAIL: the dry run of schedule.toml differs from the experiment's with seed $seed" >&2; exit 1; }
+# faultline check judges the stored run again from its schedule, the same way.
+set +e
+"$faultline" check "$run_dir" > /dev/null
+check_code=$?
+set -e
+[[ $check_code -eq 1 ]] || { echo "FAIL: faultline check exited $check_code, expected 1" >&2; exit 1; }
 
 "$faultline" shrink "$run_dir" --max-runs "$max_runs" | tee "$results/shrink.out"
 left=$(grep -c '^\[\[fault\]\]' "$run_dir/minimal.toml" || true)
@@ -36,7 +55,9 @@ set +e
 code=$?
 set -e
 replay=$(find "$results/replay" -mindepth 1 -maxdepth 1 -type d | head -1)
-[[ $code -eq 1 ]] && grep -A1 "\"invariant\": \"$invariant\"" "$replay/verdict.json" | grep -q '"violated"' ||
+violated=$(grep -E '^      "(invariant|result)"' "$replay/verdict.json" | paste - - |
+  grep '"violated"' | grep -c "\"invariant\": \"$invariant\"" || true)
+[[ $code -eq 1 && $violated -eq 1 ]] ||
   { echo "FAIL: minimal.toml replayed exits $code, not violating $invariant" >&2; exit 1; }
-ip netns list | grep -q '^fl-' && { echo "FAIL: namespaces left behind" >&2; ip netns list >&2; exit 1; }
+if id=$(left_behind "$results"); then echo "FAIL: namespaces of run $id left behind" >&2; exit 1; fi
 echo "ok: $drawn faults shrunk to $left in $runs runs; minimal.toml still violates $invariant"
