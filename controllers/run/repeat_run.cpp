@@ -90,6 +90,10 @@ int run_repeatedly(const std::string& file, const ProgramResolver& resolver,
       r.exit_code = result.exit_code;
       r.violated = result.violated;
       r.results_dir = result.results_dir;
+    } catch (const Interrupted&) {
+      // What ran before the interrupt still counts; then the usual message.
+      if (!runs.empty()) std::cout << summarize_repeats(runs, repeat.times) << "\n";
+      throw;
     } catch (const TargetError& err) {
       std::cerr << "faultline: seed " << seed << ": the system under test could not be started: "
                 << err.what() << "\n";

@@ -168,20 +168,18 @@ int shrink_run(const ShrinkCommand& command) {
             " runs: " + std::to_string(s.faults.size()) + " faults, still violating " + target +
             "\nwith seed " + std::to_string(seed) + ". Replay: faultline run " + minimal.string());
   };
-  int runs_so_far = 0;
   ShrinkOptions options;
   options.max_runs = command.max_runs;
   options.out_of_time = [&] {
     return interrupt_requested() || SteadyClock::now() - began >= command.max_time;
   };
   options.on_step = [&](const ShrinkStep& step) {
-    runs_so_far = step.run;
     std::cout << "  run " << step.run << ": " << step.change << ": " << outcome_name(step.outcome)
               << " (best: " << step.best->faults.size() << " faults, "
               << format_duration(step.best->duration) << ")\n"
               << std::flush;
   };
-  options.on_better = [&](const Schedule& s) { write_minimal(s, runs_so_far + 1); };
+  options.on_better = write_minimal;
   const auto test = [&](const Schedule& s) -> Outcome {
     if (interrupt_requested()) return Outcome::stop;
     const std::string name = "candidate-" + std::to_string(++candidate_number);

@@ -86,7 +86,7 @@ bool Shrinker::try_candidate(const Schedule& candidate, const std::string& chang
   if (outcome != Outcome::invalid) ++runs_;
   if (outcome == Outcome::fails) {
     best_ = candidate;
-    options_.on_better(best_);
+    options_.on_better(best_, runs_);
   }
   options_.on_step({runs_, change, outcome, &best_});
   return outcome == Outcome::fails;

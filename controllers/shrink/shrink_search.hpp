@@ -48,7 +48,8 @@ struct ShrinkOptions {
   int max_runs = 30;
   std::function<bool()> out_of_time = [] { return false; };
   std::function<void(const ShrinkStep&)> on_step = [](const ShrinkStep&) {};
-  std::function<void(const Schedule&)> on_better = [](const Schedule&) {};
+  // A better schedule was found, after `runs` runs.
+  std::function<void(const Schedule&, int runs)> on_better = [](const Schedule&, int) {};
 };
 
 struct ShrinkResult {

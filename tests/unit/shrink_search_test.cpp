@@ -92,7 +92,7 @@ TEST_CASE("the budget stops the search, keeping the best so far", "[shrink]") {
   // run improves.
   options.max_runs = 9;
   int improvements = 0;
-  options.on_better = [&](const Schedule&) { ++improvements; };
+  options.on_better = [&](const Schedule&, int) { ++improvements; };
   const ShrinkResult r =
       Shrinker(schedule_of(16), [&](const Schedule& s) { return runner(s); }, options).run();
   CHECK(r.runs == 9);
