@@ -30,7 +30,8 @@ for bug in lww-wall-clock failover-any-geo no-anti-entropy stale-session ack-bef
     printf '| %s | | the run exited %s, not 1 | | | | |\n' "$bug" "$code"
     continue
   fi
-  invariant=$(grep -B1 '"result": "violated"' "$run_dir/verdict.json" | grep -o '"invariant": "[^"]*"' | head -1 | cut -d'"' -f4)
+  invariant=$( { grep -E '^      "(invariant|result)"' "$run_dir/verdict.json" | paste - - |
+    grep '"violated"' | head -1 | cut -d'"' -f4; } || true)
   start=$(date +%s)
   "$faultline" shrink "$run_dir" --max-runs "$max_runs" > "$out/shrink.log" 2>&1 || true
   took=$(( $(date +%s) - start ))
