@@ -19,6 +19,7 @@ const InvariantKind& set_invariant();
 const InvariantKind& serializable_invariant();
 const InvariantKind& snapshot_isolation_invariant();
 const InvariantKind& strict_serializable_invariant();
+const InvariantKind& cell_isolation_invariant();
 
 const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
@@ -26,6 +27,7 @@ const std::vector<const InvariantKind*>& invariant_kinds() {
       &monotonic_reads_invariant(), &residency_invariant(),    &failover_time_invariant(),
       &availability_invariant(),  &linearizable_invariant(),  &set_invariant(),
       &serializable_invariant(), &snapshot_isolation_invariant(), &strict_serializable_invariant(),
+      &cell_isolation_invariant(),
   };
   return kinds;
 }

@@ -47,6 +47,11 @@ struct ServiceSpec {
   // A service's log stops growing here (the cut marked in it), so a service
   // that writes without end cannot fill the disk.
   std::uint64_t log_limit = kDefaultLogLimit;
+  // The cell of each region this service serves (empty: none): the edge
+  // routers find each cell's host and port (its health port) in the topology
+  // file, and the cell-isolation invariant knows which customers a fault on
+  // it touched.
+  std::string cell;
   SourcePosition where;
 };
 
@@ -75,6 +80,9 @@ struct WorkloadSpec {
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
   int customers_per_region = 2;
+  // The cells of every region (data = "customers"): customer n of a region
+  // is assigned to cells[n % size], sent in its sign-up. Empty: no cells.
+  std::vector<std::string> cells;
   // The service that holds each region's data, read directly for the final
   // reads (the workload's service may be a router in front of it).
   std::string state_service;  // empty: the workload's service
@@ -182,6 +190,9 @@ struct InvariantSpec {
   // set: whether a read that misses an element known to be present fails it
   // (a linearizable set) or is only reported (an eventually consistent one).
   bool stale_is_violation = false;
+  // cell-isolation: how far a customer's fraction of successful operations
+  // may drop during a cell's fault below its fraction before the faults
+  double tolerance = 0.05;
   SourcePosition where;
 };
 

@@ -71,11 +71,15 @@ Operation KvClient::invoke(const Operation& op) {
     keep_token(key, done);
     return done;
   }
-  if (op.f == kRegisterF)
-    return complete(op,
-                    http_.request(verb::put, registration_path(op),
-                                  op.value.at("home").get<std::string>()),
-                    false, false);
+  if (op.f == kRegisterF) {
+    // The routing record: the bare home region, or {home, cell} with cells.
+    const std::string home = op.value.at("home").get<std::string>();
+    const std::string body =
+        op.value.contains("cell")
+            ? nlohmann::json{{"home", home}, {"cell", op.value.at("cell")}}.dump()
+            : home;
+    return complete(op, http_.request(verb::put, registration_path(op), body), false, false);
+  }
   if (op.f == kRegistrationReadF)
     return complete(op, http_.get(registration_path(op)), true, false);
   throw std::invalid_argument("the reference store's client has no operation " + op.f);

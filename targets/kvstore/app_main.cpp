@@ -3,11 +3,12 @@
 //   faultline-kv --region eu-west-1 --topology results/topology.json
 //       --listen 198.18.3.10 --port 8080
 //       --db "host=198.18.3.11 port=5432 user=faultline dbname=postgres"
-//       [--bug stale-session]
+//       [--bug stale-session] [--cell a]
 //
 // Without --db it keeps its data in memory (for quick trials; the reference
 // experiments always give each region a PostgreSQL server).
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -37,6 +38,17 @@ int main(int argc, char** argv) {
   app.add_option("--replication-flush-ms", flush_ms, "replication batch interval");
   app.add_option("--replication-give-up-ms", give_up_ms,
                  "how long a replication batch is retried before it is dropped");
+  app.add_option("--cell", config.cell,
+                 "serve one cell of the region: its customers' data in table cell_NAME")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            for (char c : v)
+              if (!(std::islower(static_cast<unsigned char>(c)) ||
+                    std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+                return std::string("a cell name is lowercase letters, digits and '_'");
+            return std::string();
+          },
+          "NAME"));
   app.add_option("--bug", bug_name, "plant one known bug")
       ->check(CLI::IsMember(bug_names("faultline-kv")));
   CLI11_PARSE(app, argc, argv);
@@ -54,11 +66,19 @@ int main(int argc, char** argv) {
     if (db.empty())
       storage = std::make_unique<MemoryStorage>();
     else
-      storage = std::make_unique<PostgresStorage>(db, std::chrono::milliseconds(db_timeout_ms));
+      storage = std::make_unique<PostgresStorage>(
+          db, std::chrono::milliseconds(db_timeout_ms),
+          config.cell.empty() ? "entries" : "cell_" + config.cell);
+    if (!config.cell.empty() && !db.empty())
+      config.cell_storage = [db, db_timeout_ms](const std::string& cell) -> std::unique_ptr<Storage> {
+        return std::make_unique<PostgresStorage>(db, std::chrono::milliseconds(db_timeout_ms),
+                                                 "cell_" + cell);
+      };
 
     Region state(config, *storage, log_line);
     state.start();
-    log_line("faultline-kv " + region + " listening on " + listen + ":" +
+    log_line("faultline-kv " + region + (config.cell.empty() ? "" : " cell " + config.cell) +
+             " listening on " + listen + ":" +
              std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
              (config.bug == Bug::none ? "" : " with bug " + bug_name));
     HttpServer server([&state](const HttpRequest& r) { return state.handle(r); }, listen, config.port);

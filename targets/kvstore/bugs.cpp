@@ -10,6 +10,8 @@ const std::vector<BugInfo>& all_bugs() {
       {Bug::ack_before_commit, "ack-before-commit", "faultline-kv"},
       {Bug::no_replication, "no-replication", "faultline-kv"},
       {Bug::failover_any_geo, "failover-any-geo", "faultline-router"},
+      {Bug::no_static_fallback, "no-static-fallback", "faultline-router"},
+      {Bug::migration_drops_data, "migration-drops-data", "faultline-kv"},
   };
   return bugs;
 }

@@ -16,6 +16,8 @@ enum class Bug {
   stale_session,      // app: the session token is ignored on reads
   ack_before_commit,  // app: a write is acknowledged before the database commits it
   no_replication,     // app: writes never leave their region
+  no_static_fallback,    // router: no static routing table when the routing data is unreadable
+  migration_drops_data,  // app: a cell adopts a failed cell's customers without their data
 };
 
 struct BugInfo {

@@ -14,7 +14,11 @@ using namespace std::chrono_literals;
 GlobalRouter::GlobalRouter(RouterConfig config, Log log)
     : config_(std::move(config)), log_(std::move(log)) {
   config_.topology.at(config_.edge);
-  for (const auto& r : config_.topology.regions) health_.emplace(r.name, &config_.policy);
+  for (const auto& r : config_.topology.regions) {
+    health_.emplace(r.name, &config_.policy);
+    for (const auto& c : r.cells) cell_health_.emplace(r.name + "/" + c.name, &config_.policy);
+  }
+  load_static_routes();
 }
 
 GlobalRouter::~GlobalRouter() {
@@ -24,7 +28,8 @@ GlobalRouter::~GlobalRouter() {
 
 void GlobalRouter::start() {
   for (const auto& r : config_.topology.regions)
-    checkers_.emplace_back([this, name = r.name] { check_loop(name); });
+    if (r.cells.empty()) checkers_.emplace_back([this, name = r.name] { check_loop(name); });
+  start_cells();
 }
 
 void GlobalRouter::check_loop(const std::string& region) {
@@ -53,6 +58,7 @@ void GlobalRouter::check_loop(const std::string& region) {
 }
 
 RegionState GlobalRouter::state(const std::string& region) {
+  if (region_has_cells(region)) return {any_cell_up(region), 1.0};
   std::lock_guard lock(mutex_);
   const RegionHealth& h = health_.at(region);
   return {h.up(), h.share(SteadyClock::now())};
@@ -62,33 +68,6 @@ std::optional<std::string> GlobalRouter::any_up_region() {
   if (state(config_.edge).up) return config_.edge;
   for (const auto& r : config_.topology.regions)
     if (state(r.name).up) return r.name;
-  return std::nullopt;
-}
-
-std::optional<std::string> GlobalRouter::home_of(const std::string& customer) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = homes_.find(customer); it != homes_.end()) return it->second;
-  }
-  // Routing data is global: any region can answer, the edge's own first.
-  std::vector<std::string> order{config_.edge};
-  for (const auto& r : config_.topology.regions)
-    if (r.name != config_.edge) order.push_back(r.name);
-  for (const auto& region : order) {
-    if (!state(region).up) continue;
-    auto address = config_.topology.at(region).address(config_.app_host);
-    if (!address) continue;
-    http::Client client(*address, config_.app_port, config_.request_timeout);
-    auto outcome = client.get("/global/" + home_key(customer));
-    if (!outcome.response || outcome.response->status != 200) continue;
-    auto body = nlohmann::json::parse(outcome.response->body, nullptr, false);
-    if (body.is_discarded() || !body.contains("value")) continue;
-    std::string home = body["value"].get<std::string>();
-    if (config_.topology.find(home) == nullptr) return std::nullopt;
-    std::lock_guard lock(mutex_);
-    homes_[customer] = home;
-    return home;
-  }
   return std::nullopt;
 }
 
@@ -123,6 +102,8 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
     {
       std::lock_guard lock(mutex_);
       for (const auto& [name, h] : health_)
+        if (!h.seen_healthy() && !region_has_cells(name)) waiting.push_back(name);
+      for (const auto& [name, h] : cell_health_)
         if (!h.seen_healthy()) waiting.push_back(name);
     }
     if (!waiting.empty())
@@ -134,6 +115,7 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
     for (const auto& r : config_.topology.regions) {
       auto s = state(r.name);
       regions[r.name] = {{"up", s.up}, {"share", s.share}};
+      for (const auto& c : r.cells) regions[r.name]["cells"][c.name] = cell_up(r.name, c.name);
     }
     return json_reply(request, 200, {{"edge", config_.edge}, {"regions", regions}});
   }
@@ -141,8 +123,13 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
   if (path.rfind(prefix, 0) == 0) {
     const std::string rest = path.substr(prefix.size());
     const std::string customer = rest.substr(0, rest.find('/'));
-    auto home = home_of(customer);
-    if (!home) return json_reply(request, 404, {{"error", "unknown customer " + customer}});
+    auto [read, assignment] = assignment_of(customer);
+    if (!assignment)
+      return read == RoutingRead::unreadable
+                 ? json_reply(request, 503,
+                              {{"error", "the routing data cannot be read for customer " + customer}})
+                 : json_reply(request, 404, {{"error", "unknown customer " + customer}});
+    const std::string* home = &assignment->home;
     thread_local std::mt19937_64 rng{std::random_device{}()};
     RouteInput in{.home = *home,
                   .edge = config_.edge,
@@ -156,6 +143,8 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
       return json_reply(request, 503,
                         {{"error", "no healthy region may serve customer " + customer +
                                        " (home " + *home + ")"}});
+    if (!assignment->cell.empty() && *region == *home && region_has_cells(*region))
+      return route_to_cell(request, customer, *assignment);
     return forward(request, *region);
   }
   auto region = any_up_region();

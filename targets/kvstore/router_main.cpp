@@ -3,6 +3,7 @@
 //   faultline-router --region us-east-1 --topology results/topology.json
 //       --listen 198.18.1.12 --port 8000 [--app-host app --app-port 8080]
 //       [--health-interval-ms 500] [--bug failover-any-geo]
+//       [--routing-ttl-ms 500] [--static-routes FILE] [--snapshot-ms 1000]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
   CLI::App app{"faultline-router: health-checked routing of customers to regions"};
   std::string topology_path, listen = "127.0.0.1", bug_name = "none";
   unsigned short port = 8000;
-  unsigned interval_ms = 500, timeout_ms = 1000, ramp_step_ms = 2000;
+  unsigned interval_ms = 500, timeout_ms = 1000, ramp_step_ms = 2000, routing_ttl_ms = 0,
+           snapshot_ms = 1000;
   RouterConfig config;
   app.add_option("--region", config.edge, "the region this router runs in")->required();
   app.add_option("--topology", topology_path, "the run's topology file")->required();
@@ -27,6 +29,11 @@ int main(int argc, char** argv) {
   app.add_option("--health-timeout-ms", timeout_ms, "deadline of one health check");
   app.add_option("--down-after", config.policy.down_after, "failed checks that mark a region down");
   app.add_option("--ramp-step-ms", ramp_step_ms, "length of each step of the 10%/50% ramp");
+  app.add_option("--routing-ttl-ms", routing_ttl_ms,
+                 "how long a customer's assignment read from the routing data is kept (0: forever)");
+  app.add_option("--static-routes", config.static_routes_path,
+                 "the static routing table's file, used when the routing data cannot be read");
+  app.add_option("--snapshot-ms", snapshot_ms, "interval of the static routing table's refresh");
   app.add_option("--bug", bug_name, "plant one known bug")
       ->check(CLI::IsMember(bug_names("faultline-router")));
   CLI11_PARSE(app, argc, argv);
@@ -37,6 +44,8 @@ int main(int argc, char** argv) {
     config.health_interval = std::chrono::milliseconds(interval_ms);
     config.health_timeout = std::chrono::milliseconds(timeout_ms);
     config.policy.ramp_step = std::chrono::milliseconds(ramp_step_ms);
+    config.routing_ttl = std::chrono::milliseconds(routing_ttl_ms);
+    config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
     GlobalRouter router(config, log_line);
     router.start();
     log_line("faultline-router at the edge of " + config.edge + " listening on " + listen + ":" +

@@ -79,8 +79,9 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
   CHECK(invariant_kind_names() ==
         std::vector<std::string>{"convergence", "no-lost-writes", "read-your-writes",
                                  "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set",
-                                 "serializable", "snapshot-isolation", "strict-serializable"});
-  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads"});
+                                 "serializable", "snapshot-isolation", "strict-serializable",
+                                 "cell-isolation"});
+  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads", "tolerance"});
 }
 
 TEST_CASE("defaults in the key table are the defaults the reader applies", "[invariants]") {

@@ -172,8 +172,8 @@ TEST_CASE("each seeded bug has a name and a home program", "[kvstore]") {
   CHECK(parse_bug("stale-session") == Bug::stale_session);
   CHECK_FALSE(parse_bug("stale-sessions"));
   auto router = bug_names("faultline-router");
-  CHECK(router == std::vector<std::string>{"none", "failover-any-geo"});
-  CHECK(bug_names("faultline-kv").size() == 6);
+  CHECK(router == std::vector<std::string>{"none", "failover-any-geo", "no-static-fallback"});
+  CHECK(bug_names("faultline-kv").size() == 7);
 }
 
 #include <boost/beast/http.hpp>
