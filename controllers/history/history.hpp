@@ -30,6 +30,7 @@ struct Operation {
   std::string served_by;  // the region that answered, if it said
   std::int64_t session = -1;  // the client session; -1 for none (nemesis, final reads)
   std::string version;        // the version the server reported, if any ("ts@region")
+  std::string cell;           // the cell of its region that served it, if it said
 };
 
 const char* op_type_name(OpType type);

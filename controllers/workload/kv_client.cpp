@@ -91,6 +91,7 @@ Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool 
     const unsigned status = outcome.response->status;
     auto body = parse_body(outcome.response->body);
     done.served_by = body.value("served_by", "");
+    if (body.contains("cell") && body["cell"].is_string()) done.cell = body["cell"].get<std::string>();
     if (body.contains("version") && body["version"].is_string())
       done.version = body["version"].get<std::string>();
     // A 404 that carries an error is a refusal (unknown customer, no route);
