@@ -161,14 +161,14 @@ bool GlobalRouter::migrate(const std::string& region, const std::string& from,
 
 HttpResponse GlobalRouter::forward_to_cell(const HttpRequest& request, const std::string& region,
                                            const CellInfo& cell) {
+  // One keep-alive connection per cell and per client connection thread,
+  // keyed by where the cell is (not its name), so routers sharing a thread
+  // never share a connection.
   thread_local std::map<std::string, std::unique_ptr<http::Client>> clients;
-  auto& client = clients[cell_key(region, cell.name)];
-  if (!client) {
-    auto address = config_.topology.at(region).address(cell.host);
-    if (!address)
-      return json_reply(request, 503, {{"error", "cell " + cell.name + " has no address"}});
-    client = std::make_unique<http::Client>(*address, cell.port, config_.request_timeout);
-  }
+  auto address = config_.topology.at(region).address(cell.host);
+  if (!address) return json_reply(request, 503, {{"error", "cell " + cell.name + " has no address"}});
+  auto& client = clients[*address + ":" + std::to_string(cell.port)];
+  if (!client) client = std::make_unique<http::Client>(*address, cell.port, config_.request_timeout);
   http::Headers headers;
   if (auto token = header(request, kSessionHeader); !token.empty())
     headers.emplace_back(kSessionHeader, token);

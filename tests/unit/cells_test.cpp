@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <boost/beast/http.hpp>
+#include <cstdio>
+#include <fstream>
 
 #include "targets/kvstore/cells.hpp"
 #include "targets/kvstore/region.hpp"
@@ -281,4 +283,159 @@ TEST_CASE("bad cell declarations are one-line errors naming the fix", "[cells]")
             "must be lowercase letters, digits and '_'") != std::string::npos);
   CHECK(first_error(cells_experiment(R"(cells = ["a", "b"])", "b", "")).find(
             "has no health port") != std::string::npos);
+}
+
+// A region with cells on loopback (127.0.0.2, one port each: the app and two
+// cells, each with its own memory storage) behind a real GlobalRouter: the
+// static routing table and a cell's migration over real HTTP, without root.
+#include <random>
+#include <thread>
+
+#include "targets/kvstore/http_server.hpp"
+#include "targets/kvstore/router.hpp"
+
+namespace {
+
+struct Served {
+  std::unique_ptr<HttpServer> server;
+  std::thread thread;
+  void start(Region& region, unsigned short port) {
+    server = std::make_unique<HttpServer>([&region](const HttpRequest& r) { return region.handle(r); },
+                                          "127.0.0.2", port);
+    thread = std::thread([this] { server->run(); });
+  }
+  void stop() {
+    if (!server) return;
+    server->stop();
+    thread.join();
+    server.reset();
+  }
+  ~Served() { stop(); }
+};
+
+struct LoopbackCells {
+  unsigned short port;
+  Topology topology;
+  std::map<std::string, MemoryStorage> tables;  // "entries" (the app), "a", "b"
+  std::unique_ptr<Region> app, a, b;
+  Served app_served, a_served, b_served;
+  std::string static_path;
+
+  LoopbackCells() {
+    std::random_device rd;
+    port = static_cast<unsigned short>(20000 + rd() % 20000);
+    static_path = "/tmp/faultline-cells-test-" + std::to_string(port) + ".json";
+    topology = parse_topology(R"({"regions": [{"name": "us-east-1", "geo": "us",
+      "hosts": {"app": {"ipv4": "127.0.0.2"}},
+      "cells": [{"name": "a", "host": "app", "port": )" + std::to_string(port + 1) + R"(},
+                {"name": "b", "host": "app", "port": )" + std::to_string(port + 2) + "}]}]}");
+    auto quiet = [](const std::string&) {};
+    app = std::make_unique<Region>(RegionConfig{.name = "us-east-1", .topology = topology, .port = port},
+                                   tables["entries"], quiet);
+    auto cell = [&](const std::string& name) {
+      RegionConfig c{.name = "us-east-1", .topology = topology, .port = port};
+      c.cell = name;
+      struct View : Storage {
+        MemoryStorage& of;
+        explicit View(MemoryStorage& s) : of(s) {}
+        std::size_t merge(const std::vector<Record>& r) override { return of.merge(r); }
+        std::optional<Entry> get(DataClass c, const std::string& cu, const std::string& k) override {
+          return of.get(c, cu, k);
+        }
+        std::vector<Record> scan(DataClass c) override { return of.scan(c); }
+        bool ping() override { return true; }
+      };
+      c.cell_storage = [this](const std::string& other) -> std::unique_ptr<Storage> {
+        return std::make_unique<View>(tables[other]);
+      };
+      return std::make_unique<Region>(c, tables[name], quiet);
+    };
+    a = cell("a");
+    b = cell("b");
+    app_served.start(*app, port);
+    a_served.start(*a, static_cast<unsigned short>(port + 1));
+    b_served.start(*b, static_cast<unsigned short>(port + 2));
+  }
+  ~LoopbackCells() {
+    app_served.stop();
+    a_served.stop();
+    b_served.stop();
+    std::remove(static_path.c_str());
+  }
+  RouterConfig router_config(Bug bug = Bug::none) const {
+    RouterConfig c{.edge = "us-east-1", .topology = topology, .app_port = port};
+    c.health_interval = 50ms;
+    c.health_timeout = 200ms;
+    c.request_timeout = 500ms;
+    c.routing_ttl = 50ms;
+    c.static_routes_path = static_path;
+    c.snapshot_interval = 50ms;
+    c.bug = bug;
+    return c;
+  }
+};
+
+template <class Predicate>
+bool eventually(Predicate p, std::chrono::milliseconds within = 3000ms) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return p();
+}
+
+}  // namespace
+
+TEST_CASE("the router sends customers to their cells and rides out a routing outage on its "
+          "static table",
+          "[cells][loopback]") {
+  using boost::beast::http::verb;
+  LoopbackCells cells;
+  cells.app->handle(request(verb::put, "/global/customer:c0", R"({"home": "us-east-1", "cell": "a"})"));
+  cells.app->handle(request(verb::put, "/global/customer:c1", R"({"home": "us-east-1", "cell": "b"})"));
+  for (Bug bug : {Bug::none, Bug::no_static_fallback}) {
+    GlobalRouter router(cells.router_config(bug), [](const std::string&) {});
+    router.start();
+    REQUIRE(eventually([&] { return router.handle(request(verb::get, "/health")).result_int() == 200; }));
+    auto put = router.handle(request(verb::put, "/customer/c0/k", "1"));
+    REQUIRE(put.result_int() == 200);
+    CHECK(nlohmann::json::parse(put.body())["cell"] == "a");
+    CHECK(nlohmann::json::parse(router.handle(request(verb::put, "/customer/c1/k", "2")).body())["cell"] == "b");
+    REQUIRE(eventually([&] { return std::ifstream(cells.static_path).good(); }));
+    std::this_thread::sleep_for(150ms);  // a snapshot with both customers
+
+    cells.app_served.stop();  // the routing data cannot be read
+    std::this_thread::sleep_for(100ms);  // past the cached assignments' 50 ms
+    auto during = router.handle(request(verb::get, "/customer/c0/k"));
+    if (bug == Bug::none) {
+      CHECK(during.result_int() == 200);
+      CHECK(nlohmann::json::parse(during.body())["value"] == "1");
+    } else {
+      CHECK(during.result_int() == 503);
+    }
+    cells.app_served.start(*cells.app, cells.port);
+  }
+}
+
+TEST_CASE("the router moves a down cell's customers to another cell with their data",
+          "[cells][loopback]") {
+  using boost::beast::http::verb;
+  LoopbackCells cells;
+  cells.app->handle(request(verb::put, "/global/customer:c0", R"({"home": "us-east-1", "cell": "a"})"));
+  GlobalRouter router(cells.router_config(), [](const std::string&) {});
+  router.start();
+  REQUIRE(eventually([&] { return router.handle(request(verb::get, "/health")).result_int() == 200; }));
+  REQUIRE(router.handle(request(verb::put, "/customer/c0/k", "acknowledged")).result_int() == 200);
+  cells.a_served.stop();  // cell a dies; its table stays
+  REQUIRE(eventually([&] {
+    return router.handle(request(verb::get, "/customer/c0/k")).result_int() == 200;
+  }));
+  auto read = nlohmann::json::parse(router.handle(request(verb::get, "/customer/c0/k")).body());
+  CHECK(read["cell"] == "b");
+  CHECK(read["value"] == "acknowledged");
+  // Cell a returns; its customers stay where their data now is.
+  cells.a_served.start(*cells.a, static_cast<unsigned short>(cells.port + 1));
+  std::this_thread::sleep_for(300ms);
+  CHECK(nlohmann::json::parse(router.handle(request(verb::get, "/customer/c0/k")).body())["cell"] == "b");
 }
