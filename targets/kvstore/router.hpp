@@ -74,6 +74,7 @@ class GlobalRouter {
   HttpResponse route_to_cell(const HttpRequest& request, const std::string& customer,
                              const Assignment& assignment);
   bool migrate(const std::string& region, const std::string& from, const std::string& to);
+  void record_move(const std::string& region, const std::string& from, const std::string& to);
   HttpResponse forward_to_cell(const HttpRequest& request, const std::string& region,
                                const CellInfo& cell);
   void snapshot_loop();

@@ -126,8 +126,11 @@ HttpResponse GlobalRouter::route_to_cell(const HttpRequest& request, const std::
         return json_reply(request, 503,
                           {{"error", "moving cell " + choice->migrate_from + "'s customers to cell " +
                                          choice->cell + " failed"}});
-      std::lock_guard lock(mutex_);
-      moved_[region.name][choice->migrate_from] = choice->cell;
+      {
+        std::lock_guard lock(mutex_);
+        moved_[region.name][choice->migrate_from] = choice->cell;
+      }
+      record_move(region.name, choice->migrate_from, choice->cell);
     }
   }
   if (!choice)
@@ -157,6 +160,33 @@ bool GlobalRouter::migrate(const std::string& region, const std::string& from,
                                                    " " + outcome.response->body
                                              : outcome.error)));
   return ok;
+}
+
+void GlobalRouter::record_move(const std::string& region, const std::string& from,
+                               const std::string& to) {
+  // The routing data says where customers are: the moved customers'
+  // records now name their new cell, so a router that starts later (or
+  // never saw the cell down) sends them there too. Best effort: the move
+  // itself is already in force at this router. The customers are those the
+  // static table knows in the failed cell.
+  StaticRoutes routes;
+  {
+    std::lock_guard lock(mutex_);
+    routes = static_routes_;
+  }
+  auto address = config_.topology.at(config_.edge).address(config_.app_host);
+  if (!address) return;
+  http::Client client(*address, config_.app_port, config_.request_timeout);
+  std::size_t recorded = 0, moved = 0;
+  for (const auto& [customer, a] : routes) {
+    if (a.home != region || a.cell != from) continue;
+    ++moved;
+    auto outcome = client.request(boost::beast::http::verb::put, "/global/" + home_key(customer),
+                                  format_assignment({region, to}));
+    if (outcome.response && outcome.response->status == 200) ++recorded;
+  }
+  log_("routing data: " + std::to_string(recorded) + " of " + std::to_string(moved) +
+       " customers of cell " + from + " of " + region + " now assigned to cell " + to);
 }
 
 HttpResponse GlobalRouter::forward_to_cell(const HttpRequest& request, const std::string& region,

@@ -427,6 +427,8 @@ TEST_CASE("the router moves a down cell's customers to another cell with their d
   router.start();
   REQUIRE(eventually([&] { return router.handle(request(verb::get, "/health")).result_int() == 200; }));
   REQUIRE(router.handle(request(verb::put, "/customer/c0/k", "acknowledged")).result_int() == 200);
+  REQUIRE(eventually([&] { return std::ifstream(cells.static_path).good(); }));
+  std::this_thread::sleep_for(150ms);  // a static table that knows c0
   cells.a_served.stop();  // cell a dies; its table stays
   REQUIRE(eventually([&] {
     return router.handle(request(verb::get, "/customer/c0/k")).result_int() == 200;
@@ -434,6 +436,10 @@ TEST_CASE("the router moves a down cell's customers to another cell with their d
   auto read = nlohmann::json::parse(router.handle(request(verb::get, "/customer/c0/k")).body());
   CHECK(read["cell"] == "b");
   CHECK(read["value"] == "acknowledged");
+  // The routing data now assigns c0 to cell b.
+  auto record = cells.tables["entries"].get(DataClass::global, "", "customer:c0");
+  REQUIRE(record);
+  CHECK(parse_assignment(record->value) == Assignment{"us-east-1", "b"});
   // Cell a returns; its customers stay where their data now is.
   cells.a_served.start(*cells.a, static_cast<unsigned short>(cells.port + 1));
   std::this_thread::sleep_for(300ms);
