@@ -180,5 +180,13 @@ int main(int argc, char** argv) {
               validity_name(r.validity), s, o.budget_s, static_cast<double>(o.ops) / s,
               r.details["search_steps"].dump().c_str(),
               r.details["peak_cache_bytes"].get<double>() / (1 << 20), peak_rss_mib(), r.summary.c_str());
+  if (r.details.contains("witness")) {
+    const auto& shrink = r.details["witness"]["shrink"];
+    std::printf(
+        "witness shrink: %s -> %s operations, %s windows searched, %.2f ms, %s\n",
+        shrink["from"].dump().c_str(), shrink["to"].dump().c_str(), shrink["checks"].dump().c_str(),
+        shrink["ms"].get<double>(),
+        shrink["one_minimal"] == true ? "1-minimal" : shrink.value("cut", "not shrunk").c_str());
+  }
   return r.validity == Validity::holds ? 0 : 1;
 }

@@ -4,19 +4,35 @@
 # when something is missing.
 set -euo pipefail
 
-PACKAGES=(
+# What building faultline and running the demo (experiments/split-brain.toml:
+# the reference system on PostgreSQL) takes: the only profile demo.sh asks for.
+DEMO_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   libboost-dev libboost-system-dev libboost-filesystem-dev
-  libtomlplusplus-dev catch2 libspdlog-dev libcli11-dev nlohmann-json3-dev
+  libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev libhiredis-dev postgresql-15 libfaketime
-  chromium libpng-dev
-  iproute2 procps nftables iptables
-  docker.io docker-compose busybox-static python3
+  libpq-dev libhiredis-dev postgresql-15
+  iproute2 procps
+)
+# And what the test suite adds: its framework, the third-party systems and
+# peers the e2e tests run, the browser test, the kernel and compose lanes,
+# the sanitizer and fuzz builds, the package lane.
+TEST_PACKAGES=(
+  catch2 libfaketime chromium libpng-dev
+  nftables iptables
+  docker.io docker-compose busybox-static python3 python3-jsonschema
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
+  debootstrap lintian dpkg-dev
 )
+
+profile=${1:-all}
+case $profile in
+  demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
+  all) PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: install-deps.sh [demo|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

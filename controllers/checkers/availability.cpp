@@ -64,6 +64,8 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction,
   std::map<std::string, Tally> per_region;
   std::map<std::pair<std::size_t, std::string>, Tally> per_window;
   std::unordered_map<std::uint32_t, Tally> by_region_symbol;
+  SeriesBuilder failed("failed operations per client region, by invocation time", "failed ops",
+                       history_end_ns(h));
   std::map<std::pair<std::size_t, std::uint32_t>, Tally> by_window_symbol;
   for (const auto& op : h.ops()) {
     if (op.nemesis() || (op.f != h.f_read && op.f != h.f_write)) continue;
@@ -80,6 +82,7 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction,
       if (!ok && t.first_failure == nullptr) t.first_failure = &op;
     };
     count(by_region_symbol[op.region]);
+    if (!ok) failed.add(h.name(op.region), at);
     for (std::size_t w = 0; w < windows.size(); ++w)
       if (at >= windows[w].start && (windows[w].stop < 0 || at <= windows[w].stop))
         count(by_window_symbol[{w, op.region}]);
@@ -115,10 +118,14 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction,
   result.details = {{"bound", min_fraction}, {"regions", regions}, {"during_faults", during}};
   if (!silent.empty()) result.details["regions_without_operations"] = silent;
   if (!worst) {
+    result.series.push_back(failed.build());
     result.summary = "no workload operations: nothing to judge";
     return result;
   }
   const Tally& t = *worst->second;
+  if (t.fraction() < min_fraction && t.first_failure != nullptr)
+    failed.mark(t.first_failure->time, "first failure " + worst->first);
+  result.series.push_back(failed.build());
   result.details["lowest"] = t.fraction();
   const std::string text = percent(t.fraction()) + " of " + std::to_string(t.total) +
                            " operations succeeded " + worst->first;

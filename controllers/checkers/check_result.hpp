@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "controllers/checkers/series.hpp"
 #include "controllers/history/history.hpp"
 
 namespace faultline {
@@ -23,6 +24,9 @@ struct CheckResult {
   // writes", 3 "keys". Shown beside the verdict so a PASS says what it rests on.
   std::size_t judged = 0;
   std::string judged_what;
+  // What it judged over time (series.hpp): report.html draws each as a chart,
+  // verdict.json carries them.
+  std::vector<Series> series;
 };
 
 // "12 acknowledged writes"

@@ -87,11 +87,34 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
     }
     return true;
   };
+  // Over time, how many keys two regions' latest final reads disagree on (a
+  // key one region has not answered for yet does not count yet).
+  SeriesBuilder differing("keys the regions disagree on in their final reads, after the heal",
+                          "keys differing", history_end_ns(history), SeriesFold::max);
+  differing.mark(*healed_at, "heal");
+  std::set<std::uint32_t> differ_now;
+  auto key_differs = [&](std::uint32_t key) {
+    const CompactOp* first = nullptr;
+    for (auto region : all.asked.at(key)) {
+      auto it = latest.find({region, key});
+      if (it == latest.end()) continue;
+      if (first == nullptr)
+        first = it->second;
+      else if (!history.same_value(*first, *it->second))
+        return true;
+    }
+    return false;
+  };
   std::int64_t last_time = 0;
   for (const auto& op : history.ops()) {
     last_time = std::max(last_time, op.time);
     if (op.f != history.f_final_read || op.type != OpType::ok || !op.is_kv()) continue;
     latest[{op.region, op.key}] = &op;
+    if (key_differs(op.key))
+      differ_now.insert(op.key);
+    else
+      differ_now.erase(op.key);
+    differing.add("", op.time, static_cast<double>(differ_now.size()));
     if (!converged && agree()) {
       converged = true;
       converged_at = op.time;
@@ -114,6 +137,7 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
   if (converged && holding.empty()) {
     result.summary = "the regions agree only that all " + std::to_string(all.keys.size()) +
                      " keys are empty: no value to compare (did any write succeed?)";
+    result.series.push_back(differing.build());
     return result;
   }
   if (!converged) {
@@ -123,9 +147,10 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
         if (!all.reads.count({region, key})) {
           result.summary = "region " + history.name(region) + " never answered a final read of " +
                            history.name(key);
+          result.series.push_back(differing.build());
           return result;
         }
-    int differing = 0;
+    int diverged = 0;
     for (const auto& [key, regions] : all.asked) {
       const CompactOp* first = nullptr;
       bool differs = false;
@@ -136,24 +161,28 @@ CheckResult check_convergence(const CompactHistory& history, Duration within) {
         else if (!history.same_value(*first, *read))
           differs = true;
       }
-      if (differs && differing++ == 0)
+      if (differs && diverged++ == 0)
         for (auto region : regions) result.witness.push_back(history.operation(*all.reads.at({region, key})));
     }
     result.validity = Validity::violated;
-    result.details["diverged_keys"] = differing;
-    result.summary = std::to_string(differing) + " of " + std::to_string(all.keys.size()) +
+    result.details["diverged_keys"] = diverged;
+    result.summary = std::to_string(diverged) + " of " + std::to_string(all.keys.size()) +
                      " keys still differ between regions " + ms_text(last_time - *healed_at) +
                      " after the heal";
+    result.series.push_back(differing.build());
     return result;
   }
   const std::int64_t took = std::max<std::int64_t>(0, converged_at - *healed_at);
+  differing.mark(converged_at, "regions agree");
   result.details["converged_after_ms"] = took / 1000000;
   if (took > std::chrono::duration_cast<std::chrono::nanoseconds>(within).count()) {
     result.validity = Validity::violated;
     result.summary = "regions agreed " + ms_text(took) + " after the heal, over the bound of " +
                      format_duration(within);
+    result.series.push_back(differing.build());
     return result;
   }
+  result.series.push_back(differing.build());
   result.validity = Validity::holds;
   result.summary = std::to_string(all.regions.size()) + " regions agree on " +
                    std::to_string(all.keys.size()) + " keys, " + ms_text(took) +
@@ -178,6 +207,10 @@ ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& in
       k.earliest_ack_from[i - 1] = std::min(k.earliest_ack_from[i - 1], k.earliest_ack_from[i]);
 
   ReadStaleness out;
+  const std::int64_t end_ns = history_end_ns(history);
+  SeriesBuilder stale_reads("stale reads per region", "stale reads", end_ns);
+  SeriesBuilder staleness("how stale reads were, per region",
+                          "ms stale", end_ns, SeriesFold::max);
   std::vector<char> seen(index.writes().size());
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> read invoked at
   for (const auto& op : history.ops()) {
@@ -204,8 +237,13 @@ ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& in
     if (acked < inv->second) {
       ++out.stale_reads;
       out.max_stale_ns = std::max(out.max_stale_ns, inv->second - acked);
+      const std::string& region = history.name(op.region);
+      stale_reads.add(region, inv->second);
+      staleness.add(region, inv->second, static_cast<double>(inv->second - acked) / 1e6);
     }
   }
+  out.stale_over_time = stale_reads.build();
+  out.staleness_over_time = staleness.build();
   for (std::size_t i = 0; i < seen.size(); ++i)
     if (index.writes()[i].acknowledged() && !seen[i]) ++out.never_read;
   return out;
@@ -229,6 +267,8 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
   // the last one's acknowledgement, and every write named.
   std::int64_t first_lost_ns = std::numeric_limits<std::int64_t>::max(), last_lost_ns = 0;
   nlohmann::json lost_writes = nlohmann::json::array();
+  SeriesBuilder lost_series("lost writes, at their acknowledgement, by the client's region",
+                            "lost writes", history_end_ns(history));
   for (const auto& w : index.writes()) {
     if (w.completion != nullptr && w.completion->type == OpType::fail) ++failed;
     if (!w.acknowledged()) continue;
@@ -266,6 +306,8 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     if (kept == 0 && lost_in > 0 && unread == 0) {
       first_lost_ns = std::min(first_lost_ns, w.invoke->time);
       last_lost_ns = std::max(last_lost_ns, w.completion->time);
+      lost_series.add(history.name(w.completion->region), w.completion->time);
+      if (lost == 0) lost_series.mark(w.completion->time, "first lost write acknowledged");
       if (lost_writes.size() < kLostWritesNamed) {
         const Operation acked = history.operation(*w.completion);
         lost_writes.push_back({{"value", acked.value},
@@ -296,7 +338,11 @@ CheckResult check_no_lost_writes(const CompactHistory& history) {
     if (phantoms++ < 3) result.witness.push_back(history.operation(*final_read));
   }
 
-  const ReadStaleness reads = read_staleness(history, index);
+  ReadStaleness reads = read_staleness(history, index);
+  if (lost > 0) lost_series.mark(last_lost_ns, "last lost write acknowledged");
+  result.series.push_back(lost_series.build());
+  result.series.push_back(std::move(reads.stale_over_time));
+  result.series.push_back(std::move(reads.staleness_over_time));
   result.judged = acknowledged;
   result.judged_what = "acknowledged writes";
   result.details = {{"acknowledged", acknowledged},

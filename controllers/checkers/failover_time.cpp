@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "controllers/checkers/writes.hpp"
@@ -27,6 +28,9 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
   std::unordered_map<std::uint32_t, std::string> customer_cache;
   std::map<std::string, Track> tracks;
   std::int64_t last_time = 0;
+  // Each customer's failing windows; stacked, the number failing at a time.
+  SeriesBuilder failing("customers failing, each from its last success to its first after",
+                        "customers failing", history_end_ns(h));
   for (const auto& op : h.ops()) {
     if (op.type == OpType::invoke || (op.f != h.f_read && op.f != h.f_write) || !op.is_kv()) continue;
     auto [c, fresh] = customer_cache.try_emplace(op.key);
@@ -37,6 +41,7 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
     if (op.type == OpType::ok) {
       if (t.open) {
         t.open->recovery = &op;
+        failing.hold(c->second, t.open->start, op.time);
         if (op.time - t.open->start > t.longest_ns) {
           t.longest_ns = op.time - t.open->start;
           t.longest = *t.open;
@@ -55,6 +60,7 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
   for (auto& [customer, t] : tracks) {
     if (t.open) {  // still failing when the workload stopped
       const std::int64_t ns = last_time - t.open->start;
+      failing.hold(customer, t.open->start, last_time);
       if (!unrecovered || ns > worst_ns) {
         worst_ns = ns;
         worst_customer = customer;
@@ -69,6 +75,21 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
       worst = &t.longest;
     }
   }
+  // Each line's total: its customer's longest window, what the bound judges
+  // (the folded others: the longest of theirs).
+  Series series = failing.build();
+  series.total_what = "ms failing at the longest";
+  auto longest_ms = [&](const Track& t) {
+    return static_cast<double>(t.open ? last_time - t.open->start : t.longest_ns) / 1e6;
+  };
+  std::set<std::string> shown;
+  for (const auto& line : series.lines) shown.insert(line.label);
+  for (auto& line : series.lines) {
+    line.total = 0;
+    for (const auto& [customer, t] : tracks)
+      if (customer == line.label || (!tracks.count(line.label) && !shown.count(customer)))
+        line.total = std::max(line.total, longest_ms(t));
+  }
   result.judged = tracks.size();
   result.judged_what = "customers";
   result.details = {{"customers", tracks.size()}, {"bound_ms", within.count()}};
@@ -77,6 +98,7 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
     return result;
   }
   if (worst == nullptr || worst_ns < 0) {
+    result.series.push_back(std::move(series));
     result.validity = Validity::holds;
     result.details["longest_ms"] = 0;
     result.summary = "no customer saw a failed operation";
@@ -86,6 +108,10 @@ CheckResult check_failover_time(const CompactHistory& h, Duration within) {
   result.details["customer"] = worst_customer;
   if (worst->first_failure) result.witness.push_back(h.operation(*worst->first_failure));
   if (worst->recovery) result.witness.push_back(h.operation(*worst->recovery));
+  series.marks.push_back({worst->start / 1000000, worst_customer + " last succeeded"});
+  if (worst->recovery)
+    series.marks.push_back({worst->recovery->time / 1000000, worst_customer + " recovered"});
+  result.series.push_back(std::move(series));
   const std::string took = format_duration(Duration(worst_ns / 1000000));
   if (unrecovered) {
     result.validity = Validity::violated;

@@ -352,25 +352,14 @@ std::vector<KeyHistory> register_histories(const CompactHistory& h) {
     // its value: then it happened (values are unique), before the first such
     // observer returned. So it gets that return as its own, and the search
     // no longer carries it as pending forever (see the header).
-    std::unordered_map<std::int64_t, std::uint64_t> first_definite;  // value -> earliest return
     std::unordered_set<std::int64_t> observed;
-    for (const auto& op : ops) {
-      if (op.f == RegisterF::write) continue;
-      observed.insert(op.value);
-      if (op.info) continue;
-      auto [it, added] = first_definite.emplace(op.value, op.ret);
-      if (!added) it->second = std::min(it->second, op.ret);
-    }
+    for (const auto& op : ops)
+      if (op.f != RegisterF::write) observed.insert(op.value);
     std::erase_if(ops, [&](const RegisterOp& op) {
       const std::int64_t written = op.f == RegisterF::cas ? op.new_value : op.value;
       return op.info && op.f != RegisterF::read && !observed.count(written);
     });
-    for (auto& op : ops) {
-      if (!op.info) continue;
-      const std::int64_t written = op.f == RegisterF::cas ? op.new_value : op.value;
-      if (auto it = first_definite.find(written); it != first_definite.end())
-        op.ret = std::max(it->second, op.call);  // a read before its call: the search says so
-    }
+    bound_info_writes(ops);
     if (!ops.empty()) keys.push_back({key, std::move(ops)});
   }
   return keys;
@@ -429,6 +418,10 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
   std::string unknown_why;
   std::uint64_t steps = 0, peak_cache = 0;
   bool witnessed = false;
+  // Each key found not linearizable, at its culprit's invocation.
+  SeriesBuilder culprits("keys not linearizable, at the invocation of the operation with no legal "
+                         "place, by its client's region",
+                         "keys", history_end_ns(history));
   for (auto& key : keys) {
     const std::string& name = history.name(key.key);
     if (SteadyClock::now() > deadline) {
@@ -447,9 +440,19 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
     r.judged += key.ops.size();
     if (s.verdict == KeyVerdict::linearizable) continue;
     violated.push_back(name);
+    const CompactOp& culprit = history[s.witness.culprit->invoke_index];
+    culprits.add(history.name(culprit.region), culprit.time);
+    culprits.mark(culprit.time, "key " + name + ": no legal place for process " +
+                                    std::to_string(s.witness.culprit->process) + "'s " +
+                                    describe(*s.witness.culprit));
     if (witnessed) continue;
     witnessed = true;
-    const KeyWitness& w = s.witness;
+    WitnessShrink shrink;
+    const auto shrink_deadline =
+        std::min(deadline, SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(
+                                                    budget.time * budget.shrink_fraction));
+    const KeyWitness w = shrink_witness(key.ops, s.witness, shrink_deadline, budget.memory_bytes,
+                                        budget.shrink_checks, shrink);
     std::vector<nlohmann::json> states;
     std::string seen;
     for (std::int64_t v : w.could_have_seen) {
@@ -463,11 +466,27 @@ CheckResult check_linearizable(const CompactHistory& history, const Linearizabil
                             {"culprit", w.culprit->invoke_index},
                             {"could_have_seen", states},
                             {"window", window_json(history, w)}};
+    // Whether no single operation of the window can go, or what stopped the
+    // search for a smaller one first.
+    r.details["witness"]["shrink"] = {
+        {"from", shrink.from},
+        {"to", w.window.size()},
+        {"checks", shrink.checks},
+        {"one_minimal", shrink.one_minimal},
+        {"ms", std::chrono::duration<double, std::milli>(shrink.took).count()}};
+    if (!shrink.cut.empty()) r.details["witness"]["shrink"]["cut"] = shrink.cut;
+    r.summary += shrink.one_minimal
+                     ? "; the witness is 1-minimal: " + std::to_string(w.window.size()) +
+                           " operations, none of which can be removed"
+                     : "; the witness (" + std::to_string(w.window.size()) +
+                           " operations) may not be minimal: " +
+                           (shrink.cut.empty() ? std::string("not shrunk") : shrink.cut);
     for (const RegisterOp* op : w.window) {
       r.witness.push_back(history.operation(op->invoke_index));
       if (op->completion_index != SIZE_MAX) r.witness.push_back(history.operation(op->completion_index));
     }
   }
+  r.series.push_back(culprits.build());
   r.details["keys"] = keys.size();
   r.details["keys_not_linearizable"] = violated;
   r.details["keys_unknown"] = unknown;

@@ -59,6 +59,9 @@ struct RegisterOp {
 struct LinearizabilityBudget {
   std::chrono::steady_clock::duration time = std::chrono::seconds(30);
   std::uint64_t memory_bytes = 1ULL << 30;  // the search caches' size, all keys
+  // The witness's shrink may take this fraction of `time` (within it).
+  double shrink_fraction = 0.1;
+  std::size_t shrink_checks = 100000;  // candidate windows searched, at most
 };
 
 enum class KeyVerdict { linearizable, not_linearizable, unknown };
@@ -74,6 +77,17 @@ struct KeyWitness {
   std::vector<const RegisterOp*> window;      // in call order
 };
 
+// How a witness was shrunk (see shrink_witness): the operations it started
+// from, the candidate windows searched, and whether the result is
+// 1-minimal or the budget (`cut`, naming which) stopped the shrink first.
+struct WitnessShrink {
+  std::size_t from = 0;
+  std::size_t checks = 0;
+  bool one_minimal = false;
+  std::string cut;  // empty: not cut
+  std::chrono::steady_clock::duration took{};
+};
+
 struct KeySearch {
   KeyVerdict verdict = KeyVerdict::unknown;
   KeyWitness witness;           // when not linearizable
@@ -87,6 +101,29 @@ struct KeySearch {
 // `deadline` is the whole check's.
 KeySearch check_register_key(std::vector<RegisterOp>& ops, std::chrono::steady_clock::time_point deadline,
                              std::uint64_t memory_bytes);
+
+// The smallest window of a non-linearizable key's operations (`ops` as
+// check_register_key left them) that is still not linearizable, searched:
+// from `heuristic` (or, when that window alone is linearizable, the key's
+// operations called before the culprit's return, or all of them), delta
+// debugging removes chunks, then single operations, keeping a removal
+// whenever the rest is still not linearizable, until no single operation
+// can go (1-minimal) or `deadline` or `max_checks` cuts it. A window keeps
+// the write of every value it reads (so a stale read stays a stale read,
+// not a read of a value nobody wrote); 1-minimal is under that rule. Each candidate
+// is judged as a history of its own: an info write observed only by a
+// removed read is unbounded again. The culprit and its states are the ones
+// the search finds on the final window (a removed write can move them); the
+// window's pointers are into `ops`.
+KeyWitness shrink_witness(const std::vector<RegisterOp>& ops, const KeyWitness& heuristic,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::uint64_t memory_bytes, std::size_t max_checks, WitnessShrink& stats);
+
+// An info write (or cas) observed by an operation that completed
+// definitely (an ok read, an ok cas) happened (values are unique) before
+// the first such observer returned: it gets that return as its own. One
+// nobody definitely observed keeps no return.
+void bound_info_writes(std::vector<RegisterOp>& ops);
 
 // The register operations of every key of a history (reads, writes, cas and
 // final reads of kv operations; the nemesis and sign-ups left out), with

@@ -381,9 +381,21 @@ CheckResult check_list_append(const TxnTable& table, IsolationModel model,
     }
   }
   const TxnAnomaly* first = nullptr;
+  std::int64_t end_ns = 0;
+  for (const Txn& t : table.txns())
+    end_ns = std::max({end_ns, t.invoke_time, t.end_time == INT64_MAX ? 0 : t.end_time});
+  // The witnessed anomalies (up to kWitnessesPerName of each name), at their
+  // earliest transaction's invocation, by name.
+  SeriesBuilder found("forbidden anomalies witnessed, at their earliest transaction, by name",
+                      "anomalies", end_ns);
   for (const TxnAnomaly& a : analysis.anomalies) {
     const bool forbids = model_forbids(model, a.name);
     if (forbids && first == nullptr) first = &a;
+    if (forbids && !a.txns.empty()) {
+      std::int64_t at = INT64_MAX;
+      for (std::uint32_t t : a.txns) at = std::min(at, table.txns()[t].invoke_time);
+      found.add(a.name, at);
+    }
     nlohmann::json txns = nlohmann::json::array();
     for (std::uint32_t t : a.txns) {
       const Txn& txn = table.txns()[t];
@@ -412,6 +424,7 @@ CheckResult check_list_append(const TxnTable& table, IsolationModel model,
                {"allowed", allowed},
                {"witnesses", witnesses}};
   if (!analysis.unfinished.empty()) r.details["unfinished"] = analysis.unfinished;
+  r.series.push_back(found.build());
   if (first != nullptr && operation) {
     std::set<std::uint32_t> seen;
     for (std::uint32_t t : first->txns) {

@@ -22,7 +22,9 @@
 //   G0        ww edges only                  (dirty write)
 //   G1c       ww and wr                      (circular information flow)
 //   G-single  exactly one rw, the rest ww/wr (read skew)
-//   G2-item   two or more rw                 (write skew and the like)
+//   G-nonadjacent  two or more rw, no two of them adjacent in the cycle
+//                  (forbidden by snapshot isolation, as G-single is)
+//   G2-item   two or more rw, some adjacent  (write skew and the like)
 // and "<name>-realtime" when the cycle needs rt edges. Besides cycles:
 //   G1a  aborted read: a read shows an append of a failed txn;
 //   G1b  intermediate read: another txn's read ends at an append that is not

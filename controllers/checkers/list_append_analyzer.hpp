@@ -99,6 +99,11 @@ class Analyzer {
   bool single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask,
                        std::uint32_t member, std::vector<std::uint32_t>& nodes,
                        std::vector<std::uint8_t>& types);
+  // The shortest cycle with rw edges of which no two are adjacent (Elle's
+  // G-nonadjacent; with one rw edge it is a G-single, found before).
+  bool nonadjacent_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask,
+                            std::uint32_t member, std::vector<std::uint32_t>& nodes,
+                            std::vector<std::uint8_t>& types);
   std::string explain(std::uint32_t from, std::uint32_t to, std::uint8_t type) const;
   std::string name(std::uint32_t txn) const { return txn_name(t_.txns()[txn]); }
 
@@ -122,6 +127,10 @@ class Analyzer {
   // as Tarjan closes them: sinks first, so a path a -> b means comp_[a] >= comp_[b]
   std::vector<std::uint32_t> comp_;
   std::vector<std::uint8_t> parent_type_, on_stack_;
+  // the same for the states (txn, whether the edge into it was rw) of
+  // nonadjacent_rw_cycle: index 2 * txn + that bit
+  std::vector<std::uint32_t> state_stamp_, state_parent_;
+  std::vector<std::uint8_t> state_parent_type_;
   std::uint32_t generation_ = 0;
   std::string where_;  // what the search is doing, for a budget cut
 };

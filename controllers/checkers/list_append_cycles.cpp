@@ -153,6 +153,80 @@ bool Analyzer::single_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8
   return any;
 }
 
+bool Analyzer::nonadjacent_rw_cycle(const std::vector<std::uint32_t>& scc, std::uint8_t mask,
+                                    std::uint32_t member, std::vector<std::uint32_t>& nodes,
+                                    std::vector<std::uint8_t>& types) {
+  // Elle's trick: search the graph of states (txn, whether the edge into it
+  // was rw), where a state entered by rw has no rw edge out. For each rw
+  // edge u -> v, breadth first from (v, rw) to (u, not rw): the cycle it
+  // closes has no two rw edges in a row, around the end too. The search
+  // does not go through u (a walk that did would hold a shorter such cycle,
+  // or a G1c, which the component does not have), and not deeper than the
+  // shortest found so far. Four transactions (rw, x, rw, x) is the least.
+  // The cycle lies in one component of the subgraph of `mask` edges (with
+  // realtime edges the whole component may be far larger): both ends of
+  // the start edge in it, and the search kept inside it.
+  components(scc, mask, member);
+  bool any = false;
+  std::vector<std::uint32_t> queue;
+  auto state = [](std::uint32_t txn, bool rw) { return 2 * txn + (rw ? 1 : 0); };
+  for (std::uint32_t u : scc) {
+    for (std::uint32_t start = out_start_[u]; start < out_start_[u + 1]; ++start) {
+      if (out_type_[start] != kRW || member_[out_to_[start]] != member) continue;
+      const std::uint32_t v = out_to_[start];
+      const std::uint32_t within = comp_[u];
+      if (comp_[v] != within) continue;
+      ++generation_;
+      queue.assign({state(v, true)});
+      std::vector<std::uint32_t> depth{1};  // edges so far, the start's included
+      state_stamp_[queue[0]] = generation_;
+      std::uint32_t reached = kNoTxn;
+      std::uint8_t last_type = 0;
+      for (std::size_t q = 0; q < queue.size() && reached == kNoTxn; ++q) {
+        const std::uint32_t s = queue[q];
+        const std::uint32_t x = s / 2;
+        if (any && depth[q] + 1 >= nodes.size()) break;  // no shorter from here
+        for (std::uint32_t e = out_start_[x]; e < out_start_[x + 1]; ++e) {
+          budget_.step();
+          const std::uint8_t type = out_type_[e];
+          if ((type & mask) == 0 || ((s & 1) && type == kRW)) continue;
+          const std::uint32_t w = out_to_[e];
+          if (member_[w] != member || comp_[w] != within) continue;
+          if (w == u) {
+            if (type == kRW) continue;  // it would be followed by the start's rw
+            reached = s;
+            last_type = type;
+            break;
+          }
+          const std::uint32_t next = state(w, type == kRW);
+          if (state_stamp_[next] == generation_) continue;
+          state_stamp_[next] = generation_;
+          state_parent_[next] = s;
+          state_parent_type_[next] = type;
+          queue.push_back(next);
+          depth.push_back(depth[q] + 1);
+        }
+      }
+      if (reached == kNoTxn) continue;
+      // u -(rw)-> v ... reached -(last_type)-> u, walked back.
+      std::vector<std::uint32_t> back{reached / 2};
+      std::vector<std::uint8_t> back_types{last_type};
+      for (std::uint32_t s = reached; s != state(v, true); s = state_parent_[s]) {
+        back.push_back(state_parent_[s] / 2);
+        back_types.push_back(state_parent_type_[s]);
+      }
+      if (any && back.size() + 1 >= nodes.size()) continue;
+      any = true;
+      nodes = {u};
+      types = {kRW};
+      nodes.insert(nodes.end(), back.rbegin(), back.rend());
+      types.insert(types.end(), back_types.rbegin(), back_types.rend());
+      if (nodes.size() == 4) return true;  // none shorter
+    }
+  }
+  return any;
+}
+
 void Analyzer::search_cycles() {
   const std::size_t n = t_.txns().size();
   stamp_.assign(n, 0);
@@ -163,6 +237,9 @@ void Analyzer::search_cycles() {
   on_stack_.assign(n, 0);
   member_.assign(n, kNoTxn);
   comp_.assign(n, 0);
+  state_stamp_.assign(2 * n, 0);
+  state_parent_.assign(2 * n, 0);
+  state_parent_type_.assign(2 * n, 0);
   std::vector<std::uint32_t> all;
   for (std::uint32_t i = 0; i < n; ++i)
     if (node(i)) all.push_back(i);
@@ -175,17 +252,19 @@ void Analyzer::search_cycles() {
   struct Stage {
     const char* name;
     std::uint8_t mask;
-    bool single_rw;
+    enum { plain, single_rw, nonadjacent_rw } search;
   };
-  std::vector<Stage> stages{{"G0", kWW, false},
-                            {"G1c", kWW | kWR, false},
-                            {"G-single", kWW | kWR, true},
-                            {"G2-item", kWW | kWR | kRW, false}};
+  std::vector<Stage> stages{{"G0", kWW, Stage::plain},
+                            {"G1c", kWW | kWR, Stage::plain},
+                            {"G-single", kWW | kWR, Stage::single_rw},
+                            {"G-nonadjacent", kWW | kWR | kRW, Stage::nonadjacent_rw},
+                            {"G2-item", kWW | kWR | kRW, Stage::plain}};
   if (realtime_)
-    stages.insert(stages.end(), {{"G0-realtime", kWW | kRT, false},
-                                 {"G1c-realtime", kWW | kWR | kRT, false},
-                                 {"G-single-realtime", kWW | kWR | kRT, true},
-                                 {"G2-item-realtime", full, false}});
+    stages.insert(stages.end(), {{"G0-realtime", kWW | kRT, Stage::plain},
+                                 {"G1c-realtime", kWW | kWR | kRT, Stage::plain},
+                                 {"G-single-realtime", kWW | kWR | kRT, Stage::single_rw},
+                                 {"G-nonadjacent-realtime", full, Stage::nonadjacent_rw},
+                                 {"G2-item-realtime", full, Stage::plain}});
   for (std::size_t c = 0; c < sccs.size(); ++c) {
     const auto& scc = sccs[c];
     where_ = "searching strongly connected component " + std::to_string(c + 1) + " of " +
@@ -196,8 +275,11 @@ void Analyzer::search_cycles() {
     std::vector<std::uint32_t> nodes;
     std::vector<std::uint8_t> types;
     for (const Stage& stage : stages) {
-      const bool got = stage.single_rw ? single_rw_cycle(scc, stage.mask, member, nodes, types)
-                                       : cycle_of(scc, stage.mask, member, nodes, types);
+      const bool got = stage.search == Stage::single_rw
+                           ? single_rw_cycle(scc, stage.mask, member, nodes, types)
+                       : stage.search == Stage::nonadjacent_rw
+                           ? nonadjacent_rw_cycle(scc, stage.mask, member, nodes, types)
+                           : cycle_of(scc, stage.mask, member, nodes, types);
       if (!got) continue;
       // From its earliest transaction, so a cycle reads the same whichever
       // node the search started from.

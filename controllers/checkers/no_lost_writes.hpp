@@ -27,6 +27,9 @@ struct ReadStaleness {
   std::size_t stale_reads = 0;
   std::int64_t max_stale_ns = 0;
   std::size_t never_read = 0;
+  // Over time, by the reading client's region: how many reads were stale,
+  // and how long after the newer write's acknowledgement the stalest was.
+  Series stale_over_time, staleness_over_time;
 };
 class WriteIndex;
 ReadStaleness read_staleness(const CompactHistory& history, const WriteIndex& index);

@@ -40,6 +40,8 @@ CheckResult check_residency(const CompactHistory& h,
 
   std::size_t served = 0, misplaced_ops = 0, probes = 0, failed_probes = 0, misplaced_rows = 0;
   std::set<std::string> customers_out;
+  SeriesBuilder out_of_geo("operations served out of their customer's geo, by serving region",
+                           "out-of-geo serves", history_end_ns(h));
   for (const auto& op : h.ops()) {
     if (op.type == OpType::invoke || op.nemesis()) continue;
     if (op.f == h.f_probe) {
@@ -51,6 +53,7 @@ CheckResult check_residency(const CompactHistory& h,
       bool witnessed = false;
       const nlohmann::json v = h.value(op);
       if (!v.is_object() || !v.contains("customers") || !v["customers"].is_array()) continue;
+      const std::size_t rows_before = misplaced_rows;
       for (const auto& row : v["customers"]) {
         if (!row.is_string()) continue;
         auto c = home.find(row.get<std::string>());
@@ -60,6 +63,11 @@ CheckResult check_residency(const CompactHistory& h,
         if (!witnessed && result.witness.size() < 6) result.witness.push_back(h.operation(op));
         witnessed = true;
       }
+      // Where data is stored is seen at a probe's instant only: a mark, not a line.
+      if (misplaced_rows > rows_before)
+        out_of_geo.mark(op.time, "probe in " + h.name(op.region) + " found " +
+                                     std::to_string(misplaced_rows - rows_before) +
+                                     " customers out of geo");
       continue;
     }
     if (op.served_by == kNoSymbol || !op.is_kv()) continue;
@@ -68,9 +76,11 @@ CheckResult check_residency(const CompactHistory& h,
     ++served;
     if (symbol_geo(op.served_by) == home_geo) continue;
     ++misplaced_ops;
+    out_of_geo.add(h.name(op.served_by), op.time);
     customers_out.insert(customer_of(h.name(op.key)));
     if (misplaced_ops <= 3) result.witness.push_back(h.operation(op));
   }
+  result.series.push_back(out_of_geo.build());
   result.judged = served + probes;
   result.judged_what = "served operations and state probes";
   result.details = {{"customers", home.size()},

@@ -71,6 +71,8 @@ CheckResult check_read_your_writes(const CompactHistory& h) {
     if (w.acknowledged()) write_of_completion[h.index_of(*w.completion)] = &w;
 
   std::size_t checked = 0, violations = 0;
+  SeriesBuilder broken("reads that missed the session's own write, per client region",
+                       "violations", history_end_ns(h));
   for (const auto& op : h.ops()) {
     if (op.f == h.f_write && op.type == OpType::ok) {
       if (auto it = write_of_completion.find(h.index_of(op)); it != write_of_completion.end())
@@ -82,6 +84,8 @@ CheckResult check_read_your_writes(const CompactHistory& h) {
     if (w == last_write.end()) continue;
     ++checked;
     if (!older_than(h, index, op, *w->second)) continue;
+    broken.add(h.name(op.region), op.time);
+    if (violations == 0) broken.mark(op.time, "first read that missed its session's write");
     if (violations++ < kMaxWitnessViolations) {
       result.witness.push_back(h.operation(*w->second->invoke));
       result.witness.push_back(h.operation(*w->second->completion));
@@ -89,6 +93,7 @@ CheckResult check_read_your_writes(const CompactHistory& h) {
       result.witness.push_back(h.operation(op));
     }
   }
+  result.series.push_back(broken.build());
   result.judged_what = "reads after the session's own write";
   conclude(result, "reads_after_own_write", checked, violations,
            "reads after the session's own write returned an older value",
@@ -103,6 +108,8 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
   const WriteIndex index(h);
   std::unordered_map<SessionKey, const CompactOp*, SessionKeyHash> last_read;
   std::size_t checked = 0, violations = 0;
+  SeriesBuilder broken("reads that went back to an older value, per client region", "violations",
+                       history_end_ns(h));
   for (const auto& op : h.ops()) {
     if (!is_session_read(h, op)) continue;
     auto& previous = last_read[{session_of(op), op.key}];
@@ -117,6 +124,8 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
                     (earlier != nullptr && older_than(h, index, op, *earlier));
       }
       if (backwards) {
+        broken.add(h.name(op.region), op.time);
+        if (violations == 0) broken.mark(op.time, "first read that went back");
         if (violations++ < kMaxWitnessViolations) {
           result.witness.push_back(h.operation(*previous));
           if (auto inv = invoke_of(h, op)) result.witness.push_back(*inv);
@@ -127,6 +136,7 @@ CheckResult check_monotonic_reads(const CompactHistory& h) {
     }
     previous = &op;
   }
+  result.series.push_back(broken.build());
   result.judged_what = "reads after a read that returned a value";
   conclude(result, "successive_reads", checked, violations,
            "successive reads in a session went back to an older value",

@@ -77,6 +77,10 @@ CheckResult check_set(const CompactHistory& h, const SetCheckOptions& options) {
   nlohmann::json lost_examples = nlohmann::json::array();
   nlohmann::json unexpected_examples = nlohmann::json::array();
   constexpr std::size_t kExamples = 10;
+  // Each element that went wrong, by its fate, at when it was known present
+  // (an unexpected one: when a read first showed it).
+  SeriesBuilder fates("elements lost, read stale or unexpected, by when they were known present",
+                      "elements", history_end_ns(h));
   bool witnessed = false;
   auto witness = [&](std::initializer_list<std::size_t> indices) {
     if (witnessed) return;
@@ -120,6 +124,7 @@ CheckResult check_set(const CompactHistory& h, const SetCheckOptions& options) {
       if (!added) {
         ++unexpected;
         const Read& read = set.reads[order[held.front()]];
+        fates.add("unexpected", read.ended);
         if (unexpected_examples.size() < kExamples)
           unexpected_examples.push_back({{"key", key_name}, {"element", element}, {"read", read.completion}});
         witness({read.invoke, read.completion});
@@ -163,10 +168,15 @@ CheckResult check_set(const CompactHistory& h, const SetCheckOptions& options) {
       }
       switch (fate) {
         case Fate::stable: ++stable; break;
-        case Fate::stale: ++stale; break;
+        case Fate::stale:
+          ++stale;
+          fates.add("stale", known);
+          break;
         case Fate::never_read: ++never_read; break;
         case Fate::lost: {
           ++lost;
+          fates.add("lost", known);
+          if (lost == 1) fates.mark(known, "first lost element known present");
           // The add, the last read that held it (if any) and the last read, which did not.
           const Read& last = set.reads[order[total - 1]];
           std::size_t held_at = SIZE_MAX;
@@ -183,6 +193,7 @@ CheckResult check_set(const CompactHistory& h, const SetCheckOptions& options) {
       }
     }
   }
+  r.series.push_back(fates.build());
   r.judged = stable + stale + lost;
   r.details = {{"sets", set_count},     {"reads", reads},           {"stable", stable},
                {"stale", stale},          {"lost", lost},             {"never_read", never_read},

@@ -17,10 +17,13 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/version.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
+#include "controllers/experiment/diagnostic.hpp"
 #include "controllers/checkers/judge.hpp"
 #include "controllers/history/edn_history.hpp"
 #include "controllers/experiment/parse.hpp"
+#include "controllers/experiment/schema.hpp"
 #include "controllers/report/edn.hpp"
 #include "controllers/report/html_report.hpp"
 #include "controllers/report/junit.hpp"
@@ -123,6 +126,19 @@ int check_history_file(const std::string& path, const std::vector<std::string>& 
 
 bool running_as_root() { return ::geteuid() == 0; }
 
+// The first word of the command line when it is not one of `app`'s
+// subcommands (options before it are the main program's flags).
+std::optional<std::string> unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (!word.empty() && word[0] == '-') continue;
+    for (const auto* sub : app.get_subcommands({}))
+      if (sub->get_name() == word) return std::nullopt;
+    return word;
+  }
+  return std::nullopt;
+}
+
 int print_doctor_report(const std::vector<injector::Capability>& caps) {
   std::cout << "kernel capabilities (probed in a scratch namespace):\n";
   for (const auto& c : caps) {
@@ -220,6 +236,22 @@ int main(int argc, char** argv) {
 
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
+  auto* schema = app.add_subcommand(
+      "schema", "print the JSON Schema of experiment files, for editors (taplo, Even Better TOML)");
+
+  app.set_version_flag("--version", std::string("faultline ") + faultline::version() + " (commit " +
+                                        faultline::commit() + ")");
+  // CLI11 would take an unknown word for a stray argument and answer "A
+  // subcommand is required", or print the main help for `faultline typo
+  // --help`: name the word and the nearest command instead.
+  if (auto unknown = unknown_subcommand(app, argc, argv)) {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    std::cerr << "faultline: '" << *unknown << "' is not a faultline command";
+    if (auto near = nearest(*unknown, names)) std::cerr << "; did you mean '" << *near << "'?";
+    std::cerr << " (commands: " << listed(names, false) << "; faultline --help says more)\n";
+    return kExitBadInput;
+  }
 
   try {
     app.parse(argc, argv);
@@ -256,6 +288,10 @@ int main(int argc, char** argv) {
       if (!std::filesystem::is_directory(check_dir))
         return check_history_file(check_dir, check_invariants);
       return check_stored_run(check_dir, write_reports);
+    }
+    if (*schema) {
+      std::cout << experiment_schema().dump(2) << "\n";
+      return 0;
     }
     if (*export_cmd) {
       auto history = read_history(export_dir + "/history.jsonl");

@@ -23,8 +23,12 @@ std::optional<std::string> resolve_program(const std::string& program,
   }
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && executable(self.parent_path() / program))
-    return (self.parent_path() / program).string();
+  if (!ec) {
+    // Beside faultline in a build directory; in an installed tree, where the
+    // package keeps the reference system's programs (lib/faultline).
+    for (const fs::path& dir : {self.parent_path(), self.parent_path().parent_path() / "lib/faultline"})
+      if (executable(dir / program)) return (dir / program).string();
+  }
   const char* path_env = std::getenv("PATH");
   std::string paths = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
   std::istringstream in(paths);

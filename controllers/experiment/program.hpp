@@ -14,7 +14,9 @@ using ProgramResolver = std::function<std::optional<std::string>(const std::stri
                                                                  const std::string& base_dir)>;
 
 // Paths with a slash resolve relative to the experiment's folder; bare names
-// are looked up next to the faultline executable, then on PATH.
+// are looked up next to the faultline executable, then in ../lib/faultline
+// beside it (the installed layout: /usr/bin/faultline, /usr/lib/faultline/),
+// then on PATH.
 std::optional<std::string> resolve_program(const std::string& program, const std::string& base_dir);
 
 }  // namespace faultline

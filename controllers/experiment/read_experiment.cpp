@@ -2,6 +2,7 @@
 // hosts of every region, and the regions themselves.
 #include <set>
 
+#include "controllers/experiment/section_keys.hpp"
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/units.hpp"
 
@@ -9,10 +10,7 @@ namespace faultline {
 
 namespace {
 
-const Keys kExperimentKeys{"name",   "description", "duration", "seed",
-                           "engine", "hosts",       "unknown"};
 const Keys kEngines{"auto", "netem", "nfqueue"};
-const Keys kRegionKeys{"name", "geo", "failover"};
 
 }  // namespace
 
@@ -23,7 +21,7 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
       r.error({1, 1}, "missing [experiment] table with 'name' and 'duration'");
     return;
   }
-  r.check_keys(*t, "[experiment]", kExperimentKeys);
+  r.check_keys(*t, "[experiment]", key_names(experiment_section_keys()));
   if (auto name = r.string(*t, "name", true)) {
     if (!valid_name(*name, 64, true))
       r.error(*t->get("name"),
@@ -62,7 +60,7 @@ void read_regions(Reader& r, const toml::table& root, Experiment& e) {
   }
   for (const auto& node : *regions) {
     const toml::table& t = *node.as_table();
-    r.check_keys(t, "[[region]]", kRegionKeys);
+    r.check_keys(t, "[[region]]", key_names(region_section_keys()));
     RegionSpec region;
     region.where = position_of(t.source());
     if (auto name = r.string(t, "name", true)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "controllers/experiment/section_keys.hpp"
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/units.hpp"
 
@@ -10,8 +11,6 @@ namespace faultline {
 
 namespace {
 
-const Keys kServiceKeys{"name", "host", "command", "health", "user", "log_limit", "cell"};
-const Keys kHealthKeys{"path", "port", "timeout"};
 const Keys kPlaceholders{"region", "geo",     "addr",     "addr6",   "peers",
                          "peers6", "results", "topology", "workdir"};
 
@@ -112,7 +111,7 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
   if (services == nullptr) return;
   for (const auto& node : *services) {
     const toml::table& t = *node.as_table();
-    r.check_keys(t, "[[service]]", kServiceKeys);
+    r.check_keys(t, "[[service]]", key_names(service_section_keys()));
     ServiceSpec s;
     s.where = position_of(t.source());
     s.name = r.string(t, "name", true).value_or("");
@@ -149,7 +148,7 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
     }
     if (const toml::node* hnode = t.get("health")) {
       if (const toml::table* h = hnode->as_table()) {
-        r.check_keys(*h, "service health", kHealthKeys);
+        r.check_keys(*h, "service health", key_names(find_key(service_section_keys(), "health")->fields));
         if (auto path = r.string(*h, "path")) {
           if (path->empty() || (*path)[0] != '/')
             r.error(*h->get("path"), "health 'path' must start with '/'");

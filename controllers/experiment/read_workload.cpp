@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "controllers/experiment/client_kinds.hpp"
+#include "controllers/experiment/section_keys.hpp"
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/workload_kinds.hpp"
 #include "controllers/experiment/units.hpp"
@@ -10,22 +11,14 @@ namespace faultline {
 
 namespace {
 
-// Keys of [workload] every client kind takes; a client kind's own keys are in
-// its table [workload.<client>], or (exec's) listed by the kind.
-const Keys kWorkloadKeys{"kind",          "service",    "port",          "clients_per_region",
-                         "rate",          "keys",       "reads",         "timeout",
-                         "customers_per_region", "data", "state_service", "state_port", "cells",
-                         "client",        "max_txn_length"};
 const Keys kDistributions{"uniform", "normal", "pareto", "paretonormal"};
 
-// The keys [workload] may hold: the common ones, every client kind's own
-// keys of [workload] and the tables [workload.<client>].
+// The keys [workload] may hold: section_keys.hpp's (the common ones and
+// exec's) and the tables [workload.<client>].
 Keys workload_keys() {
-  Keys keys = kWorkloadKeys;
-  for (const ClientKind* kind : client_kinds()) {
-    keys.insert(keys.end(), kind->workload_keys.begin(), kind->workload_keys.end());
+  Keys keys = key_names(workload_section_keys());
+  for (const ClientKind* kind : client_kinds())
     if (!kind->keys.empty()) keys.push_back(kind->name);
-  }
   return keys;
 }
 
@@ -163,7 +156,7 @@ void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool require
 void read_wan(Reader& r, const toml::table& root, Experiment& e) {
   const toml::table* t = r.table(root, "wan");
   if (t == nullptr) return;
-  r.check_keys(*t, "[wan]", {"delay", "jitter", "correlation", "distribution", "loss", "rate"});
+  r.check_keys(*t, "[wan]", key_names(wan_section_keys()));
   WanBaseline wan;
   wan.where = position_of(t->source());
   read_delay(r, *t, wan.impairment, false);

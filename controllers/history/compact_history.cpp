@@ -7,15 +7,8 @@
 
 namespace faultline {
 
-namespace {
-// CompactOp::number of an operation whose value is left in history.jsonl.
-constexpr std::int64_t kValueInFile = -2;
-// How the recorder starts a txn's line (its keys sorted, f first).
-constexpr std::string_view kTxnLinePrefix = R"({"f":"txn",)";
-}  // namespace
-
 std::uint32_t CompactHistory::intern(std::string_view name) {
-  auto it = symbols_.find(std::string(name));
+  auto it = symbols_.find(name);
   if (it != symbols_.end()) return it->second;
   const auto id = static_cast<std::uint32_t>(names_.size());
   names_.emplace_back(name);
@@ -24,7 +17,7 @@ std::uint32_t CompactHistory::intern(std::string_view name) {
 }
 
 std::uint32_t CompactHistory::symbol(std::string_view name) const {
-  auto it = symbols_.find(std::string(name));
+  auto it = symbols_.find(name);
   return it == symbols_.end() ? kNoSymbol : it->second;
 }
 
@@ -89,7 +82,7 @@ CompactHistory CompactHistory::from(const std::vector<Operation>& operations) {
   return h;
 }
 
-CompactHistory CompactHistory::read(const std::string& path) {
+CompactHistory CompactHistory::read(const std::string& path, LineReader reader) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   CompactHistory h;
@@ -100,7 +93,9 @@ CompactHistory CompactHistory::read(const std::string& path) {
     ++number;
     if (line.empty()) continue;
     try {
-      if (line.starts_with(kTxnLinePrefix)) {
+      if (reader == LineReader::scan && h.add_scanned(line)) {
+        // taken apart by hand
+      } else if (++h.lexed_by_nlohmann_; line.starts_with(kTxnLinePrefix)) {
         // The value stays in the file (see add): parsed, never built.
         const nlohmann::json::parser_callback_t drop_value =
             [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {

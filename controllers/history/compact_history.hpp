@@ -49,8 +49,16 @@ struct CompactOp {
 class CompactHistory {
  public:
   static CompactHistory from(const std::vector<Operation>& operations);
+  // How read() takes a line apart: `scan`, a hand scanner for the schema
+  // the recorder writes, which hands anything else (an escape in a string,
+  // a key it does not know, a value that is not [key, integer or null] or a
+  // txn's) to nlohmann, or nlohmann for every line. Both give the same
+  // history (tests/unit/compact_history_scan_test.cpp).
+  enum class LineReader { scan, nlohmann };
   // Streams history.jsonl; throws on a malformed line, naming it.
-  static CompactHistory read(const std::string& path);
+  static CompactHistory read(const std::string& path, LineReader reader = LineReader::scan);
+  // Lines read() gave to nlohmann (all of them with LineReader::nlohmann).
+  std::size_t lines_lexed_by_nlohmann() const { return lexed_by_nlohmann_; }
   // Built one operation at a time (generators, benchmarks); witnesses are
   // then rebuilt from the compact entries, without error or version text.
   void append(const Operation& op) { add(op); }
@@ -86,18 +94,32 @@ class CompactHistory {
                 f_cas = kNoSymbol;
 
  private:
+  // CompactOp::number of an operation whose value is left in history.jsonl.
+  static constexpr std::int64_t kValueInFile = -2;
+  // How the recorder starts a txn's line (its keys sorted, f first).
+  static constexpr std::string_view kTxnLinePrefix = R"({"f":"txn",)";
+
   std::uint32_t intern(std::string_view name);
   void add(const Operation& op);
+  // The scanner (compact_history_scan.cpp): adds the line's operation as
+  // add() would, or returns false having added nothing.
+  bool add_scanned(std::string_view line);
   void resolve_well_known();
 
   std::vector<CompactOp> ops_;
   std::vector<std::string> names_;
-  std::unordered_map<std::string, std::uint32_t> symbols_;
+  // Looked up by string_view (the scanner's), without building a string.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::uint32_t, NameHash, std::equal_to<>> symbols_;
   std::vector<nlohmann::json> others_;  // values that are not [key, integer or null]
   // Where full operations come from: the recorded ones, or the file's lines.
   const std::vector<Operation>* source_ = nullptr;
   std::string path_;
   std::vector<std::uint64_t> offsets_;
+  std::size_t lexed_by_nlohmann_ = 0;
 };
 
 // Each invocation among the operations `wanted` accepts, with its

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <optional>
 
@@ -45,6 +46,25 @@ std::optional<std::string> first_untraversable(const std::string& path, uid_t ui
   return std::nullopt;
 }
 
+// Whether uid/gid may execute the file at `path` (its permission bits; root
+// needs an execute bit for someone). A script also needs the read bit.
+bool may_execute(const std::string& path, uid_t uid, gid_t gid) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  if (uid == 0) return (st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+  const mode_t x = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+  const mode_t r = st.st_uid == uid ? S_IRUSR : st.st_gid == gid ? S_IRGRP : S_IROTH;
+  if ((st.st_mode & x) == 0) return false;
+  // An interpreted program ("#!") is read by its interpreter as this user.
+  char magic[2] = {};
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    const bool script = std::fread(magic, 1, 2, f) == 2 && magic[0] == '#' && magic[1] == '!';
+    std::fclose(f);
+    if (script && (st.st_mode & r) == 0) return false;
+  }
+  return true;
+}
+
 std::vector<RegionInput> region_inputs(const Experiment& e) {
   std::vector<RegionInput> inputs;
   for (const auto& r : e.regions) inputs.push_back({r.name, r.geo});
@@ -78,6 +98,24 @@ void NamespacesProvider::preflight(const Experiment& e) {
       throw CapabilityError(e.path + ": service '" + s.name + "' runs as user '" + s.user +
                             "', which this machine lacks; nothing was created. Create it "
                             "(useradd --system " + s.user + ") or change 'user'");
+    // Its program must be executable by that user: a checkout in root's home
+    // folder (mode 700) holds the reference system's binaries where nobody
+    // cannot go, and execve would fail only once the regions exist.
+    if (!s.program.empty() && s.program.front() == '/') {
+      if (auto blocked = first_untraversable(fs::path(s.program).parent_path().string(),
+                                             pw->pw_uid, pw->pw_gid))
+        throw CapabilityError(e.path + ": service '" + s.name + "' runs as user '" + s.user +
+                              "', which cannot enter " + *blocked + " to run " + s.program +
+                              "; nothing was created. Install the faultline package (its programs "
+                              "go to /usr/lib/faultline), clone it where others may go (such as "
+                              "/opt or /srv), or let others traverse the folder "
+                              "(chmod o+x " + *blocked + ")");
+      if (!may_execute(s.program, pw->pw_uid, pw->pw_gid))
+        throw CapabilityError(e.path + ": service '" + s.name + "' runs as user '" + s.user +
+                              "', which may not execute " + s.program +
+                              "; nothing was created. chmod o+rx " + s.program +
+                              ", or run the service as a user that may");
+    }
     // Its {workdir} is inside the results folder: the user must be able to reach it.
     if (auto blocked = first_untraversable(results_root_, pw->pw_uid, pw->pw_gid))
       throw CapabilityError("service '" + s.name + "' runs as user '" + s.user +

@@ -10,6 +10,8 @@
 #include "controllers/experiment/parse.hpp"
 #include "controllers/history/operation_kinds.hpp"
 #include "controllers/report/junit.hpp"
+#include "controllers/report/series_charts.hpp"
+#include "controllers/report/svg_chart.hpp"
 
 namespace faultline {
 
@@ -17,81 +19,6 @@ namespace {
 
 constexpr const char* kPalette[] = {"#1f77b4", "#e4572e", "#17a34a", "#9333ea",
                                     "#0891b2", "#ca8a04", "#db2777", "#4b5563"};
-
-std::string fmt(double v, int decimals = 1) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-struct FaultWindow {
-  std::string what;
-  double start_s = 0, stop_s = -1;
-};
-
-// An SVG chart with time in seconds on x. Pure string building.
-class Chart {
- public:
-  Chart(std::string title, std::string y_label, double x_max, double y_max)
-      : title_(std::move(title)), y_label_(std::move(y_label)), x_max_(std::max(x_max, 1.0)),
-        y_max_(y_max > 0 ? y_max : 1) {}
-
-  void shade(const FaultWindow& w) {
-    const double x0 = x(w.start_s), x1 = x(w.stop_s < 0 ? x_max_ : w.stop_s);
-    body_ << "<rect class=\"fault\" x=\"" << fmt(x0) << "\" y=\"" << kTop << "\" width=\""
-          << fmt(std::max(1.0, x1 - x0)) << "\" height=\"" << kPlotH << "\"><title>"
-          << xml_escape(w.what) << "</title></rect>\n";
-  }
-  void line(const std::vector<std::pair<double, double>>& points, const char* colour,
-            const std::string& name, bool dashed = false) {
-    if (points.empty()) return;
-    body_ << "<polyline fill=\"none\" stroke=\"" << colour << "\" stroke-width=\"2.5\""
-          << (dashed ? " stroke-dasharray=\"5 3\"" : "") << " points=\"";
-    for (const auto& [px, py] : points) body_ << fmt(x(px)) << "," << fmt(y(py)) << " ";
-    body_ << "\"><title>" << xml_escape(name) << "</title></polyline>\n";
-  }
-  void mark(double t, const std::string& label) {
-    body_ << "<line class=\"violation\" x1=\"" << fmt(x(t)) << "\" x2=\"" << fmt(x(t))
-          << "\" y1=\"" << kTop << "\" y2=\"" << kTop + kPlotH << "\"><title>"
-          << xml_escape(label) << "</title></line>\n";
-  }
-  std::string svg() const {
-    std::ostringstream out;
-    out << "<svg class=\"chart\" viewBox=\"0 0 " << kWidth << " " << kHeight << "\" width=\""
-        << kWidth << "\" height=\"" << kHeight << "\" role=\"img\" aria-label=\""
-        << xml_escape(title_) << "\">\n"
-        << "<text x=\"" << kLeft << "\" y=\"18\" class=\"title\">" << xml_escape(title_)
-        << "</text>\n";
-    // Axes and grid.
-    for (int i = 0; i <= 4; ++i) {
-      const double v = y_max_ * i / 4, py = y(v);
-      out << "<line class=\"grid\" x1=\"" << kLeft << "\" x2=\"" << kLeft + kPlotW << "\" y1=\""
-          << fmt(py) << "\" y2=\"" << fmt(py) << "\"/>"
-          << "<text class=\"tick\" x=\"" << kLeft - 6 << "\" y=\"" << fmt(py + 4)
-          << "\" text-anchor=\"end\">" << fmt(v, v < 10 ? 1 : 0) << "</text>\n";
-    }
-    const double step = x_max_ <= 20 ? 2 : x_max_ <= 60 ? 5 : x_max_ <= 300 ? 30 : 60;
-    for (double t = 0; t <= x_max_ + 1e-9; t += step)
-      out << "<text class=\"tick\" x=\"" << fmt(x(t)) << "\" y=\"" << kTop + kPlotH + 16
-          << "\" text-anchor=\"middle\">" << fmt(t, 0) << "s</text>\n";
-    out << "<text class=\"tick\" transform=\"translate(14 " << kTop + kPlotH / 2
-        << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(y_label_) << "</text>\n"
-        << body_.str()
-        << "<rect class=\"frame\" x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kPlotW
-        << "\" height=\"" << kPlotH << "\"/>\n</svg>\n";
-    return out.str();
-  }
-
- private:
-  static constexpr int kWidth = 900, kHeight = 280, kLeft = 60, kTop = 30, kPlotW = 820,
-                       kPlotH = 210;
-  double x(double t) const { return kLeft + kPlotW * std::clamp(t / x_max_, 0.0, 1.0); }
-  double y(double v) const { return kTop + kPlotH * (1 - std::clamp(v / y_max_, 0.0, 1.0)); }
-
-  std::string title_, y_label_;
-  double x_max_, y_max_;
-  std::ostringstream body_;
-};
 
 double median(std::vector<double>& v) {
   std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
@@ -273,6 +200,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
          "stroke-width:1.5;stroke-dasharray:3 2}\n"
          ".chart .grid{stroke:#e5e7eb}.chart .frame{fill:none;stroke:#9ca3af}"
          ".chart .tick{font-size:11px;fill:#4b5563}.chart .title{font-size:13px;font-weight:600}\n"
+         ".chart .note{font-size:12px;fill:#6b7280}h3 .badge{font-size:12px}.quiet{color:#6b7280}\n"
          ".legend span{display:inline-block;margin-right:14px}.swatch{display:inline-block;"
          "width:14px;height:4px;margin-right:4px;vertical-align:middle}\n"
          "</style>\n</head>\n<body>\n";
@@ -300,7 +228,7 @@ std::string render_html(const Experiment& e, const Verdict& verdict, const Opera
   out << "<span><i class=\"swatch\" style=\"background:#fbbf24;height:10px;opacity:.5\"></i>fault"
          "</span><span><i class=\"swatch\" style=\"background:#dc2626\"></i>witness of a "
          "violation</span></p>\n"
-      << lat.svg() << tput.svg();
+      << lat.svg() << tput.svg() << render_series_section(e, verdict, windows, end_s);
 
   bool any_witness = false;
   for (const auto& r : verdict.results)

@@ -32,13 +32,16 @@ nlohmann::json to_json(const Verdict& verdict) {
   for (const auto& r : verdict.results) {
     nlohmann::json witness = nlohmann::json::array();
     for (const auto& op : r.witness) witness.push_back(to_json(op));
+    nlohmann::json series = nlohmann::json::array();
+    for (const auto& s : r.series) series.push_back(to_json(s));
     invariants.push_back({{"invariant", r.invariant},
                           {"result", validity_name(r.validity)},
                           {"summary", r.summary},
                           {"judged", r.judged},
                           {"judged_what", r.judged_what},
                           {"details", r.details},
-                          {"witness", witness}});
+                          {"witness", witness},
+                          {"series", series}});
   }
   return {{"experiment", verdict.experiment},
           {"run_id", verdict.run_id},

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "controllers/checkers/no_lost_writes.hpp"
 #include "controllers/experiment/parse.hpp"
+#include "controllers/history/compact_history.hpp"
 #include "controllers/report/html_report.hpp"
 
 using namespace faultline;
@@ -28,9 +30,9 @@ struct Image {
   int width = 0, height = 0;
   std::vector<unsigned char> rgba;
   // Pixels within `tolerance` of the colour, in each channel.
-  int count(int r, int g, int b, int tolerance = 0) const {
+  int count(int r, int g, int b, int tolerance = 0, int from_row = 0) const {
     int n = 0;
-    for (std::size_t i = 0; i + 3 < rgba.size(); i += 4)
+    for (std::size_t i = static_cast<std::size_t>(from_row) * width * 4; i + 3 < rgba.size(); i += 4)
       if (std::abs(rgba[i] - r) <= tolerance && std::abs(rgba[i + 1] - g) <= tolerance &&
           std::abs(rgba[i + 2] - b) <= tolerance)
         ++n;
@@ -89,6 +91,15 @@ geo = "ap"
       ++process;
     }
   }
+  // A split brain's stale reads: us-east-1 writes key s every 200 ms; while
+  // the partition holds, eu-west-1 keeps reading the value from before it.
+  for (std::int64_t ms = 0, n = 1; ms < 12000; ms += 200, ++n) {
+    history.push_back(op(ms, OpType::invoke, 900000, "write", {"s", n}, "us-east-1"));
+    history.push_back(op(ms + 2, OpType::ok, 900000, "write", {"s", n}, "us-east-1"));
+    const std::int64_t seen = ms > 3000 && ms < 9000 ? 15 : n;  // 15: written at 2800 ms
+    history.push_back(op(ms + 100, OpType::invoke, 900001, "read", {"s", nullptr}, "eu-west-1"));
+    history.push_back(op(ms + 101, OpType::ok, 900001, "read", {"s", seen}, "eu-west-1"));
+  }
   std::sort(history.begin(), history.end(),
             [](const Operation& a, const Operation& b) { return a.time < b.time; });
   nlohmann::json what{{"fault", 0}, {"what", "partition [eu-west-1] | [us-east-1,ap-south-1]"}};
@@ -102,18 +113,24 @@ geo = "ap"
   lost.validity = Validity::violated;
   lost.summary = "1 of 100 acknowledged writes lost";
   lost.witness = {op(6000, OpType::ok, 7, "write", {"k", 9}, "eu-west-1")};
-  verdict.results = {lost};
+  // The checker's own verdict on the stale reads, with its series.
+  const CheckResult judged = check_no_lost_writes(CompactHistory::from(history));
+  REQUIRE(judged.details["stale_reads"].get<int>() > 20);
+  verdict.results = {lost, judged};
 
   const fs::path dir = fs::temp_directory_path() / ("faultline-shot-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path html = dir / "report.html", png = dir / "report.png";
-  std::ofstream(html) << render_html(e, verdict, history);
+  const std::string page = render_html(e, verdict, history);
+  std::ofstream(html) << page;
+  CHECK(page.find("<h2>What each invariant judged, over time</h2>") != std::string::npos);
+  CHECK(page.find("aria-label=\"stale reads per region (per 250 ms)\"") != std::string::npos);
 
   // A network namespace of its own: loopback only, and down at that.
   const std::string command =
       "unshare --net chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
       "--user-data-dir=" + (dir / "profile").string() +
-      " --window-size=1000,1300 --screenshot=" + png.string() + " file://" + html.string() +
+      " --window-size=1000,2400 --screenshot=" + png.string() + " file://" + html.string() +
       " >" + (dir / "chromium.log").string() + " 2>&1";
   const int status = std::system(command.c_str());
   INFO("chromium: " << command << " (log in " << (dir / "chromium.log").string() << ")");
@@ -132,5 +149,12 @@ geo = "ap"
   CHECK(image.count(254, 237, 194, 3) > 20000);
   // The witness marks (#dc2626) on both charts.
   CHECK(image.count(220, 38, 38, 2) > 40);
+  // Below the latency and throughput charts (which end near row 900), the
+  // stale reads' bars in eu-west-1's colour: dozens of reads, each bar many
+  // times a line's pixels.
+  const char* eu = region_colour(1);
+  const int eu_below = image.count(hex(eu, 0), hex(eu, 1), hex(eu, 2), 0, 950);
+  INFO("eu-west-1's pixels below row 950: " << eu_below);
+  CHECK(eu_below > 3000);
   fs::remove_all(dir);
 }

@@ -85,6 +85,12 @@ TEST_CASE("a stale read after a later write completed is not linearizable, and n
   CHECK(culprit);
   CHECK(writer);
   CHECK(!r.witness.empty());
+  // Over time: the key, at its culprit's invocation, and a mark there.
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].total == 1);
+  REQUIRE(r.series[0].marks.size() == 1);
+  CHECK_THAT(r.series[0].marks[0].label, Catch::Contains("key k: no legal place for process 1"));
 }
 
 TEST_CASE("a read may see a write still pending (it took effect before the read)", "[linearizable]") {
@@ -224,4 +230,119 @@ TEST_CASE("the memory budget is honoured inside one key's search", "[linearizabl
   CHECK(r.validity == Validity::unknown);
   CHECK_THAT(r.summary, Catch::Contains("the memory budget ran out"));
   CHECK(r.details["peak_cache_bytes"].get<std::uint64_t>() < 2u << 20);
+}
+
+namespace {
+
+// The witness window's operations as "f value" strings, in call order,
+// and the culprit's.
+std::vector<std::string> window_of(const CheckResult& r, std::string* culprit = nullptr) {
+  std::vector<std::string> ops;
+  for (const auto& op : r.details["witness"]["window"]) {
+    std::string text = op["f"].get<std::string>() + " " + op["value"].dump();
+    if (op.contains("new")) text += "->" + op["new"].dump();
+    if (op["type"] == "info") text += " (info)";
+    if (op["culprit"] == true && culprit != nullptr) *culprit = text;
+    ops.push_back(text);
+  }
+  return ops;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the witness is shrunk: a stale read amid unrelated concurrent operations comes down to the "
+    "two writes and the read",
+    "[linearizable][witness]") {
+  const CheckResult r = Script()
+                            .write(0, "k", 1)
+                            .write(0, "k", 2)
+                            .invoke(1, kReadF, "k", nullptr)
+                            .invoke(2, kWriteF, "k", 3)
+                            .invoke(3, kReadF, "k", nullptr)
+                            .ok(3, kReadF, "k", 2)
+                            .ok(1, kReadF, "k", 1)  // stale: 2 was written before it began
+                            .ok(2, kWriteF, "k", 3)
+                            .read(4, "k", 3)
+                            .read(5, "k", 3)
+                            .write(0, "k", 4)
+                            .read(1, "k", 4)
+                            .check();
+  REQUIRE(r.validity == Validity::violated);
+  std::string culprit;
+  CHECK(window_of(r, &culprit) == std::vector<std::string>{"write 1", "write 2", "read 1"});
+  CHECK(culprit == "read 1");
+  const json& w = r.details["witness"];
+  CHECK(w["could_have_seen"] == json::array({2}));
+  CHECK(w["shrink"]["one_minimal"] == true);
+  CHECK(w["shrink"]["to"] == 3);
+  CHECK(w["shrink"]["from"].get<int>() > 3);
+  CHECK_THAT(r.summary, Catch::Contains("the witness is 1-minimal: 3 operations"));
+  CHECK(r.witness.size() == 6);  // each operation's invocation and completion
+}
+
+TEST_CASE("a shrunk witness keeps the info write a read saw, and the read that bounds it",
+          "[linearizable][witness]") {
+  const CheckResult r = Script()
+                            .invoke(0, kWriteF, "k", 5)
+                            .info(0, kWriteF, "k", 5)
+                            .read(1, "k", 5)
+                            .invoke(2, kReadF, "k", nullptr)
+                            .read(1, "k", nullptr)  // 5 was seen before it began
+                            .ok(2, kReadF, "k", 5)
+                            .write(3, "k", 8)
+                            .read(3, "k", 8)
+                            .check();
+  REQUIRE(r.validity == Validity::violated);
+  std::string culprit;
+  // Process 2's read of 5 would not do instead of process 1's: it ends
+  // after the read of nothing began, so the info write may come after that.
+  CHECK(window_of(r, &culprit) ==
+        std::vector<std::string>{"write 5 (info)", "read 5", "read null"});
+  CHECK(culprit == "read null");
+  CHECK(r.details["witness"]["window"][1]["process"] == 1);
+  CHECK(r.details["witness"]["shrink"]["one_minimal"] == true);
+  // The first candidate (the read of nothing and the info write it could
+  // have seen) is linearizable on its own, the info write unbounded there:
+  // the shrink starts from the four operations called before the read of
+  // nothing returned instead.
+  CHECK(r.details["witness"]["shrink"]["from"] == 4);
+}
+
+TEST_CASE("a shrunk witness leaves out a failed compare-and-set and keeps the ok one it needs",
+          "[linearizable][witness]") {
+  const CheckResult r = Script()
+                            .write(0, "k", 1)
+                            .invoke(1, kCasF, "k", cas(1, 2))
+                            .fail(1, kCasF, "k", cas(1, 2))
+                            .read(2, "k", 1)
+                            .write(0, "k", 3)
+                            .invoke(1, kCasF, "k", cas(3, 4))
+                            .ok(1, kCasF, "k", cas(3, 4))
+                            .read(2, "k", 3)  // stale: the cas wrote 4 before it began
+                            .read(2, "k", 3)
+                            .check();
+  REQUIRE(r.validity == Validity::violated);
+  std::string culprit;
+  const auto window = window_of(r, &culprit);
+  CHECK(window == std::vector<std::string>{"write 3", "cas 3->4", "read 3"});
+  CHECK(culprit == "read 3");
+  CHECK(r.details["witness"]["could_have_seen"] == json::array({4}));
+  CHECK(r.details["witness"]["shrink"]["one_minimal"] == true);
+}
+
+TEST_CASE("a shrink cut by its budget says the witness may not be minimal",
+          "[linearizable][witness]") {
+  Script s;
+  s.write(0, "k", 1).write(0, "k", 2);
+  for (int p = 1; p <= 6; ++p) s.invoke(p, kReadF, "k", nullptr);
+  for (int p = 1; p <= 6; ++p) s.ok(p, kReadF, "k", p == 3 ? 1 : 2);
+  const CheckResult r = s.check({.shrink_checks = 1});
+  REQUIRE(r.validity == Validity::violated);
+  const json& shrink = r.details["witness"]["shrink"];
+  CHECK(shrink["one_minimal"] == false);
+  CHECK(shrink["cut"] == "the shrink's step budget ran out");
+  CHECK_THAT(r.summary, Catch::Contains("may not be minimal: the shrink's step budget ran out"));
+  // Unbounded, the same history shrinks to the writes and the stale read.
+  CHECK(window_of(s.check()) == std::vector<std::string>{"write 1", "write 2", "read 1"});
 }

@@ -151,6 +151,11 @@ TEST_CASE("G0: appends of two transactions interleaved on two keys", "[list-appe
   CHECK_THAT(explanation(r), Catch::Contains("T1 appended 4 to y before T0 appended 2 (ww)"));
   CHECK(r.witness.size() == 4);  // both transactions, invocation and completion
   CHECK(r.witness[0].f == kTxnF);
+  // Over time: the anomaly, at its earliest transaction's invocation.
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].label == "G0");
+  CHECK(r.series[0].lines[0].total == 1);
 }
 
 TEST_CASE("G1c: each of two transactions reads the other's append", "[list-append]") {
@@ -197,6 +202,69 @@ TEST_CASE("G2-item (write skew) passes snapshot isolation and fails serializabil
     CHECK(witness_txns(r) == std::vector<std::string>{"T0", "T1"});
     CHECK_THAT(explanation(r), Catch::Contains("T0 read x = [] without T1's append of 2 (rw)"));
     CHECK_THAT(explanation(r), Catch::Contains("T1 read y = [] without T0's append of 1 (rw)"));
+  }
+}
+
+namespace {
+
+// Four concurrent transactions in a cycle rw, wr, rw, wr: T0 misses T1's
+// append to x, T2 reads T1's append to y and misses T3's to z, T0 reads
+// T3's append to w. Two anti-dependencies, not adjacent: G-nonadjacent.
+// A later reader T4 fixes the version orders.
+Txns& nonadjacent(Txns& t, std::int64_t at = 0, std::int64_t process = 0) {
+  const json t0 = json::array({R("x", {}), R("w", {4})});
+  const json t1 = json::array({A("x", 1), A("y", 2)});
+  const json t2 = json::array({R("y", {2}), R("z", {})});
+  const json t3 = json::array({A("z", 3), A("w", 4)});
+  return t.invoke(at, process, t0)
+      .invoke(at + 1, process + 1, t1)
+      .invoke(at + 2, process + 2, t2)
+      .invoke(at + 3, process + 3, t3)
+      .complete(at + 10, process, t0)
+      .complete(at + 11, process + 1, t1)
+      .complete(at + 12, process + 2, t2)
+      .complete(at + 13, process + 3, t3)
+      .txn(at + 20, at + 30, process + 4,
+           json::array({R("x", {1}), R("y", {2}), R("z", {3}), R("w", {4})}));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "G-nonadjacent: rw, wr, rw, wr fails snapshot isolation, named so, explained edge by edge",
+    "[list-append]") {
+  Txns t;
+  nonadjacent(t);
+  fails_everywhere(t, "G-nonadjacent", {"T0", "T1", "T2", "T3"});
+  const std::string why = explanation(judge(t, IsolationModel::snapshot_isolation));
+  CHECK_THAT(why, Catch::Contains("T0 read x = [] without T1's append of 1 (rw)"));
+  CHECK_THAT(why, Catch::Contains("T2 read y = [2], which ends with T1's append of 2 (wr)"));
+  CHECK_THAT(why, Catch::Contains("T2 read z = [] without T3's append of 3 (rw)"));
+  CHECK_THAT(why, Catch::Contains("T0 read w = [4], which ends with T3's append of 4 (wr)"));
+}
+
+TEST_CASE(
+    "snapshot isolation flags a G-nonadjacent and allows a write skew beside it; serializable "
+    "flags both",
+    "[list-append]") {
+  Txns t;
+  nonadjacent(t);
+  // The write skew of the G2-item case, on keys of its own, after it.
+  t.invoke(100, 10, json::array({R("a", {}), A("b", 11)}))
+      .invoke(101, 11, json::array({R("b", {}), A("a", 12)}))
+      .complete(110, 10, json::array({R("a", {}), A("b", 11)}))
+      .complete(111, 11, json::array({R("b", {}), A("a", 12)}))
+      .txn(120, 130, 12, json::array({R("a", {12}), R("b", {11})}));
+  const auto si = judge(t, IsolationModel::snapshot_isolation);
+  INFO(si.summary);
+  CHECK(si.validity == Validity::violated);
+  CHECK(si.details["anomalies"] == json{{"G-nonadjacent", 1}});
+  CHECK(si.details["allowed"]["G2-item"] == 1);
+  for (IsolationModel model : {IsolationModel::serializable, IsolationModel::strict_serializable}) {
+    INFO(isolation_model_name(model));
+    const auto r = judge(t, model);
+    CHECK(r.validity == Validity::violated);
+    CHECK(r.details["anomalies"] == json{{"G-nonadjacent", 1}, {"G2-item", 1}});
   }
 }
 

@@ -2,7 +2,7 @@
 // statements of each operation, how a failure completes it), then the client
 // against real servers from Debian's PostgreSQL, started for the test on
 // 127.0.0.1 by the recipe's own script (targets/postgres-replication/
-// pg-primary), as nobody when the test runs as root. Without PostgreSQL
+// faultline-pg-primary), as nobody when the test runs as root. Without PostgreSQL
 // installed, those cases say so and pass nothing off as tested.
 #include "controllers/workload/postgres_client.hpp"
 
@@ -220,7 +220,7 @@ geo = "eu"
 [[service]]
 name = "postgres"
 host = "db"
-command = ["pg-server"]
+command = ["faultline-pg-server"]
 )";
 
 Experiment parsed(const std::string& rest) {
@@ -350,7 +350,9 @@ TEST_CASE("docs/clients.md describes every key of [workload.postgres] and every 
 namespace {
 
 const std::string kPrimaryScript =
-    std::string(FAULTLINE_SOURCE_DIR) + "/targets/postgres-replication/pg-primary";
+    // The build directory's copy: user nobody may not reach the source tree
+    // (a clone in a home folder).
+    (fs::path(FAULTLINE_BINARY).parent_path() / "faultline-pg-primary").string();
 
 bool have_postgres() {
   for (const auto& dir :

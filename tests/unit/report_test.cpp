@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "controllers/checkers/availability.hpp"
+#include "controllers/checkers/linearizable.hpp"
 #include "controllers/experiment/parse.hpp"
 #include "controllers/report/edn.hpp"
 #include "controllers/report/html_report.hpp"
@@ -172,4 +173,35 @@ geo = "us"
   CHECK(html.find(">process 4</text>") != std::string::npos);
   CHECK(html.find("fill=\"#dc2626\"><title>read 1</title>") != std::string::npos);  // the culprit
   CHECK(html.find("cas 2\u21923 (info: may take effect any time after)") != std::string::npos);
+}
+
+TEST_CASE(
+    "report.html draws the linearizable checker's shrunk witness: only the operations that matter",
+    "[html][linearizable]") {
+  auto e = parse_experiment(R"(
+[experiment]
+name = "demo"
+duration = "12s"
+[[region]]
+name = "us-east-1"
+geo = "us"
+)",
+                            "demo.toml");
+  HistoryBuilder h;
+  h.write(0, 10, 0, "k", 1).write(20, 30, 0, "k", 2);
+  for (std::int64_t p = 1; p <= 4; ++p)
+    h.op(40 + p, OpType::invoke, p, "read", nlohmann::json::array({"k", nullptr}), "r");
+  for (std::int64_t p = 1; p <= 4; ++p)
+    h.op(60 + p, OpType::ok, p, "read", nlohmann::json::array({"k", p == 1 ? 1 : 2}), "r");
+  Verdict v = sample_verdict();
+  v.results.push_back(check_linearizable(CompactHistory::from(h.build()), {}));
+  REQUIRE(v.results.back().validity == Validity::violated);
+  REQUIRE(v.results.back().details["witness"]["window"].size() == 3);
+  const std::string html = render_html(e, v, h.build());
+  CHECK(html.find("aria-label=\"witness timeline\"") != std::string::npos);
+  CHECK(html.find("fill=\"#dc2626\"><title>read 1</title>") !=
+        std::string::npos);                                    // the stale read
+  CHECK(html.find(">process 0</text>") != std::string::npos);  // the writes
+  CHECK(html.find(">process 1</text>") != std::string::npos);
+  CHECK(html.find(">process 3</text>") == std::string::npos);  // a reader that did nothing wrong
 }

@@ -56,6 +56,13 @@ TEST_CASE("set: an acknowledged element missing from the last reads is lost, wit
   CHECK_THAT(r.summary, Catch::Contains("e.g. 1 added to s, then missing from every later read"));
   // add invoke + ok, the last read holding it, the last read (invoke + ok)
   CHECK(r.witness.size() == 5);
+  // Over time: one lost element, when it was known present (its add's ack, 1 ms in).
+  REQUIRE(r.series.size() == 1);
+  REQUIRE(r.series[0].lines.size() == 1);
+  CHECK(r.series[0].lines[0].label == "lost");
+  CHECK(r.series[0].lines[0].points == std::vector<std::pair<std::int64_t, double>>{{0, 1}});
+  REQUIRE(r.series[0].marks.size() == 1);
+  CHECK(r.series[0].marks[0].t_ms == 1);
 }
 
 TEST_CASE("set: an element never added is unexpected", "[set]") {

@@ -100,3 +100,24 @@ TEST_CASE("faultline run --dry-run prints the routes a partition installs withou
       Catch::Contains("netns fl-dryrun-us-east-1: route add blackhole 198.18.2.0/24 metric 100"));
   CHECK_THAT(result.output, Catch::Contains("route add blackhole 2001:2:0:1::/64"));
 }
+
+TEST_CASE("the command line names an unknown command, suggests the nearest, and has --version",
+          "[cli]") {
+  const std::string faultline = FAULTLINE_BINARY;
+  auto typo = run(faultline + " rn x.toml");
+  CHECK(typo.code == 254);
+  CHECK(typo.output.find("faultline: 'rn' is not a faultline command; did you mean 'run'?") == 0);
+  // Help asked of an unknown command is still an unknown command, not the main help.
+  auto help = run(faultline + " frobnicate --help");
+  CHECK(help.code == 254);
+  CHECK(help.output.find("faultline: 'frobnicate' is not a faultline command (commands: run,") == 0);
+  CHECK(std::count(help.output.begin(), help.output.end(), '\n') == 1);
+  // A subcommand's --help is its own.
+  auto sub = run(faultline + " check --help");
+  CHECK(sub.code == 0);
+  CHECK(sub.output.find("Usage: " + faultline + " check") != std::string::npos);
+  auto version = run(faultline + " --version");
+  CHECK(version.code == 0);
+  CHECK(version.output.rfind("faultline 0.", 0) == 0);
+  CHECK(version.output.find("(commit ") != std::string::npos);
+}

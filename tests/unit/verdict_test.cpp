@@ -32,6 +32,28 @@ TEST_CASE("verdict.json carries each invariant's result and witness", "[verdict]
   CHECK(j["exit_code"] == 1);
   CHECK(j["invariants"][0]["witness"][0]["f"] == "final-read");
   CHECK_THAT(render_text(v, false), Catch::Contains("FAIL  convergence: differ"));
+  CHECK(j["invariants"][0]["series"] == nlohmann::json::array());
+}
+
+TEST_CASE("verdict.json carries each invariant's series over time", "[verdict][series]") {
+  Verdict v;
+  CheckResult r;
+  r.invariant = "no-lost-writes";
+  SeriesBuilder stale("stale reads per region", "stale reads", 10'000'000'000);
+  stale.add("eu-west-1", 3'100'000'000, 2);
+  stale.mark(3'100'000'000, "first stale read");
+  r.series.push_back(stale.build());
+  v.results.push_back(r);
+  const auto s = to_json(v)["invariants"][0]["series"][0];
+  CHECK(s["title"] == "stale reads per region");
+  CHECK(s["unit"] == "stale reads");
+  CHECK(s["bucket_ms"] == 250);
+  CHECK(s["fold"] == "sum");
+  CHECK(s["lines"][0]["label"] == "eu-west-1");
+  CHECK(s["lines"][0]["total"] == 2.0);
+  CHECK(s["lines"][0]["points"] == nlohmann::json::parse("[[3000, 2.0]]"));
+  CHECK(s["marks"][0]["t_ms"] == 3100);
+  CHECK(!s.contains("marks_left_off"));
 }
 
 TEST_CASE(

@@ -45,7 +45,7 @@ const InvariantKind& serializable_invariant() {
       .name = "serializable",
       .summary =
           "the list-append transactions have a serial order: no G0, G1a, G1b, G1c, G-single, "
-          "G2-item",
+          "G-nonadjacent, G2-item",
       .keys = {budget_key()},
       .workloads = {"list-append"},
       .read = read,
@@ -61,8 +61,8 @@ const InvariantKind& snapshot_isolation_invariant() {
   static const InvariantKind kind{
       .name = "snapshot-isolation",
       .summary =
-          "the list-append transactions are snapshot isolated: no G0, G1a, G1b, G1c, G-single "
-          "(G2-item, write skew, allowed)",
+          "the list-append transactions are snapshot isolated: no G0, G1a, G1b, G1c, G-single, "
+          "G-nonadjacent (G2-item, write skew, allowed)",
       .keys = {budget_key()},
       .workloads = {"list-append"},
       .read = read,

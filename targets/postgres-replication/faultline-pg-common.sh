@@ -28,7 +28,7 @@ pg_settings() {
   echo "-c wal_level=replica -c max_wal_senders=10 -c hot_standby=on -c wal_keep_size=256MB"
 }
 
-# pg-server starts a health responder beside the server; if this script
+# faultline-pg-server starts a health responder beside the server; if this script
 # fails before the server takes over, the responder must not outlive it (it
 # would keep the service counted as running, and unhealthy, until the
 # health check's timeout).
