@@ -22,6 +22,7 @@ const InvariantKind& strict_serializable_invariant();
 const InvariantKind& latency_invariant();
 const InvariantKind& rpo_invariant();
 const InvariantKind& recovery_invariant();
+const InvariantKind& cell_isolation_invariant();
 
 const std::vector<const InvariantKind*>& invariant_kinds() {
   static const std::vector<const InvariantKind*> kinds{
@@ -30,6 +31,7 @@ const std::vector<const InvariantKind*>& invariant_kinds() {
       &availability_invariant(),  &linearizable_invariant(),  &set_invariant(),
       &serializable_invariant(), &snapshot_isolation_invariant(), &strict_serializable_invariant(),
       &latency_invariant(), &rpo_invariant(), &recovery_invariant(),
+      &cell_isolation_invariant(),
   };
   return kinds;
 }

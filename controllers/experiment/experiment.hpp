@@ -47,6 +47,11 @@ struct ServiceSpec {
   // A service's log stops growing here (the cut marked in it), so a service
   // that writes without end cannot fill the disk.
   std::uint64_t log_limit = kDefaultLogLimit;
+  // The cell of each region this service serves (empty: none): the edge
+  // routers find each cell's host and port (its health port) in the topology
+  // file, and the cell-isolation invariant knows which customers a fault on
+  // it touched.
+  std::string cell;
   SourcePosition where;
 };
 
@@ -85,6 +90,9 @@ struct WorkloadSpec {
   std::uint16_t port = 8080;
   WorkloadData data = WorkloadData::global;
   int customers_per_region = 2;
+  // The cells of every region (data = "customers"): customer n of a region
+  // is assigned to cells[n % size], sent in its sign-up. Empty: no cells.
+  std::vector<std::string> cells;
   // The service that holds each region's data, read directly for the final
   // reads (the workload's service may be a router in front of it).
   std::string state_service;  // empty: the workload's service
@@ -235,6 +243,9 @@ struct InvariantSpec {
   // its share may jump in that step, relative to before the fault.
   Duration recovery_step{1000};
   double recovery_max_jump = 0.6;
+  // cell-isolation: how far a customer's fraction of successful operations
+  // may drop during a cell's fault below its fraction before the faults
+  double tolerance = 0.05;
   SourcePosition where;
 };
 

@@ -177,6 +177,20 @@ void read_services(Reader& r, const toml::table& root, Experiment& e, const std:
       else
         s.log_limit = *bytes;
     }
+    if (auto cell = r.string(t, "cell")) {
+      if (!valid_cell_name(*cell))
+        r.error(*t.get("cell"), "service '" + s.name + "': cell '" + *cell +
+                                    "' must be lowercase letters, digits and '_'");
+      else if (s.health.port == 0)
+        r.error(*t.get("cell"), "service '" + s.name + "' serves cell '" + *cell +
+                                    "' but has no health port: add health = { path = "
+                                    "\"/health/deep\", port = ... } (the routers use that port)");
+      for (const auto& other : e.services)
+        if (other.cell == *cell)
+          r.error(*t.get("cell"), "cell '" + *cell + "' is served by both service '" + other.name +
+                                      "' and '" + s.name + "'");
+      s.cell = *cell;
+    }
     if (!s.name.empty()) e.services.push_back(s);
   }
 }

@@ -132,6 +132,25 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
       r.error(*t->get("customers_per_region"), "'customers_per_region' needs data = \"customers\"");
     w.customers_per_region = static_cast<int>(*n);
   }
+  if (auto cells = r.strings(*t, "cells")) {
+    const toml::node& at = *t->get("cells");
+    if (w.data != WorkloadData::customers) r.error(at, "'cells' needs data = \"customers\"");
+    for (const auto& cell : *cells) {
+      if (!valid_cell_name(cell))
+        r.error(at, "cell '" + cell + "' must be lowercase letters, digits and '_'");
+      else if (std::count(cells->begin(), cells->end(), cell) > 1)
+        r.error(at, "cell '" + cell + "' is listed twice in 'cells'");
+      else if (std::none_of(e.services.begin(), e.services.end(),
+                            [&](const ServiceSpec& s) { return s.cell == cell; }))
+        r.error(at, "no service serves cell '" + cell + "': add cell = \"" + cell +
+                        "\" to the [[service]] that does");
+    }
+    for (const auto& s : e.services)
+      if (!s.cell.empty() && std::find(cells->begin(), cells->end(), s.cell) == cells->end())
+        r.error(at, "service '" + s.name + "' serves cell '" + s.cell +
+                        "', which 'cells' does not list");
+    w.cells = *cells;
+  }
   if (auto service = r.string(*t, "state_service")) w.state_service = *service;
   if (auto port = r.integer(*t, "state_port", 1, 65535))
     w.state_port = static_cast<std::uint16_t>(*port);

@@ -95,6 +95,9 @@ const std::vector<KeySpec>& service_section_keys() {
        .description = "how large the service's log may grow (B, KB, MB, GB, KiB, MiB, GiB; "
                       "at least 4KiB); past it the log says where it was cut",
        .default_value = "\"64MiB\""},
+      {.name = "cell",
+       .description = "the cell of each region this service serves (lowercase letters, digits "
+                      "and '_'); needs a health port, which the edge routers use"},
   };
   return keys;
 }
@@ -214,6 +217,11 @@ const std::vector<KeySpec>& workload_section_keys() {
        .default_value = "2",
        .minimum = "1",
        .maximum = "1000"},
+      {.name = "cells",
+       .type = KeyType::strings,
+       .description = "with data = \"customers\": the cells of every region; customer n of a "
+                      "region is assigned to cells[n % len]",
+       .default_value = "[]"},
       {.name = "state_service",
        .description = "the service holding each region's data: sign-up and the final reads "
                       "go straight to it (default: the workload's service)"},

@@ -4,6 +4,7 @@
 // with them; a reader may look at what earlier sections put in `e` (a fault
 // names regions). Checks that look across sections once everything is read
 // live in validate.hpp.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,14 @@ std::string substitute_vars(Reader& r, const toml::node& at, const std::string& 
                             const Experiment& e, const std::string& what = "command");
 void check_placeholders(Reader& r, const toml::node& at, const std::vector<std::string>& args,
                         const Experiment& e, const std::string& what);
+
+// A cell's name: lowercase letters, digits and '_' (it names the cell's
+// table in the reference store's database), at most 32.
+inline bool valid_cell_name(const std::string& s) {
+  return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
 
 // netem's delay parameters, shared by [wan] and the faults that delay.
 void read_delay(Reader& r, const toml::table& t, LinkImpairment& i, bool required);

@@ -34,6 +34,7 @@ nlohmann::json to_json(const Operation& op) {
   if (!op.served_by.empty()) j["served_by"] = op.served_by;
   if (op.session >= 0) j["session"] = op.session;
   if (!op.version.empty()) j["version"] = op.version;
+  if (!op.cell.empty()) j["cell"] = op.cell;
   return j;
 }
 
@@ -62,6 +63,7 @@ Operation operation_from_json(const nlohmann::json& j) {
   op.session = j.value("session", std::int64_t{-1});
   op.version = j.value("version", "");
   op.retry_of = j.value("retry_of", std::int64_t{-1});
+  op.cell = j.value("cell", "");
   return op;
 }
 
@@ -149,6 +151,10 @@ void append_number(std::string& out, Integer n) {
 void append_json_line(std::string& out, const Operation& op) {
   // The keys in nlohmann's order (sorted): the line is what to_json(op).dump() gives.
   out += '{';
+  if (!op.cell.empty()) {
+    append_key(out, "cell");
+    append_string(out, op.cell);
+  }
   if (!op.error.empty()) {
     append_key(out, "error");
     append_string(out, op.error);

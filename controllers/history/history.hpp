@@ -34,6 +34,7 @@ struct Operation {
   // the first attempt's invocation (-1: a first attempt). Each attempt is an
   // operation of its own, judged as such.
   std::int64_t retry_of = -1;
+  std::string cell;           // the cell of its region that served it, if it said
 };
 
 const char* op_type_name(OpType type);

@@ -19,9 +19,11 @@ std::vector<Customer> plan_customers(const Experiment& e) {
     for (const auto& r : e.regions)
       if (r.geo == home.geo) geo.push_back(r.name);
     const auto start = std::find(geo.begin(), geo.end(), home.name) - geo.begin();
+    const auto& cells = e.workload.cells;
     for (int n = 0; n < e.workload.customers_per_region; ++n)
       customers.push_back({home.name + "-c" + std::to_string(n), home.name,
-                           geo[static_cast<std::size_t>(start + n) % geo.size()]});
+                           geo[static_cast<std::size_t>(start + n) % geo.size()],
+                           cells.empty() ? "" : cells[static_cast<std::size_t>(n) % cells.size()]});
   }
   return customers;
 }
@@ -69,10 +71,12 @@ void sign_up_customers(const std::vector<Customer>& customers,
       for (const auto& c : customers) {
         enter_host(hosts, c.home);
         auto client = state_clients.open(c.home);
+        nlohmann::json value{{"customer", c.id}, {"home", c.home}};
+        if (!c.cell.empty()) value["cell"] = c.cell;
         Operation invoke{.type = OpType::invoke,
                          .process = kRegisterProcess,
                          .f = kRegisterF,
-                         .value = nlohmann::json{{"customer", c.id}, {"home", c.home}},
+                         .value = std::move(value),
                          .region = c.home};
         history.record(invoke);
         const Operation done = history.record(client->invoke(invoke));

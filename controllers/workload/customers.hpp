@@ -9,7 +9,9 @@
 //   customers are served from their failover region's edge: their reads hit
 //   a replica, which is what read-your-writes is about;
 // - a customer's data should exist in its home region and, if it has one,
-//   the home's failover region: nowhere else.
+//   the home's failover region: nowhere else;
+// - with [workload] cells, customer n of a region is assigned to cell
+//   cells[n % cells.size()] of its home region, sent in its sign-up.
 //
 // And the workload's set-up step: signing the customers up.
 #include <chrono>
@@ -26,6 +28,7 @@ struct Customer {
   std::string id;
   std::string home;
   std::string session_region;  // where its session's client runs
+  std::string cell;            // its cell in its home region; empty without cells
 };
 
 std::vector<Customer> plan_customers(const Experiment& e);

@@ -71,11 +71,15 @@ Operation KvClient::invoke(const Operation& op) {
     keep_token(key, done);
     return done;
   }
-  if (op.f == kRegisterF)
-    return complete(op,
-                    http_.request(verb::put, registration_path(op),
-                                  op.value.at("home").get<std::string>()),
-                    false, false);
+  if (op.f == kRegisterF) {
+    // The routing record: the bare home region, or {home, cell} with cells.
+    const std::string home = op.value.at("home").get<std::string>();
+    const std::string body =
+        op.value.contains("cell")
+            ? nlohmann::json{{"home", home}, {"cell", op.value.at("cell")}}.dump()
+            : home;
+    return complete(op, http_.request(verb::put, registration_path(op), body), false, false);
+  }
   if (op.f == kRegistrationReadF)
     return complete(op, http_.get(registration_path(op)), true, false);
   throw std::invalid_argument("the reference store's client has no operation " + op.f);
@@ -87,6 +91,7 @@ Operation KvClient::complete(Operation done, const http::Outcome& outcome, bool 
     const unsigned status = outcome.response->status;
     auto body = parse_body(outcome.response->body);
     done.served_by = body.value("served_by", "");
+    if (body.contains("cell") && body["cell"].is_string()) done.cell = body["cell"].get<std::string>();
     if (body.contains("version") && body["version"].is_string())
       done.version = body["version"].get<std::string>();
     // A 404 that carries an error is a refusal (unknown customer, no route);

@@ -4,10 +4,12 @@
 //       --listen 198.18.3.10 --port 8080
 //       --db "host=198.18.3.11 port=5432 user=faultline dbname=postgres"
 //       [--bug stale-session] [--capacity 64 --queue 64 --queue-wait-ms 1000]
+//       [--bug stale-session] [--cell a]
 //
 // Without --db it keeps its data in memory (for quick trials; the reference
 // experiments always give each region a PostgreSQL server).
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -44,6 +46,17 @@ int main(int argc, char** argv) {
                  "data requests served at once (0: unbounded)");
   app.add_option("--queue", admission.queue, "data requests that may wait beyond the capacity");
   app.add_option("--queue-wait-ms", queue_wait_ms, "the longest a request waits before it is shed");
+  app.add_option("--cell", config.cell,
+                 "serve one cell of the region: its customers' data in table cell_NAME")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            for (char c : v)
+              if (!(std::islower(static_cast<unsigned char>(c)) ||
+                    std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+                return std::string("a cell name is lowercase letters, digits and '_'");
+            return std::string();
+          },
+          "NAME"));
   app.add_option("--bug", bug_name, "plant one known bug")
       ->check(CLI::IsMember(bug_names("faultline-kv")));
   CLI11_PARSE(app, argc, argv);
@@ -61,11 +74,19 @@ int main(int argc, char** argv) {
     if (db.empty())
       storage = std::make_unique<MemoryStorage>();
     else
-      storage = std::make_unique<PostgresStorage>(db, std::chrono::milliseconds(db_timeout_ms));
+      storage = std::make_unique<PostgresStorage>(
+          db, std::chrono::milliseconds(db_timeout_ms),
+          config.cell.empty() ? "entries" : "cell_" + config.cell);
+    if (!config.cell.empty() && !db.empty())
+      config.cell_storage = [db, db_timeout_ms](const std::string& cell) -> std::unique_ptr<Storage> {
+        return std::make_unique<PostgresStorage>(db, std::chrono::milliseconds(db_timeout_ms),
+                                                 "cell_" + cell);
+      };
 
     Region state(config, *storage, log_line);
     state.start();
-    log_line("faultline-kv " + region + " listening on " + listen + ":" +
+    log_line("faultline-kv " + region + (config.cell.empty() ? "" : " cell " + config.cell) +
+             " listening on " + listen + ":" +
              std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
              (config.bug == Bug::none ? "" : " with bug " + bug_name));
     admission.queue_wait = std::chrono::milliseconds(queue_wait_ms);

@@ -13,6 +13,8 @@ const std::vector<BugInfo>& all_bugs() {
       {Bug::health_ignores_latency, "health-ignores-latency", "faultline-router"},
       {Bug::retry_storm, "retry-storm", "faultline-router"},
       {Bug::no_ramp, "no-ramp", "faultline-router"},
+      {Bug::no_static_fallback, "no-static-fallback", "faultline-router"},
+      {Bug::migration_drops_data, "migration-drops-data", "faultline-kv"},
   };
   return bugs;
 }

@@ -19,6 +19,8 @@ enum class Bug {
   health_ignores_latency,  // router: health checks and breakers judge status, never latency
   retry_storm,        // router: retries every failure in the failover region, unbudgeted
   no_ramp,            // router: a recovered region takes all its traffic back at once
+  no_static_fallback,    // router: no static routing table when the routing data is unreadable
+  migration_drops_data,  // app: a cell adopts a failed cell's customers without their data
 };
 
 struct BugInfo {

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cctype>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -13,8 +14,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* kSchema =
-    "CREATE TABLE IF NOT EXISTS entries ("
+std::string schema_sql(const std::string& table) {
+  return "CREATE TABLE IF NOT EXISTS " + table + " ("
     "  class text NOT NULL,"
     "  customer text NOT NULL,"
     "  key text NOT NULL,"
@@ -22,16 +23,18 @@ constexpr const char* kSchema =
     "  ts bigint NOT NULL,"
     "  origin text COLLATE \"C\" NOT NULL,"
     "  PRIMARY KEY (class, customer, key))";
+}
 
 // The stored version is replaced only by a higher one: (ts, origin) compared
 // as a pair, origin byte-wise (COLLATE "C") exactly as the C++ side does.
-constexpr const char* kMerge =
-    "INSERT INTO entries AS e (class, customer, key, value, ts, origin) "
+std::string merge_sql(const std::string& table) {
+  return "INSERT INTO " + table + " AS e (class, customer, key, value, ts, origin) "
     "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], "
     "$6::text[]) "
     "ON CONFLICT (class, customer, key) DO UPDATE "
     "SET value = EXCLUDED.value, ts = EXCLUDED.ts, origin = EXCLUDED.origin "
     "WHERE (EXCLUDED.ts, EXCLUDED.origin) > (e.ts, e.origin)";
+}
 
 // A PostgreSQL array literal of text: {"a","b\"c"}.
 std::string text_array(const std::vector<std::string>& items) {
@@ -57,7 +60,7 @@ using Result = std::unique_ptr<PGresult, ResultFree>;
 
 class PostgresStorage::Connection {
  public:
-  Connection(const std::string& conninfo, Clock::time_point deadline) {
+  Connection(const std::string& conninfo, const std::string& schema, Clock::time_point deadline) {
     conn_ = PQconnectStart(conninfo.c_str());
     if (conn_ == nullptr) throw StorageError("out of memory connecting to the database", false);
     if (PQstatus(conn_) == CONNECTION_BAD) fail("cannot connect to the database");
@@ -69,7 +72,7 @@ class PostgresStorage::Connection {
     }
     connecting_ = false;
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notices
-    exec(kSchema, {}, deadline);
+    exec(schema.c_str(), {}, deadline);
   }
   ~Connection() { PQfinish(conn_); }
   Connection(const Connection&) = delete;
@@ -144,8 +147,20 @@ class PostgresStorage::Lease {
   std::unique_ptr<Connection> connection_;
 };
 
-PostgresStorage::PostgresStorage(std::string conninfo, std::chrono::milliseconds timeout)
-    : conninfo_(std::move(conninfo)), timeout_(timeout) {}
+PostgresStorage::PostgresStorage(std::string conninfo, std::chrono::milliseconds timeout,
+                                 std::string table)
+    : conninfo_(std::move(conninfo)),
+      timeout_(timeout),
+      table_(std::move(table)),
+      schema_sql_(schema_sql(table_)),
+      merge_sql_(merge_sql(table_)),
+      get_sql_("SELECT value, ts, origin FROM " + table_ +
+               " WHERE class = $1 AND customer = $2 AND key = $3"),
+      scan_sql_("SELECT customer, key, value, ts, origin FROM " + table_ + " WHERE class = $1") {
+  for (char c : table_)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+      throw std::invalid_argument("table name '" + table_ + "' must be letters, digits and '_'");
+}
 
 PostgresStorage::~PostgresStorage() = default;
 
@@ -158,7 +173,7 @@ std::unique_ptr<PostgresStorage::Connection> PostgresStorage::acquire() {
       return c;
     }
   }
-  return std::make_unique<Connection>(conninfo_, Clock::now() + timeout_);
+  return std::make_unique<Connection>(conninfo_, schema_sql_, Clock::now() + timeout_);
 }
 
 void PostgresStorage::release(std::unique_ptr<Connection> connection) {
@@ -188,7 +203,7 @@ std::size_t PostgresStorage::merge(const std::vector<Record>& records) {
     origin.push_back(r->entry.version.region);
   }
   Lease c(*this);
-  Result res = c->exec(kMerge,
+  Result res = c->exec(merge_sql_.c_str(),
                        {text_array(cls), text_array(customer), text_array(key), text_array(value),
                         timestamps + "}", text_array(origin)},
                        Clock::now() + timeout_);
@@ -200,8 +215,7 @@ std::optional<Entry> PostgresStorage::get(DataClass cls, const std::string& cust
                                           const std::string& key) {
   Lease c(*this);
   Result res =
-      c->exec("SELECT value, ts, origin FROM entries WHERE class = $1 AND customer = $2 AND key = $3",
-              {data_class_name(cls), customer, key}, Clock::now() + timeout_);
+      c->exec(get_sql_.c_str(), {data_class_name(cls), customer, key}, Clock::now() + timeout_);
   if (!res || PQntuples(res.get()) == 0) return std::nullopt;
   return Entry{PQgetvalue(res.get(), 0, 0),
                Version{std::stoull(PQgetvalue(res.get(), 0, 1)), PQgetvalue(res.get(), 0, 2)}};
@@ -209,8 +223,7 @@ std::optional<Entry> PostgresStorage::get(DataClass cls, const std::string& cust
 
 std::vector<Record> PostgresStorage::scan(DataClass cls) {
   Lease c(*this);
-  Result res = c->exec("SELECT customer, key, value, ts, origin FROM entries WHERE class = $1",
-                       {data_class_name(cls)}, Clock::now() + timeout_);
+  Result res = c->exec(scan_sql_.c_str(), {data_class_name(cls)}, Clock::now() + timeout_);
   std::vector<Record> out;
   for (int i = 0; res && i < PQntuples(res.get()); ++i)
     out.push_back({cls, PQgetvalue(res.get(), i, 0), PQgetvalue(res.get(), i, 1),

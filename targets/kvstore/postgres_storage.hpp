@@ -1,7 +1,8 @@
 #pragma once
 // The region's database: PostgreSQL over TCP with libpq.
 //
-// One table holds every data class; last-writer-wins is a single
+// One table holds every data class (`entries`; a cell keeps its customers'
+// data in a table of its own, `cell_{name}`, in the region's database); last-writer-wins is a single
 // INSERT ... ON CONFLICT ... WHERE (new version) > (stored version), so the
 // database decides atomically. Every query runs against a deadline through
 // libpq's asynchronous API: a database that is slow, paused or cut off makes
@@ -22,7 +23,9 @@ namespace faultline::kvstore {
 class PostgresStorage : public Storage {
  public:
   // `conninfo` in libpq's form: "host=198.18.1.11 port=5432 user=faultline".
-  PostgresStorage(std::string conninfo, std::chrono::milliseconds timeout);
+  // `table`: a plain SQL name (letters, digits, '_'), created on first use.
+  PostgresStorage(std::string conninfo, std::chrono::milliseconds timeout,
+                  std::string table = "entries");
   ~PostgresStorage() override;
 
   std::size_t merge(const std::vector<Record>& records) override;
@@ -41,6 +44,8 @@ class PostgresStorage : public Storage {
 
   std::string conninfo_;
   std::chrono::milliseconds timeout_;
+  std::string table_;
+  std::string schema_sql_, merge_sql_, get_sql_, scan_sql_;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> idle_;
 };

@@ -3,6 +3,7 @@
 #include <boost/beast/http.hpp>
 
 #include "common/http_client.hpp"
+#include "targets/kvstore/cells.hpp"
 
 namespace faultline::kvstore {
 
@@ -62,6 +63,7 @@ Region::~Region() {
 }
 
 void Region::start() {
+  if (!config_.cell.empty()) return;  // a cell's data is its own: nothing to replicate
   if (config_.bug != Bug::no_replication) {
     std::vector<Peer> peers;
     for (const auto& r : config_.topology.regions)
@@ -98,10 +100,12 @@ std::optional<std::string> Region::home_of(const std::string& customer) {
     if (auto it = homes_.find(customer); it != homes_.end()) return it->second;
   }
   auto entry = storage_.get(DataClass::global, "", home_key(customer));
-  if (!entry || config_.topology.find(entry->value) == nullptr) return std::nullopt;
+  if (!entry) return std::nullopt;
+  auto assignment = parse_assignment(entry->value);
+  if (!assignment || config_.topology.find(assignment->home) == nullptr) return std::nullopt;
   std::lock_guard lock(homes_mutex_);
-  homes_[customer] = entry->value;
-  return entry->value;
+  homes_[customer] = assignment->home;
+  return assignment->home;
 }
 
 std::vector<std::string> Region::replicate_to(const Record& record) {
@@ -141,8 +145,8 @@ HttpResponse Region::write(const HttpRequest& request, DataClass cls, const std:
                            const std::string& key) {
   const auto token = parse_version(header(request, kSessionHeader));
   Record record{cls, customer, key, Entry{request.body(), stamp(token)}};
-  const nlohmann::json answer{{"version", format_version(record.entry.version)},
-                              {"served_by", config_.name}};
+  nlohmann::json answer = served();
+  answer["version"] = format_version(record.entry.version);
   if (config_.bug == Bug::ack_before_commit) {
     {
       std::lock_guard lock(behind_mutex_);
@@ -177,11 +181,14 @@ HttpResponse Region::read(const HttpRequest& request, DataClass cls, const std::
                          {"served_by", config_.name}});
     }
   }
-  if (!entry) return json_reply(request, 404, {{"served_by", config_.name}, {"version", nullptr}});
-  return json_reply(request, 200,
-                    {{"value", entry->value},
-                     {"version", format_version(entry->version)},
-                     {"served_by", config_.name}});
+  nlohmann::json answer = served();
+  if (!entry) {
+    answer["version"] = nullptr;
+    return json_reply(request, 404, answer);
+  }
+  answer["value"] = entry->value;
+  answer["version"] = format_version(entry->version);
+  return json_reply(request, 200, answer);
 }
 
 HttpResponse Region::forward_read(const HttpRequest& request, const std::string& home) {
@@ -221,7 +228,9 @@ HttpResponse Region::handle(const HttpRequest& request) {
       cls = DataClass::customer;
       customer = parts->first;
       key = parts->second;
-      if (!home_of(customer))
+      // A cell trusts the edge router, which resolved the customer's cell
+      // from the routing data the cell does not hold.
+      if (config_.cell.empty() && !home_of(customer))
         return json_reply(request, 404,
                           {{"error", "unknown customer " + customer}, {"served_by", config_.name}});
     }
@@ -229,6 +238,9 @@ HttpResponse Region::handle(const HttpRequest& request) {
       if (method == beast_http::verb::put) return write(request, cls, customer, *key);
       if (method == beast_http::verb::get) return read(request, cls, customer, *key);
     }
+    if (path == "/cells/adopt" && method == beast_http::verb::post)
+      return adopt_cell(request, query_value(target, "from"));
+    if (path == "/routing" && method == beast_http::verb::get) return routing_table(request);
     if (path == "/replicate" && method == beast_http::verb::post) {
       absorb(decode_records(request.body()));
       return json_reply(request, 200, {{"served_by", config_.name}});

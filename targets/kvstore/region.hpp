@@ -18,10 +18,24 @@
 // A customer's home region is global data, key "customer:{id}", written when
 // the customer signs up; a region refuses customer operations for customers
 // it does not know.
+//
+// A cell (`cell` set) is one more process of the region serving only the
+// customer data of the customers assigned to it, from a table of its own in
+// the region's database; the edge router picks the cell. It replicates
+// nothing (customer data is cell-local, the guide's table) and answers:
+//
+//   POST    /cells/adopt?from=CELL copy CELL's customer data into this cell
+//                                  (a failed cell's customers moving here)
+//
+// and the region's app (no cell) answers the whole routing table:
+//
+//   GET     /routing               every customer's assignment, for the
+//                                  edges' static routing tables
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,6 +63,10 @@ struct RegionConfig {
   std::chrono::milliseconds session_wait{1000};
   std::chrono::milliseconds anti_entropy_interval{1000};
   ReplicationPolicy replication;
+  std::string cell;  // empty: the region's app
+  // The storage of another cell of this region (its table in the same
+  // database), for adopting that cell's customers.
+  std::function<std::unique_ptr<Storage>(const std::string& cell)> cell_storage;
 };
 
 // The customer key of a global routing record: "customer:{id}".
@@ -76,6 +94,9 @@ class Region {
   HttpResponse read(const HttpRequest& request, DataClass cls, const std::string& customer,
                     const std::string& key);
   HttpResponse forward_read(const HttpRequest& request, const std::string& home);
+  HttpResponse adopt_cell(const HttpRequest& request, const std::string& from);  // region_cells.cpp
+  HttpResponse routing_table(const HttpRequest& request);                         // region_cells.cpp
+  nlohmann::json served() const;  // {"served_by": region[, "cell": cell]}
   std::optional<std::string> home_of(const std::string& customer);
   std::vector<std::string> replicate_to(const Record& record);
   void commit(const Record& record);  // database, then replication

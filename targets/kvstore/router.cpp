@@ -27,7 +27,9 @@ GlobalRouter::GlobalRouter(RouterConfig config, Log log)
     health_.emplace(r.name, &config_.policy);
     check_latency_.emplace(r.name, LatencyWindow(config_.health_window));
     breakers_.emplace(r.name, CircuitBreaker(&config_.breaker));
+    for (const auto& c : r.cells) cell_health_.emplace(r.name + "/" + c.name, &config_.policy);
   }
+  load_static_routes();
 }
 
 GlobalRouter::~GlobalRouter() {
@@ -37,7 +39,8 @@ GlobalRouter::~GlobalRouter() {
 
 void GlobalRouter::start() {
   for (const auto& r : config_.topology.regions)
-    checkers_.emplace_back([this, name = r.name] { check_loop(name); });
+    if (r.cells.empty()) checkers_.emplace_back([this, name = r.name] { check_loop(name); });
+  start_cells();
 }
 
 void GlobalRouter::check_loop(const std::string& region) {
@@ -79,6 +82,7 @@ void GlobalRouter::check_loop(const std::string& region) {
 }
 
 RegionState GlobalRouter::state(const std::string& region) {
+  if (region_has_cells(region)) return {any_cell_up(region), 1.0};
   std::lock_guard lock(mutex_);
   const RegionHealth& h = health_.at(region);
   return {h.up(), h.share(SteadyClock::now())};
@@ -116,33 +120,6 @@ std::optional<std::string> GlobalRouter::any_up_region() {
   return std::nullopt;
 }
 
-std::optional<std::string> GlobalRouter::home_of(const std::string& customer) {
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = homes_.find(customer); it != homes_.end()) return it->second;
-  }
-  // Routing data is global: any region can answer, the edge's own first.
-  std::vector<std::string> order{config_.edge};
-  for (const auto& r : config_.topology.regions)
-    if (r.name != config_.edge) order.push_back(r.name);
-  for (const auto& region : order) {
-    if (!state(region).up) continue;
-    auto address = config_.topology.at(region).address(config_.app_host);
-    if (!address) continue;
-    http::Client client(*address, config_.app_port, config_.request_timeout);
-    auto outcome = client.get("/global/" + home_key(customer));
-    if (!outcome.response || outcome.response->status != 200) continue;
-    auto body = nlohmann::json::parse(outcome.response->body, nullptr, false);
-    if (body.is_discarded() || !body.contains("value")) continue;
-    std::string home = body["value"].get<std::string>();
-    if (config_.topology.find(home) == nullptr) return std::nullopt;
-    std::lock_guard lock(mutex_);
-    homes_[customer] = home;
-    return home;
-  }
-  return std::nullopt;
-}
-
 HttpResponse GlobalRouter::forward(const HttpRequest& request, const std::string& region) {
   // One keep-alive connection per region and per client connection thread.
   thread_local std::map<std::string, std::unique_ptr<http::Client>> clients;
@@ -174,6 +151,8 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
     {
       std::lock_guard lock(mutex_);
       for (const auto& [name, h] : health_)
+        if (!h.seen_healthy() && !region_has_cells(name)) waiting.push_back(name);
+      for (const auto& [name, h] : cell_health_)
         if (!h.seen_healthy()) waiting.push_back(name);
     }
     if (!waiting.empty())
@@ -184,14 +163,19 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
     nlohmann::json regions = nlohmann::json::object();
     for (const auto& r : config_.topology.regions) {
       auto s = state(r.name);
-      std::lock_guard lock(mutex_);
-      const auto breaker = breakers_.at(r.name).state();
-      regions[r.name] = {{"up", s.up},
-                         {"share", s.share},
-                         {"breaker", breaker == CircuitBreaker::State::closed  ? "closed"
-                                     : breaker == CircuitBreaker::State::open ? "open"
-                                                                              : "half-open"},
-                         {"check_p99_ms", check_latency_.at(r.name).percentile(0.99).count()}};
+      nlohmann::json region;
+      {
+        std::lock_guard lock(mutex_);
+        const auto breaker = breakers_.at(r.name).state();
+        region = {{"up", s.up},
+                  {"share", s.share},
+                  {"breaker", breaker == CircuitBreaker::State::closed  ? "closed"
+                              : breaker == CircuitBreaker::State::open ? "open"
+                                                                       : "half-open"},
+                  {"check_p99_ms", check_latency_.at(r.name).percentile(0.99).count()}};
+      }
+      for (const auto& c : r.cells) region["cells"][c.name] = cell_up(r.name, c.name);
+      regions[r.name] = region;
     }
     return json_reply(request, 200, {{"edge", config_.edge}, {"regions", regions}});
   }
@@ -212,8 +196,13 @@ HttpResponse GlobalRouter::handle(const HttpRequest& request) {
 }
 
 HttpResponse GlobalRouter::route_customer(const HttpRequest& request, const std::string& customer) {
-  auto home = home_of(customer);
-  if (!home) return json_reply(request, 404, {{"error", "unknown customer " + customer}});
+  auto [read, assignment] = assignment_of(customer);
+  if (!assignment)
+    return read == RoutingRead::unreadable
+               ? json_reply(request, 503,
+                            {{"error", "the routing data cannot be read for customer " + customer}})
+               : json_reply(request, 404, {{"error", "unknown customer " + customer}});
+  const std::string* home = &assignment->home;
   thread_local std::mt19937_64 rng{std::random_device{}()};
   RouteInput in{.home = *home,
                 .edge = config_.edge,
@@ -227,6 +216,9 @@ HttpResponse GlobalRouter::route_customer(const HttpRequest& request, const std:
     return json_reply(request, 503,
                       {{"error", "no healthy region may serve customer " + customer + " (home " +
                                      *home + ")"}});
+  // A customer of a region with cells is served by its cell there.
+  if (!assignment->cell.empty() && *region == *home && region_has_cells(*region))
+    return route_to_cell(request, customer, *assignment);
   HttpResponse response = forward_watched(request, *region);
   const std::string& failover = config_.topology.at(*home).failover;
   auto failed = [](const HttpResponse& r) {

@@ -6,6 +6,7 @@
 //       [--capacity 64 --queue 64 --queue-wait-ms 500]
 //       [--health-p99-ms 250 --health-window 3] [--breaker-p99-ms 400]
 //       [--breaker-cool-off-ms 2000] [--retry-budget 0.1]
+//       [--routing-ttl-ms 500] [--static-routes FILE] [--snapshot-ms 1000]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
   CLI::App app{"faultline-router: health-checked routing of customers to regions"};
   std::string topology_path, listen = "127.0.0.1", bug_name = "none";
   unsigned short port = 8000;
-  unsigned interval_ms = 500, timeout_ms = 1000, ramp_step_ms = 2000;
+  unsigned interval_ms = 500, timeout_ms = 1000, ramp_step_ms = 2000, routing_ttl_ms = 0,
+           snapshot_ms = 1000;
   RouterConfig config;
   app.add_option("--region", config.edge, "the region this router runs in")->required();
   app.add_option("--topology", topology_path, "the run's topology file")->required();
@@ -47,6 +49,11 @@ int main(int argc, char** argv) {
   app.add_option("--retry-budget", config.retry_budget,
                  "retries in the failover region, as a fraction of requests")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--routing-ttl-ms", routing_ttl_ms,
+                 "how long a customer's assignment read from the routing data is kept (0: forever)");
+  app.add_option("--static-routes", config.static_routes_path,
+                 "the static routing table's file, used when the routing data cannot be read");
+  app.add_option("--snapshot-ms", snapshot_ms, "interval of the static routing table's refresh");
   app.add_option("--bug", bug_name, "plant one known bug")
       ->check(CLI::IsMember(bug_names("faultline-router")));
   CLI11_PARSE(app, argc, argv);
@@ -63,6 +70,8 @@ int main(int argc, char** argv) {
     config.health_p99 = std::chrono::milliseconds(health_p99_ms);
     config.breaker.p99_limit = std::chrono::milliseconds(breaker_p99_ms);
     config.breaker.cool_off = std::chrono::milliseconds(cool_off_ms);
+    config.routing_ttl = std::chrono::milliseconds(routing_ttl_ms);
+    config.snapshot_interval = std::chrono::milliseconds(snapshot_ms);
     GlobalRouter router(config, log_line);
     router.start();
     log_line("faultline-router at the edge of " + config.edge + " listening on " + listen + ":" +

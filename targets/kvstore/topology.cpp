@@ -13,6 +13,12 @@ std::optional<std::string> RegionInfo::address(const std::string& host) const {
   return std::nullopt;
 }
 
+const CellInfo* RegionInfo::find_cell(const std::string& name) const {
+  for (const auto& c : cells)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
 const RegionInfo* Topology::find(const std::string& name) const {
   for (const auto& r : regions)
     if (r.name == name) return &r;
@@ -41,6 +47,10 @@ Topology parse_topology(const std::string& json_text) {
     info.failover = r.value("failover", "");
     for (const auto& [host, addresses] : r.at("hosts").items())
       info.hosts.emplace_back(host, addresses.at("ipv4").get<std::string>());
+    if (r.contains("cells"))
+      for (const auto& c : r.at("cells"))
+        info.cells.push_back({c.at("name").get<std::string>(), c.at("host").get<std::string>(),
+                              c.at("port").get<unsigned short>()});
     t.regions.push_back(std::move(info));
   }
   return t;

@@ -4,20 +4,32 @@
 // controller writes for the run (`{topology}` in a service command).
 //
 //   {"regions": [{"name": "eu-west-1", "geo": "eu", "failover": "eu-central-1",
-//                 "hosts": {"app": {"ipv4": "198.18.3.10", "ipv6": "..."}}}]}
+//                 "hosts": {"app": {"ipv4": "198.18.3.10", "ipv6": "..."}},
+//                 "cells": [{"name": "a", "host": "cell-a", "port": 8080}]}]}
+//
+// `cells` (optional) lists the region's cells: the services marked
+// `cell = "..."` in the experiment, each with the host and port it serves on.
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace faultline::kvstore {
 
+struct CellInfo {
+  std::string name;
+  std::string host;
+  unsigned short port = 8080;
+};
+
 struct RegionInfo {
   std::string name;
   std::string geo;
   std::string failover;  // a region of the same geo, or empty
   std::vector<std::pair<std::string, std::string>> hosts;  // host name -> IPv4 address
+  std::vector<CellInfo> cells;  // empty: the region has none
 
   std::optional<std::string> address(const std::string& host) const;
+  const CellInfo* find_cell(const std::string& name) const;
 };
 
 struct Topology {

@@ -91,7 +91,8 @@ TEST_CASE("the recorder's line writer writes exactly what the JSON library write
                  .region = "eu-west-1",
                  .served_by = "us-east-1",
                  .session = 0,
-                 .version = "1764000000000@us-east-1"});
+                 .version = "1764000000000@us-east-1",
+                 .cell = "b"});
   ops.push_back({.type = OpType::info,
                  .f = "register",
                  .value = {{"customer", "ü-customer"}, {"home", "ap"}},
@@ -102,6 +103,7 @@ TEST_CASE("the recorder's line writer writes exactly what the JSON library write
     append_json_line(line, op);
     CHECK(line == to_json(op).dump());
     CHECK(operation_from_json(nlohmann::json::parse(line)).f == op.f);
+    CHECK(operation_from_json(nlohmann::json::parse(line)).cell == op.cell);
   }
 }
 

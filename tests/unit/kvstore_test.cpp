@@ -173,9 +173,10 @@ TEST_CASE("each seeded bug has a name and a home program", "[kvstore]") {
   CHECK_FALSE(parse_bug("stale-sessions"));
   auto router = bug_names("faultline-router");
   CHECK(router.at(0) == "none");
-  for (const char* name : {"failover-any-geo", "health-ignores-latency", "retry-storm", "no-ramp"})
+  for (const char* name : {"failover-any-geo", "health-ignores-latency", "retry-storm", "no-ramp",
+                           "no-static-fallback"})
     CHECK(std::find(router.begin(), router.end(), name) != router.end());
-  CHECK(bug_names("faultline-kv").size() == 6);
+  CHECK(bug_names("faultline-kv").size() == 7);
 }
 
 #include <boost/beast/http.hpp>

@@ -121,7 +121,7 @@ TEST_CASE("every problem names file line and column", "[parse]") {
        "x.toml:41:8: unknown invariant 'convergance'; did you mean 'convergence'? (one of: "
        "convergence, no-lost-writes, read-your-writes, monotonic-reads, residency, "
        "failover-time, availability, linearizable, set, serializable, snapshot-isolation, "
-       "strict-serializable, latency, rpo, recovery)"},
+       "strict-serializable, latency, rpo, recovery, cell-isolation)"},
       {"rate = 50", "rate = 0", "x.toml:22:8: 'rate' must be between 0.1 and 100000, not 0"},
       {"direction = \"one-way\"", "direction = \"sideways\"",
        "x.toml:30:13: 'direction' must be \"both\" or \"one-way\""},

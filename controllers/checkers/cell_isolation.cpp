@@ -1,0 +1,166 @@
+#include "controllers/checkers/cell_isolation.hpp"
+
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "controllers/history/operation_kinds.hpp"
+
+namespace faultline {
+
+namespace {
+
+struct Tally {
+  std::size_t ok = 0, total = 0;
+  std::optional<std::size_t> first_failure;  // completion index
+  double fraction() const { return total == 0 ? 1.0 : static_cast<double>(ok) / total; }
+};
+
+struct Window {
+  std::size_t fault = 0;
+  std::int64_t start = 0, stop = -1;  // stop -1: until the end
+};
+
+struct Home {
+  std::string region, cell;
+};
+
+std::string percent(double f) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", f * 100);
+  return buf;
+}
+
+}  // namespace
+
+CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<CellFault>& faults,
+                                 double tolerance) {
+  CheckResult result;
+  result.invariant = "cell-isolation";
+  result.judged_what = "customers";
+
+  std::map<std::string, Home> homes;  // customer -> its region and cell
+  std::vector<Window> windows;
+  std::map<std::int64_t, std::size_t> open;  // fault index -> window
+  std::optional<std::int64_t> first_fault;
+  for (const auto& op : h.ops()) {
+    if (op.f == h.f_register && op.type == OpType::invoke) {
+      const nlohmann::json v = h.value(op);
+      if (v.is_object() && v.contains("customer") && v.contains("cell"))
+        homes[v["customer"].get<std::string>()] = {v.value("home", ""), v["cell"].get<std::string>()};
+      continue;
+    }
+    if (!op.nemesis() || (op.type != OpType::ok && op.type != OpType::info)) continue;
+    const std::string& f = h.name(op.f);
+    const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
+    if (!start && !stop) continue;
+    const nlohmann::json value = h.value(op);
+    if (!value.is_object()) continue;
+    const auto index = value.value("fault", std::int64_t{-1});
+    if (start && !first_fault) first_fault = op.time;
+    if (index < 0 || static_cast<std::size_t>(index) >= faults.size() ||
+        faults[static_cast<std::size_t>(index)].cell.empty())
+      continue;
+    if (start) {
+      open[index] = windows.size();
+      windows.push_back({static_cast<std::size_t>(index), op.time, -1});
+    } else if (auto it = open.find(index); it != open.end()) {
+      windows[it->second].stop = op.time;
+      open.erase(it);
+    }
+  }
+  if (windows.empty()) {
+    result.summary = "no fault took a cell down: nothing to judge";
+    return result;
+  }
+  if (homes.empty()) {
+    result.summary = "no customer was signed up with a cell: nothing to judge";
+    return result;
+  }
+
+  // Each customer's operations before the first fault, and in each window.
+  std::map<std::string, Tally> before;
+  std::map<std::pair<std::size_t, std::string>, Tally> during;
+  auto wanted = [&](const CompactOp& op) {
+    return !op.nemesis() && (op.f == h.f_read || op.f == h.f_write) && op.key != kNoSymbol;
+  };
+  for_each_invocation(h, wanted, [&](std::size_t invoke, std::size_t done) {
+    const CompactOp& inv = h[invoke];
+    const std::string& key = h.name(inv.key);
+    const std::string customer = key.substr(0, key.find('/'));
+    if (key.find('/') == std::string::npos || !homes.count(customer)) return;
+    const bool ok = done != SIZE_MAX && h[done].type == OpType::ok;
+    auto count = [&](Tally& t) {
+      ++t.total;
+      if (ok) ++t.ok;
+      if (!ok && !t.first_failure) t.first_failure = done != SIZE_MAX ? done : invoke;
+    };
+    if (first_fault && inv.time < *first_fault) count(before[customer]);
+    for (std::size_t w = 0; w < windows.size(); ++w)
+      if (inv.time >= windows[w].start && (windows[w].stop < 0 || inv.time <= windows[w].stop))
+        count(during[{w, customer}]);
+  });
+
+  nlohmann::json judged = nlohmann::json::array();
+  nlohmann::json suffered = nlohmann::json::array();
+  std::string worst_text;
+  double worst_drop = -1;
+  std::size_t customers = 0;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    const CellFault& fault = faults[windows[w].fault];
+    for (const auto& [customer, home] : homes) {
+      if (home.region == fault.region && home.cell == fault.cell) continue;  // the failed cell's
+      auto b = before.find(customer);
+      auto d = during.find({w, customer});
+      if (b == before.end() || b->second.total == 0 || d == during.end() || d->second.total == 0)
+        continue;
+      ++customers;
+      const double drop = b->second.fraction() - d->second.fraction();
+      nlohmann::json row{{"customer", customer},
+                         {"region", home.region},
+                         {"cell", home.cell},
+                         {"fault", "cell " + fault.cell + " of " + fault.region},
+                         {"before", b->second.fraction()},
+                         {"during", d->second.fraction()},
+                         {"operations_during", d->second.total}};
+      judged.push_back(row);
+      const std::string text = "customer " + customer + " (cell " + home.cell + " of " +
+                               home.region + ") had " + percent(d->second.fraction()) + " of " +
+                               std::to_string(d->second.total) + " operations succeed while cell " +
+                               fault.cell + " of " + fault.region + " was down, " +
+                               percent(b->second.fraction()) + " before";
+      if (drop > worst_drop) {
+        worst_drop = drop;
+        worst_text = text;
+      }
+      if (drop > tolerance) {
+        suffered.push_back(row);
+        if (d->second.first_failure && result.witness.size() < 10)
+          result.witness.push_back(h.operation(*d->second.first_failure));
+      }
+    }
+  }
+  result.judged = customers;
+  result.details = {{"tolerance", tolerance}, {"customers", judged}};
+  if (customers == 0) {
+    result.summary = "no customer of another cell had operations before and during a cell's fault";
+    return result;
+  }
+  if (!suffered.empty()) {
+    result.validity = Validity::violated;
+    std::string names;
+    for (const auto& row : suffered)
+      names += (names.empty() ? "" : ", ") + row["customer"].get<std::string>();
+    result.details["suffered"] = suffered;
+    result.summary = std::to_string(suffered.size()) + " customer(s) of other cells lost more than " +
+                     percent(tolerance) + " of their availability while a cell was down: " +
+                     names + "; worst: " + worst_text;
+  } else {
+    result.validity = Validity::holds;
+    result.summary = "every customer of the other cells stayed as available (tolerance " +
+                     percent(tolerance) + "); largest drop: " + worst_text;
+  }
+  return result;
+}
+
+}  // namespace faultline
