@@ -28,25 +28,28 @@ struct Sample {
 
 // The judged percentiles per region in each bucket, by invocation time: where
 // in the run the tail grew. A bucket's percentile is not the judged figure
-// (that is over the whole window), so the title names the bound and the
-// window, and marks show where a window other than the run begins and ends.
+// (that is over the whole window), but a bucket far over the bound shows
+// where the judged figure came from; marks show where a window other than
+// the run begins and ends.
 Series percentiles_over_time(const CompactHistory& h,
                              const std::map<std::string, std::vector<Sample>>& by_region,
                              const LatencyBounds& bounds,
                              const std::vector<std::pair<std::int64_t, std::int64_t>>& spans,
                              std::int64_t end, const std::string& span_text) {
-  std::string names, limits;
-  for (const auto& [q, bound] : bounds.percentiles) {
+  std::string names;
+  for (const auto& [q, bound] : bounds.percentiles)
     names += (names.empty() ? "" : ", ") + percentile_name(q);
-    limits += (limits.empty() ? "" : ", ") + percentile_name(q) + " " + ms_text(bound);
-  }
   // One percentile: its line per region. Several: a line per region and
   // percentile ("us p99").
   const bool one = bounds.percentiles.size() == 1;
+  // Short: the chart's title is one line. The bound is a line of its own,
+  // drawn over the judged window only, so the window shows too.
   SeriesBuilder b(names + " latency per " + (bounds.excluded.empty() ? "" : "untouched ") +
-                      "region, by invocation time (judged " + span_text + ": bound " + limits +
-                      ")",
+                      "region, " + span_text,
                   "ms", end, SeriesFold::max);
+  for (const auto& [q, bound] : bounds.percentiles)
+    for (const auto& [from, to] : spans)
+      b.hold(percentile_name(q) + " bound", from, to, static_cast<double>(bound) / 1e6);
   const std::int64_t bucket_ns = series_bucket_ms(end) * 1000000;
   for (const auto& [region, samples] : by_region) {
     std::map<std::int64_t, std::vector<std::int64_t>> buckets;

@@ -88,15 +88,12 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
   // (the baseline, the drop, the ramp), and the errors during the ramp.
   const std::int64_t end = history_end_ns(h);
   const std::int64_t bucket_ns = series_bucket_ms(end) * 1000000;
-  SeriesBuilder shares("each region a fault took down: its share of its customers' successful "
-                       "operations, by invocation time (in its first " +
-                           ms_text(bounds.step_ns) + " back at most " + percent(bounds.max_jump) +
-                           " of its share before the fault)",
+  // Titles short (one line on the chart); the bounds are lines of their own
+  // over the spans they apply to.
+  SeriesBuilder shares("share of its customers' operations each returning region served",
                        "% served", end, SeriesFold::max);
-  SeriesBuilder ramp_errors("its customers' operations failed in the " + ms_text(bounds.ramp_ns) +
-                                " after it returned, by invocation time (bound " +
-                                percent(bounds.max_errors) + " over the ramp)",
-                            "% failed", end, SeriesFold::max);
+  SeriesBuilder ramp_errors("its customers' failed operations during its ramp", "% failed", end,
+                            SeriesFold::max);
   std::vector<std::string> drawn;
 
   nlohmann::json judged = nlohmann::json::array();
@@ -142,10 +139,15 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
       continue;
     }
     ++recoveries;
+    shares.hold(region + " before the fault", 0, outage.window.start, 100 * before);
+    shares.hold(region + "'s limit, first " + ms_text(bounds.step_ns) + " back", returned,
+                returned + bounds.step_ns, 100 * before * bounds.max_jump);
+    ramp_errors.hold("bound over the ramp", returned, std::min(end, returned + bounds.ramp_ns),
+                     100 * bounds.max_errors);
     shares.mark(returned, region + " served again");
     ramp_errors.mark(returned, region + " served again");
     if (returned + bounds.ramp_ns <= end)
-      ramp_errors.mark(returned + bounds.ramp_ns, region + "'s ramp judged until");
+      ramp_errors.mark(returned + bounds.ramp_ns, region + "'s ramp ends");
     percent_per_bucket(
         ramp_errors, region, ops, bucket_ns,
         [&](const CustomerOp& c) {

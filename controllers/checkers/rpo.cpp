@@ -15,8 +15,8 @@ Series lost_over_time(const CheckResult& writes, std::int64_t bound) {
   Series s;
   for (const auto& candidate : writes.series)
     if (candidate.title.starts_with("lost writes")) s = candidate;
-  s.title = "acknowledged writes lost, at their acknowledgement, by the client's region "
-            "(the recovery point spans the marks; bound " + ms(bound) + ")";
+  s.title = "lost acknowledged writes at their ack, by client region (RPO bound " + ms(bound) +
+            ")";
   s.marks.clear();
   s.marks_left_off = 0;
   if (writes.details.contains("first_lost_ms") && writes.details.value("lost", 0) > 0) {

@@ -52,12 +52,15 @@ TEST_CASE("latency plots the judged percentile per region and bucket, the bound 
   const Series& s = r.series[0];
   CHECK(s.fold == SeriesFold::max);
   CHECK(s.unit == "ms");
-  CHECK(s.title.find("p99 latency per region") == 0);
-  CHECK(s.title.find("judged over the run: bound p99 100 ms") != std::string::npos);
-  REQUIRE(s.lines.size() == 2);
+  CHECK(s.title == "p99 latency per region, over the run");
+  REQUIRE(s.lines.size() == 3);
   CHECK(s.lines[0].label == "eu");
   CHECK(s.lines[0].total == 20);
-  const auto& us = s.lines[1].points;
+  // The bound, over the judged window: the whole run.
+  CHECK(s.lines[1].label == "p99 bound");
+  CHECK(s.lines[1].points.size() == 9);  // 0 ms to 2005 ms
+  CHECK(s.lines[1].total == 100);
+  const auto& us = s.lines[2].points;
   REQUIRE(us.size() == 8);
   CHECK(us[3] == std::pair<std::int64_t, double>{750, 5});
   CHECK(us[4] == std::pair<std::int64_t, double>{1000, 700});  // the slow bucket
@@ -80,14 +83,18 @@ TEST_CASE("latency during faults plots only the window and marks where it is jud
   CHECK(r.validity == Validity::holds);
   REQUIRE(r.series.size() == 1);
   const Series& s = r.series[0];
-  CHECK(s.title.find("p50, p99 latency") == 0);
-  CHECK(s.title.find("judged during the faults: bound p50 500 ms, p99 300 ms") != std::string::npos);
-  // A line per region and percentile, only over the fault's window.
-  REQUIRE(s.lines.size() == 2);
-  CHECK(s.lines[0].label == "us p50");
-  CHECK(s.lines[1].label == "us p99");
-  CHECK(s.lines[1].points.front().first == 1000);
-  CHECK(s.lines[1].points.back().first == 2000);  // the read invoked as it ended
+  CHECK(s.title == "p50, p99 latency per region, during the faults");
+  // A line per region and percentile, only over the fault's window, and
+  // each bound over it.
+  REQUIRE(s.lines.size() == 4);
+  CHECK(s.lines[0].label == "p50 bound");
+  CHECK(s.lines[0].points == Points{{1000, 500}, {1250, 500}, {1500, 500}, {1750, 500}, {2000, 500}});
+  CHECK(s.lines[1].label == "p99 bound");
+  CHECK(s.lines[1].total == 300);
+  CHECK(s.lines[2].label == "us p50");
+  CHECK(s.lines[3].label == "us p99");
+  CHECK(s.lines[3].points.front() == std::pair<std::int64_t, double>{1000, 200});
+  CHECK(s.lines[3].points.back().first == 2000);  // the read invoked as it ended
   REQUIRE(s.marks.size() == 2);
   CHECK(s.marks[0].t_ms == 1000);
   CHECK(s.marks[0].label == "judged from");
@@ -109,7 +116,7 @@ TEST_CASE("rpo plots the lost writes at their ack and marks the span it measured
   CHECK(r.validity == Validity::violated);
   REQUIRE(r.series.size() == 1);
   const Series& s = r.series[0];
-  CHECK(s.title.find("bound 1000 ms") != std::string::npos);
+  CHECK(s.title == "lost acknowledged writes at their ack, by client region (RPO bound 1000 ms)");
   REQUIRE(s.lines.size() == 1);
   CHECK(s.lines[0].label == "r");
   CHECK(s.lines[0].points == Points{{0, 1}, {2000, 1}});
@@ -172,8 +179,14 @@ TEST_CASE("recovery plots the returning region's share, the fault's end marked",
   REQUIRE(r.series.size() == 2);
   const Series& share = r.series[0];
   CHECK(share.unit == "% served");
-  CHECK(share.title.find("at most 60% of its share before the fault") != std::string::npos);
-  REQUIRE(share.lines.size() == 1);
+  REQUIRE(share.lines.size() == 3);
+  // The baseline before the fault, and the limit on the first step: 60% of it.
+  CHECK(share.lines[1].label == "us-east-1 before the fault");
+  CHECK(share.lines[1].points.size() == 9);  // 0 ms to the fault's start at 2000 ms
+  CHECK(share.lines[1].total == 100);
+  CHECK(share.lines[2].label == "us-east-1's limit, first 1000 ms back");
+  CHECK(share.lines[2].points ==
+        Points{{4000, 60}, {4250, 60}, {4500, 60}, {4750, 60}, {5000, 60}});
   CHECK(share.lines[0].label == "us-east-1");
   const Points& p = share.lines[0].points;
   REQUIRE(p.size() == 36);  // every 250 ms bucket of 9 s
@@ -190,13 +203,18 @@ TEST_CASE("recovery plots the returning region's share, the fault's end marked",
   CHECK(ended->t_ms == 4000);
   REQUIRE(mark_labelled(share, "us-east-1 served again") != nullptr);
 
-  // No error in the ramp: a flat series, its marks still there.
+  // No error in the ramp: a flat line under the bound, over the ramp.
   const Series& errors = r.series[1];
   CHECK(errors.unit == "% failed");
-  REQUIRE(errors.lines.size() == 1);
-  CHECK(errors.lines[0].total == 0);
+  REQUIRE(errors.lines.size() == 2);
+  CHECK(errors.lines[0].label == "bound over the ramp");
+  CHECK(errors.lines[0].total == 5);
   CHECK(errors.lines[0].points.front().first == 4000);
-  CHECK(errors.lines[0].points.back().first == 8750);
+  CHECK(errors.lines[0].points.back().first == 8750);  // the run's end, before the ramp's
+  CHECK(errors.lines[1].label == "us-east-1");
+  CHECK(errors.lines[1].total == 0);
+  CHECK(errors.lines[1].points.front().first == 4000);
+  CHECK(errors.lines[1].points.back().first == 8750);
   // The ramp (4 s + 6 s) outlasts the run: no mark past its end.
   REQUIRE(errors.marks.size() == 1);
   CHECK(errors.marks[0].t_ms == 4000);
@@ -213,10 +231,9 @@ TEST_CASE("recovery plots its customers' errors during the ramp", "[series][reco
   CHECK(r.validity == Validity::violated);
   REQUIRE(r.series.size() == 2);
   const Series& errors = r.series[1];
-  CHECK(errors.title.find("bound 5% over the ramp") != std::string::npos);
-  REQUIRE(errors.lines.size() == 1);
-  const Points& p = errors.lines[0].points;
+  REQUIRE(errors.lines.size() == 2);
+  const Points& p = errors.lines[1].points;
   CHECK(p.front().first == 4000);  // nothing before the region returned
   CHECK(p.front().second == Approx(100.0 / 3));  // 4200 failed of 4000, 4100, 4200
-  CHECK(errors.lines[0].total == Approx(100.0 / 3));  // no bucket worse
+  CHECK(errors.lines[1].total == Approx(100.0 / 3));  // no bucket worse
 }
