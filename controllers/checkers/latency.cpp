@@ -28,8 +28,9 @@ struct Sample {
 
 // The judged percentiles per region in each bucket, by invocation time: where
 // in the run the tail grew. A bucket's percentile is not the judged figure
-// (that is over the whole window), but a bucket far over the bound shows
-// where the judged figure came from; marks show where a window other than
+// (that is over the whole window, and a few slow operations in a quiet
+// bucket weigh less in it), hence the bound line's label; a bucket over the
+// bound still shows when the tail grew. Marks show where a window other than
 // the run begins and ends.
 Series percentiles_over_time(const CompactHistory& h,
                              const std::map<std::string, std::vector<Sample>>& by_region,
@@ -49,7 +50,8 @@ Series percentiles_over_time(const CompactHistory& h,
                   "ms", end, SeriesFold::max);
   for (const auto& [q, bound] : bounds.percentiles)
     for (const auto& [from, to] : spans)
-      b.hold(percentile_name(q) + " bound", from, to, static_cast<double>(bound) / 1e6);
+      b.hold(percentile_name(q) + " bound, on all judged operations", from, to,
+             static_cast<double>(bound) / 1e6);
   const std::int64_t bucket_ns = series_bucket_ms(end) * 1000000;
   for (const auto& [region, samples] : by_region) {
     std::map<std::int64_t, std::vector<std::int64_t>> buckets;

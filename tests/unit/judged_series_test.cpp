@@ -57,7 +57,7 @@ TEST_CASE("latency plots the judged percentile per region and bucket, the bound 
   CHECK(s.lines[0].label == "eu");
   CHECK(s.lines[0].total == 20);
   // The bound, over the judged window: the whole run.
-  CHECK(s.lines[1].label == "p99 bound");
+  CHECK(s.lines[1].label == "p99 bound, on all judged operations");
   CHECK(s.lines[1].points.size() == 9);  // 0 ms to 2005 ms
   CHECK(s.lines[1].total == 100);
   const auto& us = s.lines[2].points;
@@ -87,9 +87,9 @@ TEST_CASE("latency during faults plots only the window and marks where it is jud
   // A line per region and percentile, only over the fault's window, and
   // each bound over it.
   REQUIRE(s.lines.size() == 4);
-  CHECK(s.lines[0].label == "p50 bound");
+  CHECK(s.lines[0].label == "p50 bound, on all judged operations");
   CHECK(s.lines[0].points == Points{{1000, 500}, {1250, 500}, {1500, 500}, {1750, 500}, {2000, 500}});
-  CHECK(s.lines[1].label == "p99 bound");
+  CHECK(s.lines[1].label == "p99 bound, on all judged operations");
   CHECK(s.lines[1].total == 300);
   CHECK(s.lines[2].label == "us p50");
   CHECK(s.lines[3].label == "us p99");
