@@ -1,6 +1,7 @@
 // faultline: chaos experiments for multi-region, active-active systems.
 //
-//   faultline run EXPERIMENT.toml [--results DIR] [--dry-run]
+//   faultline run EXPERIMENT.toml [--results DIR] [--dry-run] [--seed N] [--repeat N]
+//   faultline shrink RESULTS_DIR [--max-runs N] [--max-time D]
 //   faultline validate EXPERIMENT.toml...
 //   faultline check RESULTS_DIR
 //   faultline check HISTORY.edn|HISTORY.jsonl --invariant NAME...
@@ -32,6 +33,8 @@
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
 #include "controllers/run/recover.hpp"
+#include "controllers/run/repeat_run.hpp"
+#include "controllers/shrink/shrink_command.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "injector/capabilities.hpp"
 #include "injector/privileges.hpp"
@@ -47,7 +50,12 @@ std::optional<std::string> accept_any_program(const std::string& program, const 
 
 int check_stored_run(const std::string& dir, bool write_reports) {
   namespace fs = std::filesystem;
-  Experiment e = load_experiment((fs::path(dir) / "experiment.toml").string(), accept_any_program);
+  // schedule.toml holds the seed the run used and the faults it drew (the
+  // copy of the file would draw its [[nemesis]] again from the file's seed).
+  const fs::path schedule = fs::path(dir) / "schedule.toml";
+  Experiment e = load_experiment(
+      (fs::exists(schedule) ? schedule : fs::path(dir) / "experiment.toml").string(),
+      accept_any_program);
   // Streamed into the checkers' compact form: a long history never has to fit
   // in memory as operations.
   const std::string history_path = (fs::path(dir) / "history.jsonl").string();
@@ -205,6 +213,29 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
       ->capture_default_str();
+  RepeatOptions repeat;
+  std::uint64_t seed = 0;
+  auto* seed_option = run->add_option(
+      "--seed", seed, "the seed: the [[nemesis]] schedule and the workload (default: the file's)");
+  run->add_option("--repeat", repeat.times,
+                  "run N times, with the seed, seed + 1, ...; stop at the first failing run")
+      ->check(CLI::Range(1, 100000));
+  run->add_flag("--keep-going", repeat.keep_going, "with --repeat: run all N, failing or not");
+
+  ShrinkCommand shrink_command;
+  std::string shrink_time = "2h";
+  auto* shrink = app.add_subcommand(
+      "shrink", "from a failing run, the smallest schedule that still fails the same invariant");
+  shrink->add_option("results_dir", shrink_command.results_dir,
+                     "the results directory of a failing run")
+      ->required();
+  shrink->add_option("--max-runs", shrink_command.max_runs, "runs to spend at most")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  shrink->add_option("--max-time", shrink_time, "time to spend at most (\"30m\", \"2h\")")
+      ->capture_default_str();
+  shrink->add_option("--invariant", shrink_command.invariant,
+                     "the violated invariant to keep (default: the run's first violated one)");
 
   std::string recover_state_dir = kDefaultStateDir;
   auto* recover = app.add_subcommand(
@@ -314,6 +345,21 @@ int main(int argc, char** argv) {
                 << "\n";
       return out.problems.empty() ? 0 : 1;
     }
+    if (*shrink) {
+      const auto limit = parse_duration(shrink_time);
+      if (!limit || limit->count() <= 0) {
+        std::cerr << "faultline: --max-time takes a duration such as \"30m\", got '"
+                  << shrink_time << "'\n";
+        return kExitBadInput;
+      }
+      if (!running_as_root()) {
+        std::cerr << "faultline: shrink runs the experiment again and needs root: sudo faultline "
+                     "shrink " << shrink_command.results_dir << "\n";
+        return kExitBadInput;
+      }
+      shrink_command.max_time = *limit;
+      return shrink_run(shrink_command);
+    }
     if (*doctor) {
       if (!running_as_root()) {
         std::cerr << "faultline: doctor probes the kernel in a scratch network namespace and needs "
@@ -329,8 +375,10 @@ int main(int argc, char** argv) {
       return std::optional<std::string>(program);
     };
     const ProviderKind& provider = provider_kind(run_options.provider);
-    Experiment experiment = load_experiment(
-        run_file, provider.starts_services ? ProgramResolver(resolve_program) : any_program, vars);
+    const ProgramResolver resolver =
+        provider.starts_services ? ProgramResolver(resolve_program) : any_program;
+    if (*seed_option) repeat.seed = seed;
+    Experiment experiment = load_experiment(run_file, resolver, vars, repeat.seed);
     if (!run_options.dry_run) {
       const auto missing = injector::missing_privileges(injector::effective_capabilities(),
                                                         !provider.starts_services);
@@ -340,6 +388,8 @@ int main(int argc, char** argv) {
         return kExitBadInput;
       }
     }
+    if (repeat.times > 1 && !run_options.dry_run)
+      return run_repeatedly(run_file, resolver, vars, repeat, run_options);
     return run_experiment(experiment, run_options);
   } catch (const ExperimentError& err) {
     std::cerr << err.what() << "\n";

@@ -168,6 +168,35 @@ struct FaultSpec {
   Duration offset{0};
   double drift = 0;  // 0.001: the clock runs 0.1% fast
   CommandFaultSpec command;
+  // The [[nemesis]] table (its index) this fault was drawn from; -1 for a
+  // [[fault]] the file writes.
+  int drawn_by = -1;
+  SourcePosition where;
+};
+
+// A low and a high bound, both included: what a [[nemesis]] draws from.
+template <typename T>
+struct Range {
+  T low{};
+  T high{};
+};
+
+// One [[nemesis]] table: faults drawn at random from the experiment's seed
+// (controllers/faults/random_nemesis.hpp), appended to the [[fault]]s before
+// validation, so a drawn schedule obeys every rule a written one does.
+struct NemesisSpec {
+  std::vector<std::string> kinds;  // fault kinds to draw from, each equally likely
+  int faults = 0;                  // how many to draw
+  Duration start{0};               // no fault starts before this
+  Range<Duration> interval{Duration(1000), Duration(3000)};  // between two faults' starts
+  Range<Duration> length{Duration(1000), Duration(4000)};    // the `for` of each
+  // partition: the shapes a cut takes (one, minority, majority, pair, one-way)
+  std::vector<std::string> targets;
+  std::vector<std::string> regions;   // where region faults happen; empty: every region
+  std::vector<std::string> services;  // kill, pause, restart; empty: every service
+  Range<Duration> delay{Duration(50), Duration(500)};
+  Range<double> loss{5, 50};  // percent
+  Range<Duration> offset{Duration(-10000), Duration(10000)};  // clock-skew
   SourcePosition where;
 };
 
@@ -228,7 +257,8 @@ struct Experiment {
   std::vector<ServiceSpec> services;
   WorkloadSpec workload;
   std::optional<WanBaseline> wan;
-  std::vector<FaultSpec> faults;
+  std::vector<FaultSpec> faults;  // written ones first, then those nemeses drew
+  std::vector<NemesisSpec> nemeses;
   std::vector<InvariantSpec> invariants;
   std::map<std::string, std::string> vars;  // [vars], after --var overrides
 

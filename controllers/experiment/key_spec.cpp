@@ -20,6 +20,8 @@ const char* key_type_name(KeyType type) {
       return "boolean";
     case KeyType::string_lists:
       return "array of arrays of strings";
+    case KeyType::range:
+      return "[low, high]";
   }
   return "?";
 }

@@ -18,6 +18,7 @@ enum class KeyType {
   strings,       // an array of strings: between = ["us-east-1", "eu-west-1"]
   string_lists,  // an array of arrays of strings: groups = [["a"], ["b", "c"]]
   boolean,       // true or false
+  range,         // a low and a high bound: for = ["1s", "4s"], loss = [5, 30]
 };
 const char* key_type_name(KeyType type);
 

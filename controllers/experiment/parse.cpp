@@ -6,18 +6,20 @@
 
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/validate.hpp"
+#include "controllers/faults/random_nemesis.hpp"
 
 namespace faultline {
 
 namespace {
 
 const Keys kRootKeys{"experiment", "region", "service", "workload", "wan",
-                     "fault",      "invariant", "vars"};
+                     "fault",      "invariant", "vars", "nemesis"};
 
 }  // namespace
 
 Experiment parse_experiment(std::string_view text, const std::string& path,
-                            const ProgramResolver& resolver, const VarOverrides& vars) {
+                            const ProgramResolver& resolver, const VarOverrides& vars,
+                            std::optional<std::uint64_t> seed) {
   Reader r(path);
   toml::table root;
   try {
@@ -32,6 +34,7 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   r.check_keys(root, "the experiment file", kRootKeys);
   // In this order: each section may refer to what the ones before it define.
   read_experiment_table(r, root, e);
+  if (seed) e.seed = *seed;  // `faultline run --seed`: the file's seed is a default
   read_regions(r, root, e);
   read_vars(r, root, e, vars);
   read_services(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
@@ -39,18 +42,23 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   read_wan(r, root, e);
   read_faults(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_invariants(r, root, e);
+  read_nemeses(r, root, e);
+  // Drawn into the faults before validation, which then judges a drawn
+  // schedule as it judges a written one.
+  if (r.diagnostics().empty())
+    for (auto& [at, problem] : draw_all_nemeses(e)) r.error(at, std::move(problem));
   for (auto& d : validate_experiment(e)) r.diagnostics().push_back(std::move(d));
   if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));
   return e;
 }
 
 Experiment load_experiment(const std::string& path, const ProgramResolver& resolver,
-                           const VarOverrides& vars) {
+                           const VarOverrides& vars, std::optional<std::uint64_t> seed) {
   std::ifstream in(path);
   if (!in) throw ExperimentError({{path, {0, 0}, "cannot read the experiment file"}});
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_experiment(buffer.str(), path, resolver, vars);
+  return parse_experiment(buffer.str(), path, resolver, vars, seed);
 }
 
 }  // namespace faultline

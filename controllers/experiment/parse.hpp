@@ -6,7 +6,9 @@
 // The pieces, for code that needs only one: diagnostic.hpp (Diagnostic,
 // ExperimentError, nearest), units.hpp (durations and rates), program.hpp
 // (resolve_program), validate.hpp (the checks across sections).
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,11 +22,15 @@ namespace faultline {
 // Values for [vars] given on the command line (--var NAME=VALUE).
 using VarOverrides = std::map<std::string, std::string>;
 
+// `seed`, when given, replaces the file's (--seed N); the [[nemesis]] tables
+// draw their faults from whichever seed the experiment ends up with.
 Experiment parse_experiment(std::string_view text, const std::string& path,
                             const ProgramResolver& resolver = resolve_program,
-                            const VarOverrides& vars = {});
+                            const VarOverrides& vars = {},
+                            std::optional<std::uint64_t> seed = std::nullopt);
 Experiment load_experiment(const std::string& path,
                            const ProgramResolver& resolver = resolve_program,
-                           const VarOverrides& vars = {});
+                           const VarOverrides& vars = {},
+                           std::optional<std::uint64_t> seed = std::nullopt);
 
 }  // namespace faultline

@@ -9,6 +9,7 @@
 #include "controllers/experiment/section_keys.hpp"
 #include "controllers/experiment/workload_kinds.hpp"
 #include "controllers/faults/fault_registry.hpp"
+#include "controllers/faults/random_nemesis.hpp"
 
 namespace faultline {
 
@@ -72,6 +73,20 @@ json key_schema(const KeySpec& key) {
     case KeyType::string_lists:
       s["type"] = "array";
       s["items"] = {{"type", "array"}, {"items", {{"type", "string"}}}};
+      break;
+    case KeyType::boolean:
+      s["type"] = "boolean";
+      break;
+    case KeyType::range:  // a low and a high bound: ["1s", "4s"], [5, 30]
+      s["type"] = "array";
+      s["minItems"] = 2;
+      s["maxItems"] = 2;
+      // Numbers when the bounds are numbers, durations ("1s") otherwise.
+      s["items"] = toml_value(key.minimum).is_number()
+                       ? json{{"type", "number"}}
+                       : json{{"type", "string"},
+                              {"pattern", key.minimum.starts_with("-") ? kSignedDurationPattern
+                                                                       : kDurationPattern}};
       break;
     case KeyType::table: {
       s["type"] = "object";
@@ -174,6 +189,10 @@ json experiment_schema() {
        {{"type", "array"},
         {"description", "the faults, on the run's timeline"},
         {"items", kinds_schema(fault_kinds(), "a fault", fault_extra)}}},
+      {"nemesis",
+       {{"type", "array"},
+        {"description", "random fault schedules, drawn from the seed into the faults"},
+        {"items", table_schema(nemesis_keys(), "a random nemesis")}}},
       {"invariant",
        {{"type", "array"},
         {"description", "what the verdict judges"},

@@ -24,6 +24,7 @@
 #include "controllers/faults/fault_plan.hpp"
 #include "controllers/faults/fault_registry.hpp"
 #include "controllers/faults/nemesis.hpp"
+#include "controllers/faults/schedule_toml.hpp"
 #include "controllers/history/history.hpp"
 #include "controllers/providers/provider.hpp"
 #include "controllers/report/html_report.hpp"
@@ -75,12 +76,43 @@ std::int64_t monotonic_ns(SteadyClock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+// Every fault of the run, written or drawn, as verdict.json lists them.
+nlohmann::json schedule_json(const Experiment& e) {
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& f : e.faults) {
+    nlohmann::json one{{"at_ms", f.at.count()}, {"what", describe_fault(f)}};
+    if (fault_lasts(f)) one["for_ms"] = f.length.count();
+    if (f.drawn_by >= 0) one["drawn_by_nemesis"] = f.drawn_by;
+    faults.push_back(std::move(one));
+  }
+  return faults;
+}
+
+// schedule.toml: the run's faults as an ordinary experiment that replays
+// them (see schedule_toml.hpp), and the drawn ones logged before the run.
+void write_schedule(const Experiment& e, const fs::path& to) {
+  std::ifstream in(e.path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t drawn = 0;
+  for (const auto& f : e.faults)
+    if (f.drawn_by >= 0) {
+      spdlog::info("nemesis drew [{}] at {}{}: {}", drawn++, format_duration(f.at),
+                   fault_lasts(f) ? " for " + format_duration(f.length) : "", describe_fault(f));
+    }
+  std::ofstream(to) << render_document(
+      schedule_document(text, e),
+      "The faults of a run of " + e.path + " with seed " + std::to_string(e.seed) +
+          ", each drawn one written\nout as a [[fault]]: `faultline run` on this file replays "
+          "them.");
+}
+
 class Run final : public NemesisLog {
  public:
   Run(const Experiment& e, const RunOptions& options, std::unique_ptr<Provider> provider,
       MachineChoices machine)
       : e_(e), options_(options), machine_(std::move(machine)), provider_(std::move(provider)) {}
   int execute();
+  const RunResult& result() const { return result_; }
 
   // NemesisLog
   void record(OpType type, const std::string& f, const nlohmann::json& value,
@@ -120,6 +152,7 @@ class Run final : public NemesisLog {
   std::unique_ptr<Workload> workload_;
   std::unique_ptr<Nemesis> nemesis_;
   std::int64_t converged_after_ns_ = -1;
+  RunResult result_;
 };
 
 std::string Run::clock_file(const std::string& region) const {
@@ -236,6 +269,8 @@ Verdict Run::judge() {
       {"engine", machine_.engine},
       {"nfqueue", actuator_->nfqueue_stats()},
       {"duration_ms", e_.duration.count()},
+      {"seed", e_.seed},
+      {"schedule", schedule_json(e_)},
       // CLOCK_MONOTONIC instants, to line the history and the faults' due
       // times up with outside captures (history times count from the first).
       {"clock",
@@ -261,6 +296,7 @@ int Run::execute() {
   provider_->journal(entry);
   journal_ = std::make_unique<RunJournal>(options_.state_dir, entry);
   fs::copy_file(e_.path, results_ / "experiment.toml", fs::copy_options::overwrite_existing);
+  write_schedule(e_, results_ / "schedule.toml");
   for (const auto& f : e_.faults)
     if (kind_of(f).family == FaultFamily::clock)
       write_clock_file(clock_file(f.region), faketime_spec(Duration(0), 0));
@@ -349,15 +385,23 @@ int Run::execute() {
   spdlog::info("phases (ms): {}", phases.dump());
   std::cout << render_text(verdict, ::isatty(STDOUT_FILENO) != 0)
             << "  results: " << results_.string() << "\n";
+  result_.exit_code = verdict.exit_code();
+  result_.results_dir = results_.string();
+  for (const auto& r : verdict.results)
+    if (r.validity == Validity::violated) result_.violated.push_back(r.invariant);
   return verdict.exit_code();
 }
 
 }  // namespace
 
 int run_experiment(const Experiment& experiment, const RunOptions& options) {
+  return run_experiment_result(experiment, options).exit_code;
+}
+
+RunResult run_experiment_result(const Experiment& experiment, const RunOptions& options) {
   if (options.dry_run) {
     print_plan(experiment, options);
-    return kExitHolds;
+    return {};
   }
   // Everything a run needs from the machine is checked before anything is created.
   auto provider = provider_kind(options.provider).make(options);
@@ -369,19 +413,19 @@ int run_experiment(const Experiment& experiment, const RunOptions& options) {
   for (const auto& line : recovered.problems) spdlog::warn("could not recover: {}", line);
   install_interrupt_handlers();
   auto run = std::make_unique<Run>(experiment, options, std::move(provider), std::move(machine));
-  int code;
   try {
-    code = run->execute();
+    run->execute();
   } catch (const Interrupted&) {
     spdlog::warn("interrupted: reverting faults, stopping services, deleting namespaces");
     throw;
   }
   const auto teardown_start = SteadyClock::now();
+  const RunResult result = run->result();
   run.reset();  // faults reverted, services stopped, namespaces deleted
   spdlog::info("teardown took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                           SteadyClock::now() - teardown_start)
                                           .count());
-  return code;
+  return result;
 }
 
 }  // namespace faultline

@@ -4,6 +4,7 @@
 // teardown.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "controllers/experiment/experiment.hpp"
 
@@ -27,10 +28,18 @@ struct RunOptions {
   std::string state_dir = "/run/faultline";  // run journals, for `faultline recover`
 };
 
+// What a finished run tells the runs around it (--repeat, shrink).
+struct RunResult {
+  int exit_code = 0;
+  std::string results_dir;             // empty for a dry run
+  std::vector<std::string> violated;   // the invariants violated, in the experiment's order
+};
+
 // Returns the exit code (see report/verdict.hpp). Throws Interrupted after
 // cleaning up when the run was interrupted, and std::exception on internal
 // errors, also after cleaning up.
 int run_experiment(const Experiment& experiment, const RunOptions& options);
+RunResult run_experiment_result(const Experiment& experiment, const RunOptions& options);
 
 // Prints what `faultline run --dry-run` shows. No root needed for namespaces;
 // for compose it reads the stack from the Docker daemon.

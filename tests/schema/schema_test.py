@@ -134,6 +134,7 @@ tables = {  # section -> (schema of its table, array of tables?)
     "service": (schema["properties"]["service"]["items"], True),
     "workload": (schema["properties"]["workload"], False),
     "wan": (schema["properties"]["wan"], False),
+    "nemesis": (schema["properties"]["nemesis"]["items"], True),
 }
 probed = 0
 for section, (table, array) in tables.items():
