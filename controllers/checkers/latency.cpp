@@ -26,6 +26,55 @@ struct Sample {
   std::size_t invoke = 0;
 };
 
+// The judged percentiles per region in each bucket, by invocation time: where
+// in the run the tail grew. A bucket's percentile is not the judged figure
+// (that is over the whole window, and a few slow operations in a quiet
+// bucket weigh less in it), hence the bound line's label; a bucket over the
+// bound still shows when the tail grew. Marks show where a window other than
+// the run begins and ends.
+Series percentiles_over_time(const CompactHistory& h,
+                             const std::map<std::string, std::vector<Sample>>& by_region,
+                             const LatencyBounds& bounds,
+                             const std::vector<std::pair<std::int64_t, std::int64_t>>& spans,
+                             std::int64_t end, const std::string& span_text) {
+  std::string names;
+  for (const auto& [q, bound] : bounds.percentiles)
+    names += (names.empty() ? "" : ", ") + percentile_name(q);
+  // One percentile: its line per region. Several: a line per region and
+  // percentile ("us p99").
+  const bool one = bounds.percentiles.size() == 1;
+  // Short: the chart's title is one line. The bound is a line of its own,
+  // drawn over the judged window only, so the window shows too.
+  SeriesBuilder b(names + " latency per " + (bounds.excluded.empty() ? "" : "untouched ") +
+                      "region, " + span_text,
+                  "ms", end, SeriesFold::max);
+  for (const auto& [q, bound] : bounds.percentiles)
+    for (const auto& [from, to] : spans)
+      b.hold(percentile_name(q) + " bound, on all judged operations", from, to,
+             static_cast<double>(bound) / 1e6);
+  const std::int64_t bucket_ns = series_bucket_ms(end) * 1000000;
+  for (const auto& [region, samples] : by_region) {
+    std::map<std::int64_t, std::vector<std::int64_t>> buckets;
+    for (const Sample& s : samples) buckets[h[s.invoke].time / bucket_ns].push_back(s.latency);
+    for (auto& [bucket, latencies] : buckets) {
+      std::sort(latencies.begin(), latencies.end());
+      for (const auto& [q, bound] : bounds.percentiles) {
+        const auto rank =
+            static_cast<std::size_t>(std::ceil(q * static_cast<double>(latencies.size())));
+        const std::int64_t at = latencies[std::clamp<std::size_t>(rank, 1, latencies.size()) - 1];
+        b.add(one ? region : region + " " + percentile_name(q), bucket * bucket_ns,
+              static_cast<double>(at) / 1e6);
+      }
+    }
+  }
+  if (bounds.during != LatencyDuring::run)
+    for (const auto& [from, to] : spans) {
+      b.mark(from, "judged from");
+      if (to < end) b.mark(to, "judged until");
+    }
+  return b.build();
+}
+
 }  // namespace
 
 std::string percentile_name(double q) {
@@ -128,6 +177,8 @@ CheckResult check_latency(const CompactHistory& h, const LatencyBounds& bounds) 
         by_region[region].push_back(s);
       });
 
+  result.series.push_back(percentiles_over_time(h, by_region, bounds, spans, end, span_text));
+
   nlohmann::json regions = nlohmann::json::object();
   std::size_t judged = 0;
   struct Worst {
@@ -181,6 +232,12 @@ CheckResult check_latency(const CompactHistory& h, const LatencyBounds& bounds) 
     result.summary = w.name + " latency " + ms_text(w.value) + " in " + w.region + " " + span_text +
                      ", over the bound of " + ms_text(w.bound) + " (" +
                      std::to_string(by_region[w.region].size()) + " operations)";
+    // Where the worst region's slowest operation began, on its chart.
+    auto& marks = result.series.front().marks;
+    marks.push_back({h[w.slowest->invoke].time / 1000000,
+                     "slowest in " + w.region + " (" + ms_text(w.slowest->latency) + ")"});
+    std::sort(marks.begin(), marks.end(),
+              [](const SeriesMark& a, const SeriesMark& b) { return a.t_ms < b.t_ms; });
     if (w.slowest->completion != SIZE_MAX) {
       result.witness.push_back(h.operation(w.slowest->invoke));
       result.witness.push_back(h.operation(w.slowest->completion));

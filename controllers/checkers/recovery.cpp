@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <unordered_map>
 
 #include "controllers/checkers/writes.hpp"
@@ -26,6 +27,25 @@ struct CustomerOp {
   std::uint32_t served_by = kNoSymbol;
   std::size_t completion = SIZE_MAX;
 };
+
+// Per bucket of invocation time, of the operations `pick` keeps, the percent
+// for which `counts` holds; buckets with none kept are left out (no figure,
+// not 0%).
+template <class Pick, class Counts>
+void percent_per_bucket(SeriesBuilder& series, const std::string& label,
+                        const std::vector<CustomerOp>& ops, std::int64_t bucket_ns, Pick pick,
+                        Counts counts) {
+  std::map<std::int64_t, std::pair<std::size_t, std::size_t>> buckets;  // (counted, kept)
+  for (const auto& c : ops) {
+    if (!pick(c)) continue;
+    auto& [counted, kept] = buckets[c.invoked / bucket_ns];
+    ++kept;
+    if (counts(c)) ++counted;
+  }
+  for (const auto& [bucket, n] : buckets)
+    series.add(label, bucket * bucket_ns,
+               100.0 * static_cast<double>(n.first) / static_cast<double>(n.second));
+}
 
 }  // namespace
 
@@ -64,6 +84,18 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
     std::sort(ops.begin(), ops.end(),
               [](const CustomerOp& a, const CustomerOp& b) { return a.invoked < b.invoked; });
 
+  // What a person checks the verdict against: the share over the whole run
+  // (the baseline, the drop, the ramp), and the errors during the ramp.
+  const std::int64_t end = history_end_ns(h);
+  const std::int64_t bucket_ns = series_bucket_ms(end) * 1000000;
+  // Titles short (one line on the chart); the bounds are lines of their own
+  // over the spans they apply to.
+  SeriesBuilder shares("share of its customers' operations each returning region served",
+                       "% served", end, SeriesFold::max);
+  SeriesBuilder ramp_errors("its customers' failed operations during its ramp", "% failed", end,
+                            SeriesFold::max);
+  std::vector<std::string> drawn;
+
   nlohmann::json judged = nlohmann::json::array();
   std::vector<std::string> unknown, violations;
   std::size_t recoveries = 0;
@@ -81,6 +113,13 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
       if (count) *count = ok;
       return ok == 0 ? -1.0 : static_cast<double>(served) / static_cast<double>(ok);
     };
+    if (std::find(drawn.begin(), drawn.end(), region) == drawn.end()) {
+      drawn.push_back(region);
+      percent_per_bucket(
+          shares, region, ops, bucket_ns, [](const CustomerOp& c) { return c.ok; },
+          [&](const CustomerOp& c) { return c.served_by == symbol; });
+    }
+    if (outage.window.stop >= 0) shares.mark(outage.window.stop, outage.window.what + " ended");
     const std::string label = region + " after " + outage.window.what;
     std::size_t before_count = 0;
     const double before = share(0, outage.window.start, &before_count);
@@ -100,6 +139,21 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
       continue;
     }
     ++recoveries;
+    shares.hold(region + " before the fault", 0, outage.window.start, 100 * before);
+    shares.hold(region + "'s limit, first " + ms_text(bounds.step_ns) + " back", returned,
+                returned + bounds.step_ns, 100 * before * bounds.max_jump);
+    ramp_errors.hold("bound over the ramp", returned, std::min(end, returned + bounds.ramp_ns),
+                     100 * bounds.max_errors);
+    shares.mark(returned, region + " served again");
+    ramp_errors.mark(returned, region + " served again");
+    if (returned + bounds.ramp_ns <= end)
+      ramp_errors.mark(returned + bounds.ramp_ns, region + "'s ramp ends");
+    percent_per_bucket(
+        ramp_errors, region, ops, bucket_ns,
+        [&](const CustomerOp& c) {
+          return c.invoked >= returned && c.invoked < returned + bounds.ramp_ns;
+        },
+        [](const CustomerOp& c) { return !c.ok; });
     std::size_t first_count = 0;
     const double first = std::max(0.0, share(returned, returned + bounds.step_ns, &first_count));
     const double jump = first / before;
@@ -161,6 +215,8 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
       violations.push_back(region + "'s p99 latency " + ms_text(p99) + " during its ramp, over " +
                            ms_text(bounds.p99_ns));
   }
+  result.series.push_back(shares.build());
+  result.series.push_back(ramp_errors.build());
   result.judged = recoveries;
   result.details = {{"recoveries", judged},
                     {"bounds",
