@@ -17,7 +17,7 @@ enum class Bug {
   ack_before_commit,  // app: a write is acknowledged before the database commits it
   no_replication,     // app: writes never leave their region
   health_ignores_latency,  // router: health checks and breakers judge status, never latency
-  retry_storm,        // router: retries every failure in the failover region, unbudgeted
+  retry_storm,        // router: retries every failure in the failover region, unbudgeted, until one succeeds
   no_ramp,            // router: a recovered region takes all its traffic back at once
   no_static_fallback,    // router: no static routing table when the routing data is unreadable
   migration_drops_data,  // app: a cell adopts a failed cell's customers without their data

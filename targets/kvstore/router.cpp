@@ -232,16 +232,21 @@ HttpResponse GlobalRouter::route_customer(const HttpRequest& request, const std:
     return response;
   // A failure at home is retried once in the failover region, within the
   // budget: retries beyond it would pile onto a region that is taking the
-  // home region's load already. The retry-storm bug retries every failure,
-  // again and again.
-  const int retries = config_.bug == Bug::retry_storm ? 3 : 1;
-  for (int i = 0; i < retries && failed(response); ++i) {
-    if (config_.bug != Bug::retry_storm) {
-      std::lock_guard lock(mutex_);
-      if (!retry_budget_.try_retry()) break;
-    }
-    response = forward_watched(request, failover);
+  // home region's load already. The retry-storm bug retries every failure
+  // there, at once and again until one succeeds or the request's deadline
+  // passes: each refusal of an overloaded failover region brings another
+  // request to it.
+  if (config_.bug == Bug::retry_storm) {
+    const auto deadline = SteadyClock::now() + config_.request_timeout;
+    while (failed(response) && SteadyClock::now() < deadline)
+      response = forward_watched(request, failover);
+    return response;
   }
+  {
+    std::lock_guard lock(mutex_);
+    if (!retry_budget_.try_retry()) return response;
+  }
+  response = forward_watched(request, failover);
   return response;
 }
 
