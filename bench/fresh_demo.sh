@@ -14,15 +14,11 @@
 set -euo pipefail
 source=$(cd "$(dirname "$0")/.." && pwd)
 cache=${1:-/var/cache/faultline/bookworm-minbase.tar}
+# shellcheck source=../scripts/lib/chroot.sh
+. "$source/scripts/lib/chroot.sh"
 root=$(mktemp -d /var/tmp/faultline-fresh-demo.XXXXXX)
 trap 'rm -rf --one-file-system "$root"' EXIT
-if [[ ! -f $cache ]]; then
-  mkdir -p "$(dirname "$cache")"
-  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null
-  tar -C "$root" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
-else
-  tar -C "$root" -xf "$cache"
-fi
+chroot_fill "$root" "$cache"
 chmod 700 "$root/root"
 git clone -q --no-hardlinks "$source" "$root/root/faultline"
 cat >"$root/tmp/demo-timed.sh" <<'INSIDE'
@@ -31,14 +27,4 @@ TIMEFORMAT="demo.sh: %R s from the command to its end (the verdict is its last o
 time { ./scripts/demo.sh >/tmp/demo.log 2>&1; echo "demo.sh exit $?"; }
 grep -E "^verdict|=> " /tmp/demo.log || tail -20 /tmp/demo.log
 INSIDE
-unshare --mount --propagation private bash -c '
-  set -e
-  root=$1
-  mount -t proc proc "$root/proc"
-  mount --rbind /sys "$root/sys"
-  mount --rbind /dev "$root/dev"
-  mount -t tmpfs tmpfs "$root/run"
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb \
-    /bin/bash /tmp/demo-timed.sh
-' _ "$root"
+chroot_run "$root" /tmp/demo-timed.sh

@@ -35,6 +35,7 @@ clang++-14 -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-r
   "$root"/controllers/checkers/*.cpp "$root"/controllers/checkers/invariants/*.cpp \
   "$root"/controllers/history/*.cpp "$root"/controllers/faults/fault_registry.cpp \
   "$root"/controllers/faults/kinds/*.cpp "$root"/controllers/faults/fault_plan.cpp \
+  "$root"/controllers/faults/random_nemesis.cpp \
   "$root"/controllers/faults/partition_plan.cpp "$root"/controllers/faults/shaping_plan.cpp \
   "$root"/controllers/topology/plan.cpp "$root"/controllers/services/command.cpp \
   "$root"/injector/route_spec.cpp "$root"/injector/tc_spec.cpp \

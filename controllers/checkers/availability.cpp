@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "controllers/checkers/history_facts.hpp"
 #include "controllers/history/operation_kinds.hpp"
 
 namespace faultline {
@@ -15,11 +16,6 @@ struct Tally {
   std::size_t ok = 0, total = 0;
   const CompactOp* first_failure = nullptr;
   double fraction() const { return total == 0 ? 1.0 : static_cast<double>(ok) / total; }
-};
-
-struct Window {
-  std::string what;
-  std::int64_t start = 0, stop = -1;  // stop -1: until the end
 };
 
 std::string percent(double f) {
@@ -35,29 +31,7 @@ CheckResult check_availability(const CompactHistory& h, double min_fraction,
   CheckResult result;
   result.invariant = "availability";
 
-  // Fault windows from the nemesis: start-<kind> ok ... stop-<kind> ok, by
-  // fault index. An info completion happened too, with an uncertain outcome
-  // (a command fault's program that failed): its window counts.
-  std::vector<Window> windows;
-  std::map<std::int64_t, std::size_t> open;  // fault index -> window
-  for (const auto& op : h.ops()) {
-    if (!op.nemesis() || (op.type != OpType::ok && op.type != OpType::info)) continue;
-    const std::string& f = h.name(op.f);
-    const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
-    if (!start && !stop) continue;
-    const nlohmann::json value = h.value(op);
-    if (!value.is_object()) continue;
-    const auto index = value.value("fault", std::int64_t{-1});
-    if (start) {
-      open[index] = windows.size();
-      windows.push_back({value.value("what", f), op.time, -1});
-    } else {
-      if (auto it = open.find(index); it != open.end()) {
-        windows[it->second].stop = op.time;
-        open.erase(it);
-      }
-    }
-  }
+  const std::vector<FaultWindow> windows = fault_windows(h);
 
   // Pair completions with their invocations to count by invocation time.
   std::unordered_map<std::int64_t, std::int64_t> invoked;  // process -> time

@@ -83,41 +83,12 @@ std::string percentile_name(double q) {
   return buf;
 }
 
-std::vector<FaultWindow> fault_windows(const CompactHistory& h) {
-  std::vector<FaultWindow> windows;
-  std::map<std::int64_t, std::size_t> open;  // fault index -> window
-  for (const auto& op : h.ops()) {
-    if (!op.nemesis() || (op.type != OpType::ok && op.type != OpType::info)) continue;
-    const std::string& f = h.name(op.f);
-    const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
-    if (!start && !stop) continue;
-    const nlohmann::json value = h.value(op);
-    if (!value.is_object()) continue;
-    const auto index = value.value("fault", std::int64_t{-1});
-    if (start) {
-      open[index] = windows.size();
-      windows.push_back({index, value.value("what", f), op.time, -1});
-    } else if (auto it = open.find(index); it != open.end()) {
-      windows[it->second].stop = op.time;
-      open.erase(it);
-    }
-  }
-  return windows;
-}
-
 CheckResult check_latency(const CompactHistory& h, const LatencyBounds& bounds) {
   CheckResult result;
   result.invariant = "latency";
   result.judged_what = "operations";
 
-  // Customers' homes, from their sign-up.
-  std::unordered_map<std::string, std::string> home_of;
-  for (const auto& op : h.ops())
-    if (op.f == h.f_register && op.type == OpType::ok) {
-      const nlohmann::json v = h.value(op);
-      if (v.is_object() && v.contains("customer") && v.contains("home"))
-        home_of[v["customer"].get<std::string>()] = v["home"].get<std::string>();
-    }
+  const std::map<std::string, std::string> home_of = customer_homes(h);
 
   const std::vector<FaultWindow> windows = fault_windows(h);
   std::int64_t end = 0;

@@ -21,17 +21,11 @@
 #include <vector>
 
 #include "controllers/checkers/check_result.hpp"
+#include "controllers/checkers/history_facts.hpp"
 #include "controllers/history/compact_history.hpp"
 
 namespace faultline {
 
-// A fault's window, from the nemesis's start and stop records.
-struct FaultWindow {
-  std::int64_t fault = -1;  // its index in the experiment's [[fault]] list
-  std::string what;
-  std::int64_t start = 0, stop = -1;  // ns; stop -1: until the end
-};
-std::vector<FaultWindow> fault_windows(const CompactHistory& history);
 
 enum class LatencyDuring { run, faults, after_recovery };
 

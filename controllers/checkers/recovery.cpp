@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "controllers/checkers/history_facts.hpp"
 #include "controllers/checkers/writes.hpp"
 
 namespace faultline {
@@ -55,13 +56,7 @@ CheckResult check_recovery(const CompactHistory& h, const std::vector<RegionOuta
   result.invariant = "recovery";
   result.judged_what = "recoveries";
 
-  std::unordered_map<std::string, std::string> home_of;
-  for (const auto& op : h.ops())
-    if (op.f == h.f_register && op.type == OpType::ok) {
-      const nlohmann::json v = h.value(op);
-      if (v.is_object() && v.contains("customer") && v.contains("home"))
-        home_of[v["customer"].get<std::string>()] = v["home"].get<std::string>();
-    }
+  const std::map<std::string, std::string> home_of = customer_homes(h);
   // Each home region's customers' operations, in invocation order.
   std::unordered_map<std::string, std::vector<CustomerOp>> by_home;
   for_each_invocation(

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "controllers/checkers/history_facts.hpp"
 #include "controllers/checkers/writes.hpp"
 
 namespace faultline {
@@ -11,13 +12,7 @@ CheckResult check_residency(const CompactHistory& h,
                             const std::map<std::string, std::string>& region_geo) {
   CheckResult result;
   result.invariant = "residency";
-  std::map<std::string, std::string> home;  // customer -> home region
-  for (const auto& op : h.ops())
-    if (op.f == h.f_register && op.type == OpType::ok) {
-      const nlohmann::json v = h.value(op);
-      if (v.is_object() && v.value("customer", "") != "" && v.value("home", "") != "")
-        home[v["customer"].get<std::string>()] = v["home"].get<std::string>();
-    }
+  const std::map<std::string, std::string> home = customer_homes(h);  // customer -> home region
   auto geo_of = [&](const std::string& region) {
     auto it = region_geo.find(region);
     return it == region_geo.end() ? std::string("?") : it->second;

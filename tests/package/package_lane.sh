@@ -12,7 +12,6 @@
 set -euo pipefail
 source=$1
 cache=${2:-/var/cache/faultline/bookworm-minbase.tar}
-mirror=http://deb.debian.org/debian
 root=$(mktemp -d /var/tmp/faultline-package-root.XXXXXX)
 cleanup() {
   # Everything mounted below lives in the lane's private mount namespace;
@@ -22,22 +21,17 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# shellcheck source=../../scripts/lib/chroot.sh
+. "$source/scripts/lib/chroot.sh"
 deb=$("$source/scripts/package.sh" | grep '\.deb$' | tail -n 1)
 [[ -f $source/$deb ]] || fail "no package was built"
 echo "package: $deb ($(du -h "$source/$deb" | cut -f1))"
 
-if [[ -f $cache ]]; then
-  tar -C "$root" -xf "$cache"
-else
-  mkdir -p "$(dirname "$cache")"
-  debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
-  tar -C "$root" -cf "$cache.tmp" . && mv "$cache.tmp" "$cache"
-fi
+chroot_fill "$root" "$cache"
 cp "$source/$deb" "$root/tmp/faultline.deb"
 
-# Inside the root, in a mount namespace of its own: /proc, /sys and /dev for
-# the controller, a fresh /run (netns names, the state directory), and the
-# packages' service start-ups disabled (no PostgreSQL cluster of the root's own).
+# Inside the root (chroot_run), the packages' service start-ups disabled: no
+# PostgreSQL cluster of the root's own.
 cat >"$root/tmp/inside.sh" <<'INSIDE'
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -61,14 +55,5 @@ done
 mkdir -p /var/tmp/faultline-results && chmod 755 /var/tmp/faultline-results
 faultline run --results /var/tmp/faultline-results split-brain.toml
 INSIDE
-unshare --mount --propagation private bash -c '
-  set -e
-  root=$1
-  mount -t proc proc "$root/proc"
-  mount --rbind /sys "$root/sys"
-  mount --rbind /dev "$root/dev"
-  mount -t tmpfs tmpfs "$root/run"
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  chroot "$root" /bin/bash /tmp/inside.sh
-' _ "$root" || fail "the installed package did not run the demo experiment (see above)"
+chroot_run "$root" /tmp/inside.sh || fail "the installed package did not run the demo experiment (see above)"
 echo "ok: the package installed into a clean root, validated the shipped experiments and ran split-brain there"

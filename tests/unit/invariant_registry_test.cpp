@@ -81,7 +81,7 @@ TEST_CASE("every registered invariant has a name, a summary, a check and describ
                                  "monotonic-reads", "residency", "failover-time", "availability", "linearizable", "set",
                                  "serializable", "snapshot-isolation", "strict-serializable", "latency", "rpo", "recovery",
                                  "cell-isolation"});
-  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads", "p50", "p90", "p95", "p99", "p999", "during", "untouched", "step", "max_jump", "ramp", "max_errors", "tolerance"});
+  CHECK(invariant_keys() == std::vector<std::string>{"kind", "within", "probe", "min", "budget", "memory", "stale_reads", "p50", "p75", "p90", "p95", "p99", "p999", "during", "untouched", "step", "max_jump", "ramp", "max_errors", "tolerance"});
 }
 
 TEST_CASE("defaults in the key table are the defaults the reader applies", "[invariants]") {

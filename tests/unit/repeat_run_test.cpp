@@ -6,7 +6,7 @@
 
 using namespace faultline;
 
-TEST_CASE("--repeat says how many runs failed which invariant, with their seeds", "[repeat]") {
+TEST_CASE("a --repeat series says how many runs failed which invariant, with their seeds", "[repeat]") {
   const std::vector<RepeatedRun> runs{
       {.seed = 3, .exit_code = kExitViolated, .violated = {"convergence"}},
       {.seed = 4, .exit_code = kExitHolds},

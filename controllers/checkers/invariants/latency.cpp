@@ -13,7 +13,7 @@ namespace {
 
 // The percentile keys: p50 = 0.5, ..., p999 = 0.999.
 const std::vector<std::pair<const char*, double>> kPercentiles{
-    {"p50", 0.5}, {"p90", 0.9}, {"p95", 0.95}, {"p99", 0.99}, {"p999", 0.999}};
+    {"p50", 0.5}, {"p75", 0.75}, {"p90", 0.9}, {"p95", 0.95}, {"p99", 0.99}, {"p999", 0.999}};
 const Keys kDuring{"run", "faults", "after-recovery"};
 constexpr Duration kFastest{1}, kSlowest{600000};
 
@@ -25,7 +25,7 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
                                [&](const auto& p) { return in.table.contains(p.first); });
   if (!any)
     in.reader.error(spec.where,
-                    "latency needs at least one bound: p50, p90, p95, p99 or p999, such as "
+                    "latency needs at least one bound: p50, p75, p90, p95, p99 or p999, such as "
                     "p99 = \"300ms\"");
   if (in.table.contains("during"))
     if (auto during = in.reader.choice(in.table, "during", kDuring, "latency window"))
@@ -90,6 +90,7 @@ const InvariantKind& latency_invariant() {
           "each region's latency percentiles stay within their bounds (failures count "
           "at the timeout)",
       .keys = {percentile_key("p50", "median"),
+               percentile_key("p75", "75th-percentile"),
                percentile_key("p90", "90th-percentile"),
                percentile_key("p95", "95th-percentile"),
                percentile_key("p99", "99th-percentile"),
