@@ -16,13 +16,17 @@ chroot_fill() {
 }
 
 # chroot_run ROOT SCRIPT: runs SCRIPT (a path inside ROOT) with bash as root
-# in ROOT, in a mount namespace of its own: /proc, /sys and /dev for
+# in ROOT, in a mount namespace of its own: ROOT bound onto itself, /proc,
+# /sys and /dev for
 # faultline, a fresh /run (netns names, the state directory), the host's
 # resolv.conf for apt. Every mount ends with the command.
 chroot_run() {
   unshare --mount --propagation private bash -c '
     set -e
     root=$1
+    # The root a mount point of its own, as on a real machine: a script
+    # inside may then make its own mounts private (demo.sh does).
+    mount --bind "$root" "$root"
     mount -t proc proc "$root/proc"
     mount --rbind /sys "$root/sys"
     mount --rbind /dev "$root/dev"

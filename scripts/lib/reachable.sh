@@ -10,6 +10,10 @@
 # results written there land in the checkout itself.
 if [[ $EUID -eq 0 && -z ${FAULTLINE_CHECKOUT_VIEW:-} ]] &&
   ! setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$PWD" 2>/dev/null; then
+  if ! unshare --mount --propagation private true 2>/dev/null; then
+    echo "faultline: user nobody cannot enter $PWD, and no private mount namespace can be made here to show it elsewhere: clone faultline where others may go (such as /opt or /srv), or let them traverse the path (chmod o+x on each folder of it)" >&2
+    exit 1
+  fi
   view=/var/tmp/faultline/checkouts/$(printf '%s' "$PWD" | sha256sum | cut -c1-12)
   mkdir -p "$view"
   chmod 755 /var/tmp/faultline /var/tmp/faultline/checkouts
