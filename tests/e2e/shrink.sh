@@ -12,13 +12,8 @@ results=$(mktemp -d)
 chmod 755 "$results"
 trap 'rm -rf "$results"' EXIT
 # Nothing of these runs is left: no namespace named after any of their ids.
-left_behind() {
-  local id
-  for id in $(grep -rho '"run_id": "[^"]*"' "$1" --include=verdict.json | cut -d'"' -f4); do
-    ls /run/netns 2>/dev/null | grep -q "^fl-$id-" && { echo "$id"; return 0; }
-  done
-  return 1
-}
+# shellcheck source=run_ids.sh
+. "$(dirname "$0")/run_ids.sh"
 
 set +e
 "$faultline" run --results "$results" "$experiment" > "$results/run.out" 2>&1
