@@ -25,7 +25,11 @@ agree with, without a cluster (docs/kubernetes.md).
    and admits the controller on its port only; RBAC has no wildcard, no
    cluster-wide role and no binding for the agent.
 6. docs/kubernetes.md names every manifest file.
+7. Every field of every object is one the Kubernetes API has there, of its
+   type (the API's models in Debian's python3-kubernetes), so a misspelt or
+   misplaced key (hostPid, a probe under the pod) fails here, not on a cluster.
 """
+import difflib
 import ipaddress
 import json
 import os
@@ -35,6 +39,13 @@ import sys
 import tomllib
 
 import yaml
+
+try:
+    import kubernetes.client as k8s_models
+except ImportError:
+    print("python3-kubernetes is missing (the API's models, for the field check): "
+          "apt-get install python3-kubernetes, or scripts/install-deps.sh")
+    sys.exit(1)
 
 source, build = sys.argv[1], sys.argv[2]
 root = os.path.join(source, "packaging/kubernetes")
@@ -391,6 +402,51 @@ with open(os.path.join(source, "docs/kubernetes.md")) as f:
 for path in files:
     if rel(path) not in doc:
         fail(f"docs/kubernetes.md does not mention {rel(path)}")
+
+# 7. Fields and their types, by the API's models.
+SCALARS = {"str": str, "int": int, "bool": bool, "float": (int, float)}
+
+
+def check_fields(value, type_name, where):
+    if type_name.startswith("list["):
+        if not isinstance(value, list):
+            return fail(f"{where}: a list expected, not {value!r}")
+        for i, item in enumerate(value):
+            check_fields(item, type_name[5:-1], f"{where}[{i}]")
+    elif type_name.startswith("dict("):
+        if not isinstance(value, dict):
+            return fail(f"{where}: a mapping expected, not {value!r}")
+        inner = type_name[5:-1].split(", ", 1)[1]
+        for key, item in value.items():
+            check_fields(item, inner, f"{where}.{key}")
+    elif type_name in SCALARS:
+        expected = SCALARS[type_name]
+        if not isinstance(value, expected) or (type_name != "bool" and isinstance(value, bool)):
+            fail(f"{where}: {type_name} expected, not {value!r}")
+    elif type_name in ("object", "datetime"):  # IntOrString, Quantity, times
+        return
+    else:
+        model = getattr(k8s_models, type_name, None)
+        if model is None:
+            return fail(f"{where}: the models have no {type_name}")
+        if not isinstance(value, dict):
+            return fail(f"{where}: a {type_name} mapping expected, not {value!r}")
+        fields = {json: attr for attr, json in model.attribute_map.items()}
+        for key, item in value.items():
+            if key not in fields:
+                near = difflib.get_close_matches(key, fields, 1)
+                fail(f"{where}: {type_name} has no field '{key}'" +
+                     (f"; did you mean '{near[0]}'?" if near else ""))
+            else:
+                check_fields(item, model.openapi_types[fields[key]], f"{where}.{key}")
+
+
+for path, d in objects:
+    model = "V1" + d["kind"]
+    if not hasattr(k8s_models, model):
+        fail(f"{rel(path)}: {d['kind']}: no model {model} to check its fields against")
+        continue
+    check_fields(d, model, f"{rel(path)}: {d['kind']} {d['metadata']['name']}")
 
 for message in failures:
     print("FAIL", message)
