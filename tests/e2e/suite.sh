@@ -104,7 +104,8 @@ refused() {  # refused WHAT EXPECTED_LINE ARGS...
   [[ ! -e $scratch/bad ]] || fail "$what: the results folder was made"
   echo "ok: $what refused: $line"
 }
-bad=$(ls "$invalid"/*.toml | head -1)
+bads=("$invalid"/*.toml)  # not `ls | head`: ls may die of SIGPIPE, and pipefail with it
+bad=${bads[0]}
 refused "a malformed file among good ones" "$bad:$(head -1 "$bad" | sed 's/^# expect: //')" \
   "$suite/a-holds.toml" "$bad" "$suite/c-unknown.toml"
 sed 's/^host = "app"$/host = "app"\nuser = "faultline-no-such-user"/' "$suite/a-holds.toml" \
