@@ -204,7 +204,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::vector<std::string> var_args;
   VarOverrides vars;
-  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)");
+  // One value a --var, so that the experiments after it stay files.
+  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
   run->add_option("--provider", run_options.provider,

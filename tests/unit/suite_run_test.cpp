@@ -1,8 +1,11 @@
 #include "controllers/run/suite_run.hpp"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -52,6 +55,22 @@ std::vector<SuiteEntry> sample_suite() {
           judged("c-unknown", {result("no-lost-writes", Validity::unknown)}, kExitUnknown),
           target,
           SuiteEntry{.file = "suite/e.toml", .experiment = "e-never"}};
+}
+
+struct Outcome {
+  int code = -1;
+  std::string output;
+};
+
+Outcome run_faultline(const std::string& args) {
+  Outcome out;
+  FILE* pipe = ::popen((std::string(FAULTLINE_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) out.output += buf.data();
+  const int status = ::pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
 }
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
@@ -195,4 +214,44 @@ TEST_CASE("a folder is its *.toml files, sorted; several files are a suite; one 
                                  ": no *.toml experiment in this folder; name the experiment "
                                  "files, or a folder that holds them");
   fs::remove_all(dir);
+}
+
+TEST_CASE("faultline run with a bad file among several refuses the suite, naming each, making nothing",
+          "[suite][cli]") {
+  const std::string suite = std::string(FAULTLINE_SOURCE_DIR) + "/tests/experiments/suite/";
+  const std::string invalid = std::string(FAULTLINE_SOURCE_DIR) + "/tests/experiments/invalid/";
+  const fs::path scratch = fs::temp_directory_path() / ("fl-suite-cli-" + std::to_string(::getpid()));
+  const std::string where = "--results '" + (scratch / "results").string() + "' --state-dir '" +
+                            (scratch / "state").string() + "' ";
+  // Both bad files, each with its line; the good ones before and after are not run.
+  auto bad = run_faultline("run " + where + suite + "a-holds.toml " + invalid + "unknown-key.toml " +
+                       invalid + "negative-seed.toml " + suite + "c-unknown.toml");
+  INFO(bad.output);
+  CHECK(bad.code == 254);
+  CHECK(bad.output.find(invalid + "unknown-key.toml:") != std::string::npos);
+  CHECK(bad.output.find(invalid + "negative-seed.toml:") != std::string::npos);
+  CHECK(bad.output.find("=== experiment") == std::string::npos);
+  CHECK_FALSE(fs::exists(scratch));
+
+  auto repeat = run_faultline("run " + where + "--repeat 2 " + suite + "a-holds.toml " + suite +
+                          "c-unknown.toml");
+  CHECK(repeat.code == 254);
+  CHECK(repeat.output.rfind("faultline: --repeat runs one experiment many times and a suite", 0) == 0);
+  CHECK_FALSE(fs::exists(scratch));
+
+  // --var takes one value, so the files after it stay files; each must declare it.
+  auto var = run_faultline("run --dry-run --var app_bug=none " + suite + "a-holds.toml " + suite +
+                       "c-unknown.toml");
+  CHECK(var.code == 254);
+  CHECK(var.output.find(suite + "a-holds.toml:1:1: --var app_bug: the experiment has no variable") !=
+        std::string::npos);
+
+  // A dry run of a folder: each plan in turn, in the folder's order, nothing made.
+  auto dry = run_faultline("run --dry-run " + suite);
+  CHECK(dry.code == 0);
+  const auto first = dry.output.find("=== experiment 1 of 3: " + suite + "a-holds.toml");
+  const auto third = dry.output.find("=== experiment 3 of 3: " + suite + "c-unknown.toml");
+  CHECK(first != std::string::npos);
+  CHECK(third != std::string::npos);
+  CHECK(first < third);
 }
