@@ -184,6 +184,8 @@ std::string render_suite_junit(const std::vector<SuiteEntry>& entries) {
       << "      <property name=\"file\" value=\"" << xml_escape(e.file) << "\"/>\n"
       << "      <property name=\"commit\" value=\"" << xml_escape(commit_under_test()) << "\"/>\n";
     if (ran) s << "      <property name=\"exit_code\" value=\"" << e.exit_code << "\"/>\n";
+    if (!e.results_dir.empty())
+      s << "      <property name=\"results_dir\" value=\"" << xml_escape(e.results_dir) << "\"/>\n";
     s << "    </properties>\n"
       << "    <testcase classname=\"" << xml_escape(name) << "\" name=\"run\" time=\"" << e.seconds
       << "\">\n";
@@ -267,8 +269,10 @@ int run_suite(const std::vector<Experiment>& experiments, const RunOptions& opti
               << std::flush;
     const auto start = std::chrono::steady_clock::now();
     entry.status = SuiteStatus::error;
+    RunOptions run_options = options;
+    run_options.on_results_dir = [&entry](const std::string& dir) { entry.results_dir = dir; };
     try {
-      const RunResult result = run_experiment_result(experiments[i], options);
+      const RunResult result = run_experiment_result(experiments[i], run_options);
       entry.status = SuiteStatus::judged;
       entry.exit_code = result.exit_code;
       entry.verdict = result.verdict;

@@ -134,17 +134,20 @@ cat "$scratch/int.out"
 [[ $code -eq 130 ]] || { tail -20 "$scratch/int.err" >&2; fail "exit $code after SIGINT, expected 130"; }
 grep -q '^suite of 3 experiments: 1 interrupted, 2 not run => exit 130$' "$scratch/int.out" ||
   fail "no summary line of an interrupted suite"
-grep -Eq '^  suite-holds +INTERRUPTED +130 ' "$scratch/int.out" || fail "the first run is not INTERRUPTED"
+grep -Eq "^  suite-holds +INTERRUPTED +130 +\(interrupted; reverted and torn down\) +[0-9.]+ s +$scratch/int/suite-holds-" \
+  "$scratch/int.out" || fail "the first run is not INTERRUPTED, with its results folder"
 [[ $(grep -Ec '^  suite-(violated|unknown) +not run +- ' "$scratch/int.out") -eq 2 ]] || fail "not 2 'not run'"
 grep -q 'the experiments after it were not run' "$scratch/int.err" || fail "no interrupt message"
 [[ $(grep -c '^=== experiment' "$scratch/int.out") -eq 1 ]] || fail "a run started after Ctrl-C"
 python3 - "$scratch/int/junit.xml" <<'EOF'
-import sys
+import os, sys
 import xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suites = root.findall("testsuite")
 assert len(suites) == 3, len(suites)
 assert suites[0].find("testcase/error").get("type") == "interrupted"
+props = {p.get("name"): p.get("value") for p in suites[0].find("properties")}
+assert os.path.isfile(os.path.join(props["results_dir"], "experiment.toml")), props
 assert all(s.find("testcase/skipped") is not None for s in suites[1:])
 assert (root.get("errors"), root.get("skipped")) == ("1", "2"), root.attrib
 print("junit.xml: 1 error (interrupted), 2 skipped (not run)")

@@ -45,6 +45,7 @@ std::vector<SuiteEntry> sample_suite() {
   target.exit_code = kExitTargetFailed;
   target.error = "the system under test could not be started: app@us <exited 1>";
   target.seconds = 1.5;
+  target.results_dir = "/r/d-target-1";  // its services' logs say why
   return {judged("a-holds", {result("convergence", Validity::holds),
                              result("no-lost-writes", Validity::holds)},
                  kExitHolds),
@@ -136,6 +137,7 @@ TEST_CASE("the suite's table: a line per experiment, what failed, the counts", "
   CHECK(all[4].find("c-unknown   UNKNOWN  2     unknown: no-lost-writes") != std::string::npos);
   CHECK(all[5].find("d-target    ERROR    3     (the system under test did not start)") !=
         std::string::npos);
+  CHECK(all[5].ends_with("1.5 s  /r/d-target-1"));
   CHECK(all[6].find("e-never     not run  -") != std::string::npos);
   // Every column starts where its header does.
   const auto column = all[1].find("time");
@@ -162,6 +164,7 @@ TEST_CASE("the suite's junit.xml: each run's testsuite, errors and skips for run
   CHECK(xml.find("<property name=\"file\" value=\"suite/b-violated.toml\"/>") != std::string::npos);
   CHECK(xml.find("<testsuite name=\"faultline.d-target\" tests=\"1\" failures=\"0\" errors=\"1\"") !=
         std::string::npos);
+  CHECK(xml.find("<property name=\"results_dir\" value=\"/r/d-target-1\"/>") != std::string::npos);
   CHECK(xml.find("<error type=\"target-failed\" message=\"the system under test could not be "
                  "started: app@us &lt;exited 1&gt;\"/>") != std::string::npos);
   CHECK(xml.find("<testsuite name=\"faultline.e-never\" tests=\"1\" failures=\"0\" errors=\"0\" "
