@@ -24,12 +24,17 @@ trap 'rm -rf "$scratch"' EXIT
 # shellcheck source=run_ids.sh
 . "$(dirname "$0")/run_ids.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# nothing_left DIR: no namespace, no process of any run under DIR.
+# nothing_left DIR: no namespace, no process of any run under DIR (by the
+# run id its results folder ends with: an interrupted run has no verdict.json).
 nothing_left() {
-  local id
+  local id run netns
   if id=$(left_behind "$1"); then fail "namespaces of run $id left behind"; fi
-  for id in $(ls "$1" | grep -o '[0-9a-f]\{6\}$' || true); do
-    ls /run/netns 2>/dev/null | grep -q "^fl-$id-" && fail "namespaces of run $id left behind"
+  for run in "$1"/*/; do
+    id=$(basename "$run")
+    id=${id##*-}
+    for netns in /run/netns/fl-"$id"-*; do
+      [[ -e $netns ]] && fail "namespace $(basename "$netns") of run $id left behind"
+    done
   done
   if pgrep -f "$1/" >/dev/null; then pgrep -af "$1/" >&2; fail "processes of the suite left running"; fi
   return 0
