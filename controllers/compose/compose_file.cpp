@@ -64,7 +64,12 @@ ComposeService read_service(const YAML::Node& key, const YAML::Node& body,
     if (nets.IsSequence())
       for (const auto& n : nets) s.networks.push_back(scalar(n, path, "a network's name"));
     else if (nets.IsMap())
-      for (const auto& n : nets) s.networks.push_back(n.first.as<std::string>());
+      for (const auto& n : nets) {
+        s.networks.push_back(n.first.as<std::string>());
+        if (!n.second.IsMap()) continue;
+        if (const YAML::Node aliases = n.second["aliases"]; aliases.IsDefined() && aliases.IsSequence())
+          for (const auto& a : aliases) s.aliases.push_back(scalar(a, path, "a network alias"));
+      }
   }
   if (auto scale = lookup(body, "scale"); scale.IsDefined())
     s.replicas = count(scale, path, "service '" + name + "': scale");
@@ -114,7 +119,13 @@ ComposeFile read_file(const std::string& text, const std::string& path) {
     file.services.push_back(read_service(entry.first, entry.second, path));
   }
   if (const YAML::Node nets = root["networks"]; nets.IsDefined() && nets.IsMap())
-    for (const auto& n : nets) file.networks.push_back(n.first.as<std::string>());
+    for (const auto& n : nets) {
+      file.networks.push_back(n.first.as<std::string>());
+      if (n.second.IsMap())
+        if (const YAML::Node ext = n.second["external"];
+            ext.IsDefined() && !(ext.IsScalar() && ext.as<std::string>() == "false"))
+          file.external_networks.push_back(file.networks.back());
+    }
   return file;
 }
 

@@ -22,6 +22,7 @@ struct ComposeService {
   std::string network_mode;   // "" when the service has networks of its own
   std::string container_name;
   std::vector<std::string> networks;  // the file's own networks it joins
+  std::vector<std::string> aliases;   // its names on them (networks: X: {aliases: [...]})
   int replicas = 1;           // `scale` or `deploy.replicas`
 };
 
@@ -30,6 +31,7 @@ struct ComposeFile {
   std::string version;  // "" when the file names none (the Compose Specification)
   std::vector<ComposeService> services;  // in the file's order
   std::vector<std::string> networks;     // declared at the top level
+  std::vector<std::string> external_networks;  // of those, the ones made outside the stack
 
   const ComposeService* service(const std::string& name) const;
   std::vector<std::string> service_names() const;

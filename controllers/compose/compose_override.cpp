@@ -134,11 +134,24 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
                           "replica a service of its own, or run it with scale 1");
   }
   for (const auto& n : file.networks)
-    if (n == "faultline-wan" || n.rfind("faultline-", 0) == 0)
+    if (n.rfind("faultline-", 0) == 0)
       throw OverrideError(file.path + ": network '" + n +
                           "' has a name the override uses (faultline-*); rename it");
 
   OverridePlan plan;
+  for (const auto& s : file.services)
+    for (const auto& n : s.networks) {
+      if (std::find(file.external_networks.begin(), file.external_networks.end(), n) !=
+          file.external_networks.end())
+        throw OverrideError(file.path + ":" + std::to_string(s.line) + ": service '" + s.name +
+                            "' joins external network '" + n +
+                            "', which the override cannot make internal (others share it), so "
+                            "traffic could go around the regions; leave it out of " + s.name +
+                            " for the runs");
+      if (std::find(plan.own_networks.begin(), plan.own_networks.end(), n) ==
+          plan.own_networks.end())
+        plan.own_networks.push_back(n);
+    }
   plan.wan_subnet = wan_address(options, 0) + "/24";
   plan.wan_bridge = wan_address(options, kDefaultGatewayHost);
   for (std::size_t i = 0; i < region_order.size(); ++i) {
@@ -219,8 +232,10 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
                                          [&](const PlacedService& p) { return p.service == s.follows; })
                                 ->ipv4;
     hosts_entries.push_back(s.service + ":" + address);
-    if (const auto* cs = file.service(s.service); cs != nullptr && !cs->container_name.empty())
-      hosts_entries.push_back(cs->container_name + ":" + address);
+    if (const auto* cs = file.service(s.service); cs != nullptr) {
+      if (!cs->container_name.empty()) hosts_entries.push_back(cs->container_name + ":" + address);
+      for (const auto& alias : cs->aliases) hosts_entries.push_back(alias + ":" + address);
+    }
   }
 
   for (const auto& s : plan.services) {
@@ -280,6 +295,9 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
       << "    ipam:\n"
       << "      config: [{subnet: " << quoted(plan.wan_subnet) << ", gateway: "
       << quoted(plan.wan_bridge) << "}]\n";
+  for (const auto& n : plan.own_networks)
+    out << "  # the file's own: kept, but no default route, so traffic leaves through the region\n"
+        << "  " << n << ": {internal: true}\n";
   for (const auto& r : plan.regions)
     out << "  " << r.network << ":\n"
         << "    driver_opts: {com.docker.network.bridge.inhibit_ipv4: \"true\"}\n"

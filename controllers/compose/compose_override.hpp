@@ -19,7 +19,11 @@
 // - on each service the labels the compose provider reads, a fixed address
 //   on its region's network, and every service's name in /etc/hosts
 //   (extra_hosts): docker's DNS answers only for containers sharing a
-//   network, and regions share none.
+//   network, and regions share none;
+// - the file's own networks made `internal`: a service keeps them, but they
+//   no longer give it a default route (docker gives an internal network
+//   none), so the default route is its region's; its aliases on them go to
+//   /etc/hosts with its name.
 //
 // Pure: the file as read, the placements, then text.
 #include <string>
@@ -74,6 +78,7 @@ struct OverridePlan {
   std::string wan_bridge;  // docker's own address on the WAN, kept off the gateways'
   std::vector<PlacedRegion> regions;
   std::vector<PlacedService> services;  // in the file's order
+  std::vector<std::string> own_networks;  // the file's networks, made internal
 };
 
 // Checks every placement against the file and assigns addresses; throws

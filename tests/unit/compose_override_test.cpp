@@ -59,6 +59,7 @@ TEST_CASE("a compose file's services, through anchors and merge keys") {
   CHECK(db.line == 15);
   CHECK(f.service("app-metrics")->network_mode == "service:app");
   CHECK(f.service("cache")->networks == std::vector<std::string>{"backend"});
+  CHECK(f.service("cache")->aliases == std::vector<std::string>{"redis"});
   CHECK(f.networks == std::vector<std::string>{"backend"});
 
   const ComposeFile third = load_compose_file(kThirdParty);
@@ -117,7 +118,7 @@ TEST_CASE("what cannot be placed is refused: one line, the service and the fix")
   const ComposeFile third = load_compose_file(kThirdParty);
   const std::string path = third.path;
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-replica-eu=eu-west-1:db"})) ==
-        path + ":23: service 'redis-replica-ap' has no region; place it: --region "
+        path + ":24: service 'redis-replica-ap' has no region; place it: --region "
                "redis-replica-ap=REGION:HOST");
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-replica-e=eu-west-1:db"})) ==
         path + " has no service 'redis-replica-e'; did you mean 'redis-replica-eu'? (its "
@@ -153,6 +154,12 @@ TEST_CASE("what cannot be placed is refused: one line, the service and the fix")
                 placed({"a=us-east-1:db", "b=us-east-1:b"})) ==
         "f.yml:3: service 'b' has network_mode: none, so no region can reach it; drop network_mode "
         "from it, or leave it out of the stack faultline runs");
+  CHECK(refusal(read_compose_file("services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
+                                  "f.yml"),
+                placed({"a=us-east-1:db"})) ==
+        "f.yml:2: service 'a' joins external network 'shared', which the override cannot make "
+        "internal (others share it), so traffic could go around the regions; leave it out of a "
+        "for the runs");
   OverrideOptions far = kRedis;
   far.subnet_offset = 251;
   CHECK(refusal(third, far) == "--subnet-offset must be 0 to 250, got 251");
@@ -256,7 +263,13 @@ TEST_CASE("the override as docker-compose reads it") {
   // Every name the stack's services use for each other: service and container names.
   CHECK(s["services"]["app"]["extra_hosts"].as<std::vector<std::string>>() ==
         std::vector<std::string>{"db:198.18.1.10", "shop-db:198.18.1.10", "app:198.18.2.10",
-                                 "cache:198.18.2.11", "app-metrics:198.18.2.10"});
+                                 "cache:198.18.2.11", "redis:198.18.2.11",
+                                 "app-metrics:198.18.2.10"});
+  // The file's own network stays, with no default route: the region's is the way out.
+  CHECK(s["networks"]["backend"]["internal"].as<bool>());
+  CHECK(read_compose_file("services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
+                          "f.yml")
+            .external_networks == std::vector<std::string>{"shared"});
 }
 
 TEST_CASE("the containers the override makes are a plan the compose provider accepts") {
