@@ -318,7 +318,8 @@ int main(int argc, char** argv) {
       ->add_option("--region", override_regions,
                    "SERVICE=REGION[:HOST]: the region a service runs in and the experiment's host "
                    "it is (default: its name); one for every service")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);  // one value each, so the file may come last
   compose_override->add_option("-o,--output", override_output, "where to write it (default: stdout)");
   compose_override->add_option("--image", override_options.image,
                                "the image of the gateways and clients it adds")

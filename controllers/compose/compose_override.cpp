@@ -209,7 +209,7 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
                             const OverrideOptions& options) {
   std::ostringstream out;
   out << "# Written by faultline compose-override for "
-      << file.path << ": its services placed into regions, the file itself unchanged.\n"
+      << file.path << ":\n# its services placed into regions, the file itself unchanged.\n"
       << "#\n"
       << "#   docker-compose -f " << file.path << " -f THIS_FILE up -d\n"
       << "#   faultline run --provider compose EXPERIMENT.toml\n"
