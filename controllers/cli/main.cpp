@@ -313,16 +313,19 @@ int main(int argc, char** argv) {
   auto* compose_override = app.add_subcommand(
       "compose-override",
       "write a compose override that places an existing compose file's services into regions");
-  compose_override->add_option("compose_file", override_file, "the stack's compose file")->required();
+  compose_override->add_option("compose_file", override_file, "the stack's compose file")
+      ->required();
   compose_override
       ->add_option("--region", override_regions,
                    "SERVICE=REGION[:HOST]: the region a service runs in and the experiment's host "
                    "it is (default: its name); one for every service")
       ->required()
       ->allow_extra_args(false);  // one value each, so the file may come last
-  compose_override->add_option("-o,--output", override_output, "where to write it (default: stdout)");
-  compose_override->add_option("--image", override_options.image,
-                               "the image of the gateways and clients it adds")
+  compose_override->add_option("-o,--output", override_output,
+                               "where to write it (default: stdout)");
+  compose_override
+      ->add_option("--image", override_options.image,
+                   "the image of the gateways and clients it adds")
       ->capture_default_str();
   compose_override
       ->add_option("--subnet-offset", override_options.subnet_offset,

@@ -32,8 +32,7 @@ std::string where(const std::string& path, const YAML::Node& node) {
 }
 
 std::string scalar(const YAML::Node& node, const std::string& path, const std::string& what) {
-  if (!node.IsScalar())
-    throw OverrideError(where(path, node) + ": " + what + " must be a string");
+  if (!node.IsScalar()) throw OverrideError(where(path, node) + ": " + what + " must be a string");
   return node.as<std::string>();
 }
 
@@ -42,8 +41,7 @@ int count(const YAML::Node& node, const std::string& path, const std::string& wh
     return node.as<int>();
   } catch (const YAML::Exception&) {
     throw OverrideError(where(path, node) + ": " + what + " must be a whole number, got '" +
-                        (node.IsScalar() ? node.as<std::string>() : std::string("a table")) +
-                        "'");
+                        (node.IsScalar() ? node.as<std::string>() : std::string("a table")) + "'");
   }
 }
 
@@ -67,7 +65,8 @@ ComposeService read_service(const YAML::Node& key, const YAML::Node& body,
       for (const auto& n : nets) {
         s.networks.push_back(n.first.as<std::string>());
         if (!n.second.IsMap()) continue;
-        if (const YAML::Node aliases = n.second["aliases"]; aliases.IsDefined() && aliases.IsSequence())
+        if (const YAML::Node aliases = n.second["aliases"];
+            aliases.IsDefined() && aliases.IsSequence())
           for (const auto& a : aliases) s.aliases.push_back(scalar(a, path, "a network alias"));
       }
   }
@@ -106,13 +105,16 @@ ComposeFile read_file(const std::string& text, const std::string& path) {
   ComposeFile file;
   file.path = path;
   if (!root.IsMap())
-    throw OverrideError(path + ": not a compose file (no mapping at the top); it should start "
-                               "with services:");
-  if (const YAML::Node v = root["version"]; v.IsDefined()) file.version = scalar(v, path, "version");
+    throw OverrideError(path +
+                        ": not a compose file (no mapping at the top); it should start "
+                        "with services:");
+  if (const YAML::Node v = root["version"]; v.IsDefined())
+    file.version = scalar(v, path, "version");
   const YAML::Node services = root["services"];
   if (!services.IsDefined() || !services.IsMap() || services.size() == 0)
-    throw OverrideError(path + ": no services: section (a compose file of version 2 or later "
-                               "lists its services under services:)");
+    throw OverrideError(path +
+                        ": no services: section (a compose file of version 2 or later "
+                        "lists its services under services:)");
   for (const auto& entry : services) {
     const std::string name = entry.first.as<std::string>();
     if (name.rfind("x-", 0) == 0) continue;  // an extension field, not a service

@@ -18,17 +18,17 @@ class OverrideError : public std::runtime_error {
 
 struct ComposeService {
   std::string name;
-  int line = 0;               // where the service starts in the file (1-based)
-  std::string network_mode;   // "" when the service has networks of its own
+  int line = 0;              // where the service starts in the file (1-based)
+  std::string network_mode;  // "" when the service has networks of its own
   std::string container_name;
   std::vector<std::string> networks;  // the file's own networks it joins
   std::vector<std::string> aliases;   // its names on them (networks: X: {aliases: [...]})
-  int replicas = 1;           // `scale` or `deploy.replicas`
+  int replicas = 1;                   // `scale` or `deploy.replicas`
 };
 
 struct ComposeFile {
   std::string path;
-  std::string version;  // "" when the file names none (the Compose Specification)
+  std::string version;                   // "" when the file names none (the Compose Specification)
   std::vector<ComposeService> services;  // in the file's order
   std::vector<std::string> networks;     // declared at the top level
   std::vector<std::string> external_networks;  // of those, the ones made outside the stack

@@ -1,9 +1,8 @@
 #include "controllers/compose/compose_override.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -37,12 +36,14 @@ void check_network_mode(const ComposeFile& file, const ComposeService& s) {
   if (mode.empty() || mode.rfind("service:", 0) == 0) return;
   const std::string at = file.path + ":" + std::to_string(s.line) + ": service '" + s.name + "' ";
   if (mode == "host")
-    throw OverrideError(at + "has network_mode: host, the machine's own network, which no region "
-                             "can hold; drop network_mode from it (docker gives it a network of "
-                             "its own)");
+    throw OverrideError(at +
+                        "has network_mode: host, the machine's own network, which no region "
+                        "can hold; drop network_mode from it (docker gives it a network of "
+                        "its own)");
   if (mode == "none")
-    throw OverrideError(at + "has network_mode: none, so no region can reach it; drop "
-                             "network_mode from it, or leave it out of the stack faultline runs");
+    throw OverrideError(at +
+                        "has network_mode: none, so no region can reach it; drop "
+                        "network_mode from it, or leave it out of the stack faultline runs");
   throw OverrideError(at + "has network_mode: " + mode +
                       ", a network outside the stack; drop network_mode from it, so the override "
                       "can put it on its region's network");
@@ -56,8 +57,7 @@ std::string client_service(const std::string& region) { return "faultline-client
 Placement parse_placement(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
-    throw OverrideError("--region takes SERVICE=REGION or SERVICE=REGION:HOST, got '" + text +
-                        "'");
+    throw OverrideError("--region takes SERVICE=REGION or SERVICE=REGION:HOST, got '" + text + "'");
   Placement p;
   p.service = text.substr(0, eq);
   std::string rest = text.substr(eq + 1);
@@ -70,11 +70,13 @@ Placement parse_placement(const std::string& text) {
                         "[[region]] name");
   if (!valid_name(p.host, 10, false))
     throw OverrideError(
-        "--region " + text + ": host '" + p.host + "' must be 1 to 10 lowercase letters or digits"
+        "--region " + text + ": host '" + p.host +
+        "' must be 1 to 10 lowercase letters or digits"
         " (a host of the experiment's hosts); " +
         (colon == std::string::npos ? "name it: --region " + text + ":db" : "choose another"));
   if (p.host == kGatewayHost)
-    throw OverrideError("--region " + text + ": host 'gateway' is the region's gateway, which the "
+    throw OverrideError("--region " + text +
+                        ": host 'gateway' is the region's gateway, which the "
                         "override adds; name the service's host otherwise (e.g. :db)");
   return p;
 }
@@ -92,7 +94,8 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
   for (const auto& p : options.placements) {
     if (file.service(p.service) == nullptr) {
       std::string msg = file.path + " has no service '" + p.service + "'";
-      if (auto near = nearest(p.service, file.service_names())) msg += "; did you mean '" + *near + "'?";
+      if (auto near = nearest(p.service, file.service_names()))
+        msg += "; did you mean '" + *near + "'?";
       throw OverrideError(msg + " (its services: " + listed(file.service_names(), false) + ")");
     }
     if (!by_service.emplace(p.service, &p).second)
@@ -102,7 +105,8 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
   }
   if (options.subnet_offset + static_cast<int>(region_order.size()) > 255)
     throw OverrideError("too many regions for --subnet-offset " +
-                        std::to_string(options.subnet_offset) + ": region networks end at 198.18.255.0/24");
+                        std::to_string(options.subnet_offset) +
+                        ": region networks end at 198.18.255.0/24");
 
   const std::set<std::string> added = [&] {
     std::set<std::string> names;
@@ -146,8 +150,8 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
         throw OverrideError(file.path + ":" + std::to_string(s.line) + ": service '" + s.name +
                             "' joins external network '" + n +
                             "', which the override cannot make internal (others share it), so "
-                            "traffic could go around the regions; leave it out of " + s.name +
-                            " for the runs");
+                            "traffic could go around the regions; leave it out of " +
+                            s.name + " for the runs");
       if (std::find(plan.own_networks.begin(), plan.own_networks.end(), n) ==
           plan.own_networks.end())
         plan.own_networks.push_back(n);
@@ -208,8 +212,8 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
 std::string render_override(const ComposeFile& file, const OverridePlan& plan,
                             const OverrideOptions& options) {
   std::ostringstream out;
-  out << "# Written by faultline compose-override for "
-      << file.path << ":\n# its services placed into regions, the file itself unchanged.\n"
+  out << "# Written by faultline compose-override for " << file.path
+      << ":\n# its services placed into regions, the file itself unchanged.\n"
       << "#\n"
       << "#   docker-compose -f " << file.path << " -f THIS_FILE up -d\n"
       << "#   faultline run --provider compose EXPERIMENT.toml\n"
@@ -227,10 +231,11 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
   std::vector<std::string> hosts_entries;
   for (const auto& s : plan.services) {
     const std::string address =
-        s.follows.empty() ? s.ipv4
-                          : std::find_if(plan.services.begin(), plan.services.end(),
-                                         [&](const PlacedService& p) { return p.service == s.follows; })
-                                ->ipv4;
+        s.follows.empty()
+            ? s.ipv4
+            : std::find_if(plan.services.begin(), plan.services.end(), [&](const PlacedService& p) {
+                return p.service == s.follows;
+              })->ipv4;
     hosts_entries.push_back(s.service + ":" + address);
     if (const auto* cs = file.service(s.service); cs != nullptr) {
       if (!cs->container_name.empty()) hosts_entries.push_back(cs->container_name + ":" + address);
@@ -247,8 +252,9 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
       continue;
     }
     out << "  " << s.service << ":\n";
-    const PlacedRegion& r = *std::find_if(plan.regions.begin(), plan.regions.end(),
-                                          [&](const PlacedRegion& pr) { return pr.name == s.region; });
+    const PlacedRegion& r =
+        *std::find_if(plan.regions.begin(), plan.regions.end(),
+                      [&](const PlacedRegion& pr) { return pr.name == s.region; });
     out << "    labels: {" << quoted(kRegionLabel) << ": " << quoted(s.region) << ", "
         << quoted(kHostLabel) << ": " << quoted(s.host) << "}\n"
         << "    networks:\n"
@@ -293,8 +299,8 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
   out << "\nnetworks:\n"
       << "  faultline-wan:\n"
       << "    ipam:\n"
-      << "      config: [{subnet: " << quoted(plan.wan_subnet) << ", gateway: "
-      << quoted(plan.wan_bridge) << "}]\n";
+      << "      config: [{subnet: " << quoted(plan.wan_subnet)
+      << ", gateway: " << quoted(plan.wan_bridge) << "}]\n";
   for (const auto& n : plan.own_networks)
     out << "  # the file's own: kept, but no default route, so traffic leaves through the region\n"
         << "  " << n << ": {internal: true}\n";
@@ -302,8 +308,8 @@ std::string render_override(const ComposeFile& file, const OverridePlan& plan,
     out << "  " << r.network << ":\n"
         << "    driver_opts: {com.docker.network.bridge.inhibit_ipv4: \"true\"}\n"
         << "    ipam:\n"
-        << "      config: [{subnet: " << quoted(r.subnet) << ", gateway: "
-        << quoted(r.default_gateway) << "}]\n";
+        << "      config: [{subnet: " << quoted(r.subnet)
+        << ", gateway: " << quoted(r.default_gateway) << "}]\n";
   return out.str();
 }
 

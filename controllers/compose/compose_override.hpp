@@ -47,7 +47,7 @@ struct Placement {
 Placement parse_placement(const std::string& text);
 
 struct OverrideOptions {
-  std::vector<Placement> placements;  // regions are numbered in their first mention's order
+  std::vector<Placement> placements;         // regions are numbered in their first mention's order
   std::string image = kDefaultNetinitImage;  // the gateways' and clients' image
   // Region i's network is 198.18.(offset + i).0/24 and the WAN
   // 198.19.offset.0/24: a second stack on the same daemon needs subnets of its own.
@@ -59,25 +59,25 @@ struct PlacedService {
   std::string service;
   std::string region;
   std::string host;
-  std::string ipv4;      // "" for a service in another's namespace (network_mode service:X)
-  std::string follows;   // that X
+  std::string ipv4;     // "" for a service in another's namespace (network_mode service:X)
+  std::string follows;  // that X
 };
 
 struct PlacedRegion {
   std::string name;
-  std::string network;         // "faultline-<region>"
-  std::string subnet;          // "198.18.1.0/24"
-  std::string default_gateway; // "198.18.1.254": the hosts' default route, held by the gateway
-  std::string gateway_lan;     // "198.18.1.1"
-  std::string gateway_wan;     // "198.19.0.1"
-  std::string client_ipv4;     // "" when a service is the region's client
+  std::string network;          // "faultline-<region>"
+  std::string subnet;           // "198.18.1.0/24"
+  std::string default_gateway;  // "198.18.1.254": the hosts' default route, held by the gateway
+  std::string gateway_lan;      // "198.18.1.1"
+  std::string gateway_wan;      // "198.19.0.1"
+  std::string client_ipv4;      // "" when a service is the region's client
 };
 
 struct OverridePlan {
   std::string wan_subnet;
   std::string wan_bridge;  // docker's own address on the WAN, kept off the gateways'
   std::vector<PlacedRegion> regions;
-  std::vector<PlacedService> services;  // in the file's order
+  std::vector<PlacedService> services;    // in the file's order
   std::vector<std::string> own_networks;  // the file's networks, made internal
 };
 

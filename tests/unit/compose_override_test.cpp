@@ -2,13 +2,14 @@
 // (tests/compose/fixtures/, and the third-party stack the compose test runs),
 // the placement and its refusals, and the override's text, read back as YAML
 // and as the containers the compose provider would find.
+#include "controllers/compose/compose_override.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <catch2/catch.hpp>
 #include <string>
 
 #include "controllers/compose/compose_file.hpp"
-#include "controllers/compose/compose_override.hpp"
 #include "controllers/compose/compose_topology.hpp"
 
 using namespace faultline;
@@ -44,8 +45,9 @@ std::string refusal(const std::string& placement) {
   return "no error";
 }
 
-const OverrideOptions kRedis = placed({"redis-primary=us-east-1:db", "redis-replica-eu=eu-west-1:db",
-                                       "redis-replica-ap=ap-south-1:db"});
+const OverrideOptions kRedis =
+    placed({"redis-primary=us-east-1:db", "redis-replica-eu=eu-west-1:db",
+            "redis-replica-ap=ap-south-1:db"});
 
 }  // namespace
 
@@ -54,7 +56,7 @@ TEST_CASE("a compose file's services, through anchors and merge keys") {
   CHECK(f.version == "2.4");
   REQUIRE(f.service_names() == std::vector<std::string>{"db", "app", "app-metrics", "cache"});
   const ComposeService& db = *f.service("db");
-  CHECK(db.container_name == "shop-db");  // from x-db
+  CHECK(db.container_name == "shop-db");                      // from x-db
   CHECK(db.networks == std::vector<std::string>{"backend"});  // from x-common, through x-db
   CHECK(db.line == 15);
   CHECK(f.service("app-metrics")->network_mode == "service:app");
@@ -91,7 +93,8 @@ TEST_CASE("a file that is not a compose file is refused with where") {
     load_compose_file(kFixtures + "missing.yml");
     FAIL("read a file that is not there");
   } catch (const OverrideError& e) {
-    CHECK_THAT(e.what(), Catch::EndsWith("missing.yml: cannot read the compose file; check the path"));
+    CHECK_THAT(e.what(),
+               Catch::EndsWith("missing.yml: cannot read the compose file; check the path"));
   }
 }
 
@@ -118,11 +121,13 @@ TEST_CASE("what cannot be placed is refused: one line, the service and the fix")
   const ComposeFile third = load_compose_file(kThirdParty);
   const std::string path = third.path;
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-replica-eu=eu-west-1:db"})) ==
-        path + ":24: service 'redis-replica-ap' has no region; place it: --region "
-               "redis-replica-ap=REGION:HOST");
+        path +
+            ":24: service 'redis-replica-ap' has no region; place it: --region "
+            "redis-replica-ap=REGION:HOST");
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-replica-e=eu-west-1:db"})) ==
-        path + " has no service 'redis-replica-e'; did you mean 'redis-replica-eu'? (its "
-               "services: redis-primary, redis-replica-eu and redis-replica-ap)");
+        path +
+            " has no service 'redis-replica-e'; did you mean 'redis-replica-eu'? (its "
+            "services: redis-primary, redis-replica-eu and redis-replica-ap)");
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-primary=eu-west-1:db"})) ==
         "service 'redis-primary' is placed twice; give it one --region");
   CHECK(refusal(third, placed({"redis-primary=us-east-1:db", "redis-replica-eu=us-east-1:db",
@@ -130,33 +135,40 @@ TEST_CASE("what cannot be placed is refused: one line, the service and the fix")
         "services 'redis-primary' and 'redis-replica-eu' are both host 'db' of region 'us-east-1', "
         "and a host is one container; give one another host (:HOST)");
   CHECK(refusal(third, OverrideOptions{}) ==
-        path + ": no service placed; give each one a region: --region redis-primary=us-east-1:db ...");
+        path +
+            ": no service placed; give each one a region: --region redis-primary=us-east-1:db ...");
 
   const ComposeFile host = load_compose_file(kFixtures + "host-network.yml");
   CHECK(refusal(host, placed({"api=us-east-1:api", "proxy=us-east-1:proxy"})) ==
-        host.path + ":4: service 'proxy' has network_mode: host, the machine's own network, which "
-                    "no region can hold; drop network_mode from it (docker gives it a network of "
-                    "its own)");
+        host.path +
+            ":4: service 'proxy' has network_mode: host, the machine's own network, which "
+            "no region can hold; drop network_mode from it (docker gives it a network of "
+            "its own)");
   const ComposeFile scaled = load_compose_file(kFixtures + "scaled.yml");
   CHECK(refusal(scaled, placed({"worker=us-east-1:worker"})) ==
-        scaled.path + ":3: service 'worker' runs 3 containers, and a region's host is one "
-                      "container; give each replica a service of its own, or run it with scale 1");
+        scaled.path +
+            ":3: service 'worker' runs 3 containers, and a region's host is one "
+            "container; give each replica a service of its own, or run it with scale 1");
   const ComposeFile shop = load_compose_file(kFixtures + "webshop.yml");
   CHECK(refusal(shop, placed({"db=us-east-1:db", "app=us-east-1:app", "cache=us-east-1:cache",
                               "app-metrics=eu-west-1:app"})) ==
         "service 'app-metrics' has network_mode: service:app, so it is where that service is; "
         "drop --region app-metrics");
-  CHECK(refusal(read_compose_file("services:\n  faultline-gateway-us-east-1: {image: a}\n", "f.yml"),
-                placed({"faultline-gateway-us-east-1=us-east-1:db"})) ==
-        "f.yml:2: service 'faultline-gateway-us-east-1' has the name of a service the override "
-        "adds; rename it");
-  CHECK(refusal(read_compose_file("services:\n  a: {image: a}\n  b:\n    network_mode: none\n", "f.yml"),
+  CHECK(
+      refusal(read_compose_file("services:\n  faultline-gateway-us-east-1: {image: a}\n", "f.yml"),
+              placed({"faultline-gateway-us-east-1=us-east-1:db"})) ==
+      "f.yml:2: service 'faultline-gateway-us-east-1' has the name of a service the override "
+      "adds; rename it");
+  CHECK(refusal(read_compose_file("services:\n  a: {image: a}\n  b:\n    network_mode: none\n",
+                                  "f.yml"),
                 placed({"a=us-east-1:db", "b=us-east-1:b"})) ==
         "f.yml:3: service 'b' has network_mode: none, so no region can reach it; drop network_mode "
         "from it, or leave it out of the stack faultline runs");
-  CHECK(refusal(read_compose_file("services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
-                                  "f.yml"),
-                placed({"a=us-east-1:db"})) ==
+  CHECK(refusal(
+            read_compose_file(
+                "services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
+                "f.yml"),
+            placed({"a=us-east-1:db"})) ==
         "f.yml:2: service 'a' joins external network 'shared', which the override cannot make "
         "internal (others share it), so traffic could go around the regions; leave it out of a "
         "for the runs");
@@ -198,9 +210,9 @@ TEST_CASE("the plan: a network per region, its default gateway held by the regio
 
   // A sidecar goes where its service goes; a service placed as the client
   // host takes the place of the client the override would add.
-  const OverridePlan shop = plan_override(
-      load_compose_file(kFixtures + "webshop.yml"),
-      placed({"db=us-east-1:db", "app=eu-west-1:app", "cache=eu-west-1:client"}));
+  const OverridePlan shop =
+      plan_override(load_compose_file(kFixtures + "webshop.yml"),
+                    placed({"db=us-east-1:db", "app=eu-west-1:app", "cache=eu-west-1:client"}));
   REQUIRE(shop.services.size() == 4);
   CHECK(shop.services[3].service == "app-metrics");
   CHECK(shop.services[3].follows == "app");
@@ -215,7 +227,8 @@ TEST_CASE("the override as docker-compose reads it") {
   const ComposeFile file = load_compose_file(kThirdParty);
   const OverridePlan plan = plan_override(file, kRedis);
   const YAML::Node o = YAML::Load(render_override(file, plan, kRedis));
-  CHECK(o["version"].as<std::string>() == "3.8");  // docker-compose wants the files' versions to agree
+  CHECK(o["version"].as<std::string>() ==
+        "3.8");  // docker-compose wants the files' versions to agree
 
   const YAML::Node replica = o["services"]["redis-replica-eu"];
   CHECK(replica["labels"]["faultline.region"].as<std::string>() == "eu-west-1");
@@ -257,7 +270,8 @@ TEST_CASE("the override as docker-compose reads it") {
   const ComposeFile shop = load_compose_file(kFixtures + "webshop.yml");
   const OverrideOptions shop_options =
       placed({"db=us-east-1:db", "app=eu-west-1:app", "cache=eu-west-1:cache"});
-  const YAML::Node s = YAML::Load(render_override(shop, plan_override(shop, shop_options), shop_options));
+  const YAML::Node s =
+      YAML::Load(render_override(shop, plan_override(shop, shop_options), shop_options));
   CHECK(s["version"].as<std::string>() == "2.4");
   CHECK(!s["services"]["app-metrics"].IsDefined());
   // Every name the stack's services use for each other: service and container names.
@@ -267,8 +281,9 @@ TEST_CASE("the override as docker-compose reads it") {
                                  "app-metrics:198.18.2.10"});
   // The file's own network stays, with no default route: the region's is the way out.
   CHECK(s["networks"]["backend"]["internal"].as<bool>());
-  CHECK(read_compose_file("services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
-                          "f.yml")
+  CHECK(read_compose_file(
+            "services:\n  a:\n    networks: [shared]\nnetworks:\n  shared: {external: true}\n",
+            "f.yml")
             .external_networks == std::vector<std::string>{"shared"});
 }
 
@@ -292,13 +307,15 @@ TEST_CASE("the containers the override makes are a plan the compose provider acc
     add(gateway_service(r.name), r.name, kGatewayHost,
         {{"thirdparty_faultline-wan", r.gateway_wan, 24, "", 0},
          {"thirdparty_" + r.network, r.gateway_lan, 24, "", 0}});
-    add(client_service(r.name), r.name, "client", {{"thirdparty_" + r.network, r.client_ipv4, 24, "", 0}});
+    add(client_service(r.name), r.name, "client",
+        {{"thirdparty_" + r.network, r.client_ipv4, 24, "", 0}});
   }
   for (const auto& s : plan.services)
     add(s.service, s.region, s.host, {{"thirdparty_faultline-" + s.region, s.ipv4, 24, "", 0}});
 
-  const TopologyPlan t = plan_from_containers(
-      {{"us-east-1", "us"}, {"eu-west-1", "eu"}, {"ap-south-1", "ap"}}, {"db", "client"}, containers, "");
+  const TopologyPlan t =
+      plan_from_containers({{"us-east-1", "us"}, {"eu-west-1", "eu"}, {"ap-south-1", "ap"}},
+                           {"db", "client"}, containers, "");
   REQUIRE(t.regions.size() == 3);
   CHECK(t.regions[1].lan_v4 == "198.18.2.0/24");
   CHECK(t.regions[1].wan_v4 == "198.19.0.2");
