@@ -205,6 +205,9 @@ int write_compose_override(const std::string& compose_file, const std::vector<st
         if (s.region == plan.regions[i].name) std::cerr << ", " << s.service << " as " << s.host;
       std::cerr << ")";
     }
+    const auto hosts = compose::common_hosts(plan);
+    std::cerr << "\nhosts every region has, which an experiment can name: "
+              << (hosts.empty() ? std::string("none") : listed(hosts, false));
     std::cerr << "\nnext: docker-compose -f " << compose_file << " -f " << output
               << " up -d, then faultline run --provider compose EXPERIMENT.toml\n";
     return 0;

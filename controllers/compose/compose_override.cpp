@@ -209,6 +209,24 @@ OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& optio
   return plan;
 }
 
+std::vector<std::string> common_hosts(const OverridePlan& plan) {
+  std::vector<std::string> common;
+  for (std::size_t i = 0; i < plan.regions.size(); ++i) {
+    std::vector<std::string> here;
+    for (const auto& s : plan.services)
+      if (s.region == plan.regions[i].name && s.follows.empty()) here.push_back(s.host);
+    if (!plan.regions[i].client_ipv4.empty()) here.push_back("client");
+    if (i == 0) {
+      common = here;
+      continue;
+    }
+    std::erase_if(common, [&](const std::string& h) {
+      return std::find(here.begin(), here.end(), h) == here.end();
+    });
+  }
+  return common;
+}
+
 std::string render_override(const ComposeFile& file, const OverridePlan& plan,
                             const OverrideOptions& options) {
   std::ostringstream out;

@@ -85,6 +85,11 @@ struct OverridePlan {
 // OverrideError (one line: the service and the fix).
 OverridePlan plan_override(const ComposeFile& file, const OverrideOptions& options);
 
+// The hosts an experiment against the stack can name: those every region
+// has (the provider looks for each of the experiment's hosts in each
+// region), `client` included.
+std::vector<std::string> common_hosts(const OverridePlan& plan);
+
 // The override file's text (YAML).
 std::string render_override(const ComposeFile& file, const OverridePlan& plan,
                             const OverrideOptions& options);

@@ -221,6 +221,10 @@ TEST_CASE("the plan: a network per region, its default gateway held by the regio
   CHECK(shop.services[2].ipv4 == "198.18.2.11");  // cache: the second host of eu-west-1
   CHECK(shop.regions[0].client_ipv4 == "198.18.1.200");
   CHECK(shop.regions[1].client_ipv4.empty());
+  // us-east-1 has db and a client; eu-west-1 app and cache as client: an
+  // experiment can name only the client.
+  CHECK(common_hosts(shop) == std::vector<std::string>{"client"});
+  CHECK(common_hosts(plan) == std::vector<std::string>{"db", "client"});
 }
 
 TEST_CASE("the override as docker-compose reads it") {
