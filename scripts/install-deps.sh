@@ -12,7 +12,7 @@ DEMO_PACKAGES=(
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev libhiredis-dev postgresql-15
+  libpq-dev libhiredis-dev libssl-dev postgresql-15
   iproute2 procps
 )
 # And what the test suite adds: its framework, the third-party systems and
