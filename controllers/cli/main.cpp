@@ -33,6 +33,7 @@
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
 #include "controllers/run/recover.hpp"
+#include "controllers/swarm/swarm_provider.hpp"
 #include "controllers/run/repeat_run.hpp"
 #include "controllers/shrink/shrink_command.hpp"
 #include "controllers/run/run_journal.hpp"
@@ -213,6 +214,22 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
       ->capture_default_str();
+  // The swarm provider's agents (see docs/architecture.md, "The swarm provider").
+  auto agent_options = [](CLI::App* sub, RunOptions& o) {
+    sub->add_option("--agent", o.swarm_agents,
+                    "swarm: NODE=ADDRESS[:PORT], where NODE's faultline-agent listens, when not at "
+                    "the node's swarm address (repeatable)");
+    sub->add_option("--agent-port", o.agent_port, "swarm: the agents' port")->capture_default_str();
+    sub->add_option("--agent-certs", o.agent_certs,
+                    "swarm: the folder `faultline certs` made (ca.pem, controller.pem, "
+                    "controller-key.pem)")
+        ->envname("FAULTLINE_AGENT_CERTS");
+  };
+  agent_options(run, run_options);
+  run->add_option("--agent-lease", run_options.agent_lease_ms,
+                  "swarm: ms an agent waits for the controller before it reverts the run's faults")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
   RepeatOptions repeat;
   std::uint64_t seed = 0;
   auto* seed_option = run->add_option(
@@ -242,6 +259,15 @@ int main(int argc, char** argv) {
       "recover", "undo what runs whose controller died left behind: faults, processes, namespaces");
   recover->add_option("--state-dir", recover_state_dir, "where runs journal what they create")
       ->capture_default_str();
+  RunOptions recover_swarm;
+  std::string recover_provider;
+  recover->add_option("--provider", recover_provider,
+                      "swarm: also have every node's agent sweep what carries faultline's marks")
+      ->check(CLI::IsMember({"swarm"}));
+  recover->add_option("--docker-socket", recover_swarm.docker_socket,
+                      "swarm: a manager's Docker API socket")
+      ->capture_default_str();
+  agent_options(recover, recover_swarm);
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "check experiment files without running them");
@@ -337,7 +363,15 @@ int main(int argc, char** argv) {
                      "sudo faultline recover\n";
         return kExitBadInput;
       }
-      const RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      if (recover_provider == "swarm") {
+        try {
+          for (auto& line : swarm::SwarmProvider::sweep_nodes(swarm::swarm_options(recover_swarm)))
+            out.lines.push_back(std::move(line));
+        } catch (const std::exception& e) {
+          out.problems.push_back(std::string("swarm: ") + e.what());
+        }
+      }
       for (const auto& line : out.lines) std::cout << "  " << line << "\n";
       for (const auto& line : out.problems) std::cerr << "faultline: could not recover: " << line << "\n";
       std::cout << "recover: " << out.dead_runs << " dead run(s) cleaned up, " << out.live_runs

@@ -26,6 +26,13 @@ struct RunOptions {
   std::string compose_project;  // when several compose projects hold the regions
   std::string docker_socket = "/var/run/docker.sock";
   std::string state_dir = "/run/faultline";  // run journals, for `faultline recover`
+  // "swarm": a manager's socket is docker_socket, the stack's namespace
+  // compose_project; each node's faultline-agent at its swarm address unless
+  // an --agent NODE=ADDRESS[:PORT] says otherwise (see controllers/swarm/).
+  std::vector<std::string> swarm_agents;
+  int agent_port = 7443;
+  std::string agent_certs;  // the folder `faultline certs` made
+  int agent_lease_ms = 3000;
 };
 
 // What a finished run tells the runs around it (--repeat, shrink).
