@@ -21,13 +21,19 @@ std::atomic<bool> released{false};
 void on_signal(int) { released = true; }
 
 // One node: every namespace and container is the target's.
+// One node: every namespace and container is the target's. A process
+// step's service is the container's name or id there.
 class OneNode final : public AgentDirectory {
  public:
-  std::string node_of_netns(const std::string&) const override { return "target"; }
+  explicit OneNode(std::string node) : node_(std::move(node)) {}
+  std::string node_of_netns(const std::string&) const override { return node_; }
   std::pair<std::string, std::string> container_of(const std::string&,
                                                    const std::string& service) const override {
-    return {"target", service};
+    return {node_, service};
   }
+
+ private:
+  std::string node_;
 };
 
 }  // namespace
@@ -51,7 +57,7 @@ int agent_call(const AgentCall& call) {
     const auto [address, port] = split_address_port(call.target);
     const AgentTls tls{call.certs + "/ca.pem", call.certs + "/controller.pem",
                        call.certs + "/controller-key.pem"};
-    const AgentEndpoint endpoint{"target", address, port};
+    const AgentEndpoint endpoint{call.target, address, port};
     const std::string run = call.run.empty() ? "agent-call-" + std::to_string(::getpid()) : call.run;
     const auto fields = nlohmann::json::parse(call.fields, nullptr, false);
     if (fields.is_discarded() || !fields.is_object()) {
@@ -60,8 +66,8 @@ int agent_call(const AgentCall& call) {
     }
     if (call.op == "apply") {
       const PlanStep step = step_from_json(fields);
-      OneNode directory;
-      RemoteActuator actuator(directory, {{"target", endpoint}}, tls,
+      OneNode directory(call.target);
+      RemoteActuator actuator(directory, {{call.target, endpoint}}, tls,
                               std::chrono::milliseconds(call.lease_ms), run);
       auto applied = actuator.prepare(step)->commit();
       std::cout << "applied (run " << run << ", lease " << call.lease_ms << " ms)" << std::endl;

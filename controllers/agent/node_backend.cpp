@@ -210,7 +210,7 @@ void DockerNodeBackend::container(const std::string& action, const std::string& 
   if (docker_->inspect(id).label(compose::kRegionLabel).empty())
     throw std::invalid_argument("refusing to act on container " + id + ": it carries no " +
                                 compose::kRegionLabel + " label");
-  spdlog::info("container {}: {}", id.substr(0, 12), action);
+  spdlog::info("container {}: {}", id.size() == 64 ? id.substr(0, 12) : id, action);
   // Noted before the change, so a sweep after a crash starts or unpauses it.
   if (action == "kill" || action == "pause" || action == "restart")
     std::ofstream(fs::path(options_.state_dir) / "containers", std::ios::app) << id << "\n";

@@ -84,7 +84,7 @@ ip netns exec "$a" busybox ping -c 1 -W 1 198.18.251.2 >/dev/null 2>&1 || fail "
 
 # Refused at the handshake: no certificate, a controller certificate of
 # another CA, and an agent's certificate presented as the controller's.
-refusals_before=$(grep -c "refused or lost" "$tmp/agent.log" || true)
+refusals_before=$(grep -c "\] refused " "$tmp/agent.log" || true)
 if ip netns exec "$b" timeout 5 openssl s_client -connect 198.18.250.1:7443 -tls1_3 -quiet \
      </dev/null >"$tmp/s_client.log" 2>&1 && grep -q '"node"' "$tmp/s_client.log"; then
   fail "a client without a certificate was served"
@@ -99,7 +99,7 @@ for certs in foreign agent-as-controller; do
        >"$tmp/$certs.log" 2>&1; then fail "a controller with the $certs certificate was served"; fi
 done
 sleep 0.3
-refusals=$(( $(grep -c "refused or lost" "$tmp/agent.log") - refusals_before ))
+refusals=$(( $(grep -c "\] refused " "$tmp/agent.log") - refusals_before ))
 echo "unauthenticated clients: $refusals refused at the handshake"
 (( refusals == 3 )) || fail "$refusals refusals logged, expected 3"
 grep -q "peer did not return a certificate" "$tmp/agent.log" || fail "no log of the client without a certificate"
