@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "injector/netlink_socket.hpp"
 
@@ -42,5 +43,13 @@ bool wait_operational(NetlinkSocket& sock, const std::string& name,
 // built there is no one to collide with, and DAD would hold the address
 // "tentative" for a second or more.
 void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr);
+
+// Every link of the socket's namespace with its addresses as CIDR
+// ("198.18.1.2/24"), loopback left out: what an agent's inventory reports.
+struct LinkAddresses {
+  std::string name;
+  std::vector<std::string> addresses;
+};
+std::vector<LinkAddresses> list_link_addresses(NetlinkSocket& sock);
 
 }  // namespace faultline::injector

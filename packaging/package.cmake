@@ -2,6 +2,7 @@
 # or scripts/package.sh). The layout:
 #
 #   /usr/bin/faultline                       the controller
+#   /usr/bin/faultline-agent                 the per-node agent (clusters)
 #   /usr/lib/faultline/                      the reference system's programs and
 #                                            the recipes' scripts, found by bare
 #                                            name from a service's command
@@ -13,6 +14,8 @@
 include(GNUInstallDirs)
 
 install(TARGETS faultline RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The per-node agent (docs/architecture.md, "The agent").
+install(TARGETS faultline-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS faultline-kv faultline-router RUNTIME DESTINATION ${CMAKE_INSTALL_LIBDIR}/faultline)
 install(PROGRAMS
   ${PROJECT_SOURCE_DIR}/targets/kvstore/faultline-postgres

@@ -145,6 +145,11 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
   }
   if (op == "inventory") return backend_.inventory();
   if (op == "sweep") {
+    // A sweep is for what dead runs left: a live lease's faults are its
+    // run's to revert (or the lease's, when it runs out).
+    if (!runs_.empty())
+      throw Refusal("run " + runs_.begin()->first +
+                    " holds a lease here; sweep once it ended (bye, or its lease ran out)");
     auto removed = backend_.sweep();
     for (const auto& line : removed) spdlog::info("sweep: removed {}", line);
     return {{"removed", removed}};

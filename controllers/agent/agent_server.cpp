@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 namespace faultline::agent {
 
 AgentServer::AgentServer(AgentCore& core, TlsContext ctx, TcpListener listener)
@@ -42,18 +44,24 @@ void AgentServer::serve(int fd, std::string peer) {
   AgentCore::Session session{peer, ""};
   // The stream owns a duplicate: `fd` stays open, and in open_, until this
   // thread is done, so a stop never shuts down a reused number.
-  const int own = ::dup(fd);
+  std::optional<TlsStream> stream;
   try {
     // A peer that connects and says nothing holds no thread for long.
-    TlsStream stream = TlsStream::accept(ctx_, own, std::chrono::seconds(5));
-    spdlog::info("controller {} connected ({})", peer, stream.peer_name());
-    while (auto request = stream.read_message()) stream.write_message(core_.handle(session, *request));
-    spdlog::info("controller {} closed its connection{}", peer,
-                 session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
-  } catch (const TlsError& e) {
-    spdlog::warn("refused or lost {}: {}", peer, e.what());
+    stream.emplace(TlsStream::accept(ctx_, ::dup(fd), std::chrono::seconds(5)));
   } catch (const std::exception& e) {
-    spdlog::warn("dropped {}: {}", peer, e.what());
+    spdlog::warn("refused {}: {}", peer, e.what());
+  }
+  if (stream) {
+    spdlog::info("controller {} connected ({})", peer, stream->peer_name());
+    try {
+      while (auto request = stream->read_message()) stream->write_message(core_.handle(session, *request));
+      spdlog::info("controller {} closed its connection{}", peer,
+                   session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
+    } catch (const std::exception& e) {
+      spdlog::warn("lost controller {}: {}{}", peer, e.what(),
+                   session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
+    }
+    stream.reset();
   }
   std::lock_guard lock(mutex_);
   open_.erase(fd);

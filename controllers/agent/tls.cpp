@@ -142,6 +142,8 @@ TlsContext TlsContext::make(bool server, Peer peer, const std::string& ca, const
   if (!ctx) throw TlsError("cannot make a TLS context: " + openssl_errors());
   SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
   SSL_CTX_set_mode(ctx, SSL_MODE_AUTO_RETRY);
+  // A peer that was killed closes without close_notify: an end, not an error.
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1)
     throw TlsError(cert + ": cannot read the certificate (" + openssl_errors() +
                    "); make one with `faultline certs DIR`");

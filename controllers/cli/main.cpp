@@ -19,6 +19,7 @@
 #include <iostream>
 
 #include "common/version.hpp"
+#include "controllers/agent/agent_call.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
 #include "controllers/experiment/diagnostic.hpp"
 #include "controllers/checkers/judge.hpp"
@@ -291,6 +292,31 @@ int main(int argc, char** argv) {
   export_cmd->add_option("results_dir", export_dir, "a results directory of an earlier run")
       ->required();
 
+  std::string certs_dir;
+  std::vector<std::string> certs_agents;
+  int certs_days = 365;
+  auto* certs = app.add_subcommand(
+      "certs", "make the CA and the certificates of a cluster's agents and their controller");
+  certs->add_option("dir", certs_dir, "the folder to write them in (an existing CA there is reused)")
+      ->required();
+  certs->add_option("--agent", certs_agents, "NODE or NODE=ADDRESS: an agent's certificate (repeat)");
+  certs->add_option("--days", certs_days, "validity in days")->capture_default_str();
+  agent::AgentCall agent_call_options;
+  auto* agent_call_cmd = app.add_subcommand(
+      "agent-call", "send one request to a node's faultline-agent, or apply a plan step through it");
+  agent_call_cmd->add_option("agent", agent_call_options.target, "the agent's ADDRESS:PORT")->required();
+  agent_call_cmd->add_option("op", agent_call_options.op,
+                             "inventory, sweep, container, renew, ... or apply")->required();
+  agent_call_cmd->add_option("fields", agent_call_options.fields,
+                             "the request's fields as a JSON object (apply: the plan step)");
+  agent_call_cmd->add_option("--certs", agent_call_options.certs,
+                             "the folder of `faultline certs` (ca.pem, controller.pem, controller-key.pem)")
+      ->required();
+  agent_call_cmd->add_option("--run", agent_call_options.run, "the run id the lease is held for");
+  agent_call_cmd->add_option("--lease", agent_call_options.lease_ms, "the lease in ms")->capture_default_str();
+  agent_call_cmd->add_flag("--hold", agent_call_options.hold,
+                           "apply: keep the step, renewing the lease, until SIGINT or SIGTERM");
+
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
   auto* schema = app.add_subcommand(
@@ -357,6 +383,8 @@ int main(int argc, char** argv) {
                 << export_dir << "/history-elle.edn (" << txns << " reads and writes)\n";
       return 0;
     }
+    if (*certs) return agent::make_certs_command(certs_dir, certs_agents, certs_days);
+    if (*agent_call_cmd) return agent::agent_call(agent_call_options);
     if (*recover) {
       if (!running_as_root()) {
         std::cerr << "faultline: recover deletes namespaces and enters containers and needs root: "

@@ -243,6 +243,15 @@ TEST_CASE("agent core: container actions and sweep need no run") {
   CHECK(f.backend.log == std::vector<std::string>{"pause abc", "sweep"});
 }
 
+TEST_CASE("agent core: a sweep is refused while a run holds a lease") {
+  CoreFixture f;
+  f.ask("hello", {{"run", "run-1"}, {"lease_ms", 1000}});
+  CHECK_THAT(f.ask("sweep").value("error", ""), Catch::Contains("run-1 holds a lease"));
+  f.clock.advance(std::chrono::milliseconds(1000));
+  f.core.expire();
+  CHECK(f.ask("sweep").at("removed").size() == 1);
+}
+
 TEST_CASE("agent certs: node names and addresses are checked") {
   CHECK(parse_agent_name("node-1=198.18.0.2").address == "198.18.0.2");
   CHECK(parse_agent_name("n2").address.empty());
