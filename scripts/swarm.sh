@@ -15,6 +15,8 @@
 #   fl-swarm-nodeN    eth0 198.19.250.N, a dockerd with its own data root,
 #                     exec root, socket (/run/faultline-swarm/nodeN/docker.sock),
 #                     iptables rules and hostname fl-swarm-nodeN
+#   fl-swarm-ctl      eth0 198.19.250.100: where a controller runs to reach
+#                     the nodes' agents (nsenter --net=/run/netns/fl-swarm-ctl)
 #
 # node1 is the manager. Docker's own networks (docker_gwbridge, the overlays'
 # default pool) are drawn from 198.19.128.0/17, so nothing leaves the test
@@ -118,6 +120,7 @@ stop_all() {
     done
   done
   for n in "${nodes[@]}"; do ip netns del "fl-swarm-node$n" 2>/dev/null || true; done
+  ip netns del fl-swarm-ctl 2>/dev/null || true
   ip netns del fl-swarm-switch 2>/dev/null || true
   # Mounts a dockerd left under its data or exec root (overlay2, netns bind mounts).
   grep -E " ($data|$state)/" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
@@ -140,6 +143,12 @@ start)
   ip -n fl-swarm-switch link add br0 type bridge
   ip -n fl-swarm-switch link set br0 up
   for n in "${nodes[@]}"; do start_node "$n"; done
+  ip netns add fl-swarm-ctl
+  ip link add sw-ctl netns fl-swarm-switch type veth peer name eth0 netns fl-swarm-ctl
+  ip -n fl-swarm-switch link set sw-ctl master br0 up
+  ip -n fl-swarm-ctl addr add 198.19.250.100/24 dev eth0
+  ip -n fl-swarm-ctl link set eth0 up
+  ip -n fl-swarm-ctl link set lo up
   for n in "${nodes[@]}"; do wait_node "$n"; done
   t_daemons=$(date +%s.%N)
 
