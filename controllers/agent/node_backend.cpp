@@ -12,6 +12,7 @@
 #include "controllers/compose/compose_topology.hpp"
 #include "controllers/providers/provider.hpp"
 #include "controllers/run/local_actuator.hpp"
+#include "injector/capabilities.hpp"
 #include "injector/links.hpp"
 #include "injector/sweep.hpp"
 
@@ -153,7 +154,10 @@ DockerNodeBackend::DockerNodeBackend(NodeOptions options) : options_(std::move(o
   topology_ = std::make_unique<NodeTopology>(docker_ ? &*docker_ : nullptr, options_);
   provider_ = std::make_unique<NodeProvider>(*topology_, options_.state_dir);
   actuator_ = std::make_unique<LocalActuator>(
-      *provider_, "netem", 1,
+      // The engine a controller's "auto" picks on this kernel: netem where
+      // sch_netem is, else the NFQUEUE engine (a kernel without netem).
+      *provider_,
+      injector::has_capability(injector::probe_capabilities(), "netem") ? "netem" : "nfqueue", 1,
       [](const std::string& region) -> std::string {
         throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
       },
