@@ -205,13 +205,15 @@ int main(int argc, char** argv) {
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
   run->add_option("--provider", run_options.provider,
-                  "where the regions live: namespaces faultline builds, or the containers of a "
-                  "running compose stack")
+                  "where the regions live: namespaces faultline builds, the containers of a "
+                  "running compose stack, or a swarm stack's tasks (faults through each node's "
+                  "faultline-agent)")
       ->check(CLI::IsMember(provider_names()))
       ->capture_default_str();
   run->add_option("--compose-project", run_options.compose_project,
                   "compose: the project whose containers are the regions, when several are up");
-  run->add_option("--docker-socket", run_options.docker_socket, "compose: the Docker API socket")
+  run->add_option("--docker-socket", run_options.docker_socket,
+                  "compose: the Docker API socket; swarm: a manager's")
       ->capture_default_str();
   run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
       ->capture_default_str();

@@ -153,6 +153,17 @@ echo "the agents refused $refused unauthenticated connections"
 (( refused >= 3 )) || fail "$refused refusals logged by the agents, expected at least 3"
 grep -q "fl-swarm-node" "$scratch/foreign-run.log" || fail "the refused run did not name the node: $(tail -n 2 "$scratch/foreign-run.log")"
 
+step "what the swarm provider cannot do yet, refused before anything is touched"
+for refused in "experiments/bug-lww-wall-clock.toml:clock-skew faults need services" \
+               "experiments/postgres-failover-async.toml:command faults run a program"; do
+  file=${refused%%:*} why=${refused#*:}
+  code=0
+  ctl "$faultline" run "${swarm_args[@]}" --results "$scratch" "$file" >"$scratch/refused.log" 2>&1 || code=$?
+  [[ $code -eq 254 ]] || fail "$file with --provider swarm: exit $code, expected 254"
+  grep -q "$why" "$scratch/refused.log" || fail "$file: $(cat "$scratch/refused.log")"
+  echo "$file: refused, exit 254: $(head -c 100 "$scratch/refused.log")..."
+done
+
 step "the stack still serves after all that: split-brain again"
 ctl tests/e2e/run_experiment.sh "$faultline" experiments/split-brain.toml 0 -- "${swarm_args[@]}"
 
