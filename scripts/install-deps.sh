@@ -22,6 +22,7 @@ TEST_PACKAGES=(
   catch2 libfaketime chromium libpng-dev
   nftables iptables
   docker.io docker-compose busybox-static python3 python3-jsonschema
+  openssl
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
   debootstrap lintian dpkg-dev

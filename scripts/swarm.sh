@@ -38,6 +38,12 @@ docker=docker
 dk() { local n=$1; shift; DOCKER_HOST=unix://$state/node$n/docker.sock "$docker" "$@"; }
 node_addr() { echo "198.19.250.$1"; }
 answers() { dk "$1" info >/dev/null 2>&1; }
+# "vxlan id 4097" for each overlay the node has joined.
+vxlans() {
+  local dir=$state/node$1
+  nsenter -t "$(cat "$dir/dockerd.pid")" -m sh -c "for ns in $dir/exec/netns/*-*; do
+    nsenter --net=\$ns ip -d -o link show type vxlan 2>/dev/null; done" | grep -o 'vxlan id [0-9]*' | sort -u
+}
 
 start_node() {
   local n=$1 dir=$state/node$1
@@ -198,6 +204,11 @@ status)
   for n in "${nodes[@]}"; do
     if answers "$n"; then echo "node$n ($(node_addr "$n")): $(dk "$n" info --format '{{.Swarm.LocalNodeState}} {{.Containers}} containers')"
     else echo "node$n: dockerd does not answer"; fi
+  done
+  # The overlays' vxlan devices live in docker's network sandboxes, bind
+  # mounted under each daemon's exec root in the daemon's mount namespace.
+  for n in "${nodes[@]}"; do
+    echo "node$n vxlan: $(vxlans "$n" | tr '\n' ' ')"
   done
   dk 1 node ls 2>/dev/null || true
   dk 1 stack ps "$stack" --format '{{.Name}} {{.Node}} {{.CurrentState}}' 2>/dev/null || true

@@ -47,6 +47,13 @@ swarm_args=(--provider swarm --docker-socket "$manager" --agent-certs "$certs" -
 
 step "swarm up"
 scripts/swarm.sh start "$build"
+# Each node on the WAN overlay and its region's: their vxlan devices, in the
+# node's own network sandboxes (scripts/swarm.sh status shows them).
+scripts/swarm.sh status | grep vxlan
+for n in 1 2 3; do
+  vx=$(scripts/swarm.sh status | grep "^node$n vxlan:" | grep -o 'vxlan id' | wc -l)
+  [[ $vx -ge 2 ]] || fail "node $n has $vx vxlan devices, expected the WAN's and its region's"
+done
 
 start_agent() {  # node number, log
   local n=$1 log=$2
