@@ -99,12 +99,27 @@ json AgentCore::handle(Session& session, const json& request) {
   try {
     if (!request.contains("op") || !request.at("op").is_string()) throw Refusal("missing \"op\"");
     std::lock_guard lock(mutex_);
-    answer = dispatch(session, request.at("op").get<std::string>(), request);
+    const auto start = clock_();
+    try {
+      answer = dispatch(session, request.at("op").get<std::string>(), request);
+    } catch (...) {
+      excuse(session, start);
+      throw;
+    }
+    excuse(session, start);
   } catch (const std::exception& e) {
     answer = {{"error", e.what()}};
   }
   answer["id"] = id;
   return answer;
+}
+
+// While one request is served (a container restart takes seconds) no other
+// is heard: that time counts against no lease, and the asking run was heard
+// as it ended.
+void AgentCore::excuse(const Session& session, std::chrono::steady_clock::time_point start) {
+  const auto end = clock_();
+  for (auto& [id, run] : runs_) run.heard = id == session.run ? end : run.heard + (end - start);
 }
 
 AgentCore::Run& AgentCore::run_of(const Session& session) {

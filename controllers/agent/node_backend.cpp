@@ -54,6 +54,19 @@ class DockerNodeBackend::NodeTopology final : public Topology {
     }
   }
 
+  // A container that restarted since the controller read the inventory is
+  // acted on in its new namespace, as the compose provider does.
+  std::string current(const std::string& planned) const override {
+    const auto at = planned.rfind('@');
+    if (at == std::string::npos || !docker_) return planned;
+    try {
+      const auto c = docker_->inspect(planned.substr(0, at));
+      if (c.running && c.pid != 0) return planned.substr(0, at) + "@" + std::to_string(c.pid);
+    } catch (const compose::DockerError&) {
+    }
+    return planned;
+  }
+
   struct Opened {
     injector::NamespaceFd fd;
     std::shared_ptr<injector::NetlinkSocket> socket;

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "controllers/agent/agent_client.hpp"
@@ -42,8 +43,10 @@ class RecordingBackend final : public NodeBackend {
     log.push_back("prepare " + netns);
     return std::make_unique<Prepared>(*this, netns);
   }
+  std::function<void()> on_container;
   void container(const std::string& action, const std::string& id) override {
     log.push_back(action + " " + id);
+    if (on_container) on_container();
   }
   std::vector<std::string> sweep() override {
     log.push_back("sweep");
@@ -205,6 +208,22 @@ TEST_CASE("agent core: renewals and any other request keep the lease") {
   }
   CHECK(f.core.runs().at("run-1") == 1);
   CHECK(f.backend.log.back() == "commit ns-a");
+}
+
+TEST_CASE("agent core: the time a slow request takes counts against no lease") {
+  CoreFixture f;
+  AgentCore::Session other{"other", ""};
+  f.core.handle(other, {{"op", "hello"}, {"id", 1}, {"run", "run-2"}, {"lease_ms", 1000}});
+  f.ask("hello", {{"run", "run-1"}, {"lease_ms", 1000}});
+  f.apply("ns-a");
+  f.backend.on_container = [&f] { f.clock.advance(std::chrono::milliseconds(4000)); };
+  f.ask("container", {{"action", "restart"}, {"container", "slow"}});
+  f.clock.advance(std::chrono::milliseconds(900));
+  CHECK(f.core.expire().empty());
+  CHECK(f.core.runs().size() == 2);
+  f.clock.advance(std::chrono::milliseconds(100));
+  CHECK(!f.core.expire().empty());
+  CHECK(f.core.runs().empty());
 }
 
 TEST_CASE("agent core: bye reverts everything at once and ends the lease") {
