@@ -386,3 +386,58 @@ TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none i
   CHECK(f.backend.log.empty());
   CHECK(f.core.runs().empty());
 }
+
+namespace {
+
+class TwoNodes final : public AgentDirectory {
+ public:
+  std::string node_of_netns(const std::string& netns) const override {
+    return netns.rfind("ns-", 0) == 0 ? "node-1" : "node-2";
+  }
+  std::pair<std::string, std::string> container_of(const std::string& region,
+                                                   const std::string& service) const override {
+    return {"node-1", service + "." + region};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("remote actuator: steps go to their node's agent, renewals keep the lease, bye reverts") {
+  TlsFixture f;
+  TwoNodes directory;
+  {
+    RemoteActuator actuator(directory, {{"node-1", f.endpoint()}}, f.tls("a", "controller"),
+                            std::chrono::milliseconds(600), "run-remote");
+    auto route = actuator.prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
+    auto applied = route->commit();
+    REQUIRE(applied);
+    auto kill = actuator.prepare(PlanStep{ProcessStep{ProcessAction::kill, "eu", "db"}})->commit();
+    REQUIRE(kill);
+    // Two and a half leases: renewals every 150 ms keep it (with a margin
+    // of 450 ms for a loaded machine).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(f.core.runs().at("run-remote") == 2);
+    CHECK(applied->revert().empty());
+    // A namespace of a node without an agent: refused, naming the ones there are.
+    CHECK_THROWS_WITH(actuator.prepare(PlanStep{RouteStep{"other", {"198.18.3.0/24"}}}),
+                      Catch::Contains("node-2 has no agent") && Catch::Contains("node-1"));
+    CHECK_THROWS_AS(actuator.prepare(PlanStep{ClockStep{"eu", "", Duration(10), 0}}), std::invalid_argument);
+  }
+  // The destructor said bye: the kill was reverted (started), the lease ended.
+  CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "kill db.eu", "revert ns-a",
+                                                  "start db.eu"});
+  CHECK(f.core.runs().empty());
+}
+
+TEST_CASE("remote actuator: a controller that stops renewing loses its faults to the lease") {
+  TlsFixture f;
+  TwoNodes directory;
+  auto client = std::make_unique<AgentClient>(f.endpoint(), f.tls("a", "controller"));
+  client->hello("run-silent", std::chrono::milliseconds(200));
+  client->commit(client->prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}}));
+  // Silent, connection open: no renewal.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(f.core.runs().empty());
+  CHECK(f.backend.log.back() == "revert ns-a");
+  CHECK_THROWS_WITH(client->renew(), Catch::Contains("expired"));
+}
