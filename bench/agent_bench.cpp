@@ -22,10 +22,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/agent/certs.hpp"
 #include "controllers/agent/remote_actuator.hpp"
@@ -60,7 +59,8 @@ double percentile(std::vector<double> v, double p) {
 class OneNode final : public AgentDirectory {
  public:
   std::string node_of_netns(const std::string&) const override { return "a"; }
-  std::pair<std::string, std::string> container_of(const std::string&, const std::string& s) const override {
+  std::pair<std::string, std::string> container_of(const std::string&,
+                                                   const std::string& s) const override {
     return {"a", s};
   }
 };
@@ -70,7 +70,8 @@ struct Counters {
 };
 
 Counters veth_counters(const std::string& ns, const std::string& dev) {
-  const auto j = nlohmann::json::parse(run("ip -n " + ns + " -s -j link show dev " + dev), nullptr, false);
+  const auto j =
+      nlohmann::json::parse(run("ip -n " + ns + " -s -j link show dev " + dev), nullptr, false);
   if (!j.is_array() || j.empty()) return {};
   const auto& s = j[0]["stats64"];
   return {s["rx"]["bytes"].get<std::uint64_t>() + s["tx"]["bytes"].get<std::uint64_t>(),
@@ -91,11 +92,12 @@ int main(int argc, char** argv) {
   try {
     fs::create_directories(tmp);
     make_certificates((tmp / "certs").string(), {{"a", "198.18.252.1"}});
-    must("ip netns add " + a + " && ip netns add " + b + " && ip -n " + a + " link set lo up && ip -n " +
-         b + " link set lo up && ip link add " + va + " netns " + a + " type veth peer name " + vb +
-         " netns " + b + " && ip -n " + a + " addr add 198.18.252.1/24 dev " + va + " && ip -n " + b +
-         " addr add 198.18.252.2/24 dev " + vb + " && ip -n " + a + " link set " + va + " up && ip -n " +
-         b + " link set " + vb + " up");
+    must("ip netns add " + a + " && ip netns add " + b + " && ip -n " + a +
+         " link set lo up && ip -n " + b + " link set lo up && ip link add " + va + " netns " + a +
+         " type veth peer name " + vb + " netns " + b + " && ip -n " + a +
+         " addr add 198.18.252.1/24 dev " + va + " && ip -n " + b +
+         " addr add 198.18.252.2/24 dev " + vb + " && ip -n " + a + " link set " + va +
+         " up && ip -n " + b + " link set " + vb + " up");
     const std::string certs = (tmp / "certs").string();
     agent = ::fork();
     if (agent == 0) {
@@ -104,17 +106,19 @@ int main(int argc, char** argv) {
       ::execlp("ip", "ip", "netns", "exec", a.c_str(), FAULTLINE_AGENT_BINARY, "--listen",
                "198.18.252.1:7443", "--ca", (certs + "/ca.pem").c_str(), "--cert",
                (certs + "/agent-a.pem").c_str(), "--key", (certs + "/agent-a-key.pem").c_str(),
-               "--docker", "none", "--node", "a", "--state", (tmp / "state").c_str(), "--netns-prefix",
-               p.c_str(), nullptr);
+               "--docker", "none", "--node", "a", "--state", (tmp / "state").c_str(),
+               "--netns-prefix", p.c_str(), nullptr);
       std::_Exit(127);
     }
-    for (int i = 0; i < 100 && run("grep -c listening " + (tmp / "agent.log").string()) != "1\n"; ++i)
+    for (int i = 0; i < 100 && run("grep -c listening " + (tmp / "agent.log").string()) != "1\n";
+         ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
 
     OneNode directory;
-    RemoteActuator actuator(directory, {{"a", {"a", "198.18.252.1", 7443}}},
-                            {certs + "/ca.pem", certs + "/controller.pem", certs + "/controller-key.pem"},
-                            std::chrono::milliseconds(lease_ms), "bench");
+    RemoteActuator actuator(
+        directory, {{"a", {"a", "198.18.252.1", 7443}}},
+        {certs + "/ca.pem", certs + "/controller.pem", certs + "/controller-key.pem"},
+        std::chrono::milliseconds(lease_ms), "bench");
     {
       // The connection is made from B and stays there.
       auto ns_b = injector::NamespaceFd::open_named(b);
@@ -125,11 +129,14 @@ int main(int argc, char** argv) {
     int missing = 0;
     for (int i = 0; i < n; ++i) {
       const std::string dst = "198.18.253." + std::to_string(i % 250) + "/32";
-      auto prepared = actuator.prepare(PlanStep{RouteStep{a, {dst, std::nullopt, injector::RouteType::blackhole}}});
+      auto prepared = actuator.prepare(
+          PlanStep{RouteStep{a, {dst, std::nullopt, injector::RouteType::blackhole}}});
       const auto t0 = Clock::now();
       auto applied = prepared->commit();
       const auto t1 = Clock::now();
-      if (run("ip -n " + a + " route show type blackhole " + dst).find("blackhole") == std::string::npos) ++missing;
+      if (run("ip -n " + a + " route show type blackhole " + dst).find("blackhole") ==
+          std::string::npos)
+        ++missing;
       const auto t2 = Clock::now();
       applied->revert();
       const auto t3 = Clock::now();
@@ -138,15 +145,20 @@ int main(int argc, char** argv) {
     }
     double load = 0;
     std::ifstream("/proc/loadavg") >> load;
-    std::printf("agent_bench: %d blackhole routes through faultline-agent (TLS 1.3 over a veth, one "
-                "connection), load average %.2f on %u cores\n",
-                n, load, std::thread::hardware_concurrency());
-    std::printf("  commit (call to the route in place, acknowledged): p50 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-                percentile(commit_ms, 0.5), percentile(commit_ms, 0.99),
-                *std::max_element(commit_ms.begin(), commit_ms.end()));
-    std::printf("  revert:                                            p50 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-                percentile(revert_ms, 0.5), percentile(revert_ms, 0.99),
-                *std::max_element(revert_ms.begin(), revert_ms.end()));
+    std::printf(
+        "agent_bench: %d blackhole routes through faultline-agent (TLS 1.3 over a veth, one "
+        "connection), load average %.2f on %u cores\n",
+        n, load, std::thread::hardware_concurrency());
+    std::printf(
+        "  commit (call to the route in place, acknowledged): p50 %.3f ms  p99 %.3f ms  max %.3f "
+        "ms\n",
+        percentile(commit_ms, 0.5), percentile(commit_ms, 0.99),
+        *std::max_element(commit_ms.begin(), commit_ms.end()));
+    std::printf(
+        "  revert:                                            p50 %.3f ms  p99 %.3f ms  max %.3f "
+        "ms\n",
+        percentile(revert_ms, 0.5), percentile(revert_ms, 0.99),
+        *std::max_element(revert_ms.begin(), revert_ms.end()));
     std::printf("  routes not in place when commit returned: %d of %d\n", missing, n);
     if (missing) code = 1;
 
@@ -155,10 +167,12 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds(idle_s));
     const Counters after = veth_counters(b, vb);
     const double renewals = double(idle_s) * 1000.0 / (lease_ms / 4.0);
-    std::printf("  lease %d ms, renewed every %d ms: %d s idle cost %.0f bytes/s and %.1f packets/s on the "
-                "wire (both ways), %.0f bytes a renewal\n",
-                lease_ms, lease_ms / 4, idle_s, double(after.bytes - before.bytes) / idle_s,
-                double(after.packets - before.packets) / idle_s, double(after.bytes - before.bytes) / renewals);
+    std::printf(
+        "  lease %d ms, renewed every %d ms: %d s idle cost %.0f bytes/s and %.1f packets/s on the "
+        "wire (both ways), %.0f bytes a renewal\n",
+        lease_ms, lease_ms / 4, idle_s, double(after.bytes - before.bytes) / idle_s,
+        double(after.packets - before.packets) / idle_s,
+        double(after.bytes - before.bytes) / renewals);
   } catch (const std::exception& e) {
     std::cerr << "agent_bench: " << e.what() << "\n";
     code = 1;

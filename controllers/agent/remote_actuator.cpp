@@ -87,8 +87,9 @@ AgentClient& RemoteActuator::client(const std::string& node) {
   lock.unlock();
   auto client = std::make_unique<AgentClient>(endpoint, tls_);
   const auto hello = client->hello(run_id_, lease_);
-  spdlog::info("agent of node {} ({}:{}), version {}: lease {} ms for run {}", hello.value("node", node),
-               endpoint.address, endpoint.port, hello.value("agent_version", "?"), lease_.count(), run_id_);
+  spdlog::info("agent of node {} ({}:{}), version {}: lease {} ms for run {}",
+               hello.value("node", node), endpoint.address, endpoint.port,
+               hello.value("agent_version", "?"), lease_.count(), run_id_);
   lock.lock();
   auto& slot = clients_[node];
   // Another thread may have connected first: this connection just closes
@@ -127,8 +128,10 @@ void RemoteActuator::renew_loop() {
       try {
         c->renew();
       } catch (const std::exception& e) {
-        spdlog::warn("{}: the lease could not be renewed; that agent reverts this run's faults "
-                     "once it expires", e.what());
+        spdlog::warn(
+            "{}: the lease could not be renewed; that agent reverts this run's faults "
+            "once it expires",
+            e.what());
       }
     }
     lock.lock();

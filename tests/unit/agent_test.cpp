@@ -81,7 +81,8 @@ struct ManualClock {
 };
 
 json route_step(const std::string& netns) {
-  return step_to_json(PlanStep{RouteStep{netns, {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole, 10}}});
+  return step_to_json(PlanStep{
+      RouteStep{netns, {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole, 10}}});
 }
 
 struct CoreFixture {
@@ -159,7 +160,8 @@ TEST_CASE("agent core: requests before hello, unknown ops and bad steps get an e
              Catch::Contains("missing \"route\""));
   CHECK_THAT(f.ask("commit", {{"handle", 99}}).value("error", ""), Catch::Contains("99"));
   json clock = step_to_json(PlanStep{ClockStep{"r", "", Duration(100), 0}});
-  CHECK_THAT(f.ask("prepare", {{"step", clock}}).value("error", ""), Catch::Contains("not offered"));
+  CHECK_THAT(f.ask("prepare", {{"step", clock}}).value("error", ""),
+             Catch::Contains("not offered"));
   CHECK_THAT(f.ask("hello", {{"run", "run-2"}}).value("error", ""), Catch::Contains("run-1"));
   CHECK(f.backend.log.empty());
 }
@@ -296,7 +298,8 @@ bool bare_client_answered(int port) {
   if (SSL_connect(ssl) == 1) {
     const std::string hello = encode_frame({{"op", "hello"}, {"id", 1}, {"run", "intruder"}});
     char buf[64];
-    answered = SSL_write(ssl, hello.data(), int(hello.size())) > 0 && SSL_read(ssl, buf, sizeof buf) > 0;
+    answered =
+        SSL_write(ssl, hello.data(), int(hello.size())) > 0 && SSL_read(ssl, buf, sizeof buf) > 0;
   }
   SSL_free(ssl);
   ::close(fd);
@@ -319,7 +322,9 @@ struct TlsFixture {
     make_certificates((dir / "a").string(), {{"node-1", "127.0.0.1"}});
     make_certificates((dir / "b").string(), {{"node-1", ""}});
     server = std::make_unique<AgentServer>(
-        core, TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-node-1"), pem("a", "agent-node-1-key")),
+        core,
+        TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-node-1"),
+                              pem("a", "agent-node-1-key")),
         TcpListener::bind("127.0.0.1:0"));
     thread = std::thread([this] { server->run(stop, std::chrono::milliseconds(10)); });
   }
@@ -345,11 +350,12 @@ TEST_CASE("agent tls: the controller's certificate from the agent's CA is served
   AgentClient client(f.endpoint(), f.tls("a", "controller"));
   CHECK(client.hello("run-1", std::chrono::milliseconds(2000)).at("node") == "node-1");
   CHECK(client.inventory().at("containers").empty());
-  const std::uint64_t handle =
-      client.prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
+  const std::uint64_t handle = client.prepare(
+      PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
   const std::uint64_t applied = client.commit(handle);
   CHECK(client.revert(applied).empty());
-  CHECK_THROWS_WITH(client.revert(applied), Catch::Contains("node-1") && Catch::Contains("no applied step"));
+  CHECK_THROWS_WITH(client.revert(applied),
+                    Catch::Contains("node-1") && Catch::Contains("no applied step"));
   client.bye();
   CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "revert ns-a"});
 }
@@ -358,12 +364,13 @@ TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none i
   TlsFixture f;
   // A controller certificate of another CA.
   CHECK_THROWS_AS(AgentClient(f.endpoint(), AgentTls{f.pem("a", "ca"), f.pem("b", "controller"),
-                                                      f.pem("b", "controller-key")})
+                                                     f.pem("b", "controller-key")})
                       .hello("r", std::chrono::seconds(1)),
                   AgentError);
   // An agent's key presented as the controller.
-  CHECK_THROWS_AS(AgentClient(f.endpoint(), f.tls("a", "agent-node-1")).hello("r", std::chrono::seconds(1)),
-                  AgentError);
+  CHECK_THROWS_AS(
+      AgentClient(f.endpoint(), f.tls("a", "agent-node-1")).hello("r", std::chrono::seconds(1)),
+      AgentError);
   // No certificate at all: a bare TLS client gets no answer.
   CHECK(!bare_client_answered(f.server->port()));
   // And the controller refuses a server that is not an agent: one that
@@ -408,7 +415,8 @@ TEST_CASE("remote actuator: steps go to their node's agent, renewals keep the le
   {
     RemoteActuator actuator(directory, {{"node-1", f.endpoint()}}, f.tls("a", "controller"),
                             std::chrono::milliseconds(600), "run-remote");
-    auto route = actuator.prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
+    auto route = actuator.prepare(PlanStep{
+        RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
     auto applied = route->commit();
     REQUIRE(applied);
     auto kill = actuator.prepare(PlanStep{ProcessStep{ProcessAction::kill, "eu", "db"}})->commit();
@@ -421,11 +429,12 @@ TEST_CASE("remote actuator: steps go to their node's agent, renewals keep the le
     // A namespace of a node without an agent: refused, naming the ones there are.
     CHECK_THROWS_WITH(actuator.prepare(PlanStep{RouteStep{"other", {"198.18.3.0/24"}}}),
                       Catch::Contains("node-2 has no agent") && Catch::Contains("node-1"));
-    CHECK_THROWS_AS(actuator.prepare(PlanStep{ClockStep{"eu", "", Duration(10), 0}}), std::invalid_argument);
+    CHECK_THROWS_AS(actuator.prepare(PlanStep{ClockStep{"eu", "", Duration(10), 0}}),
+                    std::invalid_argument);
   }
   // The destructor said bye: the kill was reverted (started), the lease ended.
-  CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "kill db.eu", "revert ns-a",
-                                                  "start db.eu"});
+  CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "kill db.eu",
+                                                  "revert ns-a", "start db.eu"});
   CHECK(f.core.runs().empty());
 }
 
@@ -434,7 +443,8 @@ TEST_CASE("remote actuator: a controller that stops renewing loses its faults to
   TwoNodes directory;
   auto client = std::make_unique<AgentClient>(f.endpoint(), f.tls("a", "controller"));
   client->hello("run-silent", std::chrono::milliseconds(200));
-  client->commit(client->prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}}));
+  client->commit(client->prepare(PlanStep{
+      RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}}));
   // Silent, connection open: no renewal.
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CHECK(f.core.runs().empty());
