@@ -42,7 +42,8 @@ int make_certs_command(const std::string& dir, const std::vector<std::string>& a
   try {
     std::vector<AgentName> names;
     for (const auto& a : agents) names.push_back(parse_agent_name(a));
-    for (const auto& file : make_certificates(dir, names, days)) std::cout << "wrote " << file << "\n";
+    for (const auto& file : make_certificates(dir, names, days))
+      std::cout << "wrote " << file << "\n";
     std::cout << "certs: give the agents ca.pem and their agent-NODE pair, the controller "
                  "controller.pem and its key; keep ca-key.pem off the nodes\n";
     return 0;
@@ -58,7 +59,8 @@ int agent_call(const AgentCall& call) {
     const AgentTls tls{call.certs + "/ca.pem", call.certs + "/controller.pem",
                        call.certs + "/controller-key.pem"};
     const AgentEndpoint endpoint{call.target, address, port};
-    const std::string run = call.run.empty() ? "agent-call-" + std::to_string(::getpid()) : call.run;
+    const std::string run =
+        call.run.empty() ? "agent-call-" + std::to_string(::getpid()) : call.run;
     const auto fields = nlohmann::json::parse(call.fields, nullptr, false);
     if (fields.is_discarded() || !fields.is_object()) {
       std::cerr << "faultline: agent-call: " << call.fields << " is not a JSON object\n";

@@ -24,7 +24,8 @@ TlsContext context(const AgentEndpoint& e, const AgentTls& tls) {
 
 }  // namespace
 
-AgentClient::AgentClient(AgentEndpoint endpoint, const AgentTls& tls, std::chrono::milliseconds timeout)
+AgentClient::AgentClient(AgentEndpoint endpoint, const AgentTls& tls,
+                         std::chrono::milliseconds timeout)
     : endpoint_(std::move(endpoint)),
       ctx_(context(endpoint_, tls)),
       stream_(open(endpoint_, ctx_, timeout)) {}

@@ -7,11 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/agent/tls.hpp"
 #include "controllers/faults/fault_plan.hpp"

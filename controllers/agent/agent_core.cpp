@@ -25,7 +25,8 @@ std::string describe_step(const PlanStep& step) {
   if (const auto* s = std::get_if<ShapeStep>(&step))
     return "shaping on " + s->change.dev + " in " + s->change.netns;
   if (const auto* s = std::get_if<ProcessStep>(&step))
-    return step_to_json(step).at("action").get<std::string>() + " of " + s->service + "@" + s->region;
+    return step_to_json(step).at("action").get<std::string>() + " of " + s->service + "@" +
+           s->region;
   return step_to_json(step).at("kind").get<std::string>() + " step";
 }
 
@@ -76,7 +77,8 @@ class ContainerStep final : public PreparedStep {
 };
 
 std::uint64_t handle_field(const json& request, const char* key) {
-  if (!request.contains(key) || !request.at(key).is_number_integer() || request.at(key).get<std::int64_t>() < 0)
+  if (!request.contains(key) || !request.at(key).is_number_integer() ||
+      request.at(key).get<std::int64_t>() < 0)
     throw Refusal(std::string("missing \"") + key + "\" (a step's number)");
   return request.at(key).get<std::uint64_t>();
 }
@@ -99,12 +101,27 @@ json AgentCore::handle(Session& session, const json& request) {
   try {
     if (!request.contains("op") || !request.at("op").is_string()) throw Refusal("missing \"op\"");
     std::lock_guard lock(mutex_);
-    answer = dispatch(session, request.at("op").get<std::string>(), request);
+    const auto start = clock_();
+    try {
+      answer = dispatch(session, request.at("op").get<std::string>(), request);
+    } catch (...) {
+      excuse(session, start);
+      throw;
+    }
+    excuse(session, start);
   } catch (const std::exception& e) {
     answer = {{"error", e.what()}};
   }
   answer["id"] = id;
   return answer;
+}
+
+// While one request is served (a container restart takes seconds) no other
+// is heard: that time counts against no lease, and the asking run was heard
+// as it ended.
+void AgentCore::excuse(const Session& session, std::chrono::steady_clock::time_point start) {
+  const auto end = clock_();
+  for (auto& [id, run] : runs_) run.heard = id == session.run ? end : run.heard + (end - start);
 }
 
 AgentCore::Run& AgentCore::run_of(const Session& session) {
@@ -160,7 +177,8 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
     if (id.empty()) throw Refusal("container needs a \"container\" id");
     if (action != "kill" && action != "pause" && action != "resume" && action != "restart" &&
         action != "start")
-      throw Refusal("unknown container action \"" + action + "\" (kill, pause, resume, restart, start)");
+      throw Refusal("unknown container action \"" + action +
+                    "\" (kill, pause, resume, restart, start)");
     backend_.container(action, id);
     return json::object();
   }
@@ -173,7 +191,8 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
       const std::string container = request.value("container", "");
       if (container.empty()) throw Refusal("a process step needs the \"container\" it acts on");
       prepared = std::make_unique<ContainerStep>(backend_, s->action, container);
-    } else if (std::holds_alternative<ClockStep>(step) || std::holds_alternative<CommandStep>(step)) {
+    } else if (std::holds_alternative<ClockStep>(step) ||
+               std::holds_alternative<CommandStep>(step)) {
       throw Refusal("clock and command steps are not offered through the agent");
     } else {
       prepared = backend_.prepare(step);
@@ -187,7 +206,8 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
     Run& run = run_of(session);
     const std::uint64_t handle = handle_field(request, "handle");
     auto it = run.prepared.find(handle);
-    if (it == run.prepared.end()) throw Refusal("no prepared step " + std::to_string(handle) + " in this run");
+    if (it == run.prepared.end())
+      throw Refusal("no prepared step " + std::to_string(handle) + " in this run");
     auto prepared = std::move(it->second);
     run.prepared.erase(it);
     std::unique_ptr<AppliedStep> applied;
@@ -208,7 +228,8 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
     Run& run = run_of(session);
     const std::uint64_t handle = handle_field(request, "applied");
     auto it = run.applied.find(handle);
-    if (it == run.applied.end()) throw Refusal("no applied step " + std::to_string(handle) + " in this run");
+    if (it == run.applied.end())
+      throw Refusal("no applied step " + std::to_string(handle) + " in this run");
     auto problems = it->second->revert();
     run.applied.erase(it);
     run.what.erase(handle);
@@ -225,7 +246,8 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
   throw Refusal("unknown op \"" + op + "\"");
 }
 
-std::vector<std::string> AgentCore::revert_all(const std::string& id, Run& run, const std::string& why,
+std::vector<std::string> AgentCore::revert_all(const std::string& id, Run& run,
+                                               const std::string& why,
                                                std::vector<std::string>* problems_out) {
   std::vector<std::string> lines;
   for (auto it = run.applied.rbegin(); it != run.applied.rend(); ++it) {
@@ -253,14 +275,16 @@ std::vector<std::string> AgentCore::expire() {
       ++it;
       continue;
     }
-    const auto silent = std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second.heard);
+    const auto silent =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second.heard);
     const std::string head = "run " + it->first + ": lease expired (controller silent for " +
                              std::to_string(silent.count()) + " ms, lease " +
                              std::to_string(it->second.lease.count()) + " ms); reverting " +
                              std::to_string(it->second.applied.size()) + " applied step(s)";
     spdlog::warn("{}", head);
     lines.push_back(head);
-    for (auto& l : revert_all(it->first, it->second, "lease expired")) lines.push_back(std::move(l));
+    for (auto& l : revert_all(it->first, it->second, "lease expired"))
+      lines.push_back(std::move(l));
     it = runs_.erase(it);
   }
   return lines;

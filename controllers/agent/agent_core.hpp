@@ -15,10 +15,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/faults/actuator.hpp"
 
@@ -72,6 +71,7 @@ class AgentCore {
 
   nlohmann::json dispatch(Session& session, const std::string& op, const nlohmann::json& request);
   Run& run_of(const Session& session);
+  void excuse(const Session& session, std::chrono::steady_clock::time_point start);
   // Newest first; returns what it logged, and adds what could not be undone to `problems`.
   std::vector<std::string> revert_all(const std::string& id, Run& run, const std::string& why,
                                       std::vector<std::string>* problems = nullptr);

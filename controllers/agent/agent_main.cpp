@@ -3,10 +3,9 @@
 // reverts everything a controller applied once it falls silent for longer
 // than its lease. See docs/architecture.md, "The agent".
 #include <signal.h>
-#include <unistd.h>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -32,14 +31,19 @@ std::string host_name() {
 
 int main(int argc, char** argv) {
   using namespace faultline::agent;
-  CLI::App app{"faultline-agent: applies faultline's fault plans on this node for an authenticated controller"};
+  CLI::App app{
+      "faultline-agent: applies faultline's fault plans on this node for an authenticated "
+      "controller"};
   std::string listen, ca, cert, key, docker = "unix:///var/run/docker.sock", node = host_name();
   NodeOptions options;
   bool any_address = false;
-  app.add_option("--listen", listen, "ADDRESS:PORT to listen on: the node's address the controller reaches")
+  app.add_option("--listen", listen,
+                 "ADDRESS:PORT to listen on: the node's address the controller reaches")
       ->required();
-  app.add_option("--ca", ca, "the CA certificate controllers' certificates must chain to")->required();
-  app.add_option("--cert", cert, "this agent's certificate (faultline certs DIR --agent NODE)")->required();
+  app.add_option("--ca", ca, "the CA certificate controllers' certificates must chain to")
+      ->required();
+  app.add_option("--cert", cert, "this agent's certificate (faultline certs DIR --agent NODE)")
+      ->required();
   app.add_option("--key", key, "this agent's private key")->required();
   app.add_option("--docker", docker, "the local dockerd's API (unix://PATH), or \"none\"")
       ->capture_default_str();
@@ -72,7 +76,8 @@ int main(int argc, char** argv) {
     ::sigaction(SIGINT, &sa, nullptr);
     ::sigaction(SIGTERM, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
-    spdlog::info("listening on {} (TLS 1.3, controllers of CA {}), state {}", listen, ca, options.state_dir);
+    spdlog::info("listening on {} (TLS 1.3, controllers of CA {}), state {}", listen, ca,
+                 options.state_dir);
     {
       AgentServer server(core, std::move(tls), std::move(listener));
       server.run(stop_requested);

@@ -1,9 +1,8 @@
 #include "controllers/agent/agent_server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <spdlog/spdlog.h>
 
 #include <optional>
 
@@ -54,12 +53,15 @@ void AgentServer::serve(int fd, std::string peer) {
   if (stream) {
     spdlog::info("controller {} connected ({})", peer, stream->peer_name());
     try {
-      while (auto request = stream->read_message()) stream->write_message(core_.handle(session, *request));
-      spdlog::info("controller {} closed its connection{}", peer,
-                   session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
+      while (auto request = stream->read_message())
+        stream->write_message(core_.handle(session, *request));
+      spdlog::info(
+          "controller {} closed its connection{}", peer,
+          session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
     } catch (const std::exception& e) {
-      spdlog::warn("lost controller {}: {}{}", peer, e.what(),
-                   session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
+      spdlog::warn(
+          "lost controller {}: {}{}", peer, e.what(),
+          session.run.empty() ? "" : " (run " + session.run + " keeps its lease until it expires)");
     }
     stream.reset();
   }

@@ -1,18 +1,17 @@
 #include "controllers/agent/certs.hpp"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
-
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-#include <openssl/x509v3.h>
 
 namespace faultline::agent {
 
@@ -117,11 +116,12 @@ AgentName parse_agent_name(const std::string& text) {
   const auto eq = text.find('=');
   out.node = text.substr(0, eq);
   if (eq != std::string::npos) out.address = text.substr(eq + 1);
-  if (out.node.empty() || out.node.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                              std::string::npos)
-    throw std::invalid_argument("--agent " + text +
-                                ": a node name of letters, digits, '.', '_' and '-' (NODE or NODE=ADDRESS)");
+  if (out.node.empty() ||
+      out.node.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != std::string::npos)
+    throw std::invalid_argument(
+        "--agent " + text +
+        ": a node name of letters, digits, '.', '_' and '-' (NODE or NODE=ADDRESS)");
   if (eq != std::string::npos) {
     unsigned char buf[16];
     if (::inet_pton(AF_INET, out.address.c_str(), buf) != 1 &&
@@ -142,9 +142,11 @@ std::vector<std::string> make_certificates(const std::string& dir_text,
   Key ca_key;
   Cert ca;
   if (fs::exists(dir / "ca.pem") && fs::exists(dir / "ca-key.pem")) {
-    ca = read_pem<Cert>(dir / "ca.pem", [](FILE* f) { return PEM_read_X509(f, nullptr, nullptr, nullptr); });
-    ca_key = read_pem<Key>(dir / "ca-key.pem",
-                           [](FILE* f) { return PEM_read_PrivateKey(f, nullptr, nullptr, nullptr); });
+    ca = read_pem<Cert>(dir / "ca.pem",
+                        [](FILE* f) { return PEM_read_X509(f, nullptr, nullptr, nullptr); });
+    ca_key = read_pem<Key>(dir / "ca-key.pem", [](FILE* f) {
+      return PEM_read_PrivateKey(f, nullptr, nullptr, nullptr);
+    });
   } else {
     ca_key = new_key();
     ca = new_cert(ca_key.get(), "faultline agents CA", nullptr, nullptr, days,

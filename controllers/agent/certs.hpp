@@ -25,7 +25,7 @@ struct AgentName {
 AgentName parse_agent_name(const std::string& text);
 
 // Makes what is missing in `dir`; returns the files written. `days`: validity.
-std::vector<std::string> make_certificates(const std::string& dir, const std::vector<AgentName>& agents,
-                                           int days = 365);
+std::vector<std::string> make_certificates(const std::string& dir,
+                                           const std::vector<AgentName>& agents, int days = 365);
 
 }  // namespace faultline::agent

@@ -13,7 +13,9 @@ std::uint32_t length_of(const std::string& b) {
 
 std::string encode_frame(const nlohmann::json& message) {
   const std::string body = message.dump();
-  if (body.size() > kMaxFrame) throw FrameError("message of " + std::to_string(body.size()) + " bytes is over the frame limit");
+  if (body.size() > kMaxFrame)
+    throw FrameError("message of " + std::to_string(body.size()) +
+                     " bytes is over the frame limit");
   const auto n = static_cast<std::uint32_t>(body.size());
   std::string out;
   out.reserve(4 + body.size());
@@ -36,7 +38,8 @@ std::optional<nlohmann::json> FrameReader::next() {
   const std::uint32_t n = length_of(buffer_);
   if (n > kMaxFrame) throw FrameError("frame of " + std::to_string(n) + " bytes is over the limit");
   if (buffer_.size() < 4 + std::size_t(n)) return std::nullopt;
-  auto message = nlohmann::json::parse(buffer_.begin() + 4, buffer_.begin() + 4 + n, nullptr, false);
+  auto message =
+      nlohmann::json::parse(buffer_.begin() + 4, buffer_.begin() + 4 + n, nullptr, false);
   buffer_.erase(0, 4 + std::size_t(n));
   if (!message.is_object()) throw FrameError("a frame that is not a JSON object");
   return message;

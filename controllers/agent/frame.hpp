@@ -5,11 +5,10 @@
 // Pure: the TLS stream (tls.hpp) moves the bytes.
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace faultline::agent {
 

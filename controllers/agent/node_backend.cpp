@@ -24,8 +24,8 @@ std::string docker_socket_path(const std::string& url) {
   const std::string scheme = "unix://";
   if (url.rfind(scheme, 0) == 0) return url.substr(scheme.size());
   if (url.find("://") != std::string::npos)
-    throw std::invalid_argument("--docker " + url +
-                                ": only the local dockerd's unix socket (unix:///var/run/docker.sock)");
+    throw std::invalid_argument(
+        "--docker " + url + ": only the local dockerd's unix socket (unix:///var/run/docker.sock)");
   return url;
 }
 
@@ -36,12 +36,16 @@ class DockerNodeBackend::NodeTopology final : public Topology {
       : docker_(docker), options_(options) {}
 
   const TopologyPlan& plan() const override { return plan_; }
-  const injector::NamespaceFd& netns(const std::string& name) const override { return open(name).fd; }
+  const injector::NamespaceFd& netns(const std::string& name) const override {
+    return open(name).fd;
+  }
   std::shared_ptr<injector::NetlinkSocket> socket(const std::string& name) const override {
     return open(name).socket;
   }
-  const injector::NamespaceFd& host(const std::string& region, const std::string& host) const override {
-    throw std::logic_error("an agent has no hosts by region (asked for " + host + "@" + region + ")");
+  const injector::NamespaceFd& host(const std::string& region,
+                                    const std::string& host) const override {
+    throw std::logic_error("an agent has no hosts by region (asked for " + host + "@" + region +
+                           ")");
   }
   // A container's namespace is replaced when the container now runs as another process.
   bool replaced(const std::string& name) const override {
@@ -53,6 +57,19 @@ class DockerNodeBackend::NodeTopology final : public Topology {
     } catch (const compose::DockerError&) {
       return true;
     }
+  }
+
+  // A container that restarted since the controller read the inventory is
+  // acted on in its new namespace, as the compose provider does.
+  std::string current(const std::string& planned) const override {
+    const auto at = planned.rfind('@');
+    if (at == std::string::npos || !docker_) return planned;
+    try {
+      const auto c = docker_->inspect(planned.substr(0, at));
+      if (c.running && c.pid != 0) return planned.substr(0, at) + "@" + std::to_string(c.pid);
+    } catch (const compose::DockerError&) {
+    }
+    return planned;
   }
 
   struct Opened {
@@ -72,8 +89,8 @@ class DockerNodeBackend::NodeTopology final : public Topology {
         throw std::invalid_argument("namespace " + name + ": this agent has no dockerd (--docker)");
       const compose::Container c = docker_->inspect(container);
       if (c.label(compose::kRegionLabel).empty())
-        throw std::invalid_argument("refusing to act in container " + container + ": it carries no " +
-                                    compose::kRegionLabel + " label");
+        throw std::invalid_argument("refusing to act in container " + container +
+                                    ": it carries no " + compose::kRegionLabel + " label");
       if (!c.running || std::to_string(c.pid) != pid)
         throw std::invalid_argument("namespace " + name + ": container " + container +
                                     (c.running ? " now runs as pid " + std::to_string(c.pid)
@@ -85,9 +102,11 @@ class DockerNodeBackend::NodeTopology final : public Topology {
         throw std::invalid_argument("\"" + name + "\" is no namespace name");
       if (name.rfind(options_.netns_prefix, 0) != 0)
         throw std::invalid_argument("refusing to act in namespace " + name +
-                                    ": this agent acts only in those named " + options_.netns_prefix + "*");
+                                    ": this agent acts only in those named " +
+                                    options_.netns_prefix + "*");
       if (!injector::named_namespace_exists(name))
-        throw std::invalid_argument("no namespace " + name + " on this node (/run/netns/" + name + ")");
+        throw std::invalid_argument("no namespace " + name + " on this node (/run/netns/" + name +
+                                    ")");
       o.fd = injector::NamespaceFd::open_named(name);
       o.named = true;
     }
@@ -119,7 +138,9 @@ class DockerNodeBackend::NodeProvider final : public Provider {
   void journal(JournalEntry&) const override {}
   void build(RunJournal&) override { unused("build"); }
   Topology& topology() override { return topology_; }
-  void start_services(const Experiment&, const ServiceContext&) override { unused("start_services"); }
+  void start_services(const Experiment&, const ServiceContext&) override {
+    unused("start_services");
+  }
   Service& service(const std::string& region, const std::string& name) override {
     throw std::invalid_argument("process steps name their container (" + name + "@" + region + ")");
   }
@@ -147,7 +168,8 @@ DockerNodeBackend::DockerNodeBackend(NodeOptions options) : options_(std::move(o
   if (!options_.docker_socket.empty()) {
     docker_.emplace(options_.docker_socket, std::chrono::seconds(10));
     if (!docker_->available()) {
-      spdlog::warn("no dockerd answers on {}: serving named namespaces only", options_.docker_socket);
+      spdlog::warn("no dockerd answers on {}: serving named namespaces only",
+                   options_.docker_socket);
       docker_.reset();
     }
   }
@@ -206,8 +228,8 @@ void DockerNodeBackend::container(const std::string& action, const std::string& 
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (docker_->inspect(id).running != running) {
       if (std::chrono::steady_clock::now() > deadline)
-        throw compose::DockerError("container " + id + (running ? " did not start" : " did not stop") +
-                                   " within 10 s");
+        throw compose::DockerError("container " + id +
+                                   (running ? " did not start" : " did not stop") + " within 10 s");
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   };

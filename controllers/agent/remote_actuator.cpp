@@ -72,30 +72,29 @@ RemoteActuator::~RemoteActuator() {
 }
 
 AgentClient& RemoteActuator::client(const std::string& node) {
-  std::lock_guard lock(mutex_);
-  auto& slot = clients_[node];
-  if (slot) return *slot;
+  std::unique_lock lock(mutex_);
+  if (auto it = clients_.find(node); it != clients_.end()) return *it->second;
   auto it = agents_.find(node);
   if (it == agents_.end()) {
-    clients_.erase(node);
+    std::string names;
+    for (const auto& [n, e] : agents_) names += (names.empty() ? "" : ", ") + n;
     throw AgentError("node " + node + " has no agent: give its address (the nodes with one: " +
-                     [this] {
-                       std::string names;
-                       for (const auto& [n, e] : agents_) names += (names.empty() ? "" : ", ") + n;
-                       return names.empty() ? std::string("none") : names;
-                     }() + ")");
+                     (names.empty() ? std::string("none") : names) + ")");
   }
-  try {
-    auto client = std::make_unique<AgentClient>(it->second, tls_);
-    const auto hello = client->hello(run_id_, lease_);
-    spdlog::info("agent of node {} ({}:{}), version {}: lease {} ms for run {}",
-                 hello.value("node", node), it->second.address, it->second.port,
-                 hello.value("agent_version", "?"), lease_.count(), run_id_);
-    slot = std::move(client);
-  } catch (...) {
-    clients_.erase(node);
-    throw;
-  }
+  const AgentEndpoint endpoint = it->second;
+  // Connecting may take its whole timeout: the renewals of the nodes
+  // already connected go on meanwhile.
+  lock.unlock();
+  auto client = std::make_unique<AgentClient>(endpoint, tls_);
+  const auto hello = client->hello(run_id_, lease_);
+  spdlog::info("agent of node {} ({}:{}), version {}: lease {} ms for run {}",
+               hello.value("node", node), endpoint.address, endpoint.port,
+               hello.value("agent_version", "?"), lease_.count(), run_id_);
+  lock.lock();
+  auto& slot = clients_[node];
+  // Another thread may have connected first: this connection just closes
+  // (both greeted the same run, whose lease is one).
+  if (!slot) slot = std::move(client);
   return *slot;
 }
 
@@ -129,8 +128,10 @@ void RemoteActuator::renew_loop() {
       try {
         c->renew();
       } catch (const std::exception& e) {
-        spdlog::warn("{}: the lease could not be renewed; that agent reverts this run's faults "
-                     "once it expires", e.what());
+        spdlog::warn(
+            "{}: the lease could not be renewed; that agent reverts this run's faults "
+            "once it expires",
+            e.what());
       }
     }
     lock.lock();

@@ -30,7 +30,7 @@ class AgentDirectory {
   virtual std::string node_of_netns(const std::string& netns) const = 0;
   // The node and the container id (on that node) of a region's service.
   virtual std::pair<std::string, std::string> container_of(const std::string& region,
-                                                          const std::string& service) const = 0;
+                                                           const std::string& service) const = 0;
 };
 
 class RemoteActuator final : public Actuator {

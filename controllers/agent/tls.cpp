@@ -4,17 +4,16 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-#include <spdlog/spdlog.h>
 
 namespace faultline::agent {
 
@@ -45,10 +44,11 @@ int check_peer(int preverify_ok, X509_STORE_CTX* store, Peer peer) {
   if (!preverify_ok || X509_STORE_CTX_get_error_depth(store) != 0) return preverify_ok;
   X509* cert = X509_STORE_CTX_get_current_cert(store);
   const std::string cn = common_name(cert);
-  const bool ok = peer == Peer::controller
-                      ? cn == kControllerName && X509_check_purpose(cert, X509_PURPOSE_SSL_CLIENT, 0) == 1
-                      : cn.rfind(kAgentNamePrefix, 0) == 0 &&
-                            X509_check_purpose(cert, X509_PURPOSE_SSL_SERVER, 0) == 1;
+  const bool ok =
+      peer == Peer::controller
+          ? cn == kControllerName && X509_check_purpose(cert, X509_PURPOSE_SSL_CLIENT, 0) == 1
+          : cn.rfind(kAgentNamePrefix, 0) == 0 &&
+                X509_check_purpose(cert, X509_PURPOSE_SSL_SERVER, 0) == 1;
   if (!ok) {
     spdlog::warn("refused a peer whose certificate (CN \"{}\") is not {}", cn,
                  peer == Peer::controller ? "the controller's (CN faultline-controller, clientAuth)"
@@ -59,7 +59,9 @@ int check_peer(int preverify_ok, X509_STORE_CTX* store, Peer peer) {
   return 1;
 }
 
-int verify_controller(int ok, X509_STORE_CTX* store) { return check_peer(ok, store, Peer::controller); }
+int verify_controller(int ok, X509_STORE_CTX* store) {
+  return check_peer(ok, store, Peer::controller);
+}
 int verify_agent(int ok, X509_STORE_CTX* store) { return check_peer(ok, store, Peer::agent); }
 
 bool wait_fd(int fd, short events, std::chrono::milliseconds timeout) {
@@ -116,13 +118,15 @@ std::pair<std::string, int> split_address_port(const std::string& s) {
   std::string host, port;
   if (!s.empty() && s.front() == '[') {
     const auto close = s.find("]:");
-    if (close == std::string::npos) throw std::invalid_argument("\"" + s + "\": expected [ADDRESS]:PORT");
+    if (close == std::string::npos)
+      throw std::invalid_argument("\"" + s + "\": expected [ADDRESS]:PORT");
     host = s.substr(1, close - 1);
     port = s.substr(close + 2);
   } else {
     const auto colon = s.rfind(':');
     if (colon == std::string::npos || s.find(':') != colon)
-      throw std::invalid_argument("\"" + s + "\": expected ADDRESS:PORT (an IPv6 address as [ADDRESS]:PORT)");
+      throw std::invalid_argument("\"" + s +
+                                  "\": expected ADDRESS:PORT (an IPv6 address as [ADDRESS]:PORT)");
     host = s.substr(0, colon);
     port = s.substr(colon + 1);
   }
@@ -161,7 +165,8 @@ TlsContext TlsContext::make(bool server, Peer peer, const std::string& ca, const
   return out;
 }
 
-TlsContext TlsContext::for_agent(const std::string& ca, const std::string& cert, const std::string& key) {
+TlsContext TlsContext::for_agent(const std::string& ca, const std::string& cert,
+                                 const std::string& key) {
   return make(true, Peer::controller, ca, cert, key);
 }
 
@@ -170,7 +175,8 @@ TlsContext TlsContext::for_controller(const std::string& ca, const std::string& 
   return make(false, Peer::agent, ca, cert, key);
 }
 
-TlsStream::TlsStream(TlsStream&& o) noexcept : ssl_(o.ssl_), fd_(o.fd_), reader_(std::move(o.reader_)) {
+TlsStream::TlsStream(TlsStream&& o) noexcept
+    : ssl_(o.ssl_), fd_(o.fd_), reader_(std::move(o.reader_)) {
   o.ssl_ = nullptr;
   o.fd_ = -1;
 }
@@ -234,7 +240,8 @@ TlsStream TlsStream::connect(const TlsContext& ctx, const std::string& address, 
   return stream;
 }
 
-TlsStream TlsStream::accept(const TlsContext& ctx, int fd, std::chrono::milliseconds handshake_timeout) {
+TlsStream TlsStream::accept(const TlsContext& ctx, int fd,
+                            std::chrono::milliseconds handshake_timeout) {
   no_delay(fd);
   set_socket_timeout(fd, handshake_timeout);
   SSL* ssl = SSL_new(ctx.get());
@@ -243,7 +250,8 @@ TlsStream TlsStream::accept(const TlsContext& ctx, int fd, std::chrono::millisec
   if (SSL_accept(ssl) != 1) {
     const long verify = SSL_get_verify_result(ssl);
     std::string why = openssl_errors();
-    if (verify != X509_V_OK) why = X509_verify_cert_error_string(verify) + std::string(" (") + why + ")";
+    if (verify != X509_V_OK)
+      why = X509_verify_cert_error_string(verify) + std::string(" (") + why + ")";
     throw TlsError(why);
   }
   // TLS 1.3 servers send session tickets after the handshake; the client
@@ -294,7 +302,8 @@ TcpListener TcpListener::bind(const std::string& address_port) {
   if (fd < 0) throw TlsError("socket: " + std::string(std::strerror(errno)));
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa.storage), sa.size) != 0 || ::listen(fd, 16) != 0) {
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa.storage), sa.size) != 0 ||
+      ::listen(fd, 16) != 0) {
     const int e = errno;
     ::close(fd);
     throw TlsError("cannot listen on " + address_port + ": " + std::strerror(e) +

@@ -12,11 +12,10 @@
 // controller checks the same of the agent's certificate in turn.
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "controllers/agent/frame.hpp"
 
@@ -39,7 +38,8 @@ enum class Peer { controller, agent };
 class TlsContext {
  public:
   // The agent's: presents `cert`, requires a controller's certificate from `ca`.
-  static TlsContext for_agent(const std::string& ca, const std::string& cert, const std::string& key);
+  static TlsContext for_agent(const std::string& ca, const std::string& cert,
+                              const std::string& key);
   // The controller's: presents `cert`, requires an agent's certificate from `ca`.
   static TlsContext for_controller(const std::string& ca, const std::string& cert,
                                    const std::string& key);
@@ -63,7 +63,8 @@ class TlsStream {
                            std::chrono::milliseconds timeout);
   // The server side of an accepted socket (owned from here on). Throws
   // TlsError with the reason the peer was refused.
-  static TlsStream accept(const TlsContext& ctx, int fd, std::chrono::milliseconds handshake_timeout);
+  static TlsStream accept(const TlsContext& ctx, int fd,
+                          std::chrono::milliseconds handshake_timeout);
 
   TlsStream(TlsStream&& other) noexcept;
   TlsStream& operator=(TlsStream&& other) noexcept;

@@ -9,8 +9,7 @@ namespace {
 template <typename T>
 T field(const json& j, const char* key, const char* kind) {
   auto it = j.find(key);
-  if (it == j.end())
-    throw PlanJsonError(std::string(kind) + " step: missing \"" + key + "\"");
+  if (it == j.end()) throw PlanJsonError(std::string(kind) + " step: missing \"" + key + "\"");
   try {
     return it->get<T>();
   } catch (const json::exception&) {
@@ -36,7 +35,8 @@ injector::RouteType route_type_of(const std::string& name) {
 json port_json(const injector::PortMatch& p) { return {{"value", p.value}, {"mask", p.mask}}; }
 
 injector::PortMatch port_of(const json& j) {
-  return {field<std::uint16_t>(j, "value", "port match"), field<std::uint16_t>(j, "mask", "port match")};
+  return {field<std::uint16_t>(j, "value", "port match"),
+          field<std::uint16_t>(j, "mask", "port match")};
 }
 
 json match_json(const injector::PacketMatch& m) {
@@ -72,13 +72,17 @@ std::vector<injector::PacketMatch> matches_of(const json& j, const char* kind) {
 }
 
 json netem_json(const injector::NetemSpec& n) {
-  return {{"delay_us", n.delay_us},       {"jitter_us", n.jitter_us},
+  return {{"delay_us", n.delay_us},
+          {"jitter_us", n.jitter_us},
           {"delay_correlation", n.delay_correlation},
-          {"distribution", n.distribution}, {"loss", n.loss},
+          {"distribution", n.distribution},
+          {"loss", n.loss},
           {"loss_correlation", n.loss_correlation},
-          {"duplicate", n.duplicate},     {"reorder", n.reorder},
+          {"duplicate", n.duplicate},
+          {"reorder", n.reorder},
           {"reorder_correlation", n.reorder_correlation},
-          {"corrupt", n.corrupt},         {"limit", n.limit}};
+          {"corrupt", n.corrupt},
+          {"limit", n.limit}};
 }
 
 injector::NetemSpec netem_of(const json& j) {
@@ -100,9 +104,12 @@ injector::NetemSpec netem_of(const json& j) {
 
 const char* action_name(ProcessAction a) {
   switch (a) {
-    case ProcessAction::kill: return "kill";
-    case ProcessAction::pause: return "pause";
-    case ProcessAction::restart: return "restart";
+    case ProcessAction::kill:
+      return "kill";
+    case ProcessAction::pause:
+      return "pause";
+    case ProcessAction::restart:
+      return "restart";
   }
   return "kill";
 }
@@ -126,26 +133,36 @@ json step_to_json(const PlanStep& step) {
     return {{"kind", "route"}, {"netns", s->netns}, {"route", route}};
   }
   if (const auto* s = std::get_if<DropRuleStep>(&step))
-    return {{"kind", "drop-rule"}, {"netns", s->netns}, {"dev", s->dev},
+    return {{"kind", "drop-rule"},
+            {"netns", s->netns},
+            {"dev", s->dev},
             {"matches", matches_json(s->matches)}};
   if (const auto* s = std::get_if<ShapeStep>(&step)) {
     const ShapingChange& c = s->change;
-    json j = {{"kind", "shape"},           {"netns", c.netns},
-              {"dev", c.dev},              {"band", c.band},
-              {"netem", netem_json(c.spec.netem)}, {"matches", matches_json(c.spec.matches)}};
+    json j = {{"kind", "shape"},
+              {"netns", c.netns},
+              {"dev", c.dev},
+              {"band", c.band},
+              {"netem", netem_json(c.spec.netem)},
+              {"matches", matches_json(c.spec.matches)}};
     if (c.spec.rate_bits_per_second) j["rate_bits_per_second"] = *c.spec.rate_bits_per_second;
     return j;
   }
   if (const auto* s = std::get_if<ProcessStep>(&step))
-    return {{"kind", "process"}, {"action", action_name(s->action)}, {"region", s->region},
+    return {{"kind", "process"},
+            {"action", action_name(s->action)},
+            {"region", s->region},
             {"service", s->service}};
   if (const auto* s = std::get_if<ClockStep>(&step))
-    return {{"kind", "clock"},  {"region", s->region}, {"service", s->service},
-            {"offset_ms", s->offset.count()}, {"drift", s->drift}};
+    return {{"kind", "clock"},
+            {"region", s->region},
+            {"service", s->service},
+            {"offset_ms", s->offset.count()},
+            {"drift", s->drift}};
   const auto& s = std::get<CommandStep>(step);
-  return {{"kind", "command"}, {"fault", s.fault},     {"region", s.region},
-          {"host", s.host},    {"netns", s.netns},     {"run", s.run},
-          {"at_end", s.at_end}, {"user", s.user},      {"timeout_ms", s.timeout.count()}};
+  return {{"kind", "command"},  {"fault", s.fault}, {"region", s.region},
+          {"host", s.host},     {"netns", s.netns}, {"run", s.run},
+          {"at_end", s.at_end}, {"user", s.user},   {"timeout_ms", s.timeout.count()}};
 }
 
 PlanStep step_from_json(const json& j) {
@@ -181,10 +198,9 @@ PlanStep step_from_json(const json& j) {
                        field<std::string>(j, "region", "process"),
                        field<std::string>(j, "service", "process")};
   if (kind == "clock")
-    return ClockStep{field<std::string>(j, "region", "clock"),
-                     field<std::string>(j, "service", "clock"),
-                     Duration(field<std::int64_t>(j, "offset_ms", "clock")),
-                     field<double>(j, "drift", "clock")};
+    return ClockStep{
+        field<std::string>(j, "region", "clock"), field<std::string>(j, "service", "clock"),
+        Duration(field<std::int64_t>(j, "offset_ms", "clock")), field<double>(j, "drift", "clock")};
   if (kind == "command") {
     CommandStep s;
     s.fault = field<std::size_t>(j, "fault", "command");

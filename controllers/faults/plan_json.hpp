@@ -14,9 +14,8 @@
 //   {"kind": "command", "fault", "region", "host", "netns", "run", "at_end",
 //    "user", "timeout_ms"}
 //   match: {"family", "dst"?, "src"?, "protocol", "sport"?: {"value","mask"}, "dport"?}
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "controllers/faults/fault_plan.hpp"
 

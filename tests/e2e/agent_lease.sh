@@ -59,8 +59,8 @@ ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs
   --lease $lease_ms --run lease-test --hold >"$tmp/controller.log" 2>&1 &
 controller=$!
 pids+=("$controller")
-for _ in $(seq 100); do grep -q "^applied" "$tmp/controller.log" && break; sleep 0.05; done
-grep -q "^applied" "$tmp/controller.log" || { cat "$tmp/controller.log" >&2; fail "the step was not applied"; }
+for _ in $(seq 100); do grep -qs "^applied" "$tmp/controller.log" && break; sleep 0.05; done
+grep -qs "^applied" "$tmp/controller.log" || { cat "$tmp/controller.log" >&2; fail "the step was not applied"; }
 ip -n "$a" route show type blackhole | grep -q 198.18.251.2 || fail "no blackhole route in A"
 if ip netns exec "$a" busybox ping -c 1 -W 1 198.18.251.2 >/dev/null 2>&1; then fail "A still reaches C"; fi
 # Three leases later the renewals have kept it.
@@ -108,8 +108,8 @@ grep -q "peer did not return a certificate" "$tmp/agent.log" || fail "no log of 
 ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" apply "$step" \
   --lease $lease_ms --run sweep-test --hold >"$tmp/controller2.log" 2>&1 &
 pids+=("$!")
-for _ in $(seq 100); do grep -q "^applied" "$tmp/controller2.log" && break; sleep 0.05; done
-grep -q "^applied" "$tmp/controller2.log" || fail "the second step was not applied"
+for _ in $(seq 100); do grep -qs "^applied" "$tmp/controller2.log" && break; sleep 0.05; done
+grep -qs "^applied" "$tmp/controller2.log" || fail "the second step was not applied"
 kill -KILL "$agent"; wait "$agent" 2>/dev/null || true
 sleep 0.3
 ip -n "$a" route show type blackhole | grep -q 198.18.251.2 || fail "the killed agent's route is gone already?"

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "controllers/agent/agent_client.hpp"
@@ -42,8 +43,10 @@ class RecordingBackend final : public NodeBackend {
     log.push_back("prepare " + netns);
     return std::make_unique<Prepared>(*this, netns);
   }
+  std::function<void()> on_container;
   void container(const std::string& action, const std::string& id) override {
     log.push_back(action + " " + id);
+    if (on_container) on_container();
   }
   std::vector<std::string> sweep() override {
     log.push_back("sweep");
@@ -78,7 +81,8 @@ struct ManualClock {
 };
 
 json route_step(const std::string& netns) {
-  return step_to_json(PlanStep{RouteStep{netns, {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole, 10}}});
+  return step_to_json(PlanStep{
+      RouteStep{netns, {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole, 10}}});
 }
 
 struct CoreFixture {
@@ -156,7 +160,8 @@ TEST_CASE("agent core: requests before hello, unknown ops and bad steps get an e
              Catch::Contains("missing \"route\""));
   CHECK_THAT(f.ask("commit", {{"handle", 99}}).value("error", ""), Catch::Contains("99"));
   json clock = step_to_json(PlanStep{ClockStep{"r", "", Duration(100), 0}});
-  CHECK_THAT(f.ask("prepare", {{"step", clock}}).value("error", ""), Catch::Contains("not offered"));
+  CHECK_THAT(f.ask("prepare", {{"step", clock}}).value("error", ""),
+             Catch::Contains("not offered"));
   CHECK_THAT(f.ask("hello", {{"run", "run-2"}}).value("error", ""), Catch::Contains("run-1"));
   CHECK(f.backend.log.empty());
 }
@@ -205,6 +210,22 @@ TEST_CASE("agent core: renewals and any other request keep the lease") {
   }
   CHECK(f.core.runs().at("run-1") == 1);
   CHECK(f.backend.log.back() == "commit ns-a");
+}
+
+TEST_CASE("agent core: the time a slow request takes counts against no lease") {
+  CoreFixture f;
+  AgentCore::Session other{"other", ""};
+  f.core.handle(other, {{"op", "hello"}, {"id", 1}, {"run", "run-2"}, {"lease_ms", 1000}});
+  f.ask("hello", {{"run", "run-1"}, {"lease_ms", 1000}});
+  f.apply("ns-a");
+  f.backend.on_container = [&f] { f.clock.advance(std::chrono::milliseconds(4000)); };
+  f.ask("container", {{"action", "restart"}, {"container", "slow"}});
+  f.clock.advance(std::chrono::milliseconds(900));
+  CHECK(f.core.expire().empty());
+  CHECK(f.core.runs().size() == 2);
+  f.clock.advance(std::chrono::milliseconds(100));
+  CHECK(!f.core.expire().empty());
+  CHECK(f.core.runs().empty());
 }
 
 TEST_CASE("agent core: bye reverts everything at once and ends the lease") {
@@ -277,7 +298,8 @@ bool bare_client_answered(int port) {
   if (SSL_connect(ssl) == 1) {
     const std::string hello = encode_frame({{"op", "hello"}, {"id", 1}, {"run", "intruder"}});
     char buf[64];
-    answered = SSL_write(ssl, hello.data(), int(hello.size())) > 0 && SSL_read(ssl, buf, sizeof buf) > 0;
+    answered =
+        SSL_write(ssl, hello.data(), int(hello.size())) > 0 && SSL_read(ssl, buf, sizeof buf) > 0;
   }
   SSL_free(ssl);
   ::close(fd);
@@ -300,7 +322,9 @@ struct TlsFixture {
     make_certificates((dir / "a").string(), {{"node-1", "127.0.0.1"}});
     make_certificates((dir / "b").string(), {{"node-1", ""}});
     server = std::make_unique<AgentServer>(
-        core, TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-node-1"), pem("a", "agent-node-1-key")),
+        core,
+        TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-node-1"),
+                              pem("a", "agent-node-1-key")),
         TcpListener::bind("127.0.0.1:0"));
     thread = std::thread([this] { server->run(stop, std::chrono::milliseconds(10)); });
   }
@@ -326,11 +350,12 @@ TEST_CASE("agent tls: the controller's certificate from the agent's CA is served
   AgentClient client(f.endpoint(), f.tls("a", "controller"));
   CHECK(client.hello("run-1", std::chrono::milliseconds(2000)).at("node") == "node-1");
   CHECK(client.inventory().at("containers").empty());
-  const std::uint64_t handle =
-      client.prepare(PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
+  const std::uint64_t handle = client.prepare(
+      PlanStep{RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
   const std::uint64_t applied = client.commit(handle);
   CHECK(client.revert(applied).empty());
-  CHECK_THROWS_WITH(client.revert(applied), Catch::Contains("node-1") && Catch::Contains("no applied step"));
+  CHECK_THROWS_WITH(client.revert(applied),
+                    Catch::Contains("node-1") && Catch::Contains("no applied step"));
   client.bye();
   CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "revert ns-a"});
 }
@@ -339,12 +364,13 @@ TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none i
   TlsFixture f;
   // A controller certificate of another CA.
   CHECK_THROWS_AS(AgentClient(f.endpoint(), AgentTls{f.pem("a", "ca"), f.pem("b", "controller"),
-                                                      f.pem("b", "controller-key")})
+                                                     f.pem("b", "controller-key")})
                       .hello("r", std::chrono::seconds(1)),
                   AgentError);
   // An agent's key presented as the controller.
-  CHECK_THROWS_AS(AgentClient(f.endpoint(), f.tls("a", "agent-node-1")).hello("r", std::chrono::seconds(1)),
-                  AgentError);
+  CHECK_THROWS_AS(
+      AgentClient(f.endpoint(), f.tls("a", "agent-node-1")).hello("r", std::chrono::seconds(1)),
+      AgentError);
   // No certificate at all: a bare TLS client gets no answer.
   CHECK(!bare_client_answered(f.server->port()));
   // And the controller refuses a server that is not an agent: one that
@@ -366,4 +392,62 @@ TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none i
   }
   CHECK(f.backend.log.empty());
   CHECK(f.core.runs().empty());
+}
+
+namespace {
+
+class TwoNodes final : public AgentDirectory {
+ public:
+  std::string node_of_netns(const std::string& netns) const override {
+    return netns.rfind("ns-", 0) == 0 ? "node-1" : "node-2";
+  }
+  std::pair<std::string, std::string> container_of(const std::string& region,
+                                                   const std::string& service) const override {
+    return {"node-1", service + "." + region};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("remote actuator: steps go to their node's agent, renewals keep the lease, bye reverts") {
+  TlsFixture f;
+  TwoNodes directory;
+  {
+    RemoteActuator actuator(directory, {{"node-1", f.endpoint()}}, f.tls("a", "controller"),
+                            std::chrono::milliseconds(600), "run-remote");
+    auto route = actuator.prepare(PlanStep{
+        RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}});
+    auto applied = route->commit();
+    REQUIRE(applied);
+    auto kill = actuator.prepare(PlanStep{ProcessStep{ProcessAction::kill, "eu", "db"}})->commit();
+    REQUIRE(kill);
+    // Two and a half leases: renewals every 150 ms keep it (with a margin
+    // of 450 ms for a loaded machine).
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    CHECK(f.core.runs().at("run-remote") == 2);
+    CHECK(applied->revert().empty());
+    // A namespace of a node without an agent: refused, naming the ones there are.
+    CHECK_THROWS_WITH(actuator.prepare(PlanStep{RouteStep{"other", {"198.18.3.0/24"}}}),
+                      Catch::Contains("node-2 has no agent") && Catch::Contains("node-1"));
+    CHECK_THROWS_AS(actuator.prepare(PlanStep{ClockStep{"eu", "", Duration(10), 0}}),
+                    std::invalid_argument);
+  }
+  // The destructor said bye: the kill was reverted (started), the lease ended.
+  CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "kill db.eu",
+                                                  "revert ns-a", "start db.eu"});
+  CHECK(f.core.runs().empty());
+}
+
+TEST_CASE("remote actuator: a controller that stops renewing loses its faults to the lease") {
+  TlsFixture f;
+  TwoNodes directory;
+  auto client = std::make_unique<AgentClient>(f.endpoint(), f.tls("a", "controller"));
+  client->hello("run-silent", std::chrono::milliseconds(200));
+  client->commit(client->prepare(PlanStep{
+      RouteStep{"ns-a", {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}}));
+  // Silent, connection open: no renewal.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CHECK(f.core.runs().empty());
+  CHECK(f.backend.log.back() == "revert ns-a");
+  CHECK_THROWS_WITH(client->renew(), Catch::Contains("expired"));
 }

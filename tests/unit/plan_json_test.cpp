@@ -1,8 +1,8 @@
 // PlanStep <-> JSON for the agent protocol: every step kind with every field
 // set survives the round trip, and a malformed step is refused naming the field.
-#include <catch2/catch.hpp>
-
 #include "controllers/faults/plan_json.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace faultline;
 
@@ -32,7 +32,8 @@ T round_trip(const T& step) {
 }  // namespace
 
 TEST_CASE("plan json: a route step keeps its namespace and every route field") {
-  RouteStep s{"fl-r-us-east-1", {"198.18.2.0/24", "198.18.0.1", injector::RouteType::prohibit, 100, 241}};
+  RouteStep s{"fl-r-us-east-1",
+              {"198.18.2.0/24", "198.18.0.1", injector::RouteType::prohibit, 100, 241}};
   RouteStep b = round_trip(s);
   CHECK(b.netns == s.netns);
   CHECK(b.route == s.route);
