@@ -7,7 +7,10 @@
 #include <fstream>
 
 #include "controllers/compose/compose_topology.hpp"
+#include "controllers/experiment/parse.hpp"
+#include "controllers/run/experiment_run.hpp"
 #include "controllers/swarm/swarm_cluster.hpp"
+#include "controllers/swarm/swarm_provider.hpp"
 
 using namespace faultline;
 using namespace faultline::swarm;
@@ -130,4 +133,40 @@ TEST_CASE("swarm: agents at the nodes' swarm addresses unless --agent says other
                     Catch::Contains("no node named node9"));
   CHECK_THROWS_WITH(agent_addresses(nodes, {{"fl-swarm-node1", "198.19.250.1:x"}}, 7443),
                     Catch::Contains("is no port"));
+}
+
+TEST_CASE("swarm: preflight refuses clock and command faults and missing certificates, in one line") {
+  auto any = [](const std::string& program, const std::string&) -> std::optional<std::string> {
+    return program;
+  };
+  auto load = [&](const std::string& file) {
+    return load_experiment(std::string(FAULTLINE_SOURCE_DIR) + "/experiments/" + file, any);
+  };
+  SwarmOptions options;
+  options.manager = "/nonexistent/docker.sock";
+  SwarmProvider provider(options);
+  const auto clock = load("bug-lww-wall-clock.toml");
+  CHECK_THROWS_WITH(provider.preflight(clock),
+                    Catch::Contains("clock-skew faults need services that faultline starts") &&
+                        Catch::Contains("--provider namespaces"));
+  const auto command = load("postgres-failover-async.toml");
+  CHECK_THROWS_WITH(provider.preflight(command), Catch::Contains("command faults run a program"));
+  const auto fine = load("split-brain.toml");
+  CHECK_THROWS_WITH(provider.preflight(fine), Catch::Contains("faultline certs DIR --agent NODE"));
+  options.certs = "/nonexistent/certs";
+  CHECK_THROWS_WITH(SwarmProvider(options).preflight(fine), Catch::Contains("no ca.pem there"));
+  for (const auto* e : {&clock, &command, &fine})
+    CHECK_THROWS_AS(SwarmProvider(options).preflight(*e), CapabilityError);
+}
+
+TEST_CASE("swarm: --agent wants NODE=ADDRESS[:PORT]") {
+  RunOptions o;
+  o.swarm_agents = {"fl-swarm-node2=198.19.250.22:9000"};
+  o.agent_certs = "/certs";
+  auto s = swarm_options(o);
+  CHECK(s.agents.at("fl-swarm-node2") == "198.19.250.22:9000");
+  CHECK(s.tls().cert == "/certs/controller.pem");
+  CHECK(s.tls().key == "/certs/controller-key.pem");
+  o.swarm_agents = {"198.19.250.22"};
+  CHECK_THROWS_WITH(swarm_options(o), Catch::Contains("NODE=ADDRESS[:PORT]"));
 }
