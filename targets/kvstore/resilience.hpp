@@ -42,7 +42,7 @@ struct BreakerPolicy {
   std::size_t window = 20;                   // requests it judges at a time
   std::size_t min_samples = 5;               // fewer: too little to judge
   std::chrono::milliseconds p99_limit{400};  // 0: latency never trips it
-  double max_failures = 0.5;                 // fraction of failed requests that trips it
+  double max_failures = 0.5;                 // fraction of failed requests that trips it; 0: never
   std::chrono::milliseconds cool_off{2000};  // open this long before a probe
 };
 

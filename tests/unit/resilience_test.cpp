@@ -61,6 +61,21 @@ TEST_CASE("without a latency trigger only failures open a breaker", "[resilience
   CHECK(b.state() == CircuitBreaker::State::open);
 }
 
+TEST_CASE("without a failure trigger only latency opens a breaker", "[resilience]") {
+  BreakerPolicy policy{.window = 10, .min_samples = 3, .p99_limit = 400ms, .max_failures = 0};
+  CircuitBreaker b(&policy);
+  const auto t0 = ResilienceClock::now();
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(b.record(false, 5ms, t0));  // every one failed, fast
+  CHECK(b.state() == CircuitBreaker::State::closed);
+  CHECK(b.record(true, 900ms, t0));  // one slow answer passes the p99 of the last 10
+  CHECK(b.state() == CircuitBreaker::State::open);
+  // Its probe is judged on latency alone too: a fast failure closes it.
+  const auto later = t0 + policy.cool_off;
+  REQUIRE(b.allow(later));
+  CHECK(b.record(false, 5ms, later));
+  CHECK(b.state() == CircuitBreaker::State::closed);
+}
+
 TEST_CASE("a probe that never went out does not hold a breaker half-open", "[resilience]") {
   BreakerPolicy policy{.min_samples = 1, .p99_limit = 100ms, .cool_off = 1s};
   CircuitBreaker b(&policy);
