@@ -3,7 +3,7 @@
 # it with lintian (if installed). Run after scripts/build.sh (or build.sh demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake --build build --target faultline faultline-kv faultline-router faultline_package_files
+cmake --build build --target faultline faultline-agent faultline-kv faultline-router faultline_package_files
 (cd build && cpack -G DEB >/dev/null)
 deb=$(ls build/faultline_*_amd64.deb | sort -V | tail -n 1)
 echo "$deb"
