@@ -31,6 +31,36 @@ std::string percent(double f) {
   return buf;
 }
 
+// What the checker compares, over time: per cell ("region/cell"), the share
+// of its customers' operations invoked in each bucket that succeeded. A
+// bucket with no operation of the cell is left out (no figure, not 0%).
+class CellAvailability {
+ public:
+  explicit CellAvailability(std::int64_t end_ns)
+      : builder_("operations that succeeded per cell, by invocation time", "% ok", end_ns,
+                 SeriesFold::max),
+        bucket_ns_(series_bucket_ms(end_ns) * 1000000) {}
+  void add(const Home& home, std::int64_t invoked, bool ok) {
+    auto& [succeeded, all] = counts_[home.region + "/" + home.cell][invoked / bucket_ns_];
+    ++all;
+    if (ok) ++succeeded;
+  }
+  void mark(std::int64_t t_ns, std::string label) { builder_.mark(t_ns, std::move(label)); }
+  Series build() {
+    for (const auto& [cell, buckets] : counts_)
+      for (const auto& [bucket, n] : buckets)
+        builder_.add(cell, bucket * bucket_ns_,
+                     100.0 * static_cast<double>(n.first) / static_cast<double>(n.second));
+    counts_.clear();
+    return builder_.build();
+  }
+
+ private:
+  SeriesBuilder builder_;
+  std::int64_t bucket_ns_;
+  std::map<std::string, std::map<std::int64_t, std::pair<std::size_t, std::size_t>>> counts_;
+};
+
 }  // namespace
 
 CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<CellFault>& faults,
@@ -69,11 +99,18 @@ CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<Cell
       open.erase(it);
     }
   }
+  CellAvailability over_time(history_end_ns(h));
+  for (const Window& w : windows) {
+    const CellFault& fault = faults[w.fault];
+    over_time.mark(w.start, "cell " + fault.region + "/" + fault.cell + " down");
+    if (w.stop >= 0) over_time.mark(w.stop, "cell " + fault.region + "/" + fault.cell + " back");
+  }
   if (windows.empty()) {
     result.summary = "no fault took a cell down: nothing to judge";
     return result;
   }
   if (homes.empty()) {
+    result.series.push_back(over_time.build());
     result.summary = "no customer was signed up with a cell: nothing to judge";
     return result;
   }
@@ -90,6 +127,7 @@ CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<Cell
     const std::string customer = key.substr(0, key.find('/'));
     if (key.find('/') == std::string::npos || !homes.count(customer)) return;
     const bool ok = done != SIZE_MAX && h[done].type == OpType::ok;
+    over_time.add(homes.at(customer), inv.time, ok);
     auto count = [&](Tally& t) {
       ++t.total;
       if (ok) ++t.ok;
@@ -135,13 +173,17 @@ CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<Cell
       }
       if (drop > tolerance) {
         suffered.push_back(row);
-        if (d->second.first_failure && result.witness.size() < 10)
+        if (d->second.first_failure && result.witness.size() < 10) {
           result.witness.push_back(h.operation(*d->second.first_failure));
+          over_time.mark(h[*d->second.first_failure].time,
+                         customer + " (cell " + home.region + "/" + home.cell + ") failed");
+        }
       }
     }
   }
   result.judged = customers;
   result.details = {{"tolerance", tolerance}, {"customers", judged}};
+  result.series.push_back(over_time.build());
   if (customers == 0) {
     result.summary = "no customer of another cell had operations before and during a cell's fault";
     return result;

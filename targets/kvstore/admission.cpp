@@ -1,5 +1,7 @@
 #include "targets/kvstore/admission.hpp"
 
+#include <thread>
+
 namespace faultline::kvstore {
 
 std::optional<Admission::Slot> Admission::enter() {
@@ -24,6 +26,13 @@ std::optional<Admission::Slot> Admission::enter() {
   }
   ++active_;
   return Slot(this);
+}
+
+void Admission::Slot::work() const {
+  // Sleeping, not spinning: the cost is the slot held (what bounds the
+  // region's throughput), not this machine's CPU, which the regions share.
+  if (gate_ && gate_->policy_.service_time.count() > 0)
+    std::this_thread::sleep_for(gate_->policy_.service_time);
 }
 
 std::size_t Admission::shed() const {

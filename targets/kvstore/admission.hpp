@@ -3,7 +3,9 @@
 // `queue` more wait, each at most `queue_wait`; the rest are shed at once.
 // Overload is then measurable (queueing shows as latency, shedding as 503s)
 // instead of every request slowing down together. The decisions are
-// resilience.hpp's admit(); this is the gate the request threads pass.
+// resilience.hpp's admit(); this is the gate the request threads pass. A
+// request's service time is spent in its slot, so `capacity` requests at
+// once, each `service_time` long, is the most the region serves a second.
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -29,6 +31,8 @@ class Admission {
     ~Slot() {
       if (gate_) gate_->release();
     }
+    // The request's own work: holds the slot for the policy's service time.
+    void work() const;
 
    private:
     Admission* gate_;

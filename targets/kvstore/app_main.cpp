@@ -4,7 +4,7 @@
 //       --listen 198.18.3.10 --port 8080
 //       --db "host=198.18.3.11 port=5432 user=faultline dbname=postgres"
 //       [--bug stale-session] [--capacity 64 --queue 64 --queue-wait-ms 1000]
-//       [--bug stale-session] [--cell a]
+//       [--service-time-ms 0] [--cell a]
 //
 // Without --db it keeps its data in memory (for quick trials; the reference
 // experiments always give each region a PostgreSQL server).
@@ -41,11 +41,14 @@ int main(int argc, char** argv) {
   app.add_option("--replication-give-up-ms", give_up_ms,
                  "how long a replication batch is retried before it is dropped");
   AdmissionPolicy admission{.capacity = 64, .queue = 64};
-  unsigned queue_wait_ms = 1000;
+  unsigned queue_wait_ms = 1000, service_time_ms = 0;
   app.add_option("--capacity", admission.capacity,
                  "data requests served at once (0: unbounded)");
   app.add_option("--queue", admission.queue, "data requests that may wait beyond the capacity");
   app.add_option("--queue-wait-ms", queue_wait_ms, "the longest a request waits before it is shed");
+  app.add_option("--service-time-ms", service_time_ms,
+                 "what each data request costs in its slot beyond its database's answers (0: nothing)")
+      ->check(CLI::Range(0u, 60000u));
   app.add_option("--cell", config.cell,
                  "serve one cell of the region: its customers' data in table cell_NAME")
       ->check(CLI::Validator(
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
              std::to_string(config.port) + (db.empty() ? " (memory)" : " (PostgreSQL)") +
              (config.bug == Bug::none ? "" : " with bug " + bug_name));
     admission.queue_wait = std::chrono::milliseconds(queue_wait_ms);
+    admission.service_time = std::chrono::milliseconds(service_time_ms);
     Admission gate(admission);
     // The region's capacity bounds the data requests; health checks,
     // replication and anti-entropy are not customers' load.
@@ -102,6 +106,7 @@ int main(int argc, char** argv) {
       if (!slot)
         return json_reply(r, 503, {{"error", "region " + region + " is over capacity: shed"},
                                    {"served_by", region}});
+      slot->work();
       return state.handle(r);
     };
     HttpServer server(handler, listen, config.port);

@@ -63,16 +63,24 @@ class PostgresStorage::Connection {
   Connection(const std::string& conninfo, const std::string& schema, Clock::time_point deadline) {
     conn_ = PQconnectStart(conninfo.c_str());
     if (conn_ == nullptr) throw StorageError("out of memory connecting to the database", false);
-    if (PQstatus(conn_) == CONNECTION_BAD) fail("cannot connect to the database");
-    PostgresPollingStatusType status = PGRES_POLLING_WRITING;
-    while (status != PGRES_POLLING_OK) {
-      if (status == PGRES_POLLING_FAILED) fail("cannot connect to the database");
-      wait(status == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, "connecting");
-      status = PQconnectPoll(conn_);
+    // A constructor that throws runs no destructor: without this, every
+    // connection that timed out, or whose schema statement a read-only
+    // database refused, stayed open until the server ran out of slots.
+    try {
+      if (PQstatus(conn_) == CONNECTION_BAD) fail("cannot connect to the database");
+      PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+      while (status != PGRES_POLLING_OK) {
+        if (status == PGRES_POLLING_FAILED) fail("cannot connect to the database");
+        wait(status == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, "connecting");
+        status = PQconnectPoll(conn_);
+      }
+      connecting_ = false;
+      PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notices
+      exec(schema.c_str(), {}, deadline);
+    } catch (...) {
+      PQfinish(conn_);
+      throw;
     }
-    connecting_ = false;
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // "already exists" notices
-    exec(schema.c_str(), {}, deadline);
   }
   ~Connection() { PQfinish(conn_); }
   Connection(const Connection&) = delete;

@@ -56,7 +56,8 @@ bool CircuitBreaker::record(bool ok, std::chrono::milliseconds latency,
   const bool slow = policy_->p99_limit.count() > 0 && latency > policy_->p99_limit;
   if (state_ == State::half_open) {
     probing_ = false;
-    if (ok && !slow) {
+    // A breaker that never judges failures does not judge its probe's.
+    if ((ok || policy_->max_failures <= 0) && !slow) {
       // Closed afresh: what tripped it must not trip it again at once.
       state_ = State::closed;
       latencies_ = LatencyWindow(policy_->window);
@@ -75,7 +76,9 @@ bool CircuitBreaker::record(bool ok, std::chrono::milliseconds latency,
   const auto failed = static_cast<double>(std::count(outcomes_.begin(), outcomes_.end(), false));
   const bool too_slow =
       policy_->p99_limit.count() > 0 && latencies_.percentile(0.99) > policy_->p99_limit;
-  if (too_slow || failed / static_cast<double>(outcomes_.size()) >= policy_->max_failures) {
+  const bool failing = policy_->max_failures > 0 &&
+                       failed / static_cast<double>(outcomes_.size()) >= policy_->max_failures;
+  if (too_slow || failing) {
     state_ = State::open;
     opened_at_ = now;
     return true;

@@ -42,7 +42,7 @@ struct BreakerPolicy {
   std::size_t window = 20;                   // requests it judges at a time
   std::size_t min_samples = 5;               // fewer: too little to judge
   std::chrono::milliseconds p99_limit{400};  // 0: latency never trips it
-  double max_failures = 0.5;                 // fraction of failed requests that trips it
+  double max_failures = 0.5;                 // fraction of failed requests that trips it; 0: never
   std::chrono::milliseconds cool_off{2000};  // open this long before a probe
 };
 
@@ -95,6 +95,10 @@ struct AdmissionPolicy {
   std::size_t capacity = 0;  // concurrent requests; 0: unbounded
   std::size_t queue = 0;     // waiting requests beyond capacity
   std::chrono::milliseconds queue_wait{500};
+  // What an admitted request costs beyond its database's answers (parsing,
+  // the business logic): its slot stays held that long, so load alone can
+  // fill the capacity, not only a slow database. 0: nothing beyond them.
+  std::chrono::milliseconds service_time{0};
 };
 enum class AdmissionDecision { run, wait, shed };
 AdmissionDecision admit(const AdmissionPolicy& policy, std::size_t active, std::size_t queued);

@@ -5,7 +5,7 @@
 //       [--health-interval-ms 500] [--bug failover-any-geo]
 //       [--capacity 64 --queue 64 --queue-wait-ms 500]
 //       [--health-p99-ms 250 --health-window 3] [--breaker-p99-ms 400]
-//       [--breaker-cool-off-ms 2000] [--retry-budget 0.1]
+//       [--breaker-cool-off-ms 2000] [--breaker-failures 0.5] [--retry-budget 0.1]
 //       [--routing-ttl-ms 500] [--static-routes FILE] [--snapshot-ms 1000]
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   app.add_option("--breaker-p99-ms", breaker_p99_ms,
                  "a region's breaker opens when its requests' p99 passes this (0: never)");
   app.add_option("--breaker-cool-off-ms", cool_off_ms, "how long an open breaker waits to probe");
+  app.add_option("--breaker-failures", config.breaker.max_failures,
+                 "a region's breaker opens when this fraction of its requests fail (0: never)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--retry-budget", config.retry_budget,
                  "retries in the failover region, as a fraction of requests")
       ->check(CLI::Range(0.0, 1.0));

@@ -96,3 +96,48 @@ TEST_CASE("cell-isolation is unknown without a cell's fault or a customer to jud
   auto silent = check_cell_isolation(CompactHistory::from(h.build()), kCellA, 0.05);
   CHECK(silent.validity == Validity::unknown);
 }
+
+TEST_CASE("cell-isolation plots each cell's availability over time, the cell's fault marked",
+          "[cell-isolation][series]") {
+  HistoryBuilder h = two_cells();
+  fault(h, 250, 500, 0);
+  writes(h, 250, 10, 1, "us-c0", 10);  // the failed cell: 0% while down
+  writes(h, 250, 10, 2, "us-c1", 5);   // another cell's: half of them fail
+  writes(h, 250, 10, 3, "eu-c0");
+  auto r = check_cell_isolation(CompactHistory::from(h.build()), kCellA, 0.05);
+  REQUIRE(r.validity == Validity::violated);
+  REQUIRE(r.series.size() == 1);
+  const Series& s = r.series[0];
+  CHECK(s.unit == "% ok");
+  CHECK(s.fold == SeriesFold::max);
+  REQUIRE(s.lines.size() == 3);
+  CHECK(s.lines[0].label == "eu-west-1/a");
+  CHECK(s.lines[1].label == "us-east-1/a");
+  CHECK(s.lines[2].label == "us-east-1/b");
+  using Points = std::vector<std::pair<std::int64_t, double>>;
+  // 250 ms buckets: all well before the fault, then what each cell had.
+  CHECK(s.lines[0].points == Points{{0, 100}, {250, 100}});
+  CHECK(s.lines[1].points == Points{{0, 100}, {250, 0}});
+  CHECK(s.lines[2].points == Points{{0, 100}, {250, 50}});
+  // The fault's window and the suffering customer's first failure.
+  REQUIRE(s.marks.size() == 3);
+  CHECK(s.marks[0].t_ms == 250);
+  CHECK(s.marks[0].label == "cell us-east-1/a down");
+  CHECK(s.marks[1].label == "us-c1 (cell us-east-1/b) failed");
+  CHECK(s.marks[1].t_ms == 255);
+  CHECK(s.marks[2].t_ms == 500);
+  CHECK(s.marks[2].label == "cell us-east-1/a back");
+}
+
+TEST_CASE("cell-isolation's series is flat when the other cells are untouched",
+          "[cell-isolation][series]") {
+  HistoryBuilder h = two_cells();
+  fault(h, 250, 500, 0);
+  writes(h, 250, 10, 2, "us-c1");
+  auto r = check_cell_isolation(CompactHistory::from(h.build()), kCellA, 0.05);
+  REQUIRE(r.validity == Validity::holds);
+  REQUIRE(r.series.size() == 1);
+  for (const auto& line : r.series[0].lines)
+    for (const auto& [t, v] : line.points) CHECK(v == 100);
+  CHECK(r.series[0].marks.size() == 2);  // down and back, no failure
+}

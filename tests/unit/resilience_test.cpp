@@ -3,7 +3,9 @@
 #include "targets/kvstore/resilience.hpp"
 
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "targets/kvstore/admission.hpp"
 
@@ -57,6 +59,21 @@ TEST_CASE("without a latency trigger only failures open a breaker", "[resilience
   for (int i = 0; i < 4; ++i) CHECK_FALSE(b.record(false, 5ms, t0));
   CHECK(b.record(false, 5ms, t0));  // 5 of the last 10 failed
   CHECK(b.state() == CircuitBreaker::State::open);
+}
+
+TEST_CASE("without a failure trigger only latency opens a breaker", "[resilience]") {
+  BreakerPolicy policy{.window = 10, .min_samples = 3, .p99_limit = 400ms, .max_failures = 0};
+  CircuitBreaker b(&policy);
+  const auto t0 = ResilienceClock::now();
+  for (int i = 0; i < 20; ++i) CHECK_FALSE(b.record(false, 5ms, t0));  // every one failed, fast
+  CHECK(b.state() == CircuitBreaker::State::closed);
+  CHECK(b.record(true, 900ms, t0));  // one slow answer passes the p99 of the last 10
+  CHECK(b.state() == CircuitBreaker::State::open);
+  // Its probe is judged on latency alone too: a fast failure closes it.
+  const auto later = t0 + policy.cool_off;
+  REQUIRE(b.allow(later));
+  CHECK(b.record(false, 5ms, later));
+  CHECK(b.state() == CircuitBreaker::State::closed);
 }
 
 TEST_CASE("a probe that never went out does not hold a breaker half-open", "[resilience]") {
@@ -125,4 +142,50 @@ TEST_CASE("the admission gate sheds a request that waited its bound", "[resilien
   first.reset();  // frees the slot: the waiter gets it
   waiter.join();
   CHECK(second);
+}
+
+TEST_CASE("a request's service time holds its slot, so load alone fills the capacity",
+          "[resilience]") {
+  // One slot, no queue, 100 ms a request: while the first works, a second
+  // is shed at once; once it is done, the next runs.
+  Admission gate(AdmissionPolicy{.capacity = 1, .queue = 0, .service_time = 100ms});
+  std::atomic<bool> working{false}, admitted{false};
+  std::thread first([&] {
+    auto slot = gate.enter();
+    admitted = slot.has_value();
+    working = true;
+    if (slot) slot->work();
+  });
+  while (!working) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(10ms);
+  CHECK_FALSE(gate.enter());
+  first.join();
+  CHECK(admitted);
+  CHECK(gate.enter());
+  CHECK(gate.shed() == 1);
+}
+
+TEST_CASE("capacity and service time bound the requests served a second", "[resilience]") {
+  // 2 slots x 50 ms: 8 requests at once take at least 4 rounds, 200 ms.
+  Admission gate(AdmissionPolicy{
+      .capacity = 2, .queue = 8, .queue_wait = std::chrono::milliseconds(5000),
+      .service_time = 50ms});
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::thread> requests;
+  std::atomic<int> served{0};
+  for (int i = 0; i < 8; ++i)
+    requests.emplace_back([&] {
+      if (auto slot = gate.enter()) {
+        slot->work();
+        ++served;
+      }
+    });
+  for (auto& t : requests) t.join();
+  CHECK(served == 8);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 200ms);
+  // Without a service time the same gate is no bound at all.
+  Admission free_gate(AdmissionPolicy{.capacity = 2, .queue = 8});
+  const auto t1 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 8; ++i) free_gate.enter()->work();
+  CHECK(std::chrono::steady_clock::now() - t1 < 50ms);
 }
