@@ -24,7 +24,7 @@ TEST_PACKAGES=(
   docker.io docker-compose busybox-static python3 python3-jsonschema
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
-  debootstrap lintian dpkg-dev
+  debootstrap lintian dpkg-dev python3-yaml
 )
 
 profile=${1:-all}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The CI recipes of docs/ci.md, run: the shell of packaging/ci/github-actions.yml
+# and of packaging/ci/gitlab-ci.yml (read from the YAML by ci_recipe.py, as
+# each platform reads it) runs in a clean Debian 12 root, what the recipes'
+# debian:12 container is, with the .deb scripts/package.sh just built in
+# place of the download. Each job must end with the suite's exit code and
+# leave the JUnit report and the artifacts it uploads.
+#
+#   github: the checkout's chaos/release.toml is bug-stale-session: exit 1,
+#           read-your-writes failing in the JUnit report
+#   gitlab: chaos/release.toml is split-brain: exit 0; then a suite naming a
+#           file that is not there: exit 254, the job fails
+#
+#   ci_recipe.sh SOURCE_DIR [ROOT_CACHE]
+#
+# ROOT_CACHE is the package lane's debootstrapped root (made when missing).
+# The packages apt downloads for the jobs are kept beside it (ci-apt/), as a
+# CI's apt cache would, so only the first run waits for Debian's mirror.
+set -euo pipefail
+source=$1
+cache=${2:-/var/cache/faultline/bookworm-minbase.tar}
+root=$(mktemp -d /var/tmp/faultline-ci-root.XXXXXX)
+trap 'rm -rf --one-file-system "$root"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+recipe() { python3 "$source/tests/package/ci_recipe.py" "$@"; }
+
+# shellcheck source=../../scripts/lib/chroot.sh
+. "$source/scripts/lib/chroot.sh"
+recipe lint "$source" || fail "docs/ci.md and packaging/ci/ disagree, or a recipe cannot be run (above)"
+deb=$("$source/scripts/package.sh" | grep '\.deb$' | tail -n 1)
+[[ -f $source/$deb ]] || fail "no package was built"
+for platform in github gitlab; do
+  file=$([[ $platform == github ]] && echo github-actions.yml || echo gitlab-ci.yml)
+  recipe extract $platform "$source/packaging/ci/$file" "$root/ci/$platform" >/dev/null
+  # The recipes pin the version; a release that changes it changes them.
+  [[ $(basename "$(cat "$root/ci/$platform/deb")") == $(basename "$deb") ]] ||
+    fail "$file installs $(cat "$root/ci/$platform/deb"), the package is $(basename "$deb"): update the recipe"
+done
+
+chroot_fill "$root" "$cache"
+cp "$source/$deb" "$root/tmp/"
+apt_cache=$(dirname "$cache")/ci-apt
+mkdir -p "$apt_cache"
+find "$apt_cache" -name '*.deb' -exec cp -t "$root/var/cache/apt/archives/" {} +
+# What a CI container has and this root lacks: no init to start the
+# services a package installs. PostgreSQL's own cluster would listen in
+# this machine's network namespace: none is made, none is started.
+cat >"$root/ci/job.sh" <<'JOB'
+set -uo pipefail
+. /ci/this-job.sh  # dir, workspace
+printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+mkdir -p /etc/postgresql-common/createcluster.d
+echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/faultline.conf
+export CI=true DEBIAN_FRONTEND=noninteractive
+cd "$workspace"
+. "$dir/env.sh"
+. "$dir/override.sh"
+rc=0
+for step in "$dir"/steps/*.sh; do
+  bash --noprofile --norc "$step" || { rc=$?; break; }
+done
+echo "$rc" >"$dir/rc"
+JOB
+
+# job PLATFORM WORKSPACE EXPECTED_EXIT [VAR=VALUE...]: the recipe's job in
+# WORKSPACE (a checkout holding chaos/), its variables overridden by the
+# pairs and FAULTLINE_DEB pointed at the local package.
+job() {
+  local platform=$1 workspace=$2 expected=$3 start=$SECONDS
+  shift 3
+  { printf 'export FAULTLINE_DEB=%q\n' "/tmp/$(basename "$deb")"
+    local pair
+    for pair in "$@"; do printf 'export %q\n' "$pair"; done
+  } >"$root/ci/$platform/override.sh"
+  rm -f "$root/ci/$platform/rc"
+  printf 'dir=/ci/%s workspace=%q\n' "$platform" "$workspace" >"$root/ci/this-job.sh"
+  chroot_run "$root" /ci/job.sh || fail "the $platform job's harness failed"
+  local rc
+  rc=$(cat "$root/ci/$platform/rc")
+  echo "$platform job ($*): exit $rc in $((SECONDS - start)) s"
+  [[ $rc == "$expected" ]] || fail "the $platform job ended with $rc, expected $expected"
+}
+
+github=/__w/app/app gitlab=/builds/team/app
+mkdir -p "$root$github/chaos" "$root$gitlab/chaos"
+cp "$source/experiments/bug-stale-session.toml" "$root$github/chaos/release.toml"
+cp "$source/experiments/split-brain.toml" "$root$gitlab/chaos/release.toml"
+
+job github $github 1
+find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -nt "$apt_cache/" {} +
+recipe results "$root$github" "$root/ci/github" 1 faultline.bug-stale-session/read-your-writes ||
+  fail "the github job did not leave its report and artifacts (above)"
+job gitlab $gitlab 0
+recipe results "$root$gitlab" "$root/ci/gitlab" 1 || fail "the gitlab job did not leave its report and artifacts (above)"
+job gitlab $gitlab 254 FAULTLINE_SUITE=chaos/no-such-experiment.toml
+echo "ok: both CI recipes installed the package, ran their suites and failed the job on the suite's exit code"
