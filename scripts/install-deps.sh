@@ -21,7 +21,7 @@ DEMO_PACKAGES=(
 TEST_PACKAGES=(
   catch2 libfaketime chromium libpng-dev
   nftables iptables
-  docker.io docker-compose busybox-static python3 python3-jsonschema
+  docker.io docker-compose busybox-static python3 python3-jsonschema python3-yaml python3-kubernetes
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
   debootstrap lintian dpkg-dev python3-yaml

@@ -1,6 +1,7 @@
 // faultline: chaos experiments for multi-region, active-active systems.
 //
 //   faultline run EXPERIMENT.toml [--results DIR] [--dry-run] [--seed N] [--repeat N]
+//   faultline run A.toml B.toml ... | DIR     (a suite: each in turn, one table, one junit.xml)
 //   faultline shrink RESULTS_DIR [--max-runs N] [--max-time D]
 //   faultline validate EXPERIMENT.toml...
 //   faultline check RESULTS_DIR
@@ -34,6 +35,7 @@
 #include "controllers/run/interrupt.hpp"
 #include "controllers/run/recover.hpp"
 #include "controllers/run/repeat_run.hpp"
+#include "controllers/run/suite_run.hpp"
 #include "controllers/shrink/shrink_command.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "injector/capabilities.hpp"
@@ -192,14 +194,19 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "log debug detail");
 
   RunOptions run_options;
-  std::string run_file;
+  std::vector<std::string> run_args;
   auto* run = app.add_subcommand("run", "run an experiment and print its verdict");
-  run->add_option("experiment", run_file, "experiment TOML file")->required();
+  run->add_option("experiments", run_args,
+                  "experiment TOML file; several, or a folder (its *.toml, sorted), run as a "
+                  "suite: one table, one junit.xml in the results root")
+      ->required();
   run->add_option("--results", run_options.results_root, "where results/<name>-<time>-<run>/ goes")
       ->capture_default_str();
   std::vector<std::string> var_args;
   VarOverrides vars;
-  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)");
+  // One value a --var, so that the experiments after it stay files.
+  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
   run->add_option("--provider", run_options.provider,
@@ -378,16 +385,33 @@ int main(int argc, char** argv) {
     const ProgramResolver resolver =
         provider.starts_services ? ProgramResolver(resolve_program) : any_program;
     if (*seed_option) repeat.seed = seed;
-    Experiment experiment = load_experiment(run_file, resolver, vars, repeat.seed);
-    if (!run_options.dry_run) {
+    auto lacks_privileges = [&] {
+      if (run_options.dry_run) return false;
       const auto missing = injector::missing_privileges(injector::effective_capabilities(),
                                                         !provider.starts_services);
-      if (!missing.empty()) {
-        std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
-                  << " (--dry-run shows the plan without privileges)\n";
+      if (missing.empty()) return false;
+      std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
+                << " (--dry-run shows the plan without privileges)\n";
+      return true;
+    };
+    const SuiteFiles files = suite_files(run_args);
+    for (const auto& problem : files.problems) std::cerr << problem << "\n";
+    if (!files.problems.empty()) return kExitBadInput;
+    if (files.suite) {
+      if (repeat.times > 1) {
+        std::cerr << "faultline: --repeat runs one experiment many times and a suite runs "
+                     "several once each; repeat one file at a time (faultline run FILE --repeat "
+                  << repeat.times << ")\n";
         return kExitBadInput;
       }
+      const auto suite = load_suite(files.files, resolver, vars, repeat.seed);
+      if (!suite) return kExitBadInput;
+      if (lacks_privileges()) return kExitBadInput;
+      return run_suite(*suite, run_options);
     }
+    const std::string run_file = files.files.at(0);
+    Experiment experiment = load_experiment(run_file, resolver, vars, repeat.seed);
+    if (lacks_privileges()) return kExitBadInput;
     if (repeat.times > 1 && !run_options.dry_run)
       return run_repeatedly(run_file, resolver, vars, repeat, run_options);
     return run_experiment(experiment, run_options);

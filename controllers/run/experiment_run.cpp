@@ -389,6 +389,7 @@ int Run::execute() {
   result_.results_dir = results_.string();
   for (const auto& r : verdict.results)
     if (r.validity == Validity::violated) result_.violated.push_back(r.invariant);
+  result_.verdict = verdict;
   return verdict.exit_code();
 }
 

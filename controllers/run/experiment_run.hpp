@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/report/verdict.hpp"
 
 namespace faultline {
 
@@ -33,6 +34,7 @@ struct RunResult {
   int exit_code = 0;
   std::string results_dir;             // empty for a dry run
   std::vector<std::string> violated;   // the invariants violated, in the experiment's order
+  Verdict verdict;                     // as judged (a suite's junit.xml); empty for a dry run
 };
 
 // Returns the exit code (see report/verdict.hpp). Throws Interrupted after
