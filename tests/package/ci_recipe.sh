@@ -6,10 +6,10 @@
 # place of the download. Each job must end with the suite's exit code and
 # leave the JUnit report and the artifacts it uploads.
 #
-#   github: the checkout's chaos/release.toml is bug-stale-session: exit 1,
-#           read-your-writes failing in the JUnit report
-#   gitlab: chaos/release.toml is split-brain: exit 0; then a suite naming a
-#           file that is not there: exit 254, the job fails
+#   github: the checkout's chaos/ holds split-brain and bug-stale-session:
+#           exit 1, two testsuites, read-your-writes failing in the second
+#   gitlab: chaos/ holds split-brain: exit 0; then a suite that also names a
+#           file that is not there: exit 254, nothing run, the job fails
 #
 #   ci_recipe.sh SOURCE_DIR [ROOT_CACHE]
 #
@@ -97,14 +97,15 @@ job() {
 
 github=/__w/app/app gitlab=/builds/team/app
 mkdir -p "$root$github/chaos" "$root$gitlab/chaos"
-cp "$source/experiments/bug-stale-session.toml" "$root$github/chaos/release.toml"
-cp "$source/experiments/split-brain.toml" "$root$gitlab/chaos/release.toml"
+cp "$source/experiments/split-brain.toml" "$source/experiments/bug-stale-session.toml" "$root$github/chaos/"
+cp "$source/experiments/split-brain.toml" "$root$gitlab/chaos/"
 
 job github $github 1
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -nt "$apt_cache/" {} +
-recipe results "$root$github" "$root/ci/github" 1 faultline.bug-stale-session/read-your-writes ||
+recipe results "$root$github" "$root/ci/github" 2 faultline.bug-stale-session/read-your-writes ||
   fail "the github job did not leave its report and artifacts (above)"
 job gitlab $gitlab 0
 recipe results "$root$gitlab" "$root/ci/gitlab" 1 || fail "the gitlab job did not leave its report and artifacts (above)"
-job gitlab $gitlab 254 FAULTLINE_SUITE=chaos/no-such-experiment.toml
+job gitlab $gitlab 254 "FAULTLINE_SUITE=chaos/ chaos/no-such-experiment.toml" FAULTLINE_RESULTS=refused
+[[ ! -e $root$gitlab/refused ]] || fail "the refused suite made its results folder"
 echo "ok in $SECONDS s: both CI recipes installed the package, ran their suites and failed the job on the suite's exit code"
