@@ -101,6 +101,10 @@ cp "$source/experiments/split-brain.toml" "$source/experiments/bug-stale-session
 cp "$source/experiments/split-brain.toml" "$root$gitlab/chaos/"
 
 job github $github 1
+for file in github-actions.yml gitlab-ci.yml; do
+  cmp "$source/packaging/ci/$file" "$root/usr/share/doc/faultline/examples/$file" ||
+    fail "the package does not ship packaging/ci/$file as /usr/share/doc/faultline/examples/$file"
+done
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -nt "$apt_cache/" {} +
 recipe results "$root$github" "$root/ci/github" 2 faultline.bug-stale-session/read-your-writes ||
   fail "the github job did not leave its report and artifacts (above)"
