@@ -1,9 +1,27 @@
 # Writes OUT, the version and the commit faultline was built from, at build
 # time (not only at configure time, so a rebuild after a commit says so).
-# Without git (a source tarball) the commit is FAULTLINE_COMMIT, or "unknown".
+# Without the git program (a minimal machine) the commit is read from .git
+# itself; without a repository (a source tarball) it is FAULTLINE_COMMIT, or
+# "unknown".
 execute_process(COMMAND git -C "${SOURCE_DIR}" rev-parse --short=12 HEAD
                 OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
                 RESULT_VARIABLE git_failed ERROR_QUIET)
+if(git_failed AND EXISTS "${SOURCE_DIR}/.git/HEAD")
+  file(STRINGS "${SOURCE_DIR}/.git/HEAD" head LIMIT_COUNT 1)
+  if(head MATCHES "^ref: (.+)$")
+    set(ref "${CMAKE_MATCH_1}")
+    if(EXISTS "${SOURCE_DIR}/.git/${ref}")
+      file(STRINGS "${SOURCE_DIR}/.git/${ref}" head LIMIT_COUNT 1)
+    elseif(EXISTS "${SOURCE_DIR}/.git/packed-refs")
+      file(STRINGS "${SOURCE_DIR}/.git/packed-refs" packed REGEX " ${ref}$")
+      string(REGEX REPLACE " .*" "" head "${packed}")
+    endif()
+  endif()
+  if(head MATCHES "^[0-9a-f]+$")
+    string(SUBSTRING "${head}" 0 12 commit)
+    set(git_failed FALSE)
+  endif()
+endif()
 if(git_failed)
   if(FAULTLINE_COMMIT)
     set(commit "${FAULTLINE_COMMIT}")

@@ -4,17 +4,20 @@
 # when something is missing.
 set -euo pipefail
 
-# What building faultline and running the demo (experiments/split-brain.toml:
-# the reference system on PostgreSQL) takes: the only profile demo.sh asks for.
-DEMO_PACKAGES=(
+# What building faultline and the reference system takes (build.sh demo), and
+# what running the demo adds (experiments/split-brain.toml: the reference
+# system on PostgreSQL). demo.sh installs the second while the first builds:
+# PostgreSQL and its JIT's LLVM are a third of the demo's downloads.
+DEMO_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev libhiredis-dev postgresql-15
-  iproute2 procps
+  libpq-dev libhiredis-dev
 )
+DEMO_RUN_PACKAGES=(postgresql-15 iproute2 procps)
+DEMO_PACKAGES=("${DEMO_BUILD_PACKAGES[@]}" "${DEMO_RUN_PACKAGES[@]}")
 # And what the test suite adds: its framework, the third-party systems and
 # peers the e2e tests run, the browser test, the kernel and compose lanes,
 # the sanitizer and fuzz builds, the package lane.
@@ -30,8 +33,10 @@ TEST_PACKAGES=(
 profile=${1:-all}
 case $profile in
   demo) PACKAGES=("${DEMO_PACKAGES[@]}") ;;
+  demo-build) PACKAGES=("${DEMO_BUILD_PACKAGES[@]}") ;;
+  demo-run) PACKAGES=("${DEMO_RUN_PACKAGES[@]}") ;;
   all) PACKAGES=("${DEMO_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
-  *) echo "usage: install-deps.sh [demo|all]" >&2; exit 2 ;;
+  *) echo "usage: install-deps.sh [demo|demo-build|demo-run|all]" >&2; exit 2 ;;
 esac
 
 missing=()
