@@ -27,7 +27,7 @@ TEST_PACKAGES=(
   docker.io docker-compose busybox-static python3 python3-jsonschema python3-yaml python3-kubernetes
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
-  debootstrap lintian dpkg-dev python3-yaml
+  debootstrap lintian dpkg-dev
 )
 
 profile=${1:-all}
