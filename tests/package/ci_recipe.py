@@ -16,11 +16,12 @@ read the way each platform reads them, so a test can run what they say.
       OUT/reports      the JUnit files it feeds the test report, one a line
       OUT/artifacts    the files it keeps, one glob a line
       OUT/deb          the default of FAULTLINE_DEB
-  ci_recipe.py results WORKSPACE OUT EXPERIMENTS [FAILING...]
+  ci_recipe.py results WORKSPACE OUT COMMIT EXPERIMENTS [FAILING...]
       after a run: every report and artifact glob matches a file in
       WORKSPACE, one report.html and one history.jsonl per experiment, and
-      the JUnit report has one testsuite per experiment whose failures are
-      exactly FAILING (each suite/invariant, e.g.
+      the JUnit report has one testsuite per experiment, each naming COMMIT
+      (the platform's GITHUB_SHA or CI_COMMIT_SHA) as the commit under test,
+      whose failures are exactly FAILING (each suite/invariant, e.g.
       faultline.bug-stale-session/read-your-writes).
 
 Only the shell is run: `uses:` steps (checkout, the download, the report and
@@ -185,7 +186,7 @@ def extract(platform, path, out):
     return 0
 
 
-def results(workspace, out, experiments, failing):
+def results(workspace, out, commit, experiments, failing):
     problems = []
 
     def lines(name):
@@ -204,6 +205,10 @@ def results(workspace, out, experiments, failing):
         for path in glob.glob(os.path.join(workspace, pattern)):
             for suite in ET.parse(path).getroot().iter("testsuite"):
                 suites += 1
+                named = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+                if named.get("commit") != commit:
+                    problems.append(f"testsuite {suite.get('name')}: commit {named.get('commit')}, "
+                                    f"the platform's is {commit}")
                 for case in suite.iter("testcase"):
                     if case.find("failure") is not None:
                         failed.add(f"{suite.get('name')}/{case.get('name')}")
@@ -226,8 +231,8 @@ def main(argv):
         return paste(argv[1])
     if argv[:1] == ["extract"] and len(argv) == 4 and argv[1] in ("github", "gitlab"):
         return extract(argv[1], argv[2], argv[3])
-    if argv[:1] == ["results"] and len(argv) >= 4:
-        return results(argv[1], argv[2], int(argv[3]), argv[4:])
+    if argv[:1] == ["results"] and len(argv) >= 5:
+        return results(argv[1], argv[2], argv[3], int(argv[4]), argv[5:])
     print(__doc__, file=sys.stderr)
     return 2
 

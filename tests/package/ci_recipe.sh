@@ -82,7 +82,9 @@ JOB
 job() {
   local platform=$1 workspace=$2 expected=$3 start=$SECONDS
   shift 3
-  { printf 'export FAULTLINE_DEB=%q\n' "/tmp/$(basename "$deb")"
+  # The commit under test, as the platform names it.
+  { printf 'export %s=%s\n' "$([[ $platform == github ]] && echo GITHUB_SHA || echo CI_COMMIT_SHA)" "$commit"
+    printf 'export FAULTLINE_DEB=%q\n' "/tmp/$(basename "$deb")"
     local pair
     for pair in "$@"; do printf 'export %q\n' "$pair"; done
   } >"$root/ci/$platform/override.sh"
@@ -95,7 +97,7 @@ job() {
   [[ $rc == "$expected" ]] || fail "the $platform job ended with $rc, expected $expected"
 }
 
-github=/__w/app/app gitlab=/builds/team/app
+github=/__w/app/app gitlab=/builds/team/app commit=c0ffee0123456789abcdef0123456789abcdef01
 mkdir -p "$root$github/chaos" "$root$gitlab/chaos"
 cp "$source/experiments/split-brain.toml" "$source/experiments/bug-stale-session.toml" "$root$github/chaos/"
 cp "$source/experiments/split-brain.toml" "$root$gitlab/chaos/"
@@ -106,10 +108,10 @@ for file in github-actions.yml gitlab-ci.yml; do
     fail "the package does not ship packaging/ci/$file as /usr/share/doc/faultline/examples/$file"
 done
 find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -nt "$apt_cache/" {} +
-recipe results "$root$github" "$root/ci/github" 2 faultline.bug-stale-session/read-your-writes ||
+recipe results "$root$github" "$root/ci/github" $commit 2 faultline.bug-stale-session/read-your-writes ||
   fail "the github job did not leave its report and artifacts (above)"
 job gitlab $gitlab 0
-recipe results "$root$gitlab" "$root/ci/gitlab" 1 || fail "the gitlab job did not leave its report and artifacts (above)"
+recipe results "$root$gitlab" "$root/ci/gitlab" $commit 1 || fail "the gitlab job did not leave its report and artifacts (above)"
 job gitlab $gitlab 254 "FAULTLINE_SUITE=chaos/ chaos/no-such-experiment.toml" FAULTLINE_RESULTS=refused
 [[ ! -e $root$gitlab/refused ]] || fail "the refused suite made its results folder"
 echo "ok in $SECONDS s: both CI recipes installed the package, ran their suites and failed the job on the suite's exit code"
