@@ -36,12 +36,11 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-# What each platform does with a job's shell: GitHub runs each step as
+# What both platforms do with a job's shell: GitHub runs each step as
 # `bash --noprofile --norc -eo pipefail FILE` under `shell: bash`; GitLab
 # runs before_script and script as one bash script that stops at the first
-# failing line.
-GITHUB_SHELL = "set -eo pipefail\n"
-GITLAB_SHELL = "set -eo pipefail\n"
+# failing line, with that line's exit code as the job's.
+PRELUDE = "set -eo pipefail\n"
 
 
 def load(path):
@@ -176,10 +175,9 @@ def extract(platform, path, out):
     with open(os.path.join(out, "env.sh"), "w") as f:
         for key, value in env.items():
             f.write(f"export {key}={shlex.quote(str(value))}\n")
-    prelude = GITHUB_SHELL if platform == "github" else GITLAB_SHELL
     for i, shell in enumerate(steps):
         with open(os.path.join(out, "steps", f"{i:02}.sh"), "w") as f:
-            f.write(prelude + shell)
+            f.write(PRELUDE + shell)
     for name, lines in (("reports", reports), ("artifacts", artifacts), ("deb", [env["FAULTLINE_DEB"]])):
         with open(os.path.join(out, name), "w") as f:
             f.write("".join(line + "\n" for line in lines))
