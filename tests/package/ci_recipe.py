@@ -157,6 +157,10 @@ def lint(source):
                             '"$FAULTLINE_DEB"`, so a test can point it at a local file')
         if not reports:
             problems.append(f"{name}: no JUnit report for the platform's test report")
+        stray = [p for p in reports + artifacts if not p.startswith(f"{env.get('FAULTLINE_RESULTS')}/")]
+        if stray:
+            problems.append(f"{name}: {', '.join(stray)} not in FAULTLINE_RESULTS "
+                            f"({env.get('FAULTLINE_RESULTS')})")
         for wanted in ("report.html", "history.jsonl"):
             if not any(a.endswith(wanted) for a in artifacts):
                 problems.append(f"{name}: the artifacts keep no {wanted}")
