@@ -14,7 +14,7 @@ DEMO_BUILD_PACKAGES=(
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev libhiredis-dev
+  libpq-dev libhiredis-dev libyaml-cpp-dev
 )
 DEMO_RUN_PACKAGES=(postgresql-15 iproute2 procps)
 DEMO_PACKAGES=("${DEMO_BUILD_PACKAGES[@]}" "${DEMO_RUN_PACKAGES[@]}")

@@ -6,6 +6,7 @@
 //   faultline validate EXPERIMENT.toml...
 //   faultline check RESULTS_DIR
 //   faultline check HISTORY.edn|HISTORY.jsonl --invariant NAME...
+//   faultline compose-override COMPOSE.yml --region SERVICE=REGION[:HOST]... [-o FILE]
 //
 // Exit codes: 0 every invariant holds, 1 one is violated, 2 unknown (could
 // not decide), 130 interrupted (after cleaning up), 254 bad input, 255
@@ -20,6 +21,7 @@
 #include <iostream>
 
 #include "common/version.hpp"
+#include "controllers/compose/compose_override.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
 #include "controllers/experiment/diagnostic.hpp"
 #include "controllers/checkers/judge.hpp"
@@ -179,6 +181,44 @@ int print_doctor_report(const std::vector<injector::Capability>& caps) {
   return 0;
 }
 
+// `faultline compose-override`: the override that places a user's compose
+// services into regions (controllers/compose/compose_override.hpp).
+int write_compose_override(const std::string& compose_file, const std::vector<std::string>& regions,
+                           const std::string& output, compose::OverrideOptions options) {
+  try {
+    for (const auto& r : regions) options.placements.push_back(compose::parse_placement(r));
+    const compose::ComposeFile file = compose::load_compose_file(compose_file);
+    const compose::OverridePlan plan = compose::plan_override(file, options);
+    const std::string text = compose::render_override(file, plan, options);
+    if (output.empty() || output == "-") {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(output);
+    if (!(out << text)) {
+      std::cerr << "faultline: compose-override: cannot write " << output
+                << "; choose a writable path with -o\n";
+      return kExitBadInput;
+    }
+    std::cerr << "wrote " << output << ": ";
+    for (std::size_t i = 0; i < plan.regions.size(); ++i) {
+      std::cerr << (i ? "; " : "") << plan.regions[i].name << " (" << plan.regions[i].subnet;
+      for (const auto& s : plan.services)
+        if (s.region == plan.regions[i].name) std::cerr << ", " << s.service << " as " << s.host;
+      std::cerr << ")";
+    }
+    const auto hosts = compose::common_hosts(plan);
+    std::cerr << "\nhosts every region has, which an experiment can name: "
+              << (hosts.empty() ? std::string("none") : listed(hosts, false));
+    std::cerr << "\nnext: docker-compose -f " << compose_file << " -f " << output
+              << " up -d, then faultline run --provider compose EXPERIMENT.toml\n";
+    return 0;
+  } catch (const compose::OverrideError& e) {
+    std::cerr << "faultline: compose-override: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -277,6 +317,32 @@ int main(int argc, char** argv) {
   auto* schema = app.add_subcommand(
       "schema", "print the JSON Schema of experiment files, for editors (taplo, Even Better TOML)");
 
+  std::string override_file, override_output;
+  std::vector<std::string> override_regions;
+  compose::OverrideOptions override_options;
+  auto* compose_override = app.add_subcommand(
+      "compose-override",
+      "write a compose override that places an existing compose file's services into regions");
+  compose_override->add_option("compose_file", override_file, "the stack's compose file")
+      ->required();
+  compose_override
+      ->add_option("--region", override_regions,
+                   "SERVICE=REGION[:HOST]: the region a service runs in and the experiment's host "
+                   "it is (default: its name); one for every service")
+      ->required()
+      ->allow_extra_args(false);  // one value each, so the file may come last
+  compose_override->add_option("-o,--output", override_output,
+                               "where to write it (default: stdout)");
+  compose_override
+      ->add_option("--image", override_options.image,
+                   "the image of the gateways and clients it adds")
+      ->capture_default_str();
+  compose_override
+      ->add_option("--subnet-offset", override_options.subnet_offset,
+                   "region i gets 198.18.(N+i).0/24, the WAN 198.19.N.0/24: another stack on "
+                   "the same daemon needs other subnets")
+      ->capture_default_str();
+
   app.set_version_flag("--version", std::string("faultline ") + faultline::version() + " (commit " +
                                         faultline::commit() + ")");
   // CLI11 would take an unknown word for a stray argument and answer "A
@@ -327,6 +393,9 @@ int main(int argc, char** argv) {
         return check_history_file(check_dir, check_invariants);
       return check_stored_run(check_dir, write_reports);
     }
+    if (*compose_override)
+      return write_compose_override(override_file, override_regions, override_output,
+                                    override_options);
     if (*schema) {
       std::cout << experiment_schema().dump(2) << "\n";
       return 0;

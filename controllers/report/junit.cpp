@@ -37,7 +37,8 @@ JunitCounts junit_counts(const Verdict& verdict) {
   counts.tests = verdict.results.size();
   for (const auto& r : verdict.results) {
     if (r.validity == Validity::violated) ++counts.failures;
-    if (r.validity == Validity::unknown) (verdict.unknown_fails ? counts.failures : counts.skipped)++;
+    if (r.validity == Validity::unknown)
+      (verdict.unknown_fails ? counts.failures : counts.skipped)++;
   }
   return counts;
 }
@@ -67,9 +68,8 @@ std::string render_junit_testsuite(const Verdict& verdict, double seconds,
     }
   const std::string suite = "faultline." + verdict.experiment;
   std::ostringstream out;
-  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << tests
-      << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\""
-      << seconds << "\">\n"
+  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << tests << "\" failures=\""
+      << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds << "\">\n"
       << "    <properties>\n";
   auto property = [&](const std::string& name, const std::string& value) {
     out << "      <property name=\"" << xml_escape(name) << "\" value=\"" << xml_escape(value)

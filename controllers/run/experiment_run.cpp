@@ -290,6 +290,7 @@ int Run::execute() {
   results_ = fs::absolute(fs::path(options_.results_root) /
                           (e_.name + "-" + timestamp() + "-" + run_id_));
   fs::create_directories(results_);
+  if (options_.on_results_dir) options_.on_results_dir(results_.string());
   JournalEntry entry;
   entry.run_id = run_id_;
   entry.results = results_.string();

@@ -2,6 +2,7 @@
 // One run of an experiment, start to finish: topology, services, health,
 // workload under the fault timeline, heal, final reads, checks, verdict,
 // teardown.
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ struct RunOptions {
   std::string compose_project;  // when several compose projects hold the regions
   std::string docker_socket = "/var/run/docker.sock";
   std::string state_dir = "/run/faultline";  // run journals, for `faultline recover`
+  // Told the run's results folder as soon as it exists, so that a run which
+  // then stops without a result (interrupted, the target did not start) can
+  // still be pointed at (a suite's table).
+  std::function<void(const std::string& results_dir)> on_results_dir;
 };
 
 // What a finished run tells the runs around it (--repeat, shrink).

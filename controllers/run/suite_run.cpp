@@ -54,14 +54,20 @@ std::string suite_verdict(const SuiteEntry& entry) {
   switch (entry.status) {
     case SuiteStatus::judged:
       switch (entry.verdict.overall()) {
-        case Validity::holds: return "PASS";
-        case Validity::violated: return "FAIL";
-        case Validity::unknown: return "UNKNOWN";
+        case Validity::holds:
+          return "PASS";
+        case Validity::violated:
+          return "FAIL";
+        case Validity::unknown:
+          return "UNKNOWN";
       }
       return "UNKNOWN";
-    case SuiteStatus::error: return "ERROR";
-    case SuiteStatus::interrupted: return "INTERRUPTED";
-    case SuiteStatus::not_run: return "not run";
+    case SuiteStatus::error:
+      return "ERROR";
+    case SuiteStatus::interrupted:
+      return "INTERRUPTED";
+    case SuiteStatus::not_run:
+      return "not run";
   }
   return "ERROR";
 }
@@ -85,15 +91,18 @@ std::string what_failed(const SuiteEntry& entry) {
         if (r.validity == Validity::unknown) unknown.push_back(r.invariant);
       }
       std::string out = joined(violated);
-      if (!unknown.empty()) out += (out.empty() ? "" : "; ") + std::string("unknown: ") + joined(unknown);
+      if (!unknown.empty())
+        out += (out.empty() ? "" : "; ") + std::string("unknown: ") + joined(unknown);
       return out.empty() ? "-" : out;
     }
     case SuiteStatus::error:
       if (entry.exit_code == kExitTargetFailed) return "(the system under test did not start)";
       if (entry.exit_code == kExitBadInput) return "(refused: see its message above)";
       return "(internal error: see its message above)";
-    case SuiteStatus::interrupted: return "(interrupted; reverted and torn down)";
-    case SuiteStatus::not_run: return "-";
+    case SuiteStatus::interrupted:
+      return "(interrupted; reverted and torn down)";
+    case SuiteStatus::not_run:
+      return "-";
   }
   return "-";
 }
@@ -106,10 +115,14 @@ std::string seconds_text(double seconds) {
 
 std::string error_type(int exit_code) {
   switch (exit_code) {
-    case kExitTargetFailed: return "target-failed";
-    case kExitInterrupted: return "interrupted";
-    case kExitBadInput: return "bad-input";
-    default: return "internal-error";
+    case kExitTargetFailed:
+      return "target-failed";
+    case kExitInterrupted:
+      return "interrupted";
+    case kExitBadInput:
+      return "bad-input";
+    default:
+      return "internal-error";
   }
 }
 
@@ -120,8 +133,8 @@ std::string padded(const std::string& text, std::size_t width) {
 }  // namespace
 
 std::string render_suite_table(const std::vector<SuiteEntry>& entries, int exit_code) {
-  const std::vector<std::string> header{"experiment", "verdict", "exit", "invariants", "time",
-                                        "results"};
+  const std::vector<std::string> header{"experiment", "verdict", "exit",
+                                        "invariants", "time",    "results"};
   std::vector<std::vector<std::string>> rows{header};
   for (const auto& e : entries) {
     const bool ran = e.status != SuiteStatus::not_run;
@@ -133,9 +146,12 @@ std::string render_suite_table(const std::vector<SuiteEntry>& entries, int exit_
   for (const auto& row : rows)
     for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   // In the order a reader scans for trouble; a count only where it is not 0.
-  const std::vector<std::pair<std::string, std::string>> words{
-      {"PASS", "passed"},   {"FAIL", "failed"},           {"UNKNOWN", "unknown"},
-      {"ERROR", "errors"},  {"INTERRUPTED", "interrupted"}, {"not run", "not run"}};
+  const std::vector<std::pair<std::string, std::string>> words{{"PASS", "passed"},
+                                                               {"FAIL", "failed"},
+                                                               {"UNKNOWN", "unknown"},
+                                                               {"ERROR", "errors"},
+                                                               {"INTERRUPTED", "interrupted"},
+                                                               {"not run", "not run"}};
   std::string counts;
   for (const auto& [verdict, word] : words) {
     const auto n = std::count_if(entries.begin(), entries.end(),
@@ -184,6 +200,8 @@ std::string render_suite_junit(const std::vector<SuiteEntry>& entries) {
       << "      <property name=\"file\" value=\"" << xml_escape(e.file) << "\"/>\n"
       << "      <property name=\"commit\" value=\"" << xml_escape(commit_under_test()) << "\"/>\n";
     if (ran) s << "      <property name=\"exit_code\" value=\"" << e.exit_code << "\"/>\n";
+    if (!e.results_dir.empty())
+      s << "      <property name=\"results_dir\" value=\"" << xml_escape(e.results_dir) << "\"/>\n";
     s << "    </properties>\n"
       << "    <testcase classname=\"" << xml_escape(name) << "\" name=\"run\" time=\"" << e.seconds
       << "\">\n";
@@ -267,8 +285,10 @@ int run_suite(const std::vector<Experiment>& experiments, const RunOptions& opti
               << std::flush;
     const auto start = std::chrono::steady_clock::now();
     entry.status = SuiteStatus::error;
+    RunOptions run_options = options;
+    run_options.on_results_dir = [&entry](const std::string& dir) { entry.results_dir = dir; };
     try {
-      const RunResult result = run_experiment_result(experiments[i], options);
+      const RunResult result = run_experiment_result(experiments[i], run_options);
       entry.status = SuiteStatus::judged;
       entry.exit_code = result.exit_code;
       entry.verdict = result.verdict;

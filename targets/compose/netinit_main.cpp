@@ -1,9 +1,13 @@
 // faultline-netinit: the network plumbing of a container in the compose stack,
 // then the container's real program with no privileges left.
 //
-//   faultline-netinit [--route PREFIX=GATEWAY]... [--user UID:GID]
-//                     [-- PROGRAM ARGS...]
+//   faultline-netinit [--address CIDR=ADDRESS]... [--route PREFIX=GATEWAY]...
+//                     [--user UID:GID] [-- PROGRAM ARGS...]
 //
+// --address adds CIDR to the link that holds ADDRESS (a gateway made by
+//          `faultline compose-override` takes its region's default-gateway
+//          address, which docker reserves but leaves unheld, so every host's
+//          default route leads to it without a route of its own)
 // --route  adds PREFIX via GATEWAY (a host sends other regions' traffic
 //          through its region's gateway, not through docker's bridge)
 // --user   the user the program runs as
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "controllers/topology/plan.hpp"
+#include "injector/links.hpp"
 #include "injector/netlink_socket.hpp"
 #include "injector/routes.hpp"
 
@@ -72,7 +77,7 @@ void drop_capabilities(const std::string& user) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::pair<std::string, std::string>> routes;
+  std::vector<std::pair<std::string, std::string>> routes, addresses;
   std::string user;
   int i = 1;
   for (; i < argc; ++i) {
@@ -84,6 +89,8 @@ int main(int argc, char** argv) {
     if (i + 1 >= argc) fail("option " + arg + " needs a value");
     if (arg == "--route")
       routes.push_back(split_pair(argv[++i], "--route"));
+    else if (arg == "--address")
+      addresses.push_back(split_pair(argv[++i], "--address"));
     else if (arg == "--user")
       user = argv[++i];
     else
@@ -91,6 +98,11 @@ int main(int argc, char** argv) {
   }
   try {
     NetlinkSocket sock = NetlinkSocket::open_here();
+    for (const auto& [cidr, beside] : addresses) {
+      auto link = faultline::injector::link_with_address(sock, beside);
+      if (!link) fail("--address " + cidr + "=" + beside + ": no link holds " + beside);
+      faultline::injector::add_address(sock, *link, cidr);
+    }
     for (const auto& [prefix, gateway] : routes)
       // The namespace provider's metric for region routes: a partition's
       // blackhole routes (lower metrics) win over them while they exist.

@@ -11,23 +11,30 @@
 #      user the machine lacks (the provider's preflight), a folder with no
 #      *.toml, --repeat with a suite;
 #   3. Ctrl-C during the first run: it reverts and tears down, the rest are
-#      "not run", the table and junit.xml say so, exit 130, nothing left.
+#      "not run", the table and junit.xml say so, exit 130, nothing left;
+#   4. a run whose target does not start is an ERROR (exit 3) and the suite
+#      goes on with the next: exit 3 over the next one's 2.
 #
-#   suite.sh FAULTLINE SUITE_DIR INVALID_DIR
+#   suite.sh FAULTLINE SUITE_DIR INVALID_DIR STARTUP_FAILURE.toml
 set -euo pipefail
-faultline=$1 suite=$2 invalid=$3
+faultline=$1 suite=$2 invalid=$3 startup=$4
 scratch=$(mktemp -d)
 chmod 755 "$scratch"  # services may run as an unprivileged user
 trap 'rm -rf "$scratch"' EXIT
 # shellcheck source=run_ids.sh
 . "$(dirname "$0")/run_ids.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# nothing_left DIR: no namespace, no process of any run under DIR.
+# nothing_left DIR: no namespace, no process of any run under DIR (by the
+# run id its results folder ends with: an interrupted run has no verdict.json).
 nothing_left() {
-  local id
+  local id run netns
   if id=$(left_behind "$1"); then fail "namespaces of run $id left behind"; fi
-  for id in $(ls "$1" | grep -o '[0-9a-f]\{6\}$' || true); do
-    ls /run/netns 2>/dev/null | grep -q "^fl-$id-" && fail "namespaces of run $id left behind"
+  for run in "$1"/*/; do
+    id=$(basename "$run")
+    id=${id##*-}
+    for netns in /run/netns/fl-"$id"-*; do
+      [[ -e $netns ]] && fail "namespace $(basename "$netns") of run $id left behind"
+    done
   done
   if pgrep -f "$1/" >/dev/null; then pgrep -af "$1/" >&2; fail "processes of the suite left running"; fi
   return 0
@@ -134,20 +141,51 @@ cat "$scratch/int.out"
 [[ $code -eq 130 ]] || { tail -20 "$scratch/int.err" >&2; fail "exit $code after SIGINT, expected 130"; }
 grep -q '^suite of 3 experiments: 1 interrupted, 2 not run => exit 130$' "$scratch/int.out" ||
   fail "no summary line of an interrupted suite"
-grep -Eq '^  suite-holds +INTERRUPTED +130 ' "$scratch/int.out" || fail "the first run is not INTERRUPTED"
+grep -Eq "^  suite-holds +INTERRUPTED +130 +\(interrupted; reverted and torn down\) +[0-9.]+ s +$scratch/int/suite-holds-" \
+  "$scratch/int.out" || fail "the first run is not INTERRUPTED, with its results folder"
 [[ $(grep -Ec '^  suite-(violated|unknown) +not run +- ' "$scratch/int.out") -eq 2 ]] || fail "not 2 'not run'"
 grep -q 'the experiments after it were not run' "$scratch/int.err" || fail "no interrupt message"
 [[ $(grep -c '^=== experiment' "$scratch/int.out") -eq 1 ]] || fail "a run started after Ctrl-C"
 python3 - "$scratch/int/junit.xml" <<'EOF'
-import sys
+import os, sys
 import xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 suites = root.findall("testsuite")
 assert len(suites) == 3, len(suites)
 assert suites[0].find("testcase/error").get("type") == "interrupted"
+props = {p.get("name"): p.get("value") for p in suites[0].find("properties")}
+assert os.path.isfile(os.path.join(props["results_dir"], "experiment.toml")), props
 assert all(s.find("testcase/skipped") is not None for s in suites[1:])
 assert (root.get("errors"), root.get("skipped")) == ("1", "2"), root.attrib
 print("junit.xml: 1 error (interrupted), 2 skipped (not run)")
 EOF
 nothing_left "$scratch/int"
-echo "ok: Ctrl-C mid-suite, exit 130, nothing left; all in $((SECONDS - start)) s"
+echo "ok: Ctrl-C mid-suite, exit 130, nothing left"
+
+# 4. The target does not start, then an unknown run: the suite goes on.
+set +e
+"$faultline" run --results "$scratch/target" "$startup" "$suite/c-unknown.toml" \
+  >"$scratch/target.out" 2>"$scratch/target.err"
+code=$?
+set -e
+cat "$scratch/target.out"
+[[ $code -eq 3 ]] || { tail -20 "$scratch/target.err" >&2; fail "exit $code, expected 3"; }
+grep -q '^suite of 2 experiments: 1 unknown, 1 error => exit 3$' "$scratch/target.out" ||
+  fail "no summary line"
+grep -Eq "^  service-exits-at-startup +ERROR +3 +\(the system under test did not start\) +[0-9.]+ s +$scratch/target/" \
+  "$scratch/target.out" || fail "no ERROR line with its results folder"
+grep -Eq '^  suite-unknown +UNKNOWN +2 ' "$scratch/target.out" || fail "the next experiment did not run"
+grep -q "faultline: $startup: the system under test could not be started: " "$scratch/target.err" ||
+  fail "the failure is not named with its file"
+python3 - "$scratch/target/junit.xml" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+error = root.find("testsuite/testcase/error")
+assert error.get("type") == "target-failed", error.attrib
+assert "could not be started" in error.get("message"), error.attrib
+assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("2", "1", "1"), root.attrib
+print("junit.xml: 1 error (target-failed), 1 failure (unknown)")
+EOF
+nothing_left "$scratch/target"
+echo "ok: the target did not start, the suite went on, exit 3; all in $((SECONDS - start)) s"

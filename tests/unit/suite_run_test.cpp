@@ -45,16 +45,17 @@ std::vector<SuiteEntry> sample_suite() {
   target.exit_code = kExitTargetFailed;
   target.error = "the system under test could not be started: app@us <exited 1>";
   target.seconds = 1.5;
-  return {judged("a-holds", {result("convergence", Validity::holds),
-                             result("no-lost-writes", Validity::holds)},
-                 kExitHolds),
-          judged("b-violated", {result("convergence", Validity::violated),
-                                result("no-lost-writes", Validity::holds),
-                                result("read-your-writes", Validity::unknown)},
-                 kExitViolated),
-          judged("c-unknown", {result("no-lost-writes", Validity::unknown)}, kExitUnknown),
-          target,
-          SuiteEntry{.file = "suite/e.toml", .experiment = "e-never"}};
+  target.results_dir = "/r/d-target-1";  // its services' logs say why
+  return {
+      judged("a-holds",
+             {result("convergence", Validity::holds), result("no-lost-writes", Validity::holds)},
+             kExitHolds),
+      judged("b-violated",
+             {result("convergence", Validity::violated), result("no-lost-writes", Validity::holds),
+              result("read-your-writes", Validity::unknown)},
+             kExitViolated),
+      judged("c-unknown", {result("no-lost-writes", Validity::unknown)}, kExitUnknown), target,
+      SuiteEntry{.file = "suite/e.toml", .experiment = "e-never"}};
 }
 
 struct Outcome {
@@ -81,7 +82,8 @@ std::size_t occurrences(const std::string& text, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("a suite's exit code is its worst run's: 1 over 2 over 0, 130 when interrupted", "[suite]") {
+TEST_CASE("a suite's exit code is its worst run's: 1 over 2 over 0, 130 when interrupted",
+          "[suite]") {
   auto code = [](std::vector<int> codes) {
     std::vector<SuiteEntry> entries;
     for (int c : codes) {
@@ -136,6 +138,7 @@ TEST_CASE("the suite's table: a line per experiment, what failed, the counts", "
   CHECK(all[4].find("c-unknown   UNKNOWN  2     unknown: no-lost-writes") != std::string::npos);
   CHECK(all[5].find("d-target    ERROR    3     (the system under test did not start)") !=
         std::string::npos);
+  CHECK(all[5].ends_with("1.5 s  /r/d-target-1"));
   CHECK(all[6].find("e-never     not run  -") != std::string::npos);
   // Every column starts where its header does.
   const auto column = all[1].find("time");
@@ -143,8 +146,9 @@ TEST_CASE("the suite's table: a line per experiment, what failed, the counts", "
   CHECK(all[5].substr(column, 5) == "1.5 s");
 }
 
-TEST_CASE("the suite's junit.xml: each run's testsuite, errors and skips for runs without a verdict",
-          "[suite][junit]") {
+TEST_CASE(
+    "the suite's junit.xml: each run's testsuite, errors and skips for runs without a verdict",
+    "[suite][junit]") {
   const auto entries = sample_suite();
   const std::string xml = render_suite_junit(entries);
   INFO(xml);
@@ -160,8 +164,10 @@ TEST_CASE("the suite's junit.xml: each run's testsuite, errors and skips for run
   CHECK(xml.find("<testsuite name=\"faultline.b-violated\" tests=\"3\" failures=\"2\"") !=
         std::string::npos);
   CHECK(xml.find("<property name=\"file\" value=\"suite/b-violated.toml\"/>") != std::string::npos);
-  CHECK(xml.find("<testsuite name=\"faultline.d-target\" tests=\"1\" failures=\"0\" errors=\"1\"") !=
-        std::string::npos);
+  CHECK(
+      xml.find("<testsuite name=\"faultline.d-target\" tests=\"1\" failures=\"0\" errors=\"1\"") !=
+      std::string::npos);
+  CHECK(xml.find("<property name=\"results_dir\" value=\"/r/d-target-1\"/>") != std::string::npos);
   CHECK(xml.find("<error type=\"target-failed\" message=\"the system under test could not be "
                  "started: app@us &lt;exited 1&gt;\"/>") != std::string::npos);
   CHECK(xml.find("<testsuite name=\"faultline.e-never\" tests=\"1\" failures=\"0\" errors=\"0\" "
@@ -188,7 +194,8 @@ TEST_CASE("a run's own junit.xml is its testsuite in a testsuites document", "[j
 
 TEST_CASE("a folder is its *.toml files, sorted; several files are a suite; one is not",
           "[suite]") {
-  const fs::path dir = fs::temp_directory_path() / ("faultline-suite-test-" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("faultline-suite-test-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "sub");
   fs::create_directories(dir / "empty");
@@ -198,7 +205,8 @@ TEST_CASE("a folder is its *.toml files, sorted; several files are a suite; one 
   const auto folder = suite_files({(dir).string()});
   CHECK(folder.suite);
   CHECK(folder.problems.empty());
-  CHECK(folder.files == std::vector<std::string>{(dir / "a.toml").string(), (dir / "b.toml").string()});
+  CHECK(folder.files ==
+        std::vector<std::string>{(dir / "a.toml").string(), (dir / "b.toml").string()});
 
   const auto one = suite_files({(dir / "b.toml").string()});
   CHECK_FALSE(one.suite);
@@ -206,7 +214,8 @@ TEST_CASE("a folder is its *.toml files, sorted; several files are a suite; one 
 
   const auto two = suite_files({(dir / "b.toml").string(), (dir / "a.toml").string()});
   CHECK(two.suite);
-  CHECK(two.files == std::vector<std::string>{(dir / "b.toml").string(), (dir / "a.toml").string()});
+  CHECK(two.files ==
+        std::vector<std::string>{(dir / "b.toml").string(), (dir / "a.toml").string()});
 
   const auto empty = suite_files({(dir / "empty").string(), (dir / "a.toml").string()});
   REQUIRE(empty.problems.size() == 1);
@@ -216,16 +225,19 @@ TEST_CASE("a folder is its *.toml files, sorted; several files are a suite; one 
   fs::remove_all(dir);
 }
 
-TEST_CASE("faultline run with a bad file among several refuses the suite, naming each, making nothing",
-          "[suite][cli]") {
+TEST_CASE(
+    "faultline run with a bad file among several refuses the suite, naming each, making nothing",
+    "[suite][cli]") {
   const std::string suite = std::string(FAULTLINE_SOURCE_DIR) + "/tests/experiments/suite/";
   const std::string invalid = std::string(FAULTLINE_SOURCE_DIR) + "/tests/experiments/invalid/";
-  const fs::path scratch = fs::temp_directory_path() / ("fl-suite-cli-" + std::to_string(::getpid()));
+  const fs::path scratch =
+      fs::temp_directory_path() / ("fl-suite-cli-" + std::to_string(::getpid()));
   const std::string where = "--results '" + (scratch / "results").string() + "' --state-dir '" +
                             (scratch / "state").string() + "' ";
   // Both bad files, each with its line; the good ones before and after are not run.
-  auto bad = run_faultline("run " + where + suite + "a-holds.toml " + invalid + "unknown-key.toml " +
-                       invalid + "negative-seed.toml " + suite + "c-unknown.toml");
+  auto bad =
+      run_faultline("run " + where + suite + "a-holds.toml " + invalid + "unknown-key.toml " +
+                    invalid + "negative-seed.toml " + suite + "c-unknown.toml");
   INFO(bad.output);
   CHECK(bad.code == 254);
   CHECK(bad.output.find(invalid + "unknown-key.toml:") != std::string::npos);
@@ -234,17 +246,19 @@ TEST_CASE("faultline run with a bad file among several refuses the suite, naming
   CHECK_FALSE(fs::exists(scratch));
 
   auto repeat = run_faultline("run " + where + "--repeat 2 " + suite + "a-holds.toml " + suite +
-                          "c-unknown.toml");
+                              "c-unknown.toml");
   CHECK(repeat.code == 254);
-  CHECK(repeat.output.rfind("faultline: --repeat runs one experiment many times and a suite", 0) == 0);
+  CHECK(repeat.output.rfind("faultline: --repeat runs one experiment many times and a suite", 0) ==
+        0);
   CHECK_FALSE(fs::exists(scratch));
 
   // --var takes one value, so the files after it stay files; each must declare it.
   auto var = run_faultline("run --dry-run --var app_bug=none " + suite + "a-holds.toml " + suite +
-                       "c-unknown.toml");
+                           "c-unknown.toml");
   CHECK(var.code == 254);
-  CHECK(var.output.find(suite + "a-holds.toml:1:1: --var app_bug: the experiment has no variable") !=
-        std::string::npos);
+  CHECK(
+      var.output.find(suite + "a-holds.toml:1:1: --var app_bug: the experiment has no variable") !=
+      std::string::npos);
 
   // A dry run of a folder: each plan in turn, in the folder's order, nothing made.
   auto dry = run_faultline("run --dry-run " + suite);
