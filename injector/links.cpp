@@ -1,5 +1,6 @@
 #include "injector/links.hpp"
 
+#include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -8,6 +9,7 @@
 #include <netlink/route/link/veth.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -160,6 +162,30 @@ bool wait_operational(NetlinkSocket& sock, const std::string& name,
   }
 }
 
+std::optional<std::string> link_in_network(NetlinkSocket& sock, const std::string& cidr) {
+  auto network = detail::parse_address(cidr);
+  const unsigned prefix = nl_addr_get_prefixlen(network.get());
+  nl_cache* cache = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sock.get(), &cache); err < 0)
+    throw_netlink("list addresses", err);
+  std::optional<std::string> address;
+  for (nl_object* obj = nl_cache_get_first(cache); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    nl_addr* local = rtnl_addr_get_local(reinterpret_cast<rtnl_addr*>(obj));
+    if (local == nullptr || nl_addr_get_family(local) != nl_addr_get_family(network.get())) continue;
+    detail::NlAddrPtr masked(nl_addr_clone(local));
+    nl_addr_set_prefixlen(masked.get(), static_cast<int>(prefix));
+    if (nl_addr_cmp_prefix(masked.get(), network.get()) != 0) continue;
+    char text[INET6_ADDRSTRLEN + 8] = {};
+    nl_addr_set_prefixlen(masked.get(), static_cast<int>(nl_addr_get_len(masked.get()) * 8));
+    nl_addr2str(masked.get(), text, sizeof text);
+    address = text;
+    break;
+  }
+  nl_cache_free(cache);
+  if (!address) return std::nullopt;
+  return link_with_address(sock, *address);
+}
+
 void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr) {
   auto local = detail::parse_address(cidr);
   AddrPtr addr(rtnl_addr_alloc());
@@ -170,6 +196,43 @@ void add_address(NetlinkSocket& sock, const std::string& link, const std::string
   if (nl_addr_get_family(local.get()) == AF_INET6) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
   if (int err = rtnl_addr_add(sock.get(), addr.get(), 0); err < 0)
     throw_netlink("add address " + cidr + " to " + link, err);
+}
+
+std::vector<LinkAddresses> list_link_addresses(NetlinkSocket& sock) {
+  nl_cache* links = nullptr;
+  if (int err = rtnl_link_alloc_cache(sock.get(), AF_UNSPEC, &links); err < 0)
+    throw_netlink("list links", err);
+  nl_cache* addrs = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sock.get(), &addrs); err < 0) {
+    nl_cache_free(links);
+    throw_netlink("list addresses", err);
+  }
+  std::vector<LinkAddresses> out;
+  for (nl_object* obj = nl_cache_get_first(links); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    auto* link = reinterpret_cast<rtnl_link*>(obj);
+    if (rtnl_link_get_flags(link) & IFF_LOOPBACK) continue;
+    LinkAddresses entry{rtnl_link_get_name(link), {}};
+    const int index = rtnl_link_get_ifindex(link);
+    for (nl_object* a = nl_cache_get_first(addrs); a != nullptr; a = nl_cache_get_next(a)) {
+      auto* addr = reinterpret_cast<rtnl_addr*>(a);
+      nl_addr* local = rtnl_addr_get_local(addr);
+      if (rtnl_addr_get_ifindex(addr) != index || local == nullptr) continue;
+      char text[INET6_ADDRSTRLEN + 8];
+      char bare[INET6_ADDRSTRLEN + 8];
+      nl_addr2str(local, bare, sizeof bare);
+      // nl_addr2str leaves the prefix out when it is the address's full length.
+      std::string cidr = bare;
+      if (cidr.find('/') == std::string::npos) {
+        std::snprintf(text, sizeof text, "%s/%d", bare, rtnl_addr_get_prefixlen(addr));
+        cidr = text;
+      }
+      entry.addresses.push_back(cidr);
+    }
+    out.push_back(std::move(entry));
+  }
+  nl_cache_free(addrs);
+  nl_cache_free(links);
+  return out;
 }
 
 }  // namespace faultline::injector

@@ -2,6 +2,7 @@
 # or scripts/package.sh). The layout:
 #
 #   /usr/bin/faultline                       the controller
+#   /usr/bin/faultline-agent                 the per-node agent (clusters)
 #   /usr/lib/faultline/                      the reference system's programs and
 #                                            the recipes' scripts, found by bare
 #                                            name from a service's command
@@ -14,6 +15,8 @@
 include(GNUInstallDirs)
 
 install(TARGETS faultline RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The per-node agent (docs/architecture.md, "The agent").
+install(TARGETS faultline-agent RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS faultline-kv faultline-router RUNTIME DESTINATION ${CMAKE_INSTALL_LIBDIR}/faultline)
 install(PROGRAMS
   ${PROJECT_SOURCE_DIR}/targets/kvstore/faultline-postgres
@@ -44,17 +47,20 @@ install(FILES ${PROJECT_SOURCE_DIR}/packaging/ci/github-actions.yml ${PROJECT_SO
 # changelog is changelog.gz.
 find_program(GZIP gzip REQUIRED)
 set(man_gz ${PROJECT_BINARY_DIR}/packaging/faultline.1.gz)
+set(agent_man_gz ${PROJECT_BINARY_DIR}/packaging/faultline-agent.1.gz)
 set(changelog_gz ${PROJECT_BINARY_DIR}/packaging/changelog.gz)
 string(TIMESTAMP changelog_date "%a, %d %b %Y %H:%M:%S +0000" UTC)
 configure_file(${PROJECT_SOURCE_DIR}/packaging/changelog.Debian.in
   ${PROJECT_BINARY_DIR}/packaging/changelog.Debian @ONLY)
-add_custom_command(OUTPUT ${man_gz} ${changelog_gz}
+add_custom_command(OUTPUT ${man_gz} ${agent_man_gz} ${changelog_gz}
   COMMAND ${GZIP} -9nc ${PROJECT_SOURCE_DIR}/packaging/faultline.1 > ${man_gz}
+  COMMAND ${GZIP} -9nc ${PROJECT_SOURCE_DIR}/packaging/faultline-agent.1 > ${agent_man_gz}
   COMMAND ${GZIP} -9nc ${PROJECT_BINARY_DIR}/packaging/changelog.Debian > ${changelog_gz}
-  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/faultline.1 ${PROJECT_BINARY_DIR}/packaging/changelog.Debian
+  DEPENDS ${PROJECT_SOURCE_DIR}/packaging/faultline.1 ${PROJECT_SOURCE_DIR}/packaging/faultline-agent.1
+          ${PROJECT_BINARY_DIR}/packaging/changelog.Debian
   VERBATIM)
-add_custom_target(faultline_package_files ALL DEPENDS ${man_gz} ${changelog_gz})
-install(FILES ${man_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+add_custom_target(faultline_package_files ALL DEPENDS ${man_gz} ${agent_man_gz} ${changelog_gz})
+install(FILES ${man_gz} ${agent_man_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 # The experiment files' JSON Schema, for editors: what `faultline schema` prints.
 set(schema_json ${PROJECT_BINARY_DIR}/packaging/experiment.schema.json)

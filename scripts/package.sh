@@ -6,7 +6,7 @@ set -euo pipefail
 lint=true
 [[ ${1:-} == --no-lintian ]] && lint=false
 cd "$(dirname "$0")/.."
-cmake --build build --target faultline faultline-kv faultline-router faultline_package_files
+cmake --build build --target faultline faultline-agent faultline-kv faultline-router faultline_package_files
 (cd build && cpack -G DEB >/dev/null)
 deb=$(ls build/faultline_*_amd64.deb | sort -V | tail -n 1)
 echo "$deb"

@@ -22,6 +22,7 @@
 
 #include "common/version.hpp"
 #include "controllers/compose/compose_override.hpp"
+#include "controllers/agent/agent_call.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
 #include "controllers/experiment/diagnostic.hpp"
 #include "controllers/checkers/judge.hpp"
@@ -36,6 +37,7 @@
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
 #include "controllers/run/recover.hpp"
+#include "controllers/swarm/swarm_provider.hpp"
 #include "controllers/run/repeat_run.hpp"
 #include "controllers/run/suite_run.hpp"
 #include "controllers/shrink/shrink_command.hpp"
@@ -250,15 +252,33 @@ int main(int argc, char** argv) {
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
   run->add_option("--provider", run_options.provider,
-                  "where the regions live: namespaces faultline builds, or the containers of a "
-                  "running compose stack")
+                  "where the regions live: namespaces faultline builds, the containers of a "
+                  "running compose stack, or a swarm stack's tasks (faults through each node's "
+                  "faultline-agent)")
       ->check(CLI::IsMember(provider_names()))
       ->capture_default_str();
   run->add_option("--compose-project", run_options.compose_project,
                   "compose: the project whose containers are the regions, when several are up");
-  run->add_option("--docker-socket", run_options.docker_socket, "compose: the Docker API socket")
+  run->add_option("--docker-socket", run_options.docker_socket,
+                  "compose: the Docker API socket; swarm: a manager's")
       ->capture_default_str();
   run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
+      ->capture_default_str();
+  // The swarm provider's agents (see docs/architecture.md, "The swarm provider").
+  auto agent_options = [](CLI::App* sub, RunOptions& o) {
+    sub->add_option("--agent", o.swarm_agents,
+                    "swarm: NODE=ADDRESS[:PORT], where NODE's faultline-agent listens, when not at "
+                    "the node's swarm address (repeatable)");
+    sub->add_option("--agent-port", o.agent_port, "swarm: the agents' port")->capture_default_str();
+    sub->add_option("--agent-certs", o.agent_certs,
+                    "swarm: the folder `faultline certs` made (ca.pem, controller.pem, "
+                    "controller-key.pem)")
+        ->envname("FAULTLINE_AGENT_CERTS");
+  };
+  agent_options(run, run_options);
+  run->add_option("--agent-lease", run_options.agent_lease_ms,
+                  "swarm: ms an agent waits for the controller before it reverts the run's faults")
+      ->check(CLI::Range(100, 600000))
       ->capture_default_str();
   RepeatOptions repeat;
   std::uint64_t seed = 0;
@@ -289,6 +309,15 @@ int main(int argc, char** argv) {
       "recover", "undo what runs whose controller died left behind: faults, processes, namespaces");
   recover->add_option("--state-dir", recover_state_dir, "where runs journal what they create")
       ->capture_default_str();
+  RunOptions recover_swarm;
+  std::string recover_provider;
+  recover->add_option("--provider", recover_provider,
+                      "swarm: also have every node's agent sweep what carries faultline's marks")
+      ->check(CLI::IsMember({"swarm"}));
+  recover->add_option("--docker-socket", recover_swarm.docker_socket,
+                      "swarm: a manager's Docker API socket")
+      ->capture_default_str();
+  agent_options(recover, recover_swarm);
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "check experiment files without running them");
@@ -311,6 +340,31 @@ int main(int argc, char** argv) {
       "export", "write a stored run's history as EDN for Jepsen's checkers (Knossos, Elle)");
   export_cmd->add_option("results_dir", export_dir, "a results directory of an earlier run")
       ->required();
+
+  std::string certs_dir;
+  std::vector<std::string> certs_agents;
+  int certs_days = 365;
+  auto* certs = app.add_subcommand(
+      "certs", "make the CA and the certificates of a cluster's agents and their controller");
+  certs->add_option("dir", certs_dir, "the folder to write them in (an existing CA there is reused)")
+      ->required();
+  certs->add_option("--agent", certs_agents, "NODE or NODE=ADDRESS: an agent's certificate (repeat)");
+  certs->add_option("--days", certs_days, "validity in days")->capture_default_str();
+  agent::AgentCall agent_call_options;
+  auto* agent_call_cmd = app.add_subcommand(
+      "agent-call", "send one request to a node's faultline-agent, or apply a plan step through it");
+  agent_call_cmd->add_option("agent", agent_call_options.target, "the agent's ADDRESS:PORT")->required();
+  agent_call_cmd->add_option("op", agent_call_options.op,
+                             "inventory, sweep, container, renew, ... or apply")->required();
+  agent_call_cmd->add_option("fields", agent_call_options.fields,
+                             "the request's fields as a JSON object (apply: the plan step)");
+  agent_call_cmd->add_option("--certs", agent_call_options.certs,
+                             "the folder of `faultline certs` (ca.pem, controller.pem, controller-key.pem)")
+      ->required();
+  agent_call_cmd->add_option("--run", agent_call_options.run, "the run id the lease is held for");
+  agent_call_cmd->add_option("--lease", agent_call_options.lease_ms, "the lease in ms")->capture_default_str();
+  agent_call_cmd->add_flag("--hold", agent_call_options.hold,
+                           "apply: keep the step, renewing the lease, until SIGINT or SIGTERM");
 
   auto* doctor =
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
@@ -407,13 +461,23 @@ int main(int argc, char** argv) {
                 << export_dir << "/history-elle.edn (" << txns << " reads and writes)\n";
       return 0;
     }
+    if (*certs) return agent::make_certs_command(certs_dir, certs_agents, certs_days);
+    if (*agent_call_cmd) return agent::agent_call(agent_call_options);
     if (*recover) {
       if (!running_as_root()) {
         std::cerr << "faultline: recover deletes namespaces and enters containers and needs root: "
                      "sudo faultline recover\n";
         return kExitBadInput;
       }
-      const RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      if (recover_provider == "swarm") {
+        try {
+          for (auto& line : swarm::SwarmProvider::sweep_nodes(swarm::swarm_options(recover_swarm)))
+            out.lines.push_back(std::move(line));
+        } catch (const std::exception& e) {
+          out.problems.push_back(std::string("swarm: ") + e.what());
+        }
+      }
       for (const auto& line : out.lines) std::cout << "  " << line << "\n";
       for (const auto& line : out.problems) std::cerr << "faultline: could not recover: " << line << "\n";
       std::cout << "recover: " << out.dead_runs << " dead run(s) cleaned up, " << out.live_runs

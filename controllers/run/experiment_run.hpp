@@ -32,6 +32,13 @@ struct RunOptions {
   // then stops without a result (interrupted, the target did not start) can
   // still be pointed at (a suite's table).
   std::function<void(const std::string& results_dir)> on_results_dir;
+  // "swarm": a manager's socket is docker_socket, the stack's namespace
+  // compose_project; each node's faultline-agent at its swarm address unless
+  // an --agent NODE=ADDRESS[:PORT] says otherwise (see controllers/swarm/).
+  std::vector<std::string> swarm_agents;
+  int agent_port = 7443;
+  std::string agent_certs;  // the folder `faultline certs` made
+  int agent_lease_ms = 3000;
 };
 
 // What a finished run tells the runs around it (--repeat, shrink).

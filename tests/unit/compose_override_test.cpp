@@ -98,7 +98,7 @@ TEST_CASE("a file that is not a compose file is refused with where") {
   }
 }
 
-TEST_CASE("--region SERVICE=REGION[:HOST]") {
+TEST_CASE("compose-override reads --region SERVICE=REGION[:HOST]") {
   const Placement p = parse_placement("redis-primary=us-east-1:db");
   CHECK(p.service == "redis-primary");
   CHECK(p.region == "us-east-1");
