@@ -10,6 +10,7 @@
 #   /usr/share/faultline/clients/            the example exec clients they run
 #   /usr/share/faultline/schema/             experiment.schema.json, for editors
 #   /usr/share/doc/faultline/                README, docs/*.md, copyright
+#   /usr/share/doc/faultline/examples/       the CI recipes (packaging/ci/)
 #   /usr/share/man/man1/faultline.1.gz
 include(GNUInstallDirs)
 
@@ -37,6 +38,9 @@ install(PROGRAMS ${PROJECT_SOURCE_DIR}/clients/redis_register.py
 file(GLOB faultline_docs ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${faultline_docs} ${PROJECT_SOURCE_DIR}/packaging/copyright
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# docs/ci.md's recipes, to copy into a repository.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/ci/github-actions.yml ${PROJECT_SOURCE_DIR}/packaging/ci/gitlab-ci.yml
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
 # Debian wants the man page and the changelog compressed (gzip -9n: no name,
 # no time stamp, so the package is reproducible); a native package's
