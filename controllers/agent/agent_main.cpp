@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     TlsContext tls = TlsContext::for_agent(ca, cert, key);
     TcpListener listener = TcpListener::bind(listen);
     DockerNodeBackend backend(options);
+    // An agent killed mid-fault held leases that died with it.
+    for (const auto& line : backend.sweep_left_behind())
+      spdlog::warn("left by an earlier agent on this node, removed: {}", line);
     AgentCore core(backend, node);
     struct sigaction sa {};
     sa.sa_handler = on_signal;

@@ -7,9 +7,9 @@
 //                        once the dockerd confirms the container runs as PID;
 //   "NAME"               a named namespace, /run/netns/NAME (by hand, tests).
 // Containers are killed, paused and started through the dockerd's API. The
-// named namespaces it acted in are noted in the state folder, so a sweep
-// after the agent itself was killed still finds them; containers are found
-// by their faultline labels.
+// namespaces it acts in and the containers it kills or pauses are noted in
+// the state folder before it acts, so the next agent on the node reverts
+// them as it starts, and a sweep finds them too.
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +37,12 @@ class DockerNodeBackend final : public NodeBackend {
   nlohmann::json inventory() override;
   std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override;
   void container(const std::string& action, const std::string& id) override;
+  // Every labeled container and every namespace noted in the state folder.
   std::vector<std::string> sweep() override;
+  // Only what the state folder notes: what an earlier agent on this node
+  // (killed mid-fault) touched. The agent runs it as it starts, since no
+  // lease of a dead agent survives it.
+  std::vector<std::string> sweep_left_behind();
 
   class NodeProvider;
   class NodeTopology;
@@ -45,6 +50,7 @@ class DockerNodeBackend final : public NodeBackend {
  private:
   // Whether a dockerd answers (asked once; the agent serves without one).
   bool docker_available();
+  std::vector<std::string> sweep_noted(bool every_labeled_container);
 
   NodeOptions options_;
   std::optional<compose::DockerClient> docker_;
