@@ -57,8 +57,8 @@ int agent_call(const AgentCall& call) {
   try {
     const auto [address, port] = split_address_port(call.target);
     const AgentTls tls{call.certs + "/ca.pem", call.certs + "/controller.pem",
-                       call.certs + "/controller-key.pem"};
-    const AgentEndpoint endpoint{call.target, address, port};
+                       call.certs + "/controller-key.pem", !call.node.empty()};
+    const AgentEndpoint endpoint{call.node.empty() ? call.target : call.node, address, port};
     const std::string run =
         call.run.empty() ? "agent-call-" + std::to_string(::getpid()) : call.run;
     const auto fields = nlohmann::json::parse(call.fields, nullptr, false);
@@ -68,8 +68,8 @@ int agent_call(const AgentCall& call) {
     }
     if (call.op == "apply") {
       const PlanStep step = step_from_json(fields);
-      OneNode directory(call.target);
-      RemoteActuator actuator(directory, {{call.target, endpoint}}, tls,
+      OneNode directory(endpoint.node);
+      RemoteActuator actuator(directory, {{endpoint.node, endpoint}}, tls,
                               std::chrono::milliseconds(call.lease_ms), run);
       auto applied = actuator.prepare(step)->commit();
       std::cout << "applied (run " << run << ", lease " << call.lease_ms << " ms)" << std::endl;

@@ -24,6 +24,11 @@ struct AgentEndpoint {
 
 struct AgentTls {
   std::string ca, cert, key;  // PEM file paths
+  // Whether the agent's certificate must be the one of the endpoint's node
+  // (CN faultline-agent-NODE), not any agent's of the CA: a node's stolen
+  // key then cannot stand in for another node. Needs the certificates made
+  // with the same node names as the endpoints.
+  bool exact_node = false;
 };
 
 // The agent refused a request, or could not be reached.

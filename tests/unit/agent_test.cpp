@@ -360,6 +360,17 @@ TEST_CASE("agent tls: the controller's certificate from the agent's CA is served
   CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "revert ns-a"});
 }
 
+TEST_CASE("agent tls: with exact_node, the agent must hold its own node's certificate") {
+  TlsFixture f;
+  AgentTls tls = f.tls("a", "controller");
+  tls.exact_node = true;
+  CHECK_NOTHROW(AgentClient(f.endpoint(), tls));
+  CHECK_THROWS_WITH(AgentClient(AgentEndpoint{"node-2", "127.0.0.1", f.server->port()}, tls),
+                    Catch::Contains("faultline-agent-node-1, not faultline-agent-node-2"));
+  tls.exact_node = false;
+  CHECK_NOTHROW(AgentClient(AgentEndpoint{"node-2", "127.0.0.1", f.server->port()}, tls));
+}
+
 TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none is refused") {
   TlsFixture f;
   // A controller certificate of another CA.
