@@ -70,7 +70,7 @@ int agent_call(const AgentCall& call) {
       const PlanStep step = step_from_json(fields);
       OneNode directory(endpoint.node);
       RemoteActuator actuator(directory, {{endpoint.node, endpoint}}, tls,
-                              std::chrono::milliseconds(call.lease_ms), run);
+                              std::chrono::milliseconds(call.lease_ms), run, call.engine);
       auto applied = actuator.prepare(step)->commit();
       std::cout << "applied (run " << run << ", lease " << call.lease_ms << " ms)" << std::endl;
       if (!call.hold) return 0;  // the actuator's bye reverts it
@@ -86,7 +86,8 @@ int agent_call(const AgentCall& call) {
     }
     AgentClient client(endpoint, tls);
     static const std::set<std::string> leased = {"renew", "prepare", "commit", "revert", "bye"};
-    if (leased.count(call.op)) client.hello(run, std::chrono::milliseconds(call.lease_ms));
+    if (leased.count(call.op))
+      client.hello(run, std::chrono::milliseconds(call.lease_ms), call.engine);
     auto answer = client.call(call.op, fields);
     answer.erase("id");
     std::cout << answer.dump(2) << "\n";

@@ -59,8 +59,10 @@ nlohmann::json AgentClient::call(const std::string& op, nlohmann::json fields) {
   return *answer;
 }
 
-nlohmann::json AgentClient::hello(const std::string& run, std::chrono::milliseconds lease) {
-  return call("hello", {{"run", run}, {"lease_ms", lease.count()}});
+nlohmann::json AgentClient::hello(const std::string& run, std::chrono::milliseconds lease,
+                                  const std::string& engine, std::uint64_t seed) {
+  return call("hello",
+              {{"run", run}, {"lease_ms", lease.count()}, {"engine", engine}, {"seed", seed}});
 }
 
 void AgentClient::renew() { call("renew"); }

@@ -46,8 +46,12 @@ class AgentClient {
   AgentClient(AgentEndpoint endpoint, const AgentTls& tls,
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  // Starts (or resumes) the run's lease on this node. Returns {node, agent_version}.
-  nlohmann::json hello(const std::string& run, std::chrono::milliseconds lease);
+  // Starts (or resumes) the run's lease on this node. Returns {node,
+  // agent_version}. `engine`: who serves netem-style shaping there, "netem"
+  // or "nfqueue" (as the controller's machine probe chose); `seed` drives
+  // the NFQUEUE engine's draws.
+  nlohmann::json hello(const std::string& run, std::chrono::milliseconds lease,
+                       const std::string& engine = "netem", std::uint64_t seed = 1);
   void renew();
   // {containers: [{id, name, pid, labels, interfaces: [{name, addresses}]}]}
   nlohmann::json inventory();

@@ -178,20 +178,20 @@ DockerNodeBackend::DockerNodeBackend(NodeOptions options) : options_(std::move(o
   }
   topology_ = std::make_unique<NodeTopology>(docker_ ? &*docker_ : nullptr, options_);
   provider_ = std::make_unique<NodeProvider>(*topology_, options_.state_dir);
-  actuator_ = std::make_unique<LocalActuator>(
-      *provider_, "netem", 1,
-      [](const std::string& region) -> std::string {
-        throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
-      },
-      options_.state_dir);
 }
 
 DockerNodeBackend::~DockerNodeBackend() = default;
 
 bool DockerNodeBackend::docker_available() { return docker_.has_value(); }
 
-std::unique_ptr<PreparedStep> DockerNodeBackend::prepare(const PlanStep& step) {
-  return actuator_->prepare(step);
+std::unique_ptr<Actuator> DockerNodeBackend::actuator(const std::string& engine,
+                                                      std::uint64_t seed) {
+  return std::make_unique<LocalActuator>(
+      *provider_, engine, seed,
+      [](const std::string& region) -> std::string {
+        throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
+      },
+      options_.state_dir);
 }
 
 nlohmann::json DockerNodeBackend::inventory() {

@@ -17,10 +17,6 @@
 #include "controllers/agent/agent_core.hpp"
 #include "controllers/compose/docker_client.hpp"
 
-namespace faultline {
-class LocalActuator;
-}
-
 namespace faultline::agent {
 
 struct NodeOptions {
@@ -35,7 +31,7 @@ class DockerNodeBackend final : public NodeBackend {
   ~DockerNodeBackend() override;
 
   nlohmann::json inventory() override;
-  std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override;
+  std::unique_ptr<Actuator> actuator(const std::string& engine, std::uint64_t seed) override;
   void container(const std::string& action, const std::string& id) override;
   // Every labeled container and every namespace noted in the state folder.
   std::vector<std::string> sweep() override;
@@ -56,7 +52,6 @@ class DockerNodeBackend final : public NodeBackend {
   std::optional<compose::DockerClient> docker_;
   std::unique_ptr<NodeTopology> topology_;
   std::unique_ptr<NodeProvider> provider_;
-  std::unique_ptr<LocalActuator> actuator_;
 };
 
 // "unix:///var/run/docker.sock" or a plain path -> the path; throws on tcp://.

@@ -83,6 +83,25 @@ grep -q "run lease-test: lease expired" "$tmp/agent.log" || fail "the agent did 
 grep -q "reverted route blackhole 198.18.251.2" "$tmp/agent.log" || fail "the agent did not log what it reverted"
 ip netns exec "$a" busybox ping -c 1 -W 1 198.18.251.2 >/dev/null 2>&1 || fail "A cannot reach C after the revert"
 
+# Shaping through the agent, served by the NFQUEUE engine (this kernel may
+# lack sch_netem): 300 ms more on what A sends to C, gone with the controller.
+rtt() { ip netns exec "$a" busybox ping -c 1 -W 3 198.18.251.2 2>/dev/null | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p'; }
+shape='{"kind":"shape","netns":"'$a'","dev":"'${v}ac'","band":0,"netem":{"delay_us":300000,"jitter_us":0,"delay_correlation":0,"distribution":"","loss":0,"loss_correlation":0,"duplicate":0,"reorder":0,"reorder_correlation":0,"corrupt":0,"limit":10000},"matches":[{"family":2,"protocol":0,"dst":"198.18.251.2/32"}]}'
+ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" apply "$shape" \
+  --engine nfqueue --lease $lease_ms --run shape-test --hold >"$tmp/shape.log" 2>&1 &
+shaper=$!
+pids+=("$shaper")
+for _ in $(seq 100); do grep -qs "^applied" "$tmp/shape.log" && break; sleep 0.05; done
+grep -qs "^applied" "$tmp/shape.log" || { cat "$tmp/shape.log" >&2; fail "the shape step was not applied"; }
+slow=$(rtt)
+kill -KILL "$shaper"; wait "$shaper" 2>/dev/null || true
+sleep $(( lease_ms / 1000 + 1 ))
+fast=$(rtt)
+echo "shaping through the agent (NFQUEUE engine): ping A->C ${slow:-lost} ms with it, ${fast:-lost} ms after its controller's SIGKILL"
+[[ -n $slow && ${slow%.*} -ge 300 ]] || fail "no 300 ms delay through the agent (rtt ${slow:-lost})"
+[[ -n $fast && ${fast%.*} -lt 100 ]] || fail "the delay outlived its controller (rtt ${fast:-lost})"
+if ip netns exec "$a" nft list tables 2>/dev/null | grep -q faultline; then fail "the run's nf_tables table stayed"; fi
+
 # Refused at the handshake: no certificate, a controller certificate of
 # another CA, and an agent's certificate presented as the controller's.
 refusals_before=$(grep -c "\] refused " "$tmp/agent.log" || true)
