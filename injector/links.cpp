@@ -1,7 +1,6 @@
 #include "injector/links.hpp"
 
 #include <arpa/inet.h>
-
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
@@ -161,6 +160,30 @@ bool wait_operational(NetlinkSocket& sock, const std::string& name,
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+std::optional<std::string> link_in_network(NetlinkSocket& sock, const std::string& cidr) {
+  auto network = detail::parse_address(cidr);
+  const unsigned prefix = nl_addr_get_prefixlen(network.get());
+  nl_cache* cache = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sock.get(), &cache); err < 0)
+    throw_netlink("list addresses", err);
+  std::optional<std::string> address;
+  for (nl_object* obj = nl_cache_get_first(cache); obj != nullptr; obj = nl_cache_get_next(obj)) {
+    nl_addr* local = rtnl_addr_get_local(reinterpret_cast<rtnl_addr*>(obj));
+    if (local == nullptr || nl_addr_get_family(local) != nl_addr_get_family(network.get())) continue;
+    detail::NlAddrPtr masked(nl_addr_clone(local));
+    nl_addr_set_prefixlen(masked.get(), static_cast<int>(prefix));
+    if (nl_addr_cmp_prefix(masked.get(), network.get()) != 0) continue;
+    char text[INET6_ADDRSTRLEN + 8] = {};
+    nl_addr_set_prefixlen(masked.get(), static_cast<int>(nl_addr_get_len(masked.get()) * 8));
+    nl_addr2str(masked.get(), text, sizeof text);
+    address = text;
+    break;
+  }
+  nl_cache_free(cache);
+  if (!address) return std::nullopt;
+  return link_with_address(sock, *address);
 }
 
 void add_address(NetlinkSocket& sock, const std::string& link, const std::string& cidr) {

@@ -25,6 +25,9 @@ void set_link_up(NetlinkSocket& sock, const std::string& name, bool up = true);
 void delete_link(NetlinkSocket& sock, const std::string& name);
 // The name of the link that holds `address` (no prefix length), if any.
 std::optional<std::string> link_with_address(NetlinkSocket& sock, const std::string& address);
+// The name of a link holding an address inside `cidr`'s network (e.g. the
+// link docker gave an address of 198.18.1.0/24, for "198.18.1.10/24"), if any.
+std::optional<std::string> link_in_network(NetlinkSocket& sock, const std::string& cidr);
 
 // Waits until the kernel reports the link operationally up (IF_OPER_UP) and
 // IPv6 has configured it (a link-local address past duplicate detection).

@@ -14,7 +14,7 @@ DEMO_BUILD_PACKAGES=(
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libnetfilter-queue-dev libnftnl-dev libmnl-dev
-  libpq-dev libhiredis-dev libssl-dev
+  libpq-dev libhiredis-dev libyaml-cpp-dev libssl-dev
 )
 DEMO_RUN_PACKAGES=(postgresql-15 iproute2 procps)
 DEMO_PACKAGES=("${DEMO_BUILD_PACKAGES[@]}" "${DEMO_RUN_PACKAGES[@]}")
@@ -25,6 +25,7 @@ TEST_PACKAGES=(
   catch2 libfaketime chromium libpng-dev
   nftables iptables
   docker.io docker-compose busybox-static python3 python3-jsonschema python3-yaml python3-kubernetes
+  openssl
   redis-server nodejs etcd-server
   clang-14 libclang-rt-14-dev
   debootstrap lintian dpkg-dev

@@ -47,11 +47,11 @@ class AgentClient {
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   // Starts (or resumes) the run's lease on this node. Returns {node,
-  // agent_version}. `engine`: who serves netem-style shaping there, "netem"
-  // or "nfqueue" (as the controller's machine probe chose); `seed` drives
-  // the NFQUEUE engine's draws.
+  // agent_version}. `engine`: who serves netem-style shaping there, "netem",
+  // "nfqueue" or "auto" (the agent's kernel decides); `seed` drives the
+  // NFQUEUE engine's draws.
   nlohmann::json hello(const std::string& run, std::chrono::milliseconds lease,
-                       const std::string& engine = "netem", std::uint64_t seed = 1);
+                       const std::string& engine = "auto", std::uint64_t seed = 1);
   void renew();
   // {containers: [{id, name, pid, labels, interfaces: [{name, addresses}]}]}
   nlohmann::json inventory();

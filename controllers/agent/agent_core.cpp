@@ -147,9 +147,9 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
     const auto lease = std::chrono::milliseconds(request.value("lease_ms", kDefaultLease.count()));
     if (lease < std::chrono::milliseconds(100))
       throw Refusal("lease_ms must be at least 100, not " + std::to_string(lease.count()));
-    const std::string engine = request.value("engine", "netem");
-    if (engine != "netem" && engine != "nfqueue")
-      throw Refusal("engine must be netem or nfqueue, not \"" + engine + "\"");
+    const std::string engine = request.value("engine", "auto");
+    if (engine != "auto" && engine != "netem" && engine != "nfqueue")
+      throw Refusal("engine must be auto, netem or nfqueue, not \"" + engine + "\"");
     const bool resumed = runs_.count(run) > 0;
     if (resumed && runs_.at(run).engine != engine)
       throw Refusal("run " + run + " holds its lease with engine " + runs_.at(run).engine);

@@ -10,9 +10,10 @@
 // what it prepared and forgets it: a controller that was killed or cut off
 // leaves no fault behind. bye does the same at once, on purpose.
 //
-// hello {run, lease_ms, engine?, seed?}: engine is "netem" (default) or
-// "nfqueue", who serves netem-style shaping for this run, as the
-// controller's machine probe chose; seed drives the NFQUEUE engine's draws.
+// hello {run, lease_ms, engine?, seed?}: engine is who serves netem-style
+// shaping for this run, "netem", "nfqueue" or "auto" (the default: netem
+// where this node's kernel has it, else NFQUEUE); seed drives the NFQUEUE
+// engine's draws.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -35,7 +36,7 @@ class NodeBackend {
   // The actuator of one run's route, drop-rule and shape steps (the node's
   // LocalActuator): made at hello, destroyed once the run ended and all it
   // applied was reverted, so what its faults shared (an nf_tables table, an
-  // NFQUEUE engine) goes with it. `engine`: "netem" or "nfqueue".
+  // NFQUEUE engine) goes with it. `engine`: "netem", "nfqueue" or "auto".
   virtual std::unique_ptr<Actuator> actuator(const std::string& engine, std::uint64_t seed) = 0;
   // kill | pause | resume | restart | start of a container of this node.
   virtual void container(const std::string& action, const std::string& id) = 0;

@@ -12,6 +12,7 @@
 #include "controllers/compose/compose_topology.hpp"
 #include "controllers/providers/provider.hpp"
 #include "controllers/run/local_actuator.hpp"
+#include "injector/capabilities.hpp"
 #include "injector/links.hpp"
 #include "injector/sweep.hpp"
 
@@ -178,6 +179,10 @@ DockerNodeBackend::DockerNodeBackend(NodeOptions options) : options_(std::move(o
   }
   topology_ = std::make_unique<NodeTopology>(docker_ ? &*docker_ : nullptr, options_);
   provider_ = std::make_unique<NodeProvider>(*topology_, options_.state_dir);
+  // What a controller's "auto" picks on this kernel: netem where sch_netem
+  // is, else the NFQUEUE engine (a kernel without netem).
+  default_engine_ =
+      injector::has_capability(injector::probe_capabilities(), "netem") ? "netem" : "nfqueue";
 }
 
 DockerNodeBackend::~DockerNodeBackend() = default;
@@ -187,7 +192,7 @@ bool DockerNodeBackend::docker_available() { return docker_.has_value(); }
 std::unique_ptr<Actuator> DockerNodeBackend::actuator(const std::string& engine,
                                                       std::uint64_t seed) {
   return std::make_unique<LocalActuator>(
-      *provider_, engine, seed,
+      *provider_, engine == "auto" ? default_engine_ : engine, seed,
       [](const std::string& region) -> std::string {
         throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
       },

@@ -8,8 +8,8 @@
 //   "NAME"               a named namespace, /run/netns/NAME (by hand, tests).
 // Containers are killed, paused and started through the dockerd's API. The
 // namespaces it acts in and the containers it kills or pauses are noted in
-// the state folder before it acts, so the next agent on the node reverts
-// them as it starts, and a sweep finds them too.
+// the state folder before it acts, so a sweep finds them, and so does the
+// next agent on the node as it starts (with --undo-left-behind).
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,8 +36,8 @@ class DockerNodeBackend final : public NodeBackend {
   // Every labeled container and every namespace noted in the state folder.
   std::vector<std::string> sweep() override;
   // Only what the state folder notes: what an earlier agent on this node
-  // (killed mid-fault) touched. The agent runs it as it starts, since no
-  // lease of a dead agent survives it.
+  // (killed mid-fault) touched. The agent runs it as it starts with
+  // --undo-left-behind, since no lease of a dead agent survives it.
   std::vector<std::string> sweep_left_behind();
 
   class NodeProvider;
@@ -52,6 +52,7 @@ class DockerNodeBackend final : public NodeBackend {
   std::optional<compose::DockerClient> docker_;
   std::unique_ptr<NodeTopology> topology_;
   std::unique_ptr<NodeProvider> provider_;
+  std::string default_engine_;  // what "auto" means on this kernel
 };
 
 // "unix:///var/run/docker.sock" or a plain path -> the path; throws on tcp://.

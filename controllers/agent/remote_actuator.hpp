@@ -35,11 +35,11 @@ class AgentDirectory {
 
 class RemoteActuator final : public Actuator {
  public:
-  // `engine` and `seed` as LocalActuator takes them: "netem" or "nfqueue",
-  // who serves netem-style shaping on the nodes.
+  // `engine` and `seed` as LocalActuator takes them: "netem", "nfqueue" or
+  // "auto" (each agent picks netem where its kernel has it, else NFQUEUE).
   RemoteActuator(const AgentDirectory& directory, std::map<std::string, AgentEndpoint> agents,
                  AgentTls tls, std::chrono::milliseconds lease, std::string run_id,
-                 std::string engine = "netem", std::uint64_t seed = 1);
+                 std::string engine = "auto", std::uint64_t seed = 1);
   ~RemoteActuator() override;
 
   // Route, drop-rule and shape steps go to the agent of their namespace's

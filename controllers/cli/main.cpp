@@ -1,10 +1,12 @@
 // faultline: chaos experiments for multi-region, active-active systems.
 //
 //   faultline run EXPERIMENT.toml [--results DIR] [--dry-run] [--seed N] [--repeat N]
+//   faultline run A.toml B.toml ... | DIR     (a suite: each in turn, one table, one junit.xml)
 //   faultline shrink RESULTS_DIR [--max-runs N] [--max-time D]
 //   faultline validate EXPERIMENT.toml...
 //   faultline check RESULTS_DIR
 //   faultline check HISTORY.edn|HISTORY.jsonl --invariant NAME...
+//   faultline compose-override COMPOSE.yml --region SERVICE=REGION[:HOST]... [-o FILE]
 //
 // Exit codes: 0 every invariant holds, 1 one is violated, 2 unknown (could
 // not decide), 130 interrupted (after cleaning up), 254 bad input, 255
@@ -19,6 +21,7 @@
 #include <iostream>
 
 #include "common/version.hpp"
+#include "controllers/compose/compose_override.hpp"
 #include "controllers/agent/agent_call.hpp"
 #include "controllers/checkers/invariant_registry.hpp"
 #include "controllers/experiment/diagnostic.hpp"
@@ -34,7 +37,9 @@
 #include "controllers/run/experiment_run.hpp"
 #include "controllers/run/interrupt.hpp"
 #include "controllers/run/recover.hpp"
+#include "controllers/swarm/swarm_provider.hpp"
 #include "controllers/run/repeat_run.hpp"
+#include "controllers/run/suite_run.hpp"
 #include "controllers/shrink/shrink_command.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "injector/capabilities.hpp"
@@ -178,6 +183,44 @@ int print_doctor_report(const std::vector<injector::Capability>& caps) {
   return 0;
 }
 
+// `faultline compose-override`: the override that places a user's compose
+// services into regions (controllers/compose/compose_override.hpp).
+int write_compose_override(const std::string& compose_file, const std::vector<std::string>& regions,
+                           const std::string& output, compose::OverrideOptions options) {
+  try {
+    for (const auto& r : regions) options.placements.push_back(compose::parse_placement(r));
+    const compose::ComposeFile file = compose::load_compose_file(compose_file);
+    const compose::OverridePlan plan = compose::plan_override(file, options);
+    const std::string text = compose::render_override(file, plan, options);
+    if (output.empty() || output == "-") {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(output);
+    if (!(out << text)) {
+      std::cerr << "faultline: compose-override: cannot write " << output
+                << "; choose a writable path with -o\n";
+      return kExitBadInput;
+    }
+    std::cerr << "wrote " << output << ": ";
+    for (std::size_t i = 0; i < plan.regions.size(); ++i) {
+      std::cerr << (i ? "; " : "") << plan.regions[i].name << " (" << plan.regions[i].subnet;
+      for (const auto& s : plan.services)
+        if (s.region == plan.regions[i].name) std::cerr << ", " << s.service << " as " << s.host;
+      std::cerr << ")";
+    }
+    const auto hosts = compose::common_hosts(plan);
+    std::cerr << "\nhosts every region has, which an experiment can name: "
+              << (hosts.empty() ? std::string("none") : listed(hosts, false));
+    std::cerr << "\nnext: docker-compose -f " << compose_file << " -f " << output
+              << " up -d, then faultline run --provider compose EXPERIMENT.toml\n";
+    return 0;
+  } catch (const compose::OverrideError& e) {
+    std::cerr << "faultline: compose-override: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,26 +236,49 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "log debug detail");
 
   RunOptions run_options;
-  std::string run_file;
+  std::vector<std::string> run_args;
   auto* run = app.add_subcommand("run", "run an experiment and print its verdict");
-  run->add_option("experiment", run_file, "experiment TOML file")->required();
+  run->add_option("experiments", run_args,
+                  "experiment TOML file; several, or a folder (its *.toml, sorted), run as a "
+                  "suite: one table, one junit.xml in the results root")
+      ->required();
   run->add_option("--results", run_options.results_root, "where results/<name>-<time>-<run>/ goes")
       ->capture_default_str();
   std::vector<std::string> var_args;
   VarOverrides vars;
-  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)");
+  // One value a --var, so that the experiments after it stay files.
+  run->add_option("--var", var_args, "override a [vars] entry: --var NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);
   run->add_flag("--dry-run", run_options.dry_run,
                 "print the topology and the kernel changes each fault makes; create nothing");
   run->add_option("--provider", run_options.provider,
-                  "where the regions live: namespaces faultline builds, or the containers of a "
-                  "running compose stack")
+                  "where the regions live: namespaces faultline builds, the containers of a "
+                  "running compose stack, or a swarm stack's tasks (faults through each node's "
+                  "faultline-agent)")
       ->check(CLI::IsMember(provider_names()))
       ->capture_default_str();
   run->add_option("--compose-project", run_options.compose_project,
                   "compose: the project whose containers are the regions, when several are up");
-  run->add_option("--docker-socket", run_options.docker_socket, "compose: the Docker API socket")
+  run->add_option("--docker-socket", run_options.docker_socket,
+                  "compose: the Docker API socket; swarm: a manager's")
       ->capture_default_str();
   run->add_option("--state-dir", run_options.state_dir, "where runs journal what they create")
+      ->capture_default_str();
+  // The swarm provider's agents (see docs/architecture.md, "The swarm provider").
+  auto agent_options = [](CLI::App* sub, RunOptions& o) {
+    sub->add_option("--agent", o.swarm_agents,
+                    "swarm: NODE=ADDRESS[:PORT], where NODE's faultline-agent listens, when not at "
+                    "the node's swarm address (repeatable)");
+    sub->add_option("--agent-port", o.agent_port, "swarm: the agents' port")->capture_default_str();
+    sub->add_option("--agent-certs", o.agent_certs,
+                    "swarm: the folder `faultline certs` made (ca.pem, controller.pem, "
+                    "controller-key.pem)")
+        ->envname("FAULTLINE_AGENT_CERTS");
+  };
+  agent_options(run, run_options);
+  run->add_option("--agent-lease", run_options.agent_lease_ms,
+                  "swarm: ms an agent waits for the controller before it reverts the run's faults")
+      ->check(CLI::Range(100, 600000))
       ->capture_default_str();
   RepeatOptions repeat;
   std::uint64_t seed = 0;
@@ -243,6 +309,15 @@ int main(int argc, char** argv) {
       "recover", "undo what runs whose controller died left behind: faults, processes, namespaces");
   recover->add_option("--state-dir", recover_state_dir, "where runs journal what they create")
       ->capture_default_str();
+  RunOptions recover_swarm;
+  std::string recover_provider;
+  recover->add_option("--provider", recover_provider,
+                      "swarm: also have every node's agent sweep what carries faultline's marks")
+      ->check(CLI::IsMember({"swarm"}));
+  recover->add_option("--docker-socket", recover_swarm.docker_socket,
+                      "swarm: a manager's Docker API socket")
+      ->capture_default_str();
+  agent_options(recover, recover_swarm);
 
   std::vector<std::string> validate_files;
   auto* validate = app.add_subcommand("validate", "check experiment files without running them");
@@ -289,7 +364,7 @@ int main(int argc, char** argv) {
   agent_call_cmd->add_option("--run", agent_call_options.run, "the run id the lease is held for");
   agent_call_cmd->add_option("--lease", agent_call_options.lease_ms, "the lease in ms")->capture_default_str();
   agent_call_cmd->add_option("--engine", agent_call_options.engine,
-                             "who serves netem-style shaping on the node: netem or nfqueue")
+                             "who serves netem-style shaping on the node: auto, netem or nfqueue")
       ->capture_default_str();
   agent_call_cmd->add_option("--node", agent_call_options.node,
                              "the agent's node: its certificate must be that node's");
@@ -300,6 +375,32 @@ int main(int argc, char** argv) {
       app.add_subcommand("doctor", "probe which traffic-control pieces this kernel offers");
   auto* schema = app.add_subcommand(
       "schema", "print the JSON Schema of experiment files, for editors (taplo, Even Better TOML)");
+
+  std::string override_file, override_output;
+  std::vector<std::string> override_regions;
+  compose::OverrideOptions override_options;
+  auto* compose_override = app.add_subcommand(
+      "compose-override",
+      "write a compose override that places an existing compose file's services into regions");
+  compose_override->add_option("compose_file", override_file, "the stack's compose file")
+      ->required();
+  compose_override
+      ->add_option("--region", override_regions,
+                   "SERVICE=REGION[:HOST]: the region a service runs in and the experiment's host "
+                   "it is (default: its name); one for every service")
+      ->required()
+      ->allow_extra_args(false);  // one value each, so the file may come last
+  compose_override->add_option("-o,--output", override_output,
+                               "where to write it (default: stdout)");
+  compose_override
+      ->add_option("--image", override_options.image,
+                   "the image of the gateways and clients it adds")
+      ->capture_default_str();
+  compose_override
+      ->add_option("--subnet-offset", override_options.subnet_offset,
+                   "region i gets 198.18.(N+i).0/24, the WAN 198.19.N.0/24: another stack on "
+                   "the same daemon needs other subnets")
+      ->capture_default_str();
 
   app.set_version_flag("--version", std::string("faultline ") + faultline::version() + " (commit " +
                                         faultline::commit() + ")");
@@ -351,6 +452,9 @@ int main(int argc, char** argv) {
         return check_history_file(check_dir, check_invariants);
       return check_stored_run(check_dir, write_reports);
     }
+    if (*compose_override)
+      return write_compose_override(override_file, override_regions, override_output,
+                                    override_options);
     if (*schema) {
       std::cout << experiment_schema().dump(2) << "\n";
       return 0;
@@ -370,7 +474,15 @@ int main(int argc, char** argv) {
                      "sudo faultline recover\n";
         return kExitBadInput;
       }
-      const RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      RecoveryOutcome out = recover_dead_runs(recover_state_dir);
+      if (recover_provider == "swarm") {
+        try {
+          for (auto& line : swarm::SwarmProvider::sweep_nodes(swarm::swarm_options(recover_swarm)))
+            out.lines.push_back(std::move(line));
+        } catch (const std::exception& e) {
+          out.problems.push_back(std::string("swarm: ") + e.what());
+        }
+      }
       for (const auto& line : out.lines) std::cout << "  " << line << "\n";
       for (const auto& line : out.problems) std::cerr << "faultline: could not recover: " << line << "\n";
       std::cout << "recover: " << out.dead_runs << " dead run(s) cleaned up, " << out.live_runs
@@ -411,16 +523,33 @@ int main(int argc, char** argv) {
     const ProgramResolver resolver =
         provider.starts_services ? ProgramResolver(resolve_program) : any_program;
     if (*seed_option) repeat.seed = seed;
-    Experiment experiment = load_experiment(run_file, resolver, vars, repeat.seed);
-    if (!run_options.dry_run) {
+    auto lacks_privileges = [&] {
+      if (run_options.dry_run) return false;
       const auto missing = injector::missing_privileges(injector::effective_capabilities(),
                                                         !provider.starts_services);
-      if (!missing.empty()) {
-        std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
-                  << " (--dry-run shows the plan without privileges)\n";
+      if (missing.empty()) return false;
+      std::cerr << "faultline: " << injector::describe_missing(missing, argv[0])
+                << " (--dry-run shows the plan without privileges)\n";
+      return true;
+    };
+    const SuiteFiles files = suite_files(run_args);
+    for (const auto& problem : files.problems) std::cerr << problem << "\n";
+    if (!files.problems.empty()) return kExitBadInput;
+    if (files.suite) {
+      if (repeat.times > 1) {
+        std::cerr << "faultline: --repeat runs one experiment many times and a suite runs "
+                     "several once each; repeat one file at a time (faultline run FILE --repeat "
+                  << repeat.times << ")\n";
         return kExitBadInput;
       }
+      const auto suite = load_suite(files.files, resolver, vars, repeat.seed);
+      if (!suite) return kExitBadInput;
+      if (lacks_privileges()) return kExitBadInput;
+      return run_suite(*suite, run_options);
     }
+    const std::string run_file = files.files.at(0);
+    Experiment experiment = load_experiment(run_file, resolver, vars, repeat.seed);
+    if (lacks_privileges()) return kExitBadInput;
     if (repeat.times > 1 && !run_options.dry_run)
       return run_repeatedly(run_file, resolver, vars, repeat, run_options);
     return run_experiment(experiment, run_options);

@@ -129,6 +129,14 @@ Container DockerClient::inspect(const std::string& id) {
   return parse_container(j);
 }
 
+nlohmann::json DockerClient::get(const std::string& target, const std::string& what) {
+  auto reply = call("GET", target);
+  if (reply.status != 200) throw DockerError(what + ": " + message_of(reply.body));
+  auto j = nlohmann::json::parse(reply.body, nullptr, false);
+  if (j.is_discarded()) throw DockerError(what + ": the daemon's answer is not JSON");
+  return j;
+}
+
 void DockerClient::post_expecting(const std::string& target, const std::string& what) {
   auto reply = call("POST", target);
   // 204 done, 304 already so (start of a running container).

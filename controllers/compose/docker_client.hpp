@@ -59,6 +59,9 @@ class DockerClient {
   void start(const std::string& id);
   void pause(const std::string& id);
   void unpause(const std::string& id);
+  // GET of any other part of the API (the swarm provider's /nodes and
+  // /tasks), its JSON answer; `what` names it in the error.
+  nlohmann::json get(const std::string& target, const std::string& what);
 
   const std::string& socket_path() const { return socket_path_; }
 

@@ -8,6 +8,7 @@
 //
 // Adding a provider: a class implementing Provider in its own folder, and
 // one entry in provider_kinds() (controllers/providers/provider_kinds.cpp).
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/faults/actuator.hpp"
 #include "controllers/run/recover.hpp"
 #include "controllers/run/run_journal.hpp"
 #include "controllers/services/service.hpp"
@@ -39,6 +41,14 @@ struct ServiceContext {
   std::string faketime;   // libfaketime, when the experiment skews clocks
   // The file a region's libfaketime clock follows.
   std::function<std::string(const std::string& region)> clock_file;
+};
+
+// What the run's actuator needs from the run.
+struct ActuatorContext {
+  std::string engine;     // "netem", "nfqueue" or "none": who serves netem-style shaping
+  std::uint64_t seed = 0;
+  std::function<std::string(const std::string& region)> clock_file;
+  std::string results;    // the run's results folder (absolute)
 };
 
 class Provider {
@@ -66,6 +76,11 @@ class Provider {
   // Before any change in `netns`: refuses a namespace this run may not act
   // on, whatever the experiment says, and journals what recovery will need.
   virtual void claim(const std::string& netns) = 0;
+  // Who applies the run's fault plans, made once build() is done. By default
+  // this machine's kernel, in the provider's namespaces (LocalActuator); a
+  // provider whose regions live on other machines returns one that sends
+  // each step to the node holding its namespace.
+  virtual std::unique_ptr<Actuator> actuator(const ActuatorContext& context);
 };
 
 struct ProviderKind {

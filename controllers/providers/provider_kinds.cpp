@@ -4,6 +4,7 @@
 #include "controllers/providers/namespaces_provider.hpp"
 #include "controllers/providers/provider.hpp"
 #include "controllers/run/experiment_run.hpp"
+#include "controllers/swarm/swarm_provider.hpp"
 
 namespace faultline {
 
@@ -17,6 +18,11 @@ const std::vector<ProviderKind>& provider_kinds() {
          return std::make_unique<compose::ComposeProvider>(o.docker_socket, o.compose_project);
        },
        compose::ComposeProvider::recover},
+      {"swarm", "the tasks of a Docker Swarm stack, faults through each node's faultline-agent", false,
+       [](const RunOptions& o) {
+         return std::make_unique<swarm::SwarmProvider>(swarm::swarm_options(o));
+       },
+       swarm::SwarmProvider::recover},
   };
   return kinds;
 }

@@ -32,12 +32,32 @@ std::string commit_under_test() {
   return "unknown";
 }
 
-std::string render_junit(const Verdict& verdict) {
-  std::size_t failures = 0, skipped = 0;
+JunitCounts junit_counts(const Verdict& verdict) {
+  JunitCounts counts;
+  counts.tests = verdict.results.size();
   for (const auto& r : verdict.results) {
-    if (r.validity == Validity::violated) ++failures;
-    if (r.validity == Validity::unknown) (verdict.unknown_fails ? failures : skipped)++;
+    if (r.validity == Validity::violated) ++counts.failures;
+    if (r.validity == Validity::unknown)
+      (verdict.unknown_fails ? counts.failures : counts.skipped)++;
   }
+  return counts;
+}
+
+std::string render_junit(const Verdict& verdict) {
+  const JunitCounts counts = junit_counts(verdict);
+  const double seconds =
+      verdict.run.is_object() ? verdict.run.value("duration_ms", 0) / 1000.0 : 0.0;
+  std::ostringstream out;
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuites name=\"faultline\" tests=\"" << counts.tests << "\" failures=\""
+      << counts.failures << "\" errors=\"0\" time=\"" << seconds << "\">\n"
+      << render_junit_testsuite(verdict, seconds) << "</testsuites>\n";
+  return out.str();
+}
+
+std::string render_junit_testsuite(const Verdict& verdict, double seconds,
+                                   const std::vector<std::pair<std::string, std::string>>& extra) {
+  const auto [tests, failures, skipped] = junit_counts(verdict);
   std::string schedule;
   if (verdict.run.contains("faults"))
     for (const auto& f : verdict.run["faults"]) {
@@ -46,15 +66,10 @@ std::string render_junit(const Verdict& verdict) {
                   (f.contains("stop_ms") ? std::to_string(f["stop_ms"].get<std::int64_t>()) : "end") +
                   " ms";
     }
-  const double seconds = verdict.run.value("duration_ms", 0) / 1000.0;
   const std::string suite = "faultline." + verdict.experiment;
   std::ostringstream out;
-  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<testsuites name=\"faultline\" tests=\"" << verdict.results.size() << "\" failures=\""
-      << failures << "\" errors=\"0\" time=\"" << seconds << "\">\n"
-      << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << verdict.results.size()
-      << "\" failures=\"" << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\""
-      << seconds << "\">\n"
+  out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\"" << tests << "\" failures=\""
+      << failures << "\" errors=\"0\" skipped=\"" << skipped << "\" time=\"" << seconds << "\">\n"
       << "    <properties>\n";
   auto property = [&](const std::string& name, const std::string& value) {
     out << "      <property name=\"" << xml_escape(name) << "\" value=\"" << xml_escape(value)
@@ -67,6 +82,7 @@ std::string render_junit(const Verdict& verdict) {
   if (verdict.run.contains("engine")) property("engine", verdict.run["engine"].get<std::string>());
   if (verdict.run.contains("results_dir"))
     property("results_dir", verdict.run["results_dir"].get<std::string>());
+  for (const auto& [name, value] : extra) property(name, value);
   out << "    </properties>\n";
   for (const auto& r : verdict.results) {
     out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\"" << xml_escape(r.invariant)
@@ -91,7 +107,7 @@ std::string render_junit(const Verdict& verdict) {
         << "</system-out>\n"
         << "    </testcase>\n";
   }
-  out << "  </testsuite>\n</testsuites>\n";
+  out << "  </testsuite>\n";
   return out.str();
 }
 

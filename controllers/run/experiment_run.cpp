@@ -129,6 +129,7 @@ class Run final : public NemesisLog {
   void final_reads();
   void probe_state();
   std::string clock_file(const std::string& region) const;
+  nlohmann::json nfqueue_stats() const;
   Verdict judge();
 
   const Experiment& e_;
@@ -146,7 +147,7 @@ class Run final : public NemesisLog {
   // everything it describes is released.
   std::unique_ptr<RunJournal> journal_;
   std::unique_ptr<Provider> provider_;
-  std::unique_ptr<LocalActuator> actuator_;
+  std::unique_ptr<Actuator> actuator_;  // the provider's (see Provider::actuator)
   AppliedFault baseline_;
   std::unique_ptr<HistoryRecorder> history_;
   std::unique_ptr<Workload> workload_;
@@ -244,6 +245,14 @@ void Run::probe_state() {
                 *history_);
 }
 
+// What this machine's NFQUEUE engines saw; an actuator on other machines
+// reports none here.
+nlohmann::json Run::nfqueue_stats() const {
+  if (const auto* local = dynamic_cast<const LocalActuator*>(actuator_.get()))
+    return local->nfqueue_stats();
+  return nlohmann::json::array();
+}
+
 Verdict Run::judge() {
   // From the file, streamed: the run kept no operation in memory.
   const std::string path = history_->path();
@@ -267,7 +276,7 @@ Verdict Run::judge() {
       {"faults", nemesis_->fault_log()},
       {"results_dir", results_.string()},
       {"engine", machine_.engine},
-      {"nfqueue", actuator_->nfqueue_stats()},
+      {"nfqueue", nfqueue_stats()},
       {"duration_ms", e_.duration.count()},
       {"seed", e_.seed},
       {"schedule", schedule_json(e_)},
@@ -290,6 +299,7 @@ int Run::execute() {
   results_ = fs::absolute(fs::path(options_.results_root) /
                           (e_.name + "-" + timestamp() + "-" + run_id_));
   fs::create_directories(results_);
+  if (options_.on_results_dir) options_.on_results_dir(results_.string());
   JournalEntry entry;
   entry.run_id = run_id_;
   entry.results = results_.string();
@@ -317,9 +327,9 @@ int Run::execute() {
   };
   const auto setup_start = SteadyClock::now();
   provider_->build(*journal_);
-  actuator_ = std::make_unique<LocalActuator>(
-      *provider_, machine_.engine, e_.seed,
-      [this](const std::string& region) { return clock_file(region); }, results_.string());
+  actuator_ = provider_->actuator(
+      {machine_.engine, e_.seed, [this](const std::string& region) { return clock_file(region); },
+       results_.string()});
   std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   throw_if_interrupted();
   if (!baseline_steps.empty()) {
@@ -389,6 +399,7 @@ int Run::execute() {
   result_.results_dir = results_.string();
   for (const auto& r : verdict.results)
     if (r.validity == Validity::violated) result_.violated.push_back(r.invariant);
+  result_.verdict = verdict;
   return verdict.exit_code();
 }
 

@@ -2,11 +2,13 @@
 // One run of an experiment, start to finish: topology, services, health,
 // workload under the fault timeline, heal, final reads, checks, verdict,
 // teardown.
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "controllers/experiment/experiment.hpp"
+#include "controllers/report/verdict.hpp"
 
 namespace faultline {
 
@@ -26,6 +28,17 @@ struct RunOptions {
   std::string compose_project;  // when several compose projects hold the regions
   std::string docker_socket = "/var/run/docker.sock";
   std::string state_dir = "/run/faultline";  // run journals, for `faultline recover`
+  // Told the run's results folder as soon as it exists, so that a run which
+  // then stops without a result (interrupted, the target did not start) can
+  // still be pointed at (a suite's table).
+  std::function<void(const std::string& results_dir)> on_results_dir;
+  // "swarm": a manager's socket is docker_socket, the stack's namespace
+  // compose_project; each node's faultline-agent at its swarm address unless
+  // an --agent NODE=ADDRESS[:PORT] says otherwise (see controllers/swarm/).
+  std::vector<std::string> swarm_agents;
+  int agent_port = 7443;
+  std::string agent_certs;  // the folder `faultline certs` made
+  int agent_lease_ms = 3000;
 };
 
 // What a finished run tells the runs around it (--repeat, shrink).
@@ -33,6 +46,7 @@ struct RunResult {
   int exit_code = 0;
   std::string results_dir;             // empty for a dry run
   std::vector<std::string> violated;   // the invariants violated, in the experiment's order
+  Verdict verdict;                     // as judged (a suite's junit.xml); empty for a dry run
 };
 
 // Returns the exit code (see report/verdict.hpp). Throws Interrupted after

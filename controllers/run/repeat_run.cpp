@@ -32,10 +32,11 @@ int severity(int code) {
 
 }  // namespace
 
+int worse_exit_code(int a, int b) { return severity(b) > severity(a) ? b : a; }
+
 int worst_exit_code(const std::vector<RepeatedRun>& runs) {
   int worst = kExitHolds;
-  for (const auto& r : runs)
-    if (severity(r.exit_code) > severity(worst)) worst = r.exit_code;
+  for (const auto& r : runs) worst = worse_exit_code(worst, r.exit_code);
   return worst;
 }
 

@@ -33,6 +33,8 @@ std::string summarize_repeats(const std::vector<RepeatedRun>& runs, int planned)
 // The exit code of a series: its worst run's (internal error, bad input,
 // interrupted, violated, target failed, unknown, holds, in that order).
 int worst_exit_code(const std::vector<RepeatedRun>& runs);
+// The worse of two exit codes by that order (a suite's, run by run).
+int worse_exit_code(int a, int b);
 
 int run_repeatedly(const std::string& file, const ProgramResolver& resolver,
                    const VarOverrides& vars, const RepeatOptions& repeat,

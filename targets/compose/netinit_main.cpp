@@ -1,11 +1,20 @@
 // faultline-netinit: the network plumbing of a container in the compose stack,
 // then the container's real program with no privileges left.
 //
-//   faultline-netinit [--route PREFIX=GATEWAY]... [--user UID:GID]
-//                     [-- PROGRAM ARGS...]
+//   faultline-netinit [--address CIDR[=ADDRESS]]... [--route PREFIX=GATEWAY]...
+//                     [--user UID:GID] [-- PROGRAM ARGS...]
 //
+// --address adds CIDR to the link that holds ADDRESS or, without one, to the
+//          link holding an address in CIDR's network. A gateway made by
+//          `faultline compose-override` takes its region's default-gateway
+//          address, which docker reserves but leaves unheld, so every host's
+//          default route leads to it without a route of its own; a swarm
+//          task cannot be given a fixed address: it gets one from swarm and
+//          its region's fixed one from here, next to it
 // --route  adds PREFIX via GATEWAY (a host sends other regions' traffic
-//          through its region's gateway, not through docker's bridge)
+//          through its region's gateway, not through docker's bridge).
+//          GATEWAY may be a name (a swarm service's, resolved through
+//          swarm's DNS, waiting up to 60 s for it to appear)
 // --user   the user the program runs as
 //
 // Docker gives the container NET_ADMIN for this step only: before the program
@@ -13,20 +22,25 @@
 // inheritable and bounding sets, so a service never holds one. With no
 // PROGRAM, it holds the container's network namespace until SIGTERM (a
 // gateway, a client host).
+#include <arpa/inet.h>
 #include <grp.h>
+#include <netdb.h>
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "controllers/topology/plan.hpp"
+#include "injector/links.hpp"
 #include "injector/netlink_socket.hpp"
 #include "injector/routes.hpp"
 
@@ -45,6 +59,31 @@ std::pair<std::string, std::string> split_pair(const std::string& text, const ch
   if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
     fail(std::string(option) + " wants A=B, got '" + text + "'");
   return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+// A gateway given by name: its address in the prefix's family, once the
+// name resolves (the other task may not be up yet).
+std::string resolve_gateway(const std::string& gateway, const std::string& prefix) {
+  const int family = prefix.find(':') == std::string::npos ? AF_INET : AF_INET6;
+  unsigned char bytes[16];
+  if (::inet_pton(family, gateway.c_str(), bytes) == 1) return gateway;
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = SOCK_STREAM;
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(gateway.c_str(), nullptr, &hints, &found) == 0 && found != nullptr) {
+      char text[INET6_ADDRSTRLEN] = {};
+      const void* raw = family == AF_INET
+                            ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr)
+                            : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr);
+      ::inet_ntop(family, raw, text, sizeof text);
+      ::freeaddrinfo(found);
+      return text;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  fail("gateway '" + gateway + "' for " + prefix + " did not resolve within 60 s");
 }
 
 void become(const std::string& spec) {
@@ -73,6 +112,7 @@ void drop_capabilities(const std::string& user) {
 
 int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> routes;
+  std::vector<std::pair<std::string, std::string>> addresses;  // CIDR, beside ("": in its network)
   std::string user;
   int i = 1;
   for (; i < argc; ++i) {
@@ -82,7 +122,11 @@ int main(int argc, char** argv) {
       break;
     }
     if (i + 1 >= argc) fail("option " + arg + " needs a value");
-    if (arg == "--route")
+    if (arg == "--address")
+      addresses.push_back(std::string(argv[i + 1]).find('=') == std::string::npos
+                              ? std::pair<std::string, std::string>{argv[++i], ""}
+                              : split_pair(argv[++i], "--address"));
+    else if (arg == "--route")
       routes.push_back(split_pair(argv[++i], "--route"));
     else if (arg == "--user")
       user = argv[++i];
@@ -91,13 +135,23 @@ int main(int argc, char** argv) {
   }
   try {
     NetlinkSocket sock = NetlinkSocket::open_here();
-    for (const auto& [prefix, gateway] : routes)
+    for (const auto& [cidr, beside] : addresses) {
+      auto link = beside.empty() ? faultline::injector::link_in_network(sock, cidr)
+                                 : faultline::injector::link_with_address(sock, beside);
+      if (!link)
+        fail("--address " + cidr + (beside.empty() ? ": no link holds an address in its network"
+                                                   : "=" + beside + ": no link holds " + beside));
+      faultline::injector::add_address(sock, *link, cidr);
+    }
+    for (const auto& [prefix, name] : routes) {
+      const std::string gateway = resolve_gateway(name, prefix);
       // The namespace provider's metric for region routes: a partition's
       // blackhole routes (lower metrics) win over them while they exist.
       faultline::injector::add_route(sock, {.destination = prefix,
                                             .gateway = gateway,
                                             .metric = kRegionRouteMetric,
                                             .protocol = RTPROT_STATIC});
+    }
   } catch (const std::exception& e) {
     fail(e.what());
   }

@@ -49,7 +49,7 @@ pid_of() { docker inspect -f '{{.State.Pid}}' "$1"; }
 "$faultline" certs "$tmp/certs" --agent n1=127.0.0.1 >/dev/null
 start_agent() {
   "$agent_bin" --listen 127.0.0.1:$port --ca "$tmp/certs/ca.pem" --cert "$tmp/certs/agent-n1.pem" \
-    --key "$tmp/certs/agent-n1-key.pem" --node n1 --state "$tmp/state" >"$1" 2>&1 &
+    --key "$tmp/certs/agent-n1-key.pem" --node n1 --state "$tmp/state" --undo-left-behind >"$1" 2>&1 &
   agent=$!
   pids+=("$agent")
   for _ in $(seq 100); do grep -q "listening on" "$1" && return; sleep 0.05; done

@@ -40,7 +40,7 @@ for l in "$a ${v}ab" "$b ${v}ba" "$a ${v}ac" "$c ${v}ca"; do set -- $l; ip -n "$
 start_agent() {  # log file
   ip netns exec "$a" "$agent_bin" --listen 198.18.250.1:7443 --ca "$tmp/certs/ca.pem" \
     --cert "$tmp/certs/agent-n1.pem" --key "$tmp/certs/agent-n1-key.pem" --docker none \
-    --node n1 --state "$tmp/state" --netns-prefix "$p" >"$1" 2>&1 &
+    --node n1 --state "$tmp/state" --undo-left-behind --netns-prefix "$p" >"$1" 2>&1 &
   agent=$!
   pids+=("$agent")
   for _ in $(seq 100); do grep -q "listening on" "$1" && return; sleep 0.05; done

@@ -100,3 +100,19 @@ TEST_CASE("a veth pair spans two namespaces without touching ours", "[root][netn
   CHECK(std::count(links[0].addresses.begin(), links[0].addresses.end(), "198.18.250.1/30") == 1);
   CHECK(std::count(links[0].addresses.begin(), links[0].addresses.end(), "2001:2:0:fa::1/64") == 1);
 }
+
+// What faultline-netinit --address does in a swarm task: the fixed address
+// goes on the link that holds swarm's address in the same network.
+TEST_CASE("link_in_network finds the link holding an address of a network", "[root][netns]") {
+  auto ns = NetworkNamespace::create("fl-" + testing::unique_run_id() + "-innet");
+  auto sock = NetlinkSocket::open_in(ns.fd());
+  create_bridge(sock, "lan0");
+  create_bridge(sock, "wan0");
+  add_address(sock, "lan0", "198.18.1.130/24");
+  add_address(sock, "wan0", "198.19.0.129/24");
+  CHECK(link_in_network(sock, "198.18.1.10/24") == std::optional<std::string>("lan0"));
+  CHECK(link_in_network(sock, "198.19.0.1/24") == std::optional<std::string>("wan0"));
+  CHECK(link_in_network(sock, "198.18.0.0/15") == std::optional<std::string>("lan0"));
+  CHECK_FALSE(link_in_network(sock, "198.18.2.10/24"));
+  CHECK_FALSE(link_in_network(sock, "198.18.1.10/25"));  // .130 lies outside 198.18.1.0/25
+}

@@ -260,16 +260,16 @@ TEST_CASE("agent core: each run gets its own actuator, with the engine and seed 
   f.ask("hello", {{"run", "run-1"}});
   f.core.handle(
       other, {{"op", "hello"}, {"id", 1}, {"run", "run-2"}, {"engine", "nfqueue"}, {"seed", 42}});
-  CHECK(f.backend.engines == std::vector<std::string>{"netem/1", "nfqueue/42"});
+  CHECK(f.backend.engines == std::vector<std::string>{"auto/1", "nfqueue/42"});
   CHECK(f.backend.actuators == 2);
   CHECK_THAT(
-      f.core.handle(other, {{"op", "hello"}, {"id", 2}, {"run", "run-2"}, {"engine", "netem"}})
+      f.core.handle(other, {{"op", "hello"}, {"id", 2}, {"run", "run-2"}, {"engine", "auto"}})
           .value("error", ""),
       Catch::Contains("engine nfqueue"));
   AgentCore::Session third{"third", ""};
   CHECK_THAT(f.core.handle(third, {{"op", "hello"}, {"id", 3}, {"run", "run-3"}, {"engine", "tc"}})
                  .value("error", ""),
-             Catch::Contains("netem or nfqueue"));
+             Catch::Contains("auto, netem or nfqueue"));
   f.clock.advance(std::chrono::milliseconds(3000));
   f.core.expire();
   CHECK(f.backend.actuators == 0);
