@@ -57,8 +57,8 @@ int agent_call(const AgentCall& call) {
   try {
     const auto [address, port] = split_address_port(call.target);
     const AgentTls tls{call.certs + "/ca.pem", call.certs + "/controller.pem",
-                       call.certs + "/controller-key.pem"};
-    const AgentEndpoint endpoint{call.target, address, port};
+                       call.certs + "/controller-key.pem", !call.node.empty()};
+    const AgentEndpoint endpoint{call.node.empty() ? call.target : call.node, address, port};
     const std::string run =
         call.run.empty() ? "agent-call-" + std::to_string(::getpid()) : call.run;
     const auto fields = nlohmann::json::parse(call.fields, nullptr, false);
@@ -68,9 +68,9 @@ int agent_call(const AgentCall& call) {
     }
     if (call.op == "apply") {
       const PlanStep step = step_from_json(fields);
-      OneNode directory(call.target);
-      RemoteActuator actuator(directory, {{call.target, endpoint}}, tls,
-                              std::chrono::milliseconds(call.lease_ms), run);
+      OneNode directory(endpoint.node);
+      RemoteActuator actuator(directory, {{endpoint.node, endpoint}}, tls,
+                              std::chrono::milliseconds(call.lease_ms), run, call.engine);
       auto applied = actuator.prepare(step)->commit();
       std::cout << "applied (run " << run << ", lease " << call.lease_ms << " ms)" << std::endl;
       if (!call.hold) return 0;  // the actuator's bye reverts it
@@ -86,7 +86,8 @@ int agent_call(const AgentCall& call) {
     }
     AgentClient client(endpoint, tls);
     static const std::set<std::string> leased = {"renew", "prepare", "commit", "revert", "bye"};
-    if (leased.count(call.op)) client.hello(run, std::chrono::milliseconds(call.lease_ms));
+    if (leased.count(call.op))
+      client.hello(run, std::chrono::milliseconds(call.lease_ms), call.engine);
     auto answer = client.call(call.op, fields);
     answer.erase("id");
     std::cout << answer.dump(2) << "\n";

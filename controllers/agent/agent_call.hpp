@@ -21,6 +21,8 @@ struct AgentCall {
   std::string run;            // default: agent-call-<pid>
   int lease_ms = 3000;
   bool hold = false;
+  std::string engine = "auto";
+  std::string node;  // when given, the agent's certificate must be this node's
 };
 
 // Returns the exit code; prints the answer (JSON) or a one-line error.

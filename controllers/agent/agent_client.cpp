@@ -28,7 +28,14 @@ AgentClient::AgentClient(AgentEndpoint endpoint, const AgentTls& tls,
                          std::chrono::milliseconds timeout)
     : endpoint_(std::move(endpoint)),
       ctx_(context(endpoint_, tls)),
-      stream_(open(endpoint_, ctx_, timeout)) {}
+      stream_(open(endpoint_, ctx_, timeout)) {
+  const std::string expected = kAgentNamePrefix + endpoint_.node;
+  if (tls.exact_node && stream_.peer_name() != expected)
+    throw AgentError("the agent at " + endpoint_.address + ":" + std::to_string(endpoint_.port) +
+                     " presents the certificate of " + stream_.peer_name() + ", not " + expected +
+                     " (make node " + endpoint_.node + "'s with faultline certs DIR --agent " +
+                     endpoint_.node + ")");
+}
 
 nlohmann::json AgentClient::call(const std::string& op, nlohmann::json fields) {
   std::lock_guard lock(mutex_);
@@ -52,8 +59,10 @@ nlohmann::json AgentClient::call(const std::string& op, nlohmann::json fields) {
   return *answer;
 }
 
-nlohmann::json AgentClient::hello(const std::string& run, std::chrono::milliseconds lease) {
-  return call("hello", {{"run", run}, {"lease_ms", lease.count()}});
+nlohmann::json AgentClient::hello(const std::string& run, std::chrono::milliseconds lease,
+                                  const std::string& engine, std::uint64_t seed) {
+  return call("hello",
+              {{"run", run}, {"lease_ms", lease.count()}, {"engine", engine}, {"seed", seed}});
 }
 
 void AgentClient::renew() { call("renew"); }

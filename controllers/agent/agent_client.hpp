@@ -24,6 +24,11 @@ struct AgentEndpoint {
 
 struct AgentTls {
   std::string ca, cert, key;  // PEM file paths
+  // Whether the agent's certificate must be the one of the endpoint's node
+  // (CN faultline-agent-NODE), not any agent's of the CA: a node's stolen
+  // key then cannot stand in for another node. Needs the certificates made
+  // with the same node names as the endpoints.
+  bool exact_node = false;
 };
 
 // The agent refused a request, or could not be reached.
@@ -41,8 +46,12 @@ class AgentClient {
   AgentClient(AgentEndpoint endpoint, const AgentTls& tls,
               std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-  // Starts (or resumes) the run's lease on this node. Returns {node, agent_version}.
-  nlohmann::json hello(const std::string& run, std::chrono::milliseconds lease);
+  // Starts (or resumes) the run's lease on this node. Returns {node,
+  // agent_version}. `engine`: who serves netem-style shaping there, "netem",
+  // "nfqueue" or "auto" (the agent's kernel decides); `seed` drives the
+  // NFQUEUE engine's draws.
+  nlohmann::json hello(const std::string& run, std::chrono::milliseconds lease,
+                       const std::string& engine = "auto", std::uint64_t seed = 1);
   void renew();
   // {containers: [{id, name, pid, labels, interfaces: [{name, addresses}]}]}
   nlohmann::json inventory();

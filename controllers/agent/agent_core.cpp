@@ -147,8 +147,22 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
     const auto lease = std::chrono::milliseconds(request.value("lease_ms", kDefaultLease.count()));
     if (lease < std::chrono::milliseconds(100))
       throw Refusal("lease_ms must be at least 100, not " + std::to_string(lease.count()));
+    const std::string engine = request.value("engine", "auto");
+    if (engine != "auto" && engine != "netem" && engine != "nfqueue")
+      throw Refusal("engine must be auto, netem or nfqueue, not \"" + engine + "\"");
     const bool resumed = runs_.count(run) > 0;
+    if (resumed && runs_.at(run).engine != engine)
+      throw Refusal("run " + run + " holds its lease with engine " + runs_.at(run).engine);
     Run& r = runs_[run];
+    if (!r.actuator) {
+      try {
+        r.actuator = backend_.actuator(engine, request.value("seed", std::uint64_t(1)));
+      } catch (...) {
+        runs_.erase(run);
+        throw;
+      }
+      r.engine = engine;
+    }
     r.lease = lease;
     r.heard = now;
     session.run = run;
@@ -195,7 +209,7 @@ json AgentCore::dispatch(Session& session, const std::string& op, const json& re
                std::holds_alternative<CommandStep>(step)) {
       throw Refusal("clock and command steps are not offered through the agent");
     } else {
-      prepared = backend_.prepare(step);
+      prepared = run.actuator->prepare(step);
     }
     const std::uint64_t handle = next_handle_++;
     run.prepared[handle] = std::move(prepared);

@@ -9,6 +9,11 @@
 // lease, expire() reverts everything the run applied, newest first, drops
 // what it prepared and forgets it: a controller that was killed or cut off
 // leaves no fault behind. bye does the same at once, on purpose.
+//
+// hello {run, lease_ms, engine?, seed?}: engine is who serves netem-style
+// shaping for this run, "netem", "nfqueue" or "auto" (the default: netem
+// where this node's kernel has it, else NFQUEUE); seed drives the NFQUEUE
+// engine's draws.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,8 +33,11 @@ class NodeBackend {
   virtual ~NodeBackend() = default;
   // {containers: [...]} (see the protocol in docs/architecture.md).
   virtual nlohmann::json inventory() = 0;
-  // A route, drop-rule or shape step, through the node's LocalActuator.
-  virtual std::unique_ptr<PreparedStep> prepare(const PlanStep& step) = 0;
+  // The actuator of one run's route, drop-rule and shape steps (the node's
+  // LocalActuator): made at hello, destroyed once the run ended and all it
+  // applied was reverted, so what its faults shared (an nf_tables table, an
+  // NFQUEUE engine) goes with it. `engine`: "netem", "nfqueue" or "auto".
+  virtual std::unique_ptr<Actuator> actuator(const std::string& engine, std::uint64_t seed) = 0;
   // kill | pause | resume | restart | start of a container of this node.
   virtual void container(const std::string& action, const std::string& id) = 0;
   // Removes everything with faultline's marks on this node; one line each.
@@ -61,6 +69,9 @@ class AgentCore {
 
  private:
   struct Run {
+    // First, so that it outlives the steps it made.
+    std::unique_ptr<Actuator> actuator;
+    std::string engine;
     std::chrono::milliseconds lease{kDefaultLease};
     std::chrono::steady_clock::time_point heard;
     std::map<std::uint64_t, std::unique_ptr<PreparedStep>> prepared;

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   std::string listen, ca, cert, key, docker = "unix:///var/run/docker.sock", node = host_name();
   NodeOptions options;
   bool any_address = false;
+  bool undo_left_behind = false;
   app.add_option("--listen", listen,
                  "ADDRESS:PORT to listen on: the node's address the controller reaches")
       ->required();
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
   app.add_option("--netns-prefix", options.netns_prefix,
                  "act only in named namespaces (/run/netns) with this prefix (default: any)");
   app.add_flag("--any-address", any_address, "allow a wildcard --listen (0.0.0.0 or [::])");
+  app.add_flag("--undo-left-behind", undo_left_behind,
+               "at start, undo what an earlier agent on this node (killed mid-fault) noted in --state");
   app.set_version_flag("--version", std::string("faultline-agent ") + faultline::version());
   CLI11_PARSE(app, argc, argv);
 
@@ -70,6 +73,10 @@ int main(int argc, char** argv) {
     TlsContext tls = TlsContext::for_agent(ca, cert, key);
     TcpListener listener = TcpListener::bind(listen);
     DockerNodeBackend backend(options);
+    // An agent killed mid-fault held leases that died with it.
+    if (undo_left_behind)
+      for (const auto& line : backend.sweep_left_behind())
+        spdlog::warn("left by an earlier agent on this node, removed: {}", line);
     AgentCore core(backend, node);
     struct sigaction sa {};
     sa.sa_handler = on_signal;

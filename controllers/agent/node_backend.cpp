@@ -127,7 +127,7 @@ class DockerNodeBackend::NodeTopology final : public Topology {
 class DockerNodeBackend::NodeProvider final : public Provider {
  public:
   NodeProvider(NodeTopology& topology, std::string state_dir)
-      : topology_(topology), touched_(fs::path(state_dir) / "namespaces") {}
+      : topology_(topology), state_(std::move(state_dir)) {}
 
   void preflight(const Experiment&) override { unused("preflight"); }
   TopologyPlan plan(const Experiment&, const std::string&) override {
@@ -145,9 +145,13 @@ class DockerNodeBackend::NodeProvider final : public Provider {
     throw std::invalid_argument("process steps name their container (" + name + "@" + region + ")");
   }
   void claim(const std::string& netns) override {
-    if (!topology_.open(netns).named || noted_.count(netns)) return;
-    // Written before the change, so a sweep after a crash finds it.
-    std::ofstream(touched_, std::ios::app) << netns << "\n";
+    if (noted_.count(netns)) return;
+    // Written before the change, so a sweep after a crash finds it: a named
+    // namespace by its name, a container's by the container's name.
+    if (topology_.open(netns).named)
+      std::ofstream(state_ / "namespaces", std::ios::app) << netns << "\n";
+    else
+      std::ofstream(state_ / "touched", std::ios::app) << netns.substr(0, netns.rfind('@')) << "\n";
     noted_.insert(netns);
   }
   void forget() { noted_.clear(); }
@@ -157,7 +161,7 @@ class DockerNodeBackend::NodeProvider final : public Provider {
     throw std::logic_error(std::string("an agent's provider has no ") + what);
   }
   NodeTopology& topology_;
-  fs::path touched_;
+  fs::path state_;
   std::set<std::string> noted_;
 };
 
@@ -175,23 +179,24 @@ DockerNodeBackend::DockerNodeBackend(NodeOptions options) : options_(std::move(o
   }
   topology_ = std::make_unique<NodeTopology>(docker_ ? &*docker_ : nullptr, options_);
   provider_ = std::make_unique<NodeProvider>(*topology_, options_.state_dir);
-  actuator_ = std::make_unique<LocalActuator>(
-      // The engine a controller's "auto" picks on this kernel: netem where
-      // sch_netem is, else the NFQUEUE engine (a kernel without netem).
-      *provider_,
-      injector::has_capability(injector::probe_capabilities(), "netem") ? "netem" : "nfqueue", 1,
-      [](const std::string& region) -> std::string {
-        throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
-      },
-      options_.state_dir);
+  // What a controller's "auto" picks on this kernel: netem where sch_netem
+  // is, else the NFQUEUE engine (a kernel without netem).
+  default_engine_ =
+      injector::has_capability(injector::probe_capabilities(), "netem") ? "netem" : "nfqueue";
 }
 
 DockerNodeBackend::~DockerNodeBackend() = default;
 
 bool DockerNodeBackend::docker_available() { return docker_.has_value(); }
 
-std::unique_ptr<PreparedStep> DockerNodeBackend::prepare(const PlanStep& step) {
-  return actuator_->prepare(step);
+std::unique_ptr<Actuator> DockerNodeBackend::actuator(const std::string& engine,
+                                                      std::uint64_t seed) {
+  return std::make_unique<LocalActuator>(
+      *provider_, engine == "auto" ? default_engine_ : engine, seed,
+      [](const std::string& region) -> std::string {
+        throw std::invalid_argument("no clock faults through the agent (region " + region + ")");
+      },
+      options_.state_dir);
 }
 
 nlohmann::json DockerNodeBackend::inventory() {
@@ -259,18 +264,36 @@ void DockerNodeBackend::container(const std::string& action, const std::string& 
   }
 }
 
-std::vector<std::string> DockerNodeBackend::sweep() {
-  std::vector<std::string> removed;
+namespace {
+
+// The lines of a state file, once each; the file is gone after.
+std::set<std::string> take_noted(const fs::path& file) {
+  std::set<std::string> out;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.insert(line);
   std::error_code ec;
+  fs::remove(file, ec);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> DockerNodeBackend::sweep() { return sweep_noted(true); }
+
+std::vector<std::string> DockerNodeBackend::sweep_left_behind() { return sweep_noted(false); }
+
+std::vector<std::string> DockerNodeBackend::sweep_noted(bool every_labeled_container) {
+  std::vector<std::string> removed;
+  const fs::path state(options_.state_dir);
+  const auto killed_or_paused = take_noted(state / "containers");
+  const auto touched = take_noted(state / "touched");
+  const auto named = take_noted(state / "namespaces");
+  provider_->forget();
   if (docker_available()) {
-    // The containers this agent killed or paused, first: they come back as
-    // they were before a sweep looks into their namespaces.
-    const fs::path acted = fs::path(options_.state_dir) / "containers";
-    std::ifstream in(acted);
-    std::set<std::string> ids;
-    for (std::string id; std::getline(in, id);)
-      if (!id.empty()) ids.insert(id);
-    for (const auto& id : ids) {
+    // The containers killed or paused first: they come back as they were
+    // before the sweep looks into their namespaces.
+    for (const auto& id : killed_or_paused) {
       try {
         const compose::Container c = docker_->inspect(id);
         if (c.paused) {
@@ -280,30 +303,32 @@ std::vector<std::string> DockerNodeBackend::sweep() {
           container("start", id);
           removed.push_back("the kill of container " + c.name + " (started it again)");
         }
-      } catch (const compose::DockerError& e) {
-        spdlog::warn("sweep: container {}: {}", id.substr(0, 12), e.what());
+      } catch (const std::exception& e) {
+        spdlog::warn("sweep: container {}: {}", id, e.what());
       }
     }
-    fs::remove(acted, ec);
-    for (const auto& c : docker_->containers_with_label(compose::kRegionLabel)) {
+    std::vector<compose::Container> look_in;
+    if (every_labeled_container) {
+      look_in = docker_->containers_with_label(compose::kRegionLabel);
+    } else {
+      for (const auto& name : touched) try {
+          look_in.push_back(docker_->inspect(name));
+        } catch (const compose::DockerError&) {
+          // Removed meanwhile: its faults went with it.
+        }
+    }
+    for (const auto& c : look_in) {
       if (!c.running || c.pid == 0) continue;
       auto fd = injector::NamespaceFd::open_path("/proc/" + std::to_string(c.pid) + "/ns/net");
       for (const auto& line : injector::sweep_faults(fd, "container " + c.name))
         removed.push_back(line + " in container " + c.name);
     }
   }
-  const fs::path touched = fs::path(options_.state_dir) / "namespaces";
-  std::ifstream in(touched);
-  std::set<std::string> names;
-  for (std::string name; std::getline(in, name);)
-    if (!name.empty()) names.insert(name);
-  for (const auto& name : names) {
+  for (const auto& name : named) {
     if (!injector::named_namespace_exists(name)) continue;
     for (const auto& line : injector::sweep_faults(injector::NamespaceFd::open_named(name), name))
       removed.push_back(line + " in " + name);
   }
-  fs::remove(touched, ec);
-  provider_->forget();
   return removed;
 }
 

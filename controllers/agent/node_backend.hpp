@@ -7,19 +7,15 @@
 //                        once the dockerd confirms the container runs as PID;
 //   "NAME"               a named namespace, /run/netns/NAME (by hand, tests).
 // Containers are killed, paused and started through the dockerd's API. The
-// named namespaces it acted in are noted in the state folder, so a sweep
-// after the agent itself was killed still finds them; containers are found
-// by their faultline labels.
+// namespaces it acts in and the containers it kills or pauses are noted in
+// the state folder before it acts, so a sweep finds them, and so does the
+// next agent on the node as it starts (with --undo-left-behind).
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "controllers/agent/agent_core.hpp"
 #include "controllers/compose/docker_client.hpp"
-
-namespace faultline {
-class LocalActuator;
-}
 
 namespace faultline::agent {
 
@@ -35,9 +31,14 @@ class DockerNodeBackend final : public NodeBackend {
   ~DockerNodeBackend() override;
 
   nlohmann::json inventory() override;
-  std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override;
+  std::unique_ptr<Actuator> actuator(const std::string& engine, std::uint64_t seed) override;
   void container(const std::string& action, const std::string& id) override;
+  // Every labeled container and every namespace noted in the state folder.
   std::vector<std::string> sweep() override;
+  // Only what the state folder notes: what an earlier agent on this node
+  // (killed mid-fault) touched. The agent runs it as it starts with
+  // --undo-left-behind, since no lease of a dead agent survives it.
+  std::vector<std::string> sweep_left_behind();
 
   class NodeProvider;
   class NodeTopology;
@@ -45,12 +46,13 @@ class DockerNodeBackend final : public NodeBackend {
  private:
   // Whether a dockerd answers (asked once; the agent serves without one).
   bool docker_available();
+  std::vector<std::string> sweep_noted(bool every_labeled_container);
 
   NodeOptions options_;
   std::optional<compose::DockerClient> docker_;
   std::unique_ptr<NodeTopology> topology_;
   std::unique_ptr<NodeProvider> provider_;
-  std::unique_ptr<LocalActuator> actuator_;
+  std::string default_engine_;  // what "auto" means on this kernel
 };
 
 // "unix:///var/run/docker.sock" or a plain path -> the path; throws on tcp://.

@@ -43,12 +43,15 @@ class RemotePrepared final : public PreparedStep {
 
 RemoteActuator::RemoteActuator(const AgentDirectory& directory,
                                std::map<std::string, AgentEndpoint> agents, AgentTls tls,
-                               std::chrono::milliseconds lease, std::string run_id)
+                               std::chrono::milliseconds lease, std::string run_id,
+                               std::string engine, std::uint64_t seed)
     : directory_(directory),
       agents_(std::move(agents)),
       tls_(std::move(tls)),
       lease_(lease),
-      run_id_(std::move(run_id)) {
+      run_id_(std::move(run_id)),
+      engine_(std::move(engine)),
+      seed_(seed) {
   if (lease_ < std::chrono::milliseconds(100))
     throw std::invalid_argument("the agents' lease must be at least 100 ms, not " +
                                 std::to_string(lease_.count()) + " ms");
@@ -86,7 +89,7 @@ AgentClient& RemoteActuator::client(const std::string& node) {
   // already connected go on meanwhile.
   lock.unlock();
   auto client = std::make_unique<AgentClient>(endpoint, tls_);
-  const auto hello = client->hello(run_id_, lease_);
+  const auto hello = client->hello(run_id_, lease_, engine_, seed_);
   spdlog::info("agent of node {} ({}:{}), version {}: lease {} ms for run {}",
                hello.value("node", node), endpoint.address, endpoint.port,
                hello.value("agent_version", "?"), lease_.count(), run_id_);

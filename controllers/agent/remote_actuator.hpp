@@ -35,8 +35,11 @@ class AgentDirectory {
 
 class RemoteActuator final : public Actuator {
  public:
+  // `engine` and `seed` as LocalActuator takes them: "netem", "nfqueue" or
+  // "auto" (each agent picks netem where its kernel has it, else NFQUEUE).
   RemoteActuator(const AgentDirectory& directory, std::map<std::string, AgentEndpoint> agents,
-                 AgentTls tls, std::chrono::milliseconds lease, std::string run_id);
+                 AgentTls tls, std::chrono::milliseconds lease, std::string run_id,
+                 std::string engine = "auto", std::uint64_t seed = 1);
   ~RemoteActuator() override;
 
   // Route, drop-rule and shape steps go to the agent of their namespace's
@@ -59,6 +62,8 @@ class RemoteActuator final : public Actuator {
   AgentTls tls_;
   std::chrono::milliseconds lease_;
   std::string run_id_;
+  std::string engine_;
+  std::uint64_t seed_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

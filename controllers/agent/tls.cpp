@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -112,6 +114,37 @@ SocketAddress resolve(const std::string& address, int port) {
   return out;
 }
 
+// A write to a peer that went away raises SIGPIPE, which would end the
+// controller (or the agent) for one lost connection: OpenSSL's socket BIO
+// does not pass MSG_NOSIGNAL. While this lives the calling thread blocks
+// the signal, and a SIGPIPE it raised is dropped after (the write's EPIPE
+// says the same); other threads are untouched.
+class PipeSignalBlocked {
+ public:
+  PipeSignalBlocked() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old_);
+  }
+  ~PipeSignalBlocked() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    if (!sigismember(&old_, SIGPIPE)) {
+      const timespec now{0, 0};
+      while (sigtimedwait(&pipe, nullptr, &now) == SIGPIPE) {
+      }
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  PipeSignalBlocked(const PipeSignalBlocked&) = delete;
+  PipeSignalBlocked& operator=(const PipeSignalBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 }  // namespace
 
 std::pair<std::string, int> split_address_port(const std::string& s) {
@@ -196,6 +229,7 @@ TlsStream& TlsStream::operator=(TlsStream&& o) noexcept {
 TlsStream::~TlsStream() { close(); }
 
 void TlsStream::close() noexcept {
+  PipeSignalBlocked quiet;
   if (ssl_) {
     SSL_shutdown(ssl_);
     SSL_free(ssl_);
@@ -226,6 +260,7 @@ TlsStream TlsStream::connect(const TlsContext& ctx, const std::string& address, 
     }
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  PipeSignalBlocked quiet;
   no_delay(fd);
   set_socket_timeout(fd, timeout);
   SSL* ssl = SSL_new(ctx.get());
@@ -242,6 +277,7 @@ TlsStream TlsStream::connect(const TlsContext& ctx, const std::string& address, 
 
 TlsStream TlsStream::accept(const TlsContext& ctx, int fd,
                             std::chrono::milliseconds handshake_timeout) {
+  PipeSignalBlocked quiet;
   no_delay(fd);
   set_socket_timeout(fd, handshake_timeout);
   SSL* ssl = SSL_new(ctx.get());
@@ -269,6 +305,7 @@ std::string TlsStream::peer_name() const {
 
 void TlsStream::write_message(const nlohmann::json& message) {
   const std::string bytes = encode_frame(message);
+  PipeSignalBlocked quiet;
   std::size_t done = 0;
   while (done < bytes.size()) {
     const int n = SSL_write(ssl_, bytes.data() + done, int(bytes.size() - done));
@@ -278,6 +315,7 @@ void TlsStream::write_message(const nlohmann::json& message) {
 }
 
 std::optional<nlohmann::json> TlsStream::read_message() {
+  PipeSignalBlocked quiet;
   for (;;) {
     if (auto m = reader_.next()) return m;
     char buf[16384];

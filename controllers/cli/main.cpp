@@ -363,6 +363,11 @@ int main(int argc, char** argv) {
       ->required();
   agent_call_cmd->add_option("--run", agent_call_options.run, "the run id the lease is held for");
   agent_call_cmd->add_option("--lease", agent_call_options.lease_ms, "the lease in ms")->capture_default_str();
+  agent_call_cmd->add_option("--engine", agent_call_options.engine,
+                             "who serves netem-style shaping on the node: auto, netem or nfqueue")
+      ->capture_default_str();
+  agent_call_cmd->add_option("--node", agent_call_options.node,
+                             "the agent's node: its certificate must be that node's");
   agent_call_cmd->add_flag("--hold", agent_call_options.hold,
                            "apply: keep the step, renewing the lease, until SIGINT or SIGTERM");
 

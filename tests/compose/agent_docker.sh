@@ -10,8 +10,9 @@
 # namespace and a pause on it, and each is reverted by the lease once the
 # controller is SIGKILLed; the unlabeled container is refused; after a
 # restart, a step naming the old pid lands in the new namespace; an agent
-# SIGKILLed after killing the container and adding a route leaves both, and
-# the next agent's sweep starts the container and removes the route.
+# SIGKILLed after killing the container, or with a route in it, leaves them,
+# and the next agent undoes them as it starts; sweep removes a marked route
+# in any labeled container.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -48,7 +49,7 @@ pid_of() { docker inspect -f '{{.State.Pid}}' "$1"; }
 "$faultline" certs "$tmp/certs" --agent n1=127.0.0.1 >/dev/null
 start_agent() {
   "$agent_bin" --listen 127.0.0.1:$port --ca "$tmp/certs/ca.pem" --cert "$tmp/certs/agent-n1.pem" \
-    --key "$tmp/certs/agent-n1-key.pem" --node n1 --state "$tmp/state" >"$1" 2>&1 &
+    --key "$tmp/certs/agent-n1-key.pem" --node n1 --state "$tmp/state" --undo-left-behind >"$1" 2>&1 &
   agent=$!
   pids+=("$agent")
   for _ in $(seq 100); do grep -q "listening on" "$1" && return; sleep 0.05; done
@@ -123,24 +124,23 @@ hold "$tmp/kill.log" "$(process_step kill)"
 [[ $(docker inspect -f '{{.State.Running}}' "$tag-db") == false ]] || fail "not killed"
 kill -KILL "$agent" "$controller"; wait "$agent" "$controller" 2>/dev/null || true
 start_agent "$tmp/agent2.log"
-call container '{"action":"start","container":"'$tag-db'"}' >/dev/null
+within 10 bash -c "[[ \$(docker inspect -f '{{.State.Running}}' $tag-db) == true ]]" ||
+  fail "the next agent did not start $tag-db again"
+grep -q "left by an earlier agent on this node, removed: the kill of container $tag-db" "$tmp/agent2.log" ||
+  fail "the next agent did not log the kill it undid"
+echo "agent SIGKILLed after killing $tag-db: the next agent started it again as it started"
 db_pid=$(pid_of "$tag-db")
 hold "$tmp/route2.log" "$(route_step "$tag-db@$db_pid")"
-call container '{"action":"kill","container":"'$tag-db'"}' >/dev/null
 kill -KILL "$agent" "$controller"; wait "$agent" "$controller" 2>/dev/null || true
+[[ $(route_in "$db_pid") == 1 ]] || fail "the killed agent's route is gone already?"
 start_agent "$tmp/agent3.log"
+[[ $(route_in "$db_pid") == 0 ]] || fail "the next agent left the dead one's route in $tag-db"
+echo "agent SIGKILLed with a route in $tag-db: the next agent removed it as it started"
+# sweep (what `faultline recover` asks) looks in every labeled container:
+# here a marked route left by hand.
+nsenter -t "$db_pid" -n ip route add blackhole 198.18.9.0/24 proto 241
 call sweep >"$tmp/sweep.json"
-within 10 bash -c "[[ \$(docker inspect -f '{{.State.Running}}' $tag-db) == true ]]" || fail "the sweep did not start $tag-db"
-grep -q "kill of container $tag-db" "$tmp/sweep.json" || fail "sweep: $(cat "$tmp/sweep.json")"
-echo "agents SIGKILLed mid-fault: the next agent's sweep started $tag-db again"
-# The route went with the killed container's namespace; one in the running
-# container, left by a killed agent, is swept too.
-db_pid=$(pid_of "$tag-db")
-hold "$tmp/route3.log" "$(route_step "$tag-db@$db_pid")"
-kill -KILL "$agent" "$controller"; wait "$agent" "$controller" 2>/dev/null || true
-start_agent "$tmp/agent4.log"
-call sweep >"$tmp/sweep2.json"
-grep -q "198.18.9.0/24" "$tmp/sweep2.json" || fail "sweep: $(cat "$tmp/sweep2.json")"
+grep -q "198.18.9.0/24" "$tmp/sweep.json" || fail "sweep: $(cat "$tmp/sweep.json")"
 [[ $(route_in "$db_pid") == 0 ]] || fail "the sweep left the route in $tag-db"
-echo "an agent SIGKILLed with a route in $tag-db: the next agent's sweep removed it"
+echo "sweep: the marked route in $tag-db removed"
 echo "ok: the agent on docker"

@@ -6,7 +6,8 @@
 # its lease; once the controller is SIGKILLed, the agent reverts it within
 # the lease + 1 s and logs it. Clients without the controller's certificate
 # are refused at the handshake. An agent SIGKILLed mid-fault leaves the
-# route, and the next agent's sweep removes it.
+# route, and the next agent removes it as it starts; sweep removes marked
+# faults in the namespaces the agent acted in.
 #
 #   agent_lease.sh FAULTLINE FAULTLINE-AGENT
 set -euo pipefail
@@ -39,7 +40,7 @@ for l in "$a ${v}ab" "$b ${v}ba" "$a ${v}ac" "$c ${v}ca"; do set -- $l; ip -n "$
 start_agent() {  # log file
   ip netns exec "$a" "$agent_bin" --listen 198.18.250.1:7443 --ca "$tmp/certs/ca.pem" \
     --cert "$tmp/certs/agent-n1.pem" --key "$tmp/certs/agent-n1-key.pem" --docker none \
-    --node n1 --state "$tmp/state" --netns-prefix "$p" >"$1" 2>&1 &
+    --node n1 --state "$tmp/state" --undo-left-behind --netns-prefix "$p" >"$1" 2>&1 &
   agent=$!
   pids+=("$agent")
   for _ in $(seq 100); do grep -q "listening on" "$1" && return; sleep 0.05; done
@@ -82,6 +83,25 @@ grep -q "run lease-test: lease expired" "$tmp/agent.log" || fail "the agent did 
 grep -q "reverted route blackhole 198.18.251.2" "$tmp/agent.log" || fail "the agent did not log what it reverted"
 ip netns exec "$a" busybox ping -c 1 -W 1 198.18.251.2 >/dev/null 2>&1 || fail "A cannot reach C after the revert"
 
+# Shaping through the agent, served by the NFQUEUE engine (this kernel may
+# lack sch_netem): 300 ms more on what A sends to C, gone with the controller.
+rtt() { ip netns exec "$a" busybox ping -c 1 -W 3 198.18.251.2 2>/dev/null | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p'; }
+shape='{"kind":"shape","netns":"'$a'","dev":"'${v}ac'","band":0,"netem":{"delay_us":300000,"jitter_us":0,"delay_correlation":0,"distribution":"","loss":0,"loss_correlation":0,"duplicate":0,"reorder":0,"reorder_correlation":0,"corrupt":0,"limit":10000},"matches":[{"family":2,"protocol":0,"dst":"198.18.251.2/32"}]}'
+ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" apply "$shape" \
+  --engine nfqueue --lease $lease_ms --run shape-test --hold >"$tmp/shape.log" 2>&1 &
+shaper=$!
+pids+=("$shaper")
+for _ in $(seq 100); do grep -qs "^applied" "$tmp/shape.log" && break; sleep 0.05; done
+grep -qs "^applied" "$tmp/shape.log" || { cat "$tmp/shape.log" >&2; fail "the shape step was not applied"; }
+slow=$(rtt)
+kill -KILL "$shaper"; wait "$shaper" 2>/dev/null || true
+sleep $(( lease_ms / 1000 + 1 ))
+fast=$(rtt)
+echo "shaping through the agent (NFQUEUE engine): ping A->C ${slow:-lost} ms with it, ${fast:-lost} ms after its controller's SIGKILL"
+[[ -n $slow && ${slow%.*} -ge 300 ]] || fail "no 300 ms delay through the agent (rtt ${slow:-lost})"
+[[ -n $fast && ${fast%.*} -lt 100 ]] || fail "the delay outlived its controller (rtt ${fast:-lost})"
+if ip netns exec "$a" nft list tables 2>/dev/null | grep -q faultline; then fail "the run's nf_tables table stayed"; fi
+
 # Refused at the handshake: no certificate, a controller certificate of
 # another CA, and an agent's certificate presented as the controller's.
 refusals_before=$(grep -c "\] refused " "$tmp/agent.log" || true)
@@ -104,7 +124,8 @@ echo "unauthenticated clients: $refusals refused at the handshake"
 (( refusals == 3 )) || fail "$refusals refusals logged, expected 3"
 grep -q "peer did not return a certificate" "$tmp/agent.log" || fail "no log of the client without a certificate"
 
-# The agent SIGKILLed mid-fault: the route stays; a new agent's sweep removes it.
+# The agent SIGKILLed mid-fault: the route stays, and the next agent on the
+# node removes it as it starts (the dead agent's leases died with it).
 ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" apply "$step" \
   --lease $lease_ms --run sweep-test --hold >"$tmp/controller2.log" 2>&1 &
 pids+=("$!")
@@ -114,9 +135,18 @@ kill -KILL "$agent"; wait "$agent" 2>/dev/null || true
 sleep 0.3
 ip -n "$a" route show type blackhole | grep -q 198.18.251.2 || fail "the killed agent's route is gone already?"
 start_agent "$tmp/agent2.log"
-sleep 0.2
+if ip -n "$a" route show type blackhole | grep -q 198.18.251.2; then fail "the new agent left the dead one's route"; fi
+grep -q "left by an earlier agent on this node, removed: route blackhole 198.18.251.2" "$tmp/agent2.log" ||
+  fail "the new agent did not log what it removed"
+echo "agent SIGKILLed mid-fault: the next agent removed its route as it started"
+
+# sweep (what `faultline recover` asks): everything with faultline's marks in
+# the namespaces the agent acted in, here a marked route left by hand.
+ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" apply "$step" >/dev/null 2>&1 ||
+  fail "a step applied and reverted at once failed"
+ip -n "$a" route add blackhole 198.18.251.3/32 proto 241
 ip netns exec "$b" "$faultline" agent-call 198.18.250.1:7443 --certs "$tmp/certs" sweep >"$tmp/sweep.json"
-grep -q "198.18.251.2" "$tmp/sweep.json" || { cat "$tmp/sweep.json" >&2; fail "the sweep did not report the route"; }
-if ip -n "$a" route show type blackhole | grep -q 198.18.251.2; then fail "the sweep left the route"; fi
-echo "agent SIGKILLed mid-fault: the next agent's sweep removed $(grep -c 198.18 "$tmp/sweep.json") fault(s)"
+grep -q "198.18.251.3" "$tmp/sweep.json" || { cat "$tmp/sweep.json" >&2; fail "the sweep did not report the route"; }
+if ip -n "$a" route show type blackhole | grep -q 198.18.251.3; then fail "the sweep left the route"; fi
+echo "sweep: removed $(grep -c 198.18 "$tmp/sweep.json") marked fault(s)"
 echo "ok: lease, refusals and sweep as they should be"

@@ -93,6 +93,12 @@ TEST_CASE("a veth pair spans two namespaces without touching ours", "[root][netn
   CHECK(testing::can_connect(a.fd(), "2001:2:0:fa::2", 7001));
   CHECK_THROWS_WITH(create_veth(sa, "a-name-longer-than-15", "x", b.fd()),
                     Catch::Contains("IFNAMSIZ"));
+  // What an agent's inventory reports: each link but loopback, its addresses as CIDR.
+  const auto links = list_link_addresses(sa);
+  REQUIRE(links.size() == 1);
+  CHECK(links[0].name == "left");
+  CHECK(std::count(links[0].addresses.begin(), links[0].addresses.end(), "198.18.250.1/30") == 1);
+  CHECK(std::count(links[0].addresses.begin(), links[0].addresses.end(), "2001:2:0:fa::1/64") == 1);
 }
 
 // What faultline-netinit --address does in a swarm task: the fixed address

@@ -38,7 +38,13 @@ class RecordingBackend final : public NodeBackend {
   bool fail_commit = false;
 
   json inventory() override { return {{"containers", json::array()}}; }
-  std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override {
+  std::vector<std::string> engines;
+  int actuators = 0;  // alive
+  std::unique_ptr<Actuator> actuator(const std::string& engine, std::uint64_t seed) override {
+    engines.push_back(engine + "/" + std::to_string(seed));
+    return std::make_unique<RecordingActuator>(*this);
+  }
+  std::unique_ptr<PreparedStep> prepare(const PlanStep& step) {
     const std::string netns = std::string(step_netns(step));
     log.push_back("prepare " + netns);
     return std::make_unique<Prepared>(*this, netns);
@@ -54,6 +60,12 @@ class RecordingBackend final : public NodeBackend {
   }
 
  private:
+  struct RecordingActuator final : Actuator {
+    explicit RecordingActuator(RecordingBackend& b) : b(b) { ++b.actuators; }
+    ~RecordingActuator() override { --b.actuators; }
+    std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override { return b.prepare(step); }
+    RecordingBackend& b;
+  };
   struct Applied final : AppliedStep {
     Applied(RecordingBackend& b, std::string n) : b(b), netns(std::move(n)) {}
     std::vector<std::string> revert() override {
@@ -237,8 +249,30 @@ TEST_CASE("agent core: bye reverts everything at once and ends the lease") {
   CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "prepare ns-b",
                                                   "commit ns-b", "revert ns-b", "revert ns-a"});
   CHECK(f.core.runs().empty());
+  CHECK(f.backend.actuators == 0);  // what the run's faults shared went with it
   f.clock.advance(std::chrono::hours(1));
   CHECK(f.core.expire().empty());
+}
+
+TEST_CASE("agent core: each run gets its own actuator, with the engine and seed it asked for") {
+  CoreFixture f;
+  AgentCore::Session other{"other", ""};
+  f.ask("hello", {{"run", "run-1"}});
+  f.core.handle(
+      other, {{"op", "hello"}, {"id", 1}, {"run", "run-2"}, {"engine", "nfqueue"}, {"seed", 42}});
+  CHECK(f.backend.engines == std::vector<std::string>{"auto/1", "nfqueue/42"});
+  CHECK(f.backend.actuators == 2);
+  CHECK_THAT(
+      f.core.handle(other, {{"op", "hello"}, {"id", 2}, {"run", "run-2"}, {"engine", "auto"}})
+          .value("error", ""),
+      Catch::Contains("engine nfqueue"));
+  AgentCore::Session third{"third", ""};
+  CHECK_THAT(f.core.handle(third, {{"op", "hello"}, {"id", 3}, {"run", "run-3"}, {"engine", "tc"}})
+                 .value("error", ""),
+             Catch::Contains("auto, netem or nfqueue"));
+  f.clock.advance(std::chrono::milliseconds(3000));
+  f.core.expire();
+  CHECK(f.backend.actuators == 0);
 }
 
 TEST_CASE("agent core: process steps act on the container the controller names, and revert") {
@@ -358,6 +392,17 @@ TEST_CASE("agent tls: the controller's certificate from the agent's CA is served
                     Catch::Contains("node-1") && Catch::Contains("no applied step"));
   client.bye();
   CHECK(f.backend.log == std::vector<std::string>{"prepare ns-a", "commit ns-a", "revert ns-a"});
+}
+
+TEST_CASE("agent tls: with exact_node, the agent must hold its own node's certificate") {
+  TlsFixture f;
+  AgentTls tls = f.tls("a", "controller");
+  tls.exact_node = true;
+  CHECK_NOTHROW(AgentClient(f.endpoint(), tls));
+  CHECK_THROWS_WITH(AgentClient(AgentEndpoint{"node-2", "127.0.0.1", f.server->port()}, tls),
+                    Catch::Contains("faultline-agent-node-1, not faultline-agent-node-2"));
+  tls.exact_node = false;
+  CHECK_NOTHROW(AgentClient(AgentEndpoint{"node-2", "127.0.0.1", f.server->port()}, tls));
 }
 
 TEST_CASE("agent tls: another CA's certificate, an agent's certificate or none is refused") {
