@@ -23,8 +23,20 @@ chmod 700 "$root/root"
 git clone -q --no-hardlinks "$source" "$root/root/faultline"
 cat >"$root/tmp/demo-timed.sh" <<'INSIDE'
 cd /root/faultline
-TIMEFORMAT="demo.sh: %R s from the command to its end (the verdict is its last output)"
-time { ./scripts/demo.sh >/tmp/demo.log 2>&1; echo "demo.sh exit $?"; }
-grep -E "^verdict|=> " /tmp/demo.log || tail -20 /tmp/demo.log
+# Each line of the demo's output stamped with the seconds since the command,
+# so the phases can be told apart: apt for the build, the compile (with
+# PostgreSQL's download beside it), the run.
+SECONDS=0
+./scripts/demo.sh 2>&1 | while IFS= read -r line; do printf '%d %s\n' "$SECONDS" "$line"; done >/tmp/demo.log
+status=${PIPESTATUS[0]}
+total=$SECONDS
+echo "demo.sh exit $status"
+awk -v total="$total" '
+  / \[1\/[0-9]+\] / && !b { b = $1 }
+  / \[[0-9]+\/[0-9]+\] / { split($2, n, /[\[\/\]]/); if (n[2] == n[3]) e = $1 }
+  /^[0-9.]+ verdict for/ { v = $1 }
+  END { printf "packages for the build %.0f s, compile %.0f s, then the run: verdict at %.0f s, end at %.0f s\n", b, e - b, v, total }
+' /tmp/demo.log
+grep -E " (verdict for|  => )" /tmp/demo.log | cut -d' ' -f2- || tail -20 /tmp/demo.log
 INSIDE
 chroot_run "$root" /tmp/demo-timed.sh

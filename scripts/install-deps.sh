@@ -9,7 +9,7 @@ set -euo pipefail
 # system on PostgreSQL). demo.sh installs the second while the first builds:
 # PostgreSQL and its JIT's LLVM are a third of the demo's downloads.
 DEMO_BUILD_PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  g++ cmake ninja-build pkg-config
   libnl-3-dev libnl-route-3-dev libnl-nf-3-dev
   libboost-dev libboost-system-dev libboost-filesystem-dev
   libtomlplusplus-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
@@ -22,6 +22,7 @@ DEMO_PACKAGES=("${DEMO_BUILD_PACKAGES[@]}" "${DEMO_RUN_PACKAGES[@]}")
 # peers the e2e tests run, the browser test, the kernel and compose lanes,
 # the sanitizer and fuzz builds, the package lane.
 TEST_PACKAGES=(
+  build-essential
   catch2 libfaketime chromium libpng-dev
   nftables iptables
   docker.io docker-compose busybox-static python3 python3-jsonschema python3-yaml python3-kubernetes
