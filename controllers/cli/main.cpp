@@ -277,9 +277,9 @@ int main(int argc, char** argv) {
   };
   agent_options(run, run_options);
   run->add_option("--agent-lease", run_options.agent_lease_ms,
-                  "swarm: ms an agent waits for the controller before it reverts the run's faults")
-      ->check(CLI::Range(100, 600000))
-      ->capture_default_str();
+                  "swarm: ms an agent waits for the controller before it reverts the run's "
+                  "faults (default: the experiment's lease, 3 s unless it says)")
+      ->check(CLI::Range(100, 600000));
   RepeatOptions repeat;
   std::uint64_t seed = 0;
   auto* seed_option = run->add_option(

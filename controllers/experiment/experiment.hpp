@@ -259,6 +259,9 @@ struct Experiment {
   // (user-space verdicts through the netfilter queue), or "auto": netem where
   // the kernel has it, else nfqueue.
   std::string engine = "auto";
+  // How long a node's faultline-agent keeps this run's faults once the
+  // controller falls silent (--provider swarm): then it reverts them itself.
+  Duration lease{3000};
   // Whether an invariant the run could not decide fails it (exit 2) or not
   // (exit 0 when nothing is violated).
   bool unknown_fails = true;

@@ -35,6 +35,7 @@ void read_experiment_table(Reader& r, const toml::table& root, Experiment& e) {
     const Keys choices{"fails", "passes"};
     if (auto u = r.choice(*t, "unknown", choices, "choice for 'unknown'")) e.unknown_fails = *u == 0;
   }
+  if (auto lease = r.duration(*t, "lease", Duration(100), Duration(600000))) e.lease = *lease;
   if (t->contains("engine"))
     if (auto engine = r.choice(*t, "engine", kEngines, "engine")) e.engine = kEngines[*engine];
   if (auto hosts = r.strings(*t, "hosts")) {

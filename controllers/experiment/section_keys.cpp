@@ -27,6 +27,14 @@ const std::vector<KeySpec>& experiment_section_keys() {
                       "kernel has it",
        .default_value = "\"auto\"",
        .allowed = {"auto", "netem", "nfqueue"}},
+      {.name = "lease",
+       .type = KeyType::duration,
+       .description = "with --provider swarm: how long each node's faultline-agent keeps the "
+                      "run's faults once the controller falls silent, then reverts them by "
+                      "itself (--agent-lease overrides)",
+       .default_value = "\"3s\"",
+       .minimum = "100ms",
+       .maximum = "10m"},
       {.name = "hosts",
        .type = KeyType::strings,
        .description = "the hosts (namespaces) in every region, 1 to 10 lowercase letters or "

@@ -49,6 +49,10 @@ struct ActuatorContext {
   std::uint64_t seed = 0;
   std::function<std::string(const std::string& region)> clock_file;
   std::string results;    // the run's results folder (absolute)
+  // What the experiment asked for, for actuators on other machines, whose
+  // kernels this machine's probe says nothing about: "auto", "netem", "nfqueue".
+  std::string requested_engine = "auto";
+  std::chrono::milliseconds lease{3000};  // [experiment] lease
 };
 
 class Provider {

@@ -329,7 +329,7 @@ int Run::execute() {
   provider_->build(*journal_);
   actuator_ = provider_->actuator(
       {machine_.engine, e_.seed, [this](const std::string& region) { return clock_file(region); },
-       results_.string()});
+       results_.string(), e_.engine, std::chrono::duration_cast<std::chrono::milliseconds>(e_.lease)});
   std::ofstream(topology_file(results_.string())) << topology_document(plan_, e_).dump(2) << "\n";
   throw_if_interrupted();
   if (!baseline_steps.empty()) {

@@ -38,7 +38,7 @@ struct RunOptions {
   std::vector<std::string> swarm_agents;
   int agent_port = 7443;
   std::string agent_certs;  // the folder `faultline certs` made
-  int agent_lease_ms = 3000;
+  int agent_lease_ms = 0;  // 0: the experiment's lease
 };
 
 // What a finished run tells the runs around it (--repeat, shrink).

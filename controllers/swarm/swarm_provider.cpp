@@ -31,7 +31,7 @@ SwarmOptions swarm_options(const RunOptions& o) {
   }
   s.agent_port = o.agent_port;
   s.certs = o.agent_certs;
-  s.lease = std::chrono::milliseconds(o.agent_lease_ms);
+  if (o.agent_lease_ms > 0) s.lease = std::chrono::milliseconds(o.agent_lease_ms);
   return s;
 }
 
@@ -169,11 +169,14 @@ void SwarmProvider::claim(const std::string& netns) {
   throw std::logic_error("refusing to act on namespace " + netns + ": it is no region's container");
 }
 
-std::unique_ptr<Actuator> SwarmProvider::actuator(const ActuatorContext&) {
+std::unique_ptr<Actuator> SwarmProvider::actuator(const ActuatorContext& context) {
   std::map<std::string, agent::AgentEndpoint> used;
   for (const auto& [key, p] : placements_) used[p.node] = cluster_.agents.at(p.node);
-  auto remote = std::make_unique<agent::RemoteActuator>(*this, used, options_.tls(),
-                                                        options_.lease, run_id_);
+  // Each agent resolves "auto" against its own node's kernel; this machine's
+  // probe (context.engine) says nothing about theirs.
+  auto remote = std::make_unique<agent::RemoteActuator>(
+      *this, used, options_.tls(), options_.lease.value_or(context.lease), run_id_,
+      context.requested_engine, context.seed);
   // Every node greeted now: a missing agent fails the run before any fault.
   remote->connect_all();
   remote_ = remote.get();

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,7 @@ struct SwarmOptions {
   std::map<std::string, std::string> agents;  // node -> ADDRESS[:PORT], overriding its swarm address
   int agent_port = agent::kDefaultAgentPort;
   std::string certs;  // a folder `faultline certs` made: ca.pem, controller.pem, controller-key.pem
-  std::chrono::milliseconds lease{3000};
+  std::optional<std::chrono::milliseconds> lease;  // --agent-lease; else the experiment's
 
   agent::AgentTls tls() const;
 };

@@ -84,6 +84,16 @@ read -r us_in us_in_ms _ _ < <(python3 tests/compose/latency_in_window.py "$run_
 echo "eu-west-1: $eu_in operations inside the window, median ${eu_in_ms} ms; $eu_out outside, ${eu_out_ms} ms; us-east-1 inside: ${us_in_ms} ms"
 awk -v a="$eu_in_ms" -v b="$eu_out_ms" -v c="$us_in_ms" -v n="$eu_in" \
   'BEGIN { exit !(n >= 5 && a >= 250 && b < 100 && c < 100) }' || fail "slow-db did not slow eu-west-1's database alone"
+# Nothing of it stays once the run has ended: the agents drop the nf_tables
+# table the NFQUEUE engine made in each database's namespace with the run.
+for n in 1 2 3; do
+  for id in $(DOCKER_HOST=unix://$state/node$n/docker.sock "$docker" ps -q --filter label=faultline.host=db); do
+    pid=$(DOCKER_HOST=unix://$state/node$n/docker.sock "$docker" inspect -f '{{.State.Pid}}' "$id")
+    if nsenter --net=/proc/"$pid"/ns/net nft list tables 2>/dev/null | grep -qw faultline; then
+      fail "slow-db's nf_tables table is still in node$n's database after the run"
+    fi
+  done
+done
 
 # The fault routes faultline left in a region's gateway (proto 241), read in
 # the task's namespace on its node.
