@@ -156,10 +156,7 @@ std::unique_ptr<ComposeTopology> ComposeTopology::discover(DockerClient& docker,
 }
 
 void ComposeTopology::open_namespace(const std::string& name, pid_t pid) {
-  if (namespaces_.count(name)) return;
-  auto fd = injector::NamespaceFd::open_path("/proc/" + std::to_string(pid) + "/ns/net");
-  sockets_[name] = std::make_shared<injector::NetlinkSocket>(injector::NetlinkSocket::open_in(fd));
-  namespaces_.emplace(name, std::move(fd));
+  namespaces_.enter(name, pid);
 }
 
 // The links faults go on, by the addresses they hold: docker names them
@@ -182,15 +179,11 @@ void ComposeTopology::read_links() {
 }
 
 const injector::NamespaceFd& ComposeTopology::netns(const std::string& name) const {
-  auto it = namespaces_.find(name);
-  if (it == namespaces_.end()) throw std::out_of_range("no container namespace " + name);
-  return it->second;
+  return namespaces_.netns(name);
 }
 
 std::shared_ptr<injector::NetlinkSocket> ComposeTopology::socket(const std::string& netns) const {
-  auto it = sockets_.find(netns);
-  if (it == sockets_.end()) throw std::out_of_range("no container namespace " + netns);
-  return it->second;
+  return namespaces_.socket(netns);
 }
 
 const ComposeTopology::Node& ComposeTopology::node(const std::string& region,
@@ -214,7 +207,7 @@ const injector::NamespaceFd& ComposeTopology::host(const std::string& region,
 bool ComposeTopology::replaced(const std::string& netns) const {
   for (const auto& [key, n] : nodes_)
     if (n.netns == netns) return false;
-  return namespaces_.count(netns) != 0;
+  return namespaces_.contains(netns);
 }
 
 std::string ComposeTopology::current(const std::string& planned) const {

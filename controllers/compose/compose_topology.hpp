@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "controllers/compose/container_namespaces.hpp"
 #include "controllers/compose/docker_client.hpp"
 #include "controllers/topology/plan.hpp"
 #include "controllers/topology/topology.hpp"
@@ -84,8 +85,7 @@ class ComposeTopology : public Topology {
   // The namespace names of the discovery, which fault plans use: each one's
   // (region, host).
   std::map<std::string, std::pair<std::string, std::string>> planned_;
-  std::map<std::string, injector::NamespaceFd> namespaces_;
-  std::map<std::string, std::shared_ptr<injector::NetlinkSocket>> sockets_;
+  ContainerNamespaces namespaces_{"container"};
 };
 
 }  // namespace faultline::compose

@@ -17,22 +17,16 @@ SwarmTopology::SwarmTopology(TopologyPlan plan, const std::map<std::string, pid_
                        std::to_string(pid) +
                        ") is not on this machine: the workload runs from each region's client "
                        "container, so run faultline where it sees every node's processes");
-    auto fd = injector::NamespaceFd::open_path(path);
-    sockets_[netns] = std::make_shared<injector::NetlinkSocket>(injector::NetlinkSocket::open_in(fd));
-    namespaces_.emplace(netns, std::move(fd));
+    namespaces_.enter(netns, pid);
   }
 }
 
 const injector::NamespaceFd& SwarmTopology::netns(const std::string& name) const {
-  auto it = namespaces_.find(name);
-  if (it == namespaces_.end()) throw std::out_of_range("no task namespace " + name);
-  return it->second;
+  return namespaces_.netns(name);
 }
 
 std::shared_ptr<injector::NetlinkSocket> SwarmTopology::socket(const std::string& netns) const {
-  auto it = sockets_.find(netns);
-  if (it == sockets_.end()) throw std::out_of_range("no task namespace " + netns);
-  return it->second;
+  return namespaces_.socket(netns);
 }
 
 const injector::NamespaceFd& SwarmTopology::host(const std::string& region,

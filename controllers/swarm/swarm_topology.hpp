@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "controllers/compose/container_namespaces.hpp"
 #include "controllers/topology/plan.hpp"
 #include "controllers/topology/topology.hpp"
 #include "injector/netlink_socket.hpp"
@@ -30,8 +31,7 @@ class SwarmTopology final : public Topology {
 
  private:
   TopologyPlan plan_;
-  std::map<std::string, injector::NamespaceFd> namespaces_;
-  std::map<std::string, std::shared_ptr<injector::NetlinkSocket>> sockets_;
+  compose::ContainerNamespaces namespaces_{"task"};
 };
 
 }  // namespace faultline::swarm
