@@ -33,6 +33,7 @@ class RemotePrepared final : public PreparedStep {
     if (applied == 0) return nullptr;
     return std::make_unique<RemoteApplied>(client_, applied);
   }
+  AgentClient& client() const { return client_; }
 
  private:
   AgentClient& client_;
@@ -117,6 +118,39 @@ std::unique_ptr<PreparedStep> RemoteActuator::prepare(const PlanStep& step) {
         "agents (run the experiment with --provider namespaces)");
   AgentClient& agent = client(directory_.node_of_netns(step_netns(step)));
   return std::make_unique<RemotePrepared>(agent, agent.prepare(step));
+}
+
+std::vector<std::unique_ptr<AppliedStep>> RemoteActuator::commit_all(
+    std::vector<std::unique_ptr<PreparedStep>>& steps, std::exception_ptr& error) {
+  // Each node's steps in their order, on a thread of its own but the first
+  // node's: its round trips overlap the others' instead of following them.
+  std::map<AgentClient*, std::vector<std::size_t>> by_node;
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    by_node[&static_cast<RemotePrepared&>(*steps[i]).client()].push_back(i);
+  if (by_node.size() < 2) return Actuator::commit_all(steps, error);
+  std::vector<std::unique_ptr<AppliedStep>> undo(steps.size());
+  std::vector<std::exception_ptr> failed(steps.size());
+  auto commit_node = [&](const std::vector<std::size_t>& indices) {
+    for (std::size_t i : indices) {
+      try {
+        undo[i] = steps[i]->commit();
+      } catch (...) {
+        failed[i] = std::current_exception();
+        return;  // this node's later steps may depend on this one
+      }
+    }
+  };
+  std::vector<std::thread> others;
+  for (auto it = std::next(by_node.begin()); it != by_node.end(); ++it)
+    others.emplace_back(commit_node, std::cref(it->second));
+  commit_node(by_node.begin()->second);
+  for (auto& t : others) t.join();
+  std::vector<std::unique_ptr<AppliedStep>> committed;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (undo[i]) committed.push_back(std::move(undo[i]));
+    if (failed[i] && !error) error = failed[i];
+  }
+  return committed;
 }
 
 void RemoteActuator::renew_loop() {

@@ -46,6 +46,9 @@ class RemoteActuator final : public Actuator {
   // node; process steps to their container's. Clock and command steps are
   // refused (std::invalid_argument): they need hosts faultline builds.
   std::unique_ptr<PreparedStep> prepare(const PlanStep& step) override;
+  // Each node's steps side by side with the other nodes' (see Actuator).
+  std::vector<std::unique_ptr<AppliedStep>> commit_all(
+      std::vector<std::unique_ptr<PreparedStep>>& steps, std::exception_ptr& error) override;
 
   // The node's agent, connected and greeted (hello) on first use. Throws
   // AgentError when the node has no agent or it cannot be reached.

@@ -13,6 +13,7 @@
 // run on one machine uses; an agent on another machine fits the same
 // interface, and tests use a recording fake.
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,16 @@ class Actuator {
  public:
   virtual ~Actuator() = default;
   virtual std::unique_ptr<PreparedStep> prepare(const PlanStep& step) = 0;
+  // Commits a fault's prepared steps at its instant, keeping their order
+  // among the steps that act on one place. The default commits them one
+  // after another and stops at the first error; an actuator whose places
+  // are several machines commits each machine's share side by side, so a
+  // fault over three nodes lands in one round trip, not three. Returns what
+  // undoes each committed step, in the steps' order (none for a step that
+  // left nothing to undo), and sets `error` when a step failed: the caller
+  // then reverts what was committed.
+  virtual std::vector<std::unique_ptr<AppliedStep>> commit_all(
+      std::vector<std::unique_ptr<PreparedStep>>& steps, std::exception_ptr& error);
 };
 
 }  // namespace faultline

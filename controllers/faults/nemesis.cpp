@@ -59,6 +59,20 @@ std::vector<std::string> AppliedFault::revert(StepReport* report) {
   return problems;
 }
 
+std::vector<std::unique_ptr<AppliedStep>> Actuator::commit_all(
+    std::vector<std::unique_ptr<PreparedStep>>& steps, std::exception_ptr& error) {
+  std::vector<std::unique_ptr<AppliedStep>> committed;
+  for (auto& p : steps) {
+    try {
+      if (auto undo = p->commit()) committed.push_back(std::move(undo));
+    } catch (...) {
+      error = std::current_exception();
+      break;
+    }
+  }
+  return committed;
+}
+
 AppliedFault apply_steps(Actuator& actuator, const std::vector<PlanStep>& steps, Clock& clock,
                          std::optional<Clock::time_point> due, const InstantHold& hold,
                          StepReport* report) {
@@ -67,20 +81,17 @@ AppliedFault apply_steps(Actuator& actuator, const std::vector<PlanStep>& steps,
   for (const auto& step : steps) prepared.push_back(actuator.prepare(step));
   std::shared_ptr<void> held = hold && due ? hold() : nullptr;
   if (due) clock.wait_precisely_until(*due);
-  AppliedFault applied;
-  std::vector<std::unique_ptr<AppliedStep>> committed;
-  for (auto& p : prepared) {
-    try {
-      if (auto undo = p->commit()) committed.push_back(std::move(undo));
-      if (report) report->add(p->report());
-    } catch (...) {
-      // The committed steps go before the error does, newest first.
-      AppliedFault partial(std::move(committed));
-      for (const auto& problem : partial.revert())
-        spdlog::error("rolling back a half-applied fault: {}", problem);
-      throw;
-    }
+  std::exception_ptr error;
+  auto committed = actuator.commit_all(prepared, error);
+  if (error) {
+    // The committed steps go before the error does, newest first.
+    AppliedFault partial(std::move(committed));
+    for (const auto& problem : partial.revert())
+      spdlog::error("rolling back a half-applied fault: {}", problem);
+    std::rethrow_exception(error);
   }
+  if (report)
+    for (const auto& p : prepared) report->add(p->report());
   return AppliedFault(std::move(committed));
 }
 
