@@ -41,7 +41,8 @@ AppliedFault& AppliedFault::operator=(AppliedFault&& other) noexcept {
 }
 
 AppliedFault::~AppliedFault() {
-  for (const auto& problem : revert()) spdlog::error("reverting a fault during cleanup: {}", problem);
+  for (const auto& problem : revert())
+    spdlog::error("reverting a fault during cleanup: {}", problem);
 }
 
 std::vector<std::string> AppliedFault::revert(StepReport* report) {

@@ -344,21 +344,33 @@ bool bare_client_answered(int port) {
 // Two CAs' worth of certificates in a temporary folder, and an agent
 // serving the recording backend on 127.0.0.1.
 struct TlsFixture {
-  fs::path dir = fs::temp_directory_path() / ("fl-agent-test-" + std::to_string(::getpid()));
+  std::string node;
+  fs::path dir;
   RecordingBackend backend;
-  AgentCore core{backend, "node-1"};
+  AgentCore core;
   std::atomic<bool> stop{false};
   std::unique_ptr<AgentServer> server;
   std::thread thread;
 
-  TlsFixture() {
+  // An agent for `node` on 127.0.0.1; with `same_ca`, its certificate comes
+  // from that fixture's CA "a", so one controller certificate serves both.
+  explicit TlsFixture(std::string node_name = "node-1", const TlsFixture* same_ca = nullptr)
+      : node(std::move(node_name)),
+        dir(fs::temp_directory_path() /
+            ("fl-agent-test-" + std::to_string(::getpid()) + "-" + node)),
+        core(backend, node) {
     fs::remove_all(dir);
-    make_certificates((dir / "a").string(), {{"node-1", "127.0.0.1"}});
-    make_certificates((dir / "b").string(), {{"node-1", ""}});
+    if (same_ca) {
+      fs::create_directories(dir / "a");
+      for (const char* f : {"ca.pem", "ca-key.pem"})
+        fs::copy_file(same_ca->dir / "a" / f, dir / "a" / f);
+    }
+    make_certificates((dir / "a").string(), {{node, "127.0.0.1"}});
+    make_certificates((dir / "b").string(), {{node, ""}});
     server = std::make_unique<AgentServer>(
         core,
-        TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-node-1"),
-                              pem("a", "agent-node-1-key")),
+        TlsContext::for_agent(pem("a", "ca"), pem("a", "agent-" + node),
+                              pem("a", "agent-" + node + "-key")),
         TcpListener::bind("127.0.0.1:0"));
     thread = std::thread([this] { server->run(stop, std::chrono::milliseconds(10)); });
   }
@@ -371,7 +383,7 @@ struct TlsFixture {
   std::string pem(const std::string& ca, const std::string& stem) const {
     return (dir / ca / (stem + ".pem")).string();
   }
-  AgentEndpoint endpoint() const { return {"node-1", "127.0.0.1", server->port()}; }
+  AgentEndpoint endpoint() const { return {node, "127.0.0.1", server->port()}; }
   AgentTls tls(const std::string& ca, const std::string& who) const {
     return {pem("a", "ca"), pem(ca, who), pem(ca, who + "-key")};
   }
@@ -495,4 +507,42 @@ TEST_CASE("remote actuator: a controller that stops renewing loses its faults to
   CHECK(f.core.runs().empty());
   CHECK(f.backend.log.back() == "revert ns-a");
   CHECK_THROWS_WITH(client->renew(), Catch::Contains("expired"));
+}
+
+TEST_CASE(
+    "remote actuator: a fault over two nodes commits each node's steps in order, side by side") {
+  TlsFixture one;
+  TlsFixture two("node-2", &one);
+  TwoNodes directory;  // ns-* on node-1, the rest on node-2
+  RemoteActuator actuator(directory, {{"node-1", one.endpoint()}, {"node-2", two.endpoint()}},
+                          one.tls("a", "controller"), std::chrono::milliseconds(2000), "run-two");
+  auto route = [](const std::string& netns) {
+    return PlanStep{
+        RouteStep{netns, {"198.18.2.0/24", std::nullopt, injector::RouteType::blackhole}}};
+  };
+  std::vector<std::unique_ptr<PreparedStep>> steps;
+  for (const char* netns : {"ns-a", "other-a", "ns-b", "other-b"})
+    steps.push_back(actuator.prepare(route(netns)));
+  std::exception_ptr error;
+  auto committed = actuator.commit_all(steps, error);
+  CHECK_FALSE(error);
+  CHECK(committed.size() == 4);
+  CHECK(one.backend.log ==
+        std::vector<std::string>{"prepare ns-a", "prepare ns-b", "commit ns-a", "commit ns-b"});
+  CHECK(two.backend.log == std::vector<std::string>{"prepare other-a", "prepare other-b",
+                                                    "commit other-a", "commit other-b"});
+  for (auto& c : committed) CHECK(c->revert().empty());
+
+  // One node refuses: the other's steps are committed all the same and
+  // handed back, so the caller reverts them; the refusal is the error.
+  two.backend.fail_commit = true;
+  steps.clear();
+  for (const char* netns : {"ns-c", "other-c"}) steps.push_back(actuator.prepare(route(netns)));
+  committed = actuator.commit_all(steps, error);
+  REQUIRE(error);
+  CHECK_THROWS_WITH(std::rethrow_exception(error), Catch::Contains("netlink said no"));
+  REQUIRE(committed.size() == 1);
+  CHECK(one.backend.log.back() == "commit ns-c");
+  CHECK(committed[0]->revert().empty());
+  CHECK(one.backend.log.back() == "revert ns-c");
 }
