@@ -15,9 +15,10 @@
 #include <chrono>
 #include <exception>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "controllers/faults/fault_plan.hpp"
 
