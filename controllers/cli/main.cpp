@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
 
   RunOptions run_options;
   std::vector<std::string> run_args;
-  auto* run = app.add_subcommand("run", "run an experiment and print its verdict");
+  auto* run = app.add_subcommand("run", "run an experiment, or a suite (several files, a folder), and print the verdict");
   run->add_option("experiments", run_args,
                   "experiment TOML file; several, or a folder (its *.toml, sorted), run as a "
                   "suite: one table, one junit.xml in the results root")
