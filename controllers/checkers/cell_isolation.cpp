@@ -4,7 +4,7 @@
 #include <map>
 #include <optional>
 
-#include "controllers/history/operation_kinds.hpp"
+#include "controllers/checkers/history_facts.hpp"
 
 namespace faultline {
 
@@ -70,35 +70,23 @@ CheckResult check_cell_isolation(const CompactHistory& h, const std::vector<Cell
   result.judged_what = "customers";
 
   std::map<std::string, Home> homes;  // customer -> its region and cell
-  std::vector<Window> windows;
-  std::map<std::int64_t, std::size_t> open;  // fault index -> window
-  std::optional<std::int64_t> first_fault;
   for (const auto& op : h.ops()) {
-    if (op.f == h.f_register && op.type == OpType::invoke) {
-      const nlohmann::json v = h.value(op);
-      if (v.is_object() && v.contains("customer") && v.contains("cell"))
-        homes[v["customer"].get<std::string>()] = {v.value("home", ""), v["cell"].get<std::string>()};
-      continue;
-    }
-    if (!op.nemesis() || (op.type != OpType::ok && op.type != OpType::info)) continue;
-    const std::string& f = h.name(op.f);
-    const bool start = is_nemesis_start(f), stop = is_nemesis_stop(f);
-    if (!start && !stop) continue;
-    const nlohmann::json value = h.value(op);
-    if (!value.is_object()) continue;
-    const auto index = value.value("fault", std::int64_t{-1});
-    if (start && !first_fault) first_fault = op.time;
-    if (index < 0 || static_cast<std::size_t>(index) >= faults.size() ||
-        faults[static_cast<std::size_t>(index)].cell.empty())
-      continue;
-    if (start) {
-      open[index] = windows.size();
-      windows.push_back({static_cast<std::size_t>(index), op.time, -1});
-    } else if (auto it = open.find(index); it != open.end()) {
-      windows[it->second].stop = op.time;
-      open.erase(it);
-    }
+    if (op.f != h.f_register || op.type != OpType::invoke) continue;
+    const nlohmann::json v = h.value(op);
+    if (v.is_object() && v.contains("customer") && v.contains("cell"))
+      homes[v["customer"].get<std::string>()] = {v.value("home", ""), v["cell"].get<std::string>()};
   }
+  // Every fault's window; "before" ends at the first of them, and the cells'
+  // faults are the windows judged.
+  const std::vector<FaultWindow> all = fault_windows(h);
+  std::optional<std::int64_t> first_fault;
+  for (const auto& w : all)
+    if (!first_fault || w.start < *first_fault) first_fault = w.start;
+  std::vector<Window> windows;
+  for (const auto& w : all)
+    if (w.fault >= 0 && static_cast<std::size_t>(w.fault) < faults.size() &&
+        !faults[static_cast<std::size_t>(w.fault)].cell.empty())
+      windows.push_back({static_cast<std::size_t>(w.fault), w.start, w.stop});
   CellAvailability over_time(history_end_ns(h));
   for (const Window& w : windows) {
     const CellFault& fault = faults[w.fault];
