@@ -261,11 +261,8 @@ TlsStream TlsStream::connect(const TlsContext& ctx, const std::string& address, 
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   PipeSignalBlocked quiet;
-  no_delay(fd);
-  set_socket_timeout(fd, timeout);
-  SSL* ssl = SSL_new(ctx.get());
-  TlsStream stream(ssl, fd);
-  SSL_set_fd(ssl, fd);
+  TlsStream stream = over(ctx, fd, timeout);
+  SSL* ssl = stream.ssl_;
   if (SSL_connect(ssl) != 1) {
     const long verify = SSL_get_verify_result(ssl);
     throw TlsError("TLS with the agent at " + where + " failed: " +
@@ -275,14 +272,20 @@ TlsStream TlsStream::connect(const TlsContext& ctx, const std::string& address, 
   return stream;
 }
 
-TlsStream TlsStream::accept(const TlsContext& ctx, int fd,
-                            std::chrono::milliseconds handshake_timeout) {
-  PipeSignalBlocked quiet;
+TlsStream TlsStream::over(const TlsContext& ctx, int fd, std::chrono::milliseconds timeout) {
   no_delay(fd);
-  set_socket_timeout(fd, handshake_timeout);
+  set_socket_timeout(fd, timeout);
   SSL* ssl = SSL_new(ctx.get());
   TlsStream stream(ssl, fd);
   SSL_set_fd(ssl, fd);
+  return stream;
+}
+
+TlsStream TlsStream::accept(const TlsContext& ctx, int fd,
+                            std::chrono::milliseconds handshake_timeout) {
+  PipeSignalBlocked quiet;
+  TlsStream stream = over(ctx, fd, handshake_timeout);
+  SSL* ssl = stream.ssl_;
   if (SSL_accept(ssl) != 1) {
     const long verify = SSL_get_verify_result(ssl);
     std::string why = openssl_errors();

@@ -81,6 +81,9 @@ class TlsStream {
 
  private:
   TlsStream(SSL* ssl, int fd) : ssl_(ssl), fd_(fd) {}
+  // Either end's socket options and its TLS session over `fd`, which the
+  // stream then owns; the handshake is the caller's.
+  static TlsStream over(const TlsContext& ctx, int fd, std::chrono::milliseconds timeout);
   void close() noexcept;
   SSL* ssl_ = nullptr;
   int fd_ = -1;
