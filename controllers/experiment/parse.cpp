@@ -41,12 +41,13 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   read_workload(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_wan(r, root, e);
   read_faults(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
-  read_invariants(r, root, e);
   read_nemeses(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
-  // Drawn into the faults before validation, which then judges a drawn
-  // schedule as it judges a written one.
+  // Drawn into the faults before the invariants, which may ask for a fault
+  // (recovery, latency of untouched regions), and before validation, which
+  // then judges a drawn schedule as it judges a written one.
   if (r.diagnostics().empty())
     for (auto& [at, problem] : draw_all_nemeses(e)) r.error(at, std::move(problem));
+  read_invariants(r, root, e);
   for (auto& d : validate_experiment(e)) r.diagnostics().push_back(std::move(d));
   if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));
   return e;

@@ -305,3 +305,18 @@ TEST_CASE("a nemesis's command and slow-db say what is wrong, at the table", "[n
           0);
   }
 }
+
+TEST_CASE("invariants that need a fault take a drawn one", "[nemesis]") {
+  // latency's untouched needs a fault, recovery a region taken down: both are
+  // read after the draw, so a nemesis of kills gives them theirs.
+  const Experiment e = parse(
+      "kinds = [\"kill\"]\nfaults = 2\nservices = [\"app\"]\n"
+      "[[invariant]]\nkind = \"latency\"\np99 = \"1s\"\nuntouched = true\n");
+  CHECK(e.faults.size() == 2);
+  CHECK(e.invariants.size() == 1);
+  CHECK(first_error("kinds = [\"kill\"]\nfaults = 2\n[[invariant]]\nkind = \"recovery\"\n")
+            .find("needs a [[fault]]") == std::string::npos);
+  // A nemesis of partitions takes no region down: recovery says so.
+  CHECK(first_error("kinds = [\"partition\"]\nfaults = 2\n[[invariant]]\nkind = \"recovery\"\n")
+            .find("it needs a [[fault]] with a region") != std::string::npos);
+}
