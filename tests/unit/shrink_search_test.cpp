@@ -400,3 +400,19 @@ TEST_CASE("a fault needed before shortening is removed after it, and the end is 
     CHECK(c.runs == options.max_runs);
   }
 }
+
+TEST_CASE("a slow database's delay and loss are halved each on its own", "[shrink]") {
+  toml::table slow{{"kind", "slow-db"}, {"at", "1s"}, {"for", "4s"}, {"region", "a"},
+                   {"delay", "1s"},     {"loss", 20}};
+  // Fails while answers wait 300 ms or more, whatever is lost.
+  auto test = [](const Schedule& c) {
+    return !c.faults.empty() && signed_ms(c.faults[0], "delay") >= Duration(300)
+               ? Outcome::fails
+               : Outcome::passes;
+  };
+  const ShrinkResult r = Shrinker(one_fault(slow), test, in_regions({"a", "b"})).run();
+  const toml::table& f = r.best.faults[0];
+  CHECK(f["delay"].value_or(std::string()) == "500ms");  // 250 ms passes
+  CHECK(f["loss"].value_or(0.0) == Approx(2.5));         // 10, 5, 2.5
+  CHECK_FALSE(f.contains("direction"));                  // it shapes a host: no way to narrow
+}
