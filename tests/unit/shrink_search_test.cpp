@@ -303,6 +303,12 @@ TEST_CASE("a link fault on every pair is narrowed to one pair, then one way", "[
     CHECK(f["direction"].value_or(std::string()) == "one-way");
     CHECK(f["delay"].value_or(std::string()) == "10ms");  // 20 ms halved to the floor
   }
+  SECTION("two regions: the one pair is every pair, so only the way is narrowed") {
+    const ShrinkResult r = Shrinker(one_fault(slow), b_to_c_waits, in_regions({"b", "c"})).run();
+    const toml::table& f = r.best.faults[0];
+    CHECK(*f["between"].as_array() == toml::array{"b", "c"});
+    CHECK(f["direction"].value_or(std::string()) == "one-way");
+  }
   SECTION("four regions: the first three pairs only, none of which fails") {
     const ShrinkResult r =
         Shrinker(one_fault(slow), b_to_c_waits, in_regions({"a", "b", "d", "c"})).run();
