@@ -205,6 +205,12 @@ struct NemesisSpec {
   Range<Duration> delay{Duration(50), Duration(500)};
   Range<double> loss{5, 50};  // percent
   Range<Duration> offset{Duration(-10000), Duration(10000)};  // clock-skew
+  // What a drawn fault of these kinds takes that the nemesis does not draw,
+  // read by the kind's own reader: a command's host, programs, user and
+  // timeout (the `command` table); slow-db's host and port. The draw gives
+  // each its region, instant, `for` and (slow-db) delay.
+  std::optional<FaultSpec> command;
+  std::optional<FaultSpec> slow_db;
   SourcePosition where;
 };
 

@@ -42,7 +42,7 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   read_wan(r, root, e);
   read_faults(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   read_invariants(r, root, e);
-  read_nemeses(r, root, e);
+  read_nemeses(r, root, e, base_dir.empty() ? "." : base_dir, resolver);
   // Drawn into the faults before validation, which then judges a drawn
   // schedule as it judges a written one.
   if (r.diagnostics().empty())

@@ -7,6 +7,7 @@
 
 #include "controllers/experiment/sections.hpp"
 #include "controllers/experiment/units.hpp"
+#include "controllers/faults/fault_registry.hpp"
 #include "controllers/faults/random_nemesis.hpp"
 
 namespace faultline {
@@ -100,6 +101,13 @@ void check_kinds(Reader& r, const toml::table& t, const Experiment& e, const Nem
       r.error(*t.get("kinds"),
               "a " + kind + " fault acts between regions and this experiment has one: add a "
                             "region or remove '" + kind + "' from 'kinds'");
+    if (kind == "command" && !t.contains("command"))
+      r.error(*t.get("kinds"), "a drawn command fault runs the nemesis's 'command' = { host = "
+                               "\"db\", run = [...] }: add it or remove 'command' from 'kinds'");
+    if (kind == "slow-db" && std::find(e.hosts.begin(), e.hosts.end(), "db") == e.hosts.end())
+      r.error(*t.get("kinds"), "a drawn slow-db slows the 'db' host's port 5432, which this "
+                               "experiment's hosts lack: write the slow-db as a [[fault]] with "
+                               "'host' or remove 'slow-db' from 'kinds'");
     const bool on_services = kind == "kill" || kind == "pause" || kind == "restart";
     if (on_services && e.services.empty() && n.services.empty())
       r.error(*t.get("kinds"), "a " + kind + " fault acts on a service and this experiment has "
@@ -109,9 +117,43 @@ void check_kinds(Reader& r, const toml::table& t, const Experiment& e, const Nem
   if (n.kinds.empty()) r.error(*t.get("kinds"), "'kinds' must name at least one fault kind");
 }
 
+// A fault of `kind` as its own reader makes it from `given` plus a region and
+// a delay (which the draw replaces), or nothing after reporting what is wrong:
+// a drawn command is checked, its programs found, as a written one is.
+std::optional<FaultSpec> template_fault(Reader& r, const toml::table& given, const std::string& kind,
+                                        const Experiment& e, const std::string& base_dir,
+                                        const ProgramResolver& resolver) {
+  if (e.regions.empty()) return std::nullopt;
+  toml::table t = given;
+  t.insert_or_assign("region", e.regions.front().name);
+  if (kind == "slow-db") t.insert_or_assign("delay", "1ms");
+  FaultSpec f;
+  f.kind = kind;
+  f.where = position_of(given.source());
+  f.length = Duration(1);  // a `for` is drawn: `at_end` may be given
+  const std::size_t before = r.diagnostics().size();
+  find_fault_kind(kind)->read(FaultTable{r, t, e, base_dir, resolver}, f);
+  if (r.diagnostics().size() == before) return f;
+  // A copied table's nodes have no place in the file: name the table's.
+  for (std::size_t i = before; i < r.diagnostics().size(); ++i)
+    if (r.diagnostics()[i].where.line == 0) r.diagnostics()[i].where = f.where;
+  return std::nullopt;
+  return f;
+}
+
+// The keys of a nemesis's `command` table: the command kind's, less what the
+// draw gives.
+Keys command_keys() {
+  Keys names;
+  for (const KeySpec& key : find_fault_kind("command")->keys)
+    if (key.name != "region") names.push_back(key.name);
+  return names;
+}
+
 }  // namespace
 
-void read_nemeses(Reader& r, const toml::table& root, Experiment& e) {
+void read_nemeses(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                  const ProgramResolver& resolver) {
   const toml::array* tables = r.tables(root, "nemesis");
   if (tables == nullptr) return;
   const Keys keys = key_names();
@@ -141,6 +183,23 @@ void read_nemeses(Reader& r, const toml::table& root, Experiment& e) {
       n.regions = *names;
       check_names(r, t, "regions", n.regions, regions, "region");
     }
+    const auto draws = [&](const char* kind) {
+      return std::find(n.kinds.begin(), n.kinds.end(), kind) != n.kinds.end();
+    };
+    if (const toml::node* command = t.get("command")) {
+      if (!command->is_table()) {
+        r.error(*command, "'command' must be a table: command = { host = \"db\", run = [...] }");
+      } else {
+        r.check_keys(*command->as_table(), "a [[nemesis]] 'command'", command_keys());
+        if (!draws("command"))
+          r.error(*command, "'command' is what a drawn command fault runs: add \"command\" to "
+                            "'kinds' or remove it");
+        else
+          n.command = template_fault(r, *command->as_table(), "command", e, base_dir, resolver);
+      }
+    }
+    if (draws("slow-db") && std::find(e.hosts.begin(), e.hosts.end(), "db") != e.hosts.end())
+      n.slow_db = template_fault(r, toml::table{}, "slow-db", e, base_dir, resolver);
     if (auto names = r.strings(t, "services")) {
       n.services = *names;
       check_names(r, t, "services", n.services, services, "service");

@@ -26,7 +26,8 @@ void read_faults(Reader& r, const toml::table& root, Experiment& e, const std::s
                  const ProgramResolver& resolver);
 void read_invariants(Reader& r, const toml::table& root, Experiment& e);
 // [[nemesis]]: read and checked; parse_experiment draws their faults after.
-void read_nemeses(Reader& r, const toml::table& root, Experiment& e);
+void read_nemeses(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
+                  const ProgramResolver& resolver);
 
 // Shared by [[service]] command and [workload] args: {vars.NAME} filled in,
 // and every other placeholder checked (see services/command.hpp).

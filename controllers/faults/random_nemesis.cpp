@@ -11,8 +11,8 @@ namespace faultline {
 
 namespace {
 
-const std::vector<std::string> kKinds{"partition", "isolate", "kill",  "pause",
-                                      "restart",   "delay",   "loss", "clock-skew"};
+const std::vector<std::string> kKinds{"partition", "isolate", "kill",       "pause",   "restart",
+                                      "delay",     "loss",    "clock-skew", "slow-db", "command"};
 const std::vector<std::string> kTargets{"one", "minority", "majority", "pair", "one-way"};
 
 // Draws in the standard-fixed sequence of mt19937_64, with arithmetic of our
@@ -131,6 +131,16 @@ FaultSpec draw_fault(Draws& d, const Experiment& e, const NemesisSpec& n, Durati
   } else if (f.kind == "clock-skew") {
     f.region = d.pick(region_pool(e, n));
     f.offset = d.between(n.offset);
+  } else if (f.kind == "slow-db" || f.kind == "command") {
+    // What the kind's reader made of the table (read_nemesis.cpp), placed.
+    const FaultSpec& made = f.kind == "slow-db" ? *n.slow_db : *n.command;
+    FaultSpec placed = made;
+    placed.at = f.at;
+    placed.length = f.length;
+    placed.where = f.where;
+    placed.region = d.pick(region_pool(e, n));
+    if (f.kind == "slow-db") placed.impairment.delay = d.between(n.delay);
+    f = std::move(placed);
   }
   return f;
 }
@@ -198,14 +208,20 @@ const std::vector<KeySpec>& nemesis_keys() {
       {.name = "regions",
        .type = KeyType::strings,
        .description = "the regions a drawn fault picks its region from (the one a kill, pause, "
-                      "restart, clock-skew or isolate hits, the first of a cut or a link); "
+                      "restart, clock-skew, isolate, slow-db or command hits, the first of a "
+                      "cut or a link); "
                       "omitted: every region"},
       {.name = "services",
        .type = KeyType::strings,
        .description = "the services a kill, pause or restart picks from; omitted: every service"},
+      {.name = "command",
+       .type = KeyType::table,
+       .description = "what a drawn command fault runs, in the region drawn: the command "
+                      "kind's keys but region ({ host = \"db\", run = [...], at_end = [...] })"},
       {.name = "delay",
        .type = KeyType::range,
-       .description = "a drawn delay fault's delay",
+       .description = "a drawn delay's delay, and how much later a drawn slow-db's answers "
+                      "leave (the 'db' host's port 5432)",
        .default_value = "[\"50ms\", \"500ms\"]",
        .minimum = "0ms",
        .maximum = "60s"},
@@ -243,8 +259,9 @@ bool faults_conflict(const Experiment& e, const FaultSpec& a, const FaultSpec& b
       return a.region == b.region && a.service == b.service;
     case FaultFamily::clock:
       return a.region == b.region;
+    case FaultFamily::command:  // two at once in one host would undo each other's work
+      return a.region == b.region && a.host == b.host;
     case FaultFamily::network:  // each partition has a route metric of its own
-    case FaultFamily::command:
       return false;
   }
   return false;

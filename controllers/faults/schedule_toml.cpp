@@ -43,11 +43,29 @@ toml::table fault_table(const FaultSpec& f) {
   } else if (f.kind == "delay" || f.kind == "loss") {
     if (!f.between.empty()) t.insert("between", strings_of(f.between));
     if (f.one_way) t.insert("direction", "one-way");
+  } else if (f.kind == "slow-db") {
+    t.insert("region", f.region);
+    t.insert("host", f.host);
+    if (f.ports) t.insert("port", static_cast<std::int64_t>(f.ports->low));
+  } else if (f.kind == "command") {
+    // Programs as found: the schedule is read from the results, not from
+    // the experiment's folder.
+    const CommandFaultSpec& c = f.command;
+    auto argv = [](std::vector<std::string> args, const std::string& program) {
+      if (!args.empty()) args[0] = program;
+      return strings_of(args);
+    };
+    t.insert("region", f.region);
+    t.insert("host", f.host);
+    t.insert("run", argv(c.run, c.program));
+    if (!c.at_end.empty()) t.insert("at_end", argv(c.at_end, c.end_program));
+    if (c.user != CommandFaultSpec{}.user) t.insert("user", c.user);
+    if (c.timeout != CommandFaultSpec{}.timeout) t.insert("timeout", format_duration(c.timeout));
   } else {
     throw std::invalid_argument("a " + f.kind + " fault is not drawn by a nemesis");
   }
   if (f.prohibit) t.insert("mode", "prohibit");
-  if (f.kind == "delay") t.insert("delay", format_duration(f.impairment.delay));
+  if (f.kind == "delay" || f.kind == "slow-db") t.insert("delay", format_duration(f.impairment.delay));
   if (f.kind == "loss") t.insert("percent", f.impairment.loss);
   if (f.kind == "clock-skew") {
     t.insert("offset", format_duration(f.offset));
