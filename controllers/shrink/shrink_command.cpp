@@ -170,6 +170,7 @@ int shrink_run(const ShrinkCommand& command) {
   };
   ShrinkOptions options;
   options.max_runs = command.max_runs;
+  for (const auto& region : original.regions) options.regions.push_back(region.name);
   options.out_of_time = [&] {
     return interrupt_requested() || SteadyClock::now() - began >= command.max_time;
   };

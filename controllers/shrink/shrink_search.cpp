@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "controllers/experiment/units.hpp"
+#include "controllers/shrink/narrowing.hpp"
 
 namespace faultline {
 
@@ -146,39 +147,33 @@ void Shrinker::shorten_duration() {
 }
 
 void Shrinker::narrow_scopes() {
-  for (std::size_t i = 0; i < best_.faults.size() && !stopped(); ++i) {
-    if (best_.faults[i]["kind"].value_or(std::string()) != "partition") continue;
-    // A region out of a group of several.
-    bool narrowed = true;
-    while (narrowed && !stopped()) {
-      narrowed = false;
-      const toml::array* groups = best_.faults[i]["groups"].as_array();
-      for (std::size_t g = 0; groups && g < groups->size() && !narrowed; ++g) {
-        const toml::array* group = groups->get(g)->as_array();
-        for (std::size_t r = 0; group && group->size() > 1 && r < group->size() && !narrowed; ++r) {
+  const std::vector<Narrowing> ways = narrowings(options_.regions);
+  for (std::size_t i = 0; i < best_.faults.size() && !stopped(); ++i)
+    for (const Narrowing& way : ways)
+      for (int round = 0; round < way.rounds && !stopped(); ++round) {
+        bool narrowed = false;
+        for (NarrowerFault& alternative : way.alternatives(best_.faults[i])) {
           Schedule candidate = best_;
-          toml::array* cg = (*candidate.faults[i]["groups"].as_array())[g].as_array();
-          const std::string region = cg->get(r)->value_or(std::string());
-          cg->erase(cg->begin() + static_cast<std::ptrdiff_t>(r));
-          narrowed = try_candidate(candidate, label(best_.faults[i]) + " without " + region);
-          if (narrowed) break;
+          const std::string change = label(best_.faults[i]) + " " + alternative.change;
+          candidate.faults[i] = std::move(alternative.fault);
+          if ((narrowed = try_candidate(candidate, change)) || stopped()) break;
         }
+        if (!narrowed) break;
       }
-    }
-    // One way, either way.
-    if (stopped() || best_.faults[i]["direction"].value_or(std::string("both")) == "one-way")
-      continue;
+}
+
+bool Shrinker::remove_each() {
+  for (std::size_t i = 0; i < best_.faults.size();) {
     Schedule candidate = best_;
-    candidate.faults[i].insert_or_assign("direction", "one-way");
-    if (try_candidate(candidate, label(best_.faults[i]) + " one-way")) continue;
-    if (toml::array* groups = candidate.faults[i]["groups"].as_array(); groups && groups->size() == 2) {
-      toml::array swapped;
-      swapped.push_back(*groups->get(1));
-      swapped.push_back(*groups->get(0));
-      candidate.faults[i].insert_or_assign("groups", swapped);
-      try_candidate(candidate, label(best_.faults[i]) + " one-way, the other way");
-    }
+    candidate.faults.erase(candidate.faults.begin() + static_cast<std::ptrdiff_t>(i));
+    if (try_candidate(candidate, "without " + label(best_.faults[i])))
+      i = 0;  // the others were needed with it: each is tried again without it
+    else if (stopped())
+      return false;
+    else
+      ++i;
   }
+  return true;
 }
 
 ShrinkResult Shrinker::run() {
@@ -187,9 +182,13 @@ ShrinkResult Shrinker::run() {
   } else if (!stopped()) {
     ddmin();
   }
+  // What ddmin showed holds of its schedule only: a fault needed then may not
+  // be once the others are shorter or narrower.
+  const std::string after_ddmin = schedule_key(best_);
   shorten_faults();
   shorten_duration();
   narrow_scopes();
+  if (schedule_key(best_) != after_ddmin) one_minimal_ = remove_each();
   return {best_, runs_, one_minimal_, stopped_};
 }
 

@@ -5,11 +5,18 @@
 //
 //   1. no fault at all (a failure that needs none is worth knowing first);
 //   2. delta debugging over the faults (Zeller's ddmin): halves, quarters, ...
-//      and their complements, down to removing one fault at a time, so a
-//      finished search ends 1-minimal (no single fault can be removed);
+//      and their complements, down to removing one fault at a time, so it
+//      ends 1-minimal (no single fault can be removed);
 //   3. each fault's `for` halved, while it still fails;
 //   4. the experiment's duration cut, to just past the last fault's start;
-//   5. each partition's scope narrowed: a region out of a group, one direction.
+//   5. each fault narrowed (narrowing.hpp): a region out of a partition's
+//      group (an isolate's as the partition it is), one pair for a link fault
+//      on every pair, one direction, then its strength halved (delay, loss
+//      and the other percentages, a clock's offset);
+//   6. when 3-5 changed anything, each fault removed alone again (the cache
+//      spares the candidates already run), until none can be: ddmin showed
+//      1-minimality of its own result only, and a fault it needed may not be
+//      once the others are shorter or narrower.
 //
 // Whether a candidate still fails is a predicate the caller gives (the real
 // one runs `faultline run`; tests give a fake one and count its calls).
@@ -50,12 +57,17 @@ struct ShrinkOptions {
   std::function<void(const ShrinkStep&)> on_step = [](const ShrinkStep&) {};
   // A better schedule was found, after `runs` runs.
   std::function<void(const Schedule&, int runs)> on_better = [](const Schedule&, int) {};
+  // The experiment's regions, in its order: an isolate becomes a partition
+  // and an every-pair link fault one pair only knowing them.
+  std::vector<std::string> regions;
 };
 
 struct ShrinkResult {
   Schedule best;
   int runs = 0;
-  bool one_minimal = false;  // ddmin ran to its end: no single fault can be removed
+  // No single fault of `best` can be removed: each was tried (by ddmin, and
+  // again after the later steps if they changed anything) and then passed.
+  bool one_minimal = false;
   bool stopped = false;      // the budget ran out or the search was interrupted
 };
 
@@ -73,6 +85,8 @@ class Shrinker {
   void shorten_faults();
   void shorten_duration();
   void narrow_scopes();
+  // Each fault removed alone until none can be; false when the budget cut it.
+  bool remove_each();
   bool stopped() const { return stopped_; }
 
   Schedule best_;
