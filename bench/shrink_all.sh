@@ -7,6 +7,8 @@
 # run it niced on a quiet machine:
 #
 #   nice bench/shrink_all.sh [BUILD_DIR] [MAX_RUNS]
+#
+# BUGS="retry-storm no-ramp" picks some.
 set -euo pipefail
 build=${1:-build} max_runs=${2:-30}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,7 +18,9 @@ chmod 755 "$results"
 trap 'rm -rf "$results"' EXIT
 
 printf '| bug | invariant | faults drawn | faults left | runs | 1-minimal | time |\n|---|---|---|---|---|---|---|\n'
-for bug in lww-wall-clock failover-any-geo no-anti-entropy stale-session ack-before-commit no-replication; do
+bugs=${BUGS:-lww-wall-clock failover-any-geo no-anti-entropy stale-session ack-before-commit no-replication
+  health-ignores-latency retry-storm}
+for bug in $bugs; do
   experiment=$here/experiments/random-$bug.toml
   out=$results/$bug
   mkdir -p "$out"
