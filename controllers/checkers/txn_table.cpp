@@ -106,17 +106,20 @@ std::uint32_t TxnTable::intern_key(std::string_view key) {
     }
     key_slots_.swap(grown);
   }
-  const std::uint64_t h = key_hash(key);
-  const auto tag = static_cast<std::uint32_t>(h >> 32);
+  std::uint64_t head = 0;
+  std::memcpy(&head, key.data(), std::min<std::size_t>(key.size(), 8));
   const std::size_t mask = key_slots_.size() - 1;
-  std::size_t s = h & mask;
-  for (; key_slots_[s].id_plus_one != 0; s = (s + 1) & mask)
-    if (key_slots_[s].hash == tag && key_names_[key_slots_[s].id_plus_one - 1] == key)
-      return key_slots_[s].id_plus_one - 1;
+  std::size_t s = key_hash(key) & mask;
+  for (; key_slots_[s].id_plus_one != 0; s = (s + 1) & mask) {
+    const KeySlot& slot = key_slots_[s];
+    if (slot.head == head && slot.size == key.size() &&
+        (key.size() <= 8 || key_names_[slot.id_plus_one - 1] == key))
+      return slot.id_plus_one - 1;
+  }
   const auto id = static_cast<std::uint32_t>(key_names_.size());
   key_names_.emplace_back(key);
   orders_.emplace_back();
-  key_slots_[s] = {.id_plus_one = id + 1, .hash = tag};
+  key_slots_[s] = {.head = head, .id_plus_one = id + 1, .size = static_cast<std::uint32_t>(key.size())};
   return id;
 }
 
