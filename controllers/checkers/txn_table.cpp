@@ -21,17 +21,17 @@ std::size_t slot_hash(std::int64_t v, std::size_t mask) {
 }
 
 // Keys are short names: eight bytes at a time, then MurmurHash3's finalizer.
-std::uint64_t key_hash(std::string_view key) {
-  std::uint64_t h = key.size() * 0x9e3779b97f4a7c15ULL;
-  const char* p = key.data();
-  for (std::size_t n = key.size(); n > 0;) {
+// `head` gets the first eight (zero-padded), which a key slot keeps.
+[[gnu::always_inline]] inline std::uint64_t key_hash(std::string_view key, std::uint64_t& head) {
+  head = 0;
+  std::memcpy(&head, key.data(), std::min<std::size_t>(key.size(), 8));
+  std::uint64_t h = ((key.size() * 0x9e3779b97f4a7c15ULL) ^ head) * 0xff51afd7ed558ccdULL;
+  h ^= h >> 32;
+  for (std::size_t at = 8; at < key.size(); at += 8) {
     std::uint64_t word = 0;
-    const std::size_t take = std::min<std::size_t>(n, 8);
-    std::memcpy(&word, p, take);
+    std::memcpy(&word, key.data() + at, std::min<std::size_t>(key.size() - at, 8));
     h = (h ^ word) * 0xff51afd7ed558ccdULL;
     h ^= h >> 32;
-    p += take;
-    n -= take;
   }
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ULL;
@@ -100,16 +100,16 @@ std::uint32_t TxnTable::intern_key(std::string_view key) {
     const std::size_t mask = grown.size() - 1;
     for (const KeySlot& slot : key_slots_) {
       if (slot.id_plus_one == 0) continue;
-      std::size_t s = key_hash(key_names_[slot.id_plus_one - 1]) & mask;
+      std::uint64_t head = 0;
+      std::size_t s = key_hash(key_names_[slot.id_plus_one - 1], head) & mask;
       while (grown[s].id_plus_one != 0) s = (s + 1) & mask;
       grown[s] = slot;
     }
     key_slots_.swap(grown);
   }
   std::uint64_t head = 0;
-  std::memcpy(&head, key.data(), std::min<std::size_t>(key.size(), 8));
   const std::size_t mask = key_slots_.size() - 1;
-  std::size_t s = key_hash(key) & mask;
+  std::size_t s = key_hash(key, head) & mask;
   for (; key_slots_[s].id_plus_one != 0; s = (s + 1) & mask) {
     const KeySlot& slot = key_slots_[s];
     if (slot.head == head && slot.size == key.size() &&
