@@ -41,6 +41,15 @@ std::size_t slot_hash(std::int64_t v, std::size_t mask) {
 
 }  // namespace
 
+void TxnTable::reserve_for(std::size_t bytes) {
+  // A list-append line is some 370 bytes, for half a txn and two of its
+  // micro-operations: sized so, the tables are not copied as they grow, and
+  // what is not used is never touched.
+  txns_.reserve(bytes / 640);
+  mops_.reserve(bytes / 160);
+  appended_.reserve(bytes / 320);
+}
+
 void TxnTable::insert_value(std::size_t s, std::uint32_t mop) {
   const std::int64_t value = mops_[mop].value;
   const std::size_t mask = slots_.size() - 1;

@@ -133,6 +133,8 @@ class TxnTable {
   void index_appends(std::uint32_t txn);
   // After the last operation: the txns still pending, then the value index.
   void finish();
+  // Room for a history of `bytes` of list-append lines.
+  void reserve_for(std::size_t bytes);
   // The txn `process` has in flight (kNoTxn: none), to read or set.
   std::uint32_t& pending_of(std::int64_t process);
 

@@ -312,16 +312,8 @@ TxnTable TxnTable::read(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
   TxnTable table;
-  // Sized from the file for a history of transactions (a list-append line
-  // is some 370 bytes for half a txn and two of its micro-operations), so
-  // the tables are not copied as they grow; what is not used is never touched.
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
-    const auto bytes = static_cast<std::size_t>(st.st_size);
-    table.txns_.reserve(bytes / 640);
-    table.mops_.reserve(bytes / 160);
-    table.appended_.reserve(bytes / 320);
-  }
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) table.reserve_for(static_cast<std::size_t>(st.st_size));
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   constexpr std::size_t kPad = 8;  // after the data: the scanner reads eight bytes at a time
   std::vector<char> buffer((std::size_t{4} << 20) + kPad);
