@@ -175,31 +175,6 @@ class LineScanner {
     expect(']');
     return true;
   }
-  // A micro-operation's start as the recorder spells it, ["append","KEY",
-  // or ["r","KEY", (no space, no escape): its kind and key, and the position
-  // after the comma. False, and nothing read, for any other spelling.
-  bool mop_head(bool& append, std::string_view& key) {
-    static constexpr std::string_view kAppend = R"(["append",")", kRead = R"(["r",")";
-    static_assert(kAppend.substr(2, 6) == std::string_view(kAppendMop) &&
-                  kRead.substr(2, 1) == std::string_view(kReadMop));
-    const char* p = p_;
-    const auto left = static_cast<std::size_t>(end_ - p);
-    if (left >= kAppend.size() && std::memcmp(p, kAppend.data(), kAppend.size()) == 0) {
-      append = true;
-      p += kAppend.size();
-    } else if (left >= kRead.size() && std::memcmp(p, kRead.data(), kRead.size()) == 0) {
-      append = false;
-      p += kRead.size();
-    } else {
-      return false;
-    }
-    const char* start = p;
-    while (p < end_ && *p != '"' && *p != '\\') ++p;
-    if (end_ - p < 2 || p[0] != '"' || p[1] != ',') return false;
-    key = {start, static_cast<std::size_t>(p - start)};
-    p_ = p + 2;
-    return true;
-  }
   bool null() {
     ws();
     if (end_ - p_ >= 4 && std::memcmp(p_, "null", 4) == 0) {
@@ -267,17 +242,14 @@ bool scratch_from_scan(LineScanner& s, TxnTable& table, std::string& buffer, Esc
   if (!s.take('[')) return false;
   if (s.take(']')) return true;
   do {
-    bool append = false, was_escaped = false;
-    TxnTable::MopInput in;
-    if (!s.mop_head(append, in.key)) {
-      s.expect('[');
-      const std::string_view f = s.string(buffer);
-      append = f == kAppendMop;
-      if (!append && f != kReadMop) return false;
-      s.expect(',');
-      in.key = s.string(buffer, &was_escaped);
-      s.expect(',');
-    }
+    s.expect('[');
+    const std::string_view f = s.string(buffer);
+    const bool append = f == kAppendMop;
+    if (!append && f != kReadMop) return false;
+    s.expect(',');
+    bool was_escaped = false;
+    TxnTable::MopInput in{.key = s.string(buffer, &was_escaped)};
+    s.expect(',');
     if (was_escaped) {
       if (escaped.text.size() <= escaped.count) {
         escaped.text.emplace_back();
