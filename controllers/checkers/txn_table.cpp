@@ -1,8 +1,5 @@
 #include "controllers/checkers/txn_table.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -23,22 +20,39 @@ std::size_t slot_hash(std::int64_t v, std::size_t mask) {
   return static_cast<std::size_t>(x) & mask;
 }
 
+// Keys are short names: eight bytes at a time, then MurmurHash3's finalizer.
+// `head` gets the first eight (zero-padded), which a key slot keeps.
+[[gnu::always_inline]] inline std::uint64_t key_hash(std::string_view key, std::uint64_t& head) {
+  head = 0;
+  std::memcpy(&head, key.data(), std::min<std::size_t>(key.size(), 8));
+  std::uint64_t h = ((key.size() * 0x9e3779b97f4a7c15ULL) ^ head) * 0xff51afd7ed558ccdULL;
+  h ^= h >> 32;
+  for (std::size_t at = 8; at < key.size(); at += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, key.data() + at, std::min<std::size_t>(key.size() - at, 8));
+    h = (h ^ word) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
 }  // namespace
 
-void TxnTable::insert_value(std::int64_t value, std::uint32_t mop) {
-  if ((slots_used_ + 1) * 2 > slots_.size()) {
-    std::vector<AppendSlot> grown(std::max<std::size_t>(1024, slots_.size() * 2));
-    const std::size_t mask = grown.size() - 1;
-    for (const AppendSlot& slot : slots_) {
-      if (slot.value == kEmptySlot) continue;
-      std::size_t s = slot_hash(slot.value, mask);
-      while (grown[s].value != kEmptySlot) s = (s + 1) & mask;
-      grown[s] = slot;
-    }
-    slots_.swap(grown);
-  }
+void TxnTable::reserve_for(std::size_t bytes) {
+  // A list-append line is some 370 bytes, for half a txn and two of its
+  // micro-operations: sized so, the tables are not copied as they grow, and
+  // what is not used is never touched.
+  txns_.reserve(bytes / 640);
+  mops_.reserve(bytes / 160);
+  appended_.reserve(bytes / 320);
+}
+
+void TxnTable::insert_value(std::size_t s, std::uint32_t mop) {
+  const std::int64_t value = mops_[mop].value;
   const std::size_t mask = slots_.size() - 1;
-  std::size_t s = slot_hash(value, mask);
   while (slots_[s].value != kEmptySlot) {
     if (slots_[s].value == value) {
       duplicate_appends_.push_back(mop);
@@ -48,6 +62,30 @@ void TxnTable::insert_value(std::int64_t value, std::uint32_t mop) {
   }
   slots_[s] = {.value = value, .mop = mop, .key = mops_[mop].key, .txn = mops_[mop].txn};
   ++slots_used_;
+}
+
+void TxnTable::finish() {
+  std::vector<std::uint32_t> pending;
+  for (const PendingSlot& slot : pending_)
+    if (slot.used && slot.txn != kNoTxn) pending.push_back(slot.txn);
+  std::sort(pending.begin(), pending.end());  // in history order, whatever the hashing
+  for (std::uint32_t id : pending) index_appends(id);
+  pending_ = {};
+  processes_ = 0;
+  // At most half full, as the table grown one insert at a time was.
+  std::size_t size = 1024;
+  while (size < appended_.size() * 2) size *= 2;
+  slots_.assign(size, AppendSlot{});
+  const std::size_t mask = size - 1, n = appended_.size();
+  auto slot_of = [&](std::size_t i) { return slot_hash(mops_[appended_[i]].value, mask); };
+  // Values hash all over a table far larger than the cache: fetching the
+  // slot of an insert a few ahead hides most of each one's miss.
+  constexpr std::size_t kAhead = 16;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&slots_[slot_of(i + kAhead)], 1);
+    insert_value(slot_of(i), appended_[i]);
+  }
+  appended_ = {};
 }
 
 const TxnTable::AppendSlot* TxnTable::find_append(std::int64_t value) const {
@@ -66,14 +104,53 @@ std::vector<std::int64_t> TxnTable::read_elements(const Mop& read) const {
 }
 
 std::uint32_t TxnTable::intern_key(std::string_view key) {
-  // The last few keys a transaction names are often named again by the next.
-  auto it = keys_.find(std::string(key));
-  if (it != keys_.end()) return it->second;
+  if ((key_names_.size() + 1) * 2 > key_slots_.size()) {
+    std::vector<KeySlot> grown(std::max<std::size_t>(1024, key_slots_.size() * 2));
+    const std::size_t mask = grown.size() - 1;
+    for (const KeySlot& slot : key_slots_) {
+      if (slot.id_plus_one == 0) continue;
+      std::uint64_t head = 0;
+      std::size_t s = key_hash(key_names_[slot.id_plus_one - 1], head) & mask;
+      while (grown[s].id_plus_one != 0) s = (s + 1) & mask;
+      grown[s] = slot;
+    }
+    key_slots_.swap(grown);
+  }
+  std::uint64_t head = 0;
+  const std::size_t mask = key_slots_.size() - 1;
+  std::size_t s = key_hash(key, head) & mask;
+  for (; key_slots_[s].id_plus_one != 0; s = (s + 1) & mask) {
+    const KeySlot& slot = key_slots_[s];
+    if (slot.head == head && slot.size == key.size() &&
+        (key.size() <= 8 || key_names_[slot.id_plus_one - 1] == key))
+      return slot.id_plus_one - 1;
+  }
   const auto id = static_cast<std::uint32_t>(key_names_.size());
   key_names_.emplace_back(key);
-  keys_.emplace(key_names_.back(), id);
   orders_.emplace_back();
+  key_slots_[s] = {.head = head, .id_plus_one = id + 1, .size = static_cast<std::uint32_t>(key.size())};
   return id;
+}
+
+std::uint32_t& TxnTable::pending_of(std::int64_t process) {
+  if ((processes_ + 1) * 2 > pending_.size()) {
+    std::vector<PendingSlot> grown(std::max<std::size_t>(64, pending_.size() * 2));
+    const std::size_t mask = grown.size() - 1;
+    for (const PendingSlot& slot : pending_) {
+      if (!slot.used) continue;
+      std::size_t s = slot_hash(slot.process, mask);
+      while (grown[s].used) s = (s + 1) & mask;
+      grown[s] = slot;
+    }
+    pending_.swap(grown);
+  }
+  const std::size_t mask = pending_.size() - 1;
+  std::size_t s = slot_hash(process, mask);
+  for (; pending_[s].used; s = (s + 1) & mask)
+    if (pending_[s].process == process) return pending_[s].txn;
+  ++processes_;
+  pending_[s] = {.process = process, .txn = kNoTxn, .used = true};
+  return pending_[s].txn;
 }
 
 void TxnTable::invoke(std::int64_t process, std::uint64_t index, std::int64_t time) {
@@ -91,19 +168,17 @@ void TxnTable::invoke(std::int64_t process, std::uint64_t index, std::int64_t ti
                      .kind = in.kind == MopKind::append ? MopKind::append : MopKind::unread});
   // A process has one operation in flight; an invocation over one that never
   // completed leaves the first pending (Jepsen's histories never do this).
-  auto [it, inserted] = pending_.try_emplace(process, id);
-  if (!inserted) {
-    index_appends(it->second);
-    it->second = id;
-  }
+  std::uint32_t& pending = pending_of(process);
+  if (pending != kNoTxn) index_appends(pending);
+  pending = id;
   txns_.push_back(t);
 }
 
 void TxnTable::complete(std::int64_t process, std::uint64_t index, std::int64_t time, OpType type) {
-  auto it = pending_.find(process);
-  if (it == pending_.end()) return;  // a completion with no invocation: nothing to judge
-  const std::uint32_t id = it->second;
-  pending_.erase(it);
+  std::uint32_t& pending = pending_of(process);
+  if (pending == kNoTxn) return;  // a completion with no invocation: nothing to judge
+  const std::uint32_t id = pending;
+  pending = kNoTxn;
   Txn& t = txns_[id];
   t.end_index = index;
   t.outcome = type == OpType::ok     ? TxnOutcome::ok
@@ -113,17 +188,22 @@ void TxnTable::complete(std::int64_t process, std::uint64_t index, std::int64_t 
   if (t.outcome == TxnOutcome::ok) {
     // The completion is what happened: its micro-operations replace the
     // invocation's (the same, with each read's result).
-    if (scratch_mops.size() != t.mop_count) {
+    const bool same_shape = scratch_mops.size() == t.mop_count;
+    if (!same_shape) {
       t.first_mop = static_cast<std::uint32_t>(mops_.size());
       t.mop_count = static_cast<std::uint32_t>(scratch_mops.size());
       mops_.resize(mops_.size() + scratch_mops.size());
     }
     for (std::size_t i = 0; i < scratch_mops.size(); ++i) {
       const MopInput& in = scratch_mops[i];
-      mops_[t.first_mop + i] = {.value = in.kind == MopKind::append ? in.value : 0,
-                                .txn = id,
-                                .key = intern_key(in.key),
-                                .kind = in.kind};
+      Mop& mop = mops_[t.first_mop + i];
+      // Mostly the invocation's key, in its place: no lookup.
+      const std::uint32_t key =
+          same_shape && key_names_[mop.key] == in.key ? mop.key : intern_key(in.key);
+      mop = {.value = in.kind == MopKind::append ? in.value : 0,
+             .txn = id,
+             .key = key,
+             .kind = in.kind};
     }
     check_internal(id);
   }
@@ -217,7 +297,7 @@ void TxnTable::index_appends(std::uint32_t id) {
       later = next.kind == MopKind::append && next.key == mop.key;
     }
     mop.last_append = !later;
-    insert_value(mop.value, t.first_mop + i);
+    appended_.push_back(t.first_mop + i);
   }
 }
 
@@ -275,312 +355,7 @@ TxnTable TxnTable::from(const CompactHistory& history) {
     else
       table.complete(op.process, i, op.time, op.type);
   }
-  for (const auto& [process, id] : table.pending_) table.index_appends(id);
-  return table;
-}
-
-// --- Straight from history.jsonl ---------------------------------------------
-
-namespace {
-
-// A scanner of one JSON line that knows the shape of a history operation:
-// it takes the fields a txn needs and skips every other value unparsed.
-class LineScanner {
- public:
-  LineScanner(const char* begin, const char* end) : p_(begin), end_(end) {}
-
-  [[noreturn]] void fail(const char* what) const { throw std::runtime_error(what); }
-
-  void ws() {
-    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\r' || *p_ == '\n')) ++p_;
-  }
-  bool peek(char c) {
-    ws();
-    return p_ < end_ && *p_ == c;
-  }
-  void expect(char c) {
-    ws();
-    if (p_ >= end_ || *p_ != c) fail("malformed JSON");
-    ++p_;
-  }
-  bool take(char c) {
-    if (!peek(c)) return false;
-    ++p_;
-    return true;
-  }
-  // A string's text; escapes are decoded into `buffer` (rare in a history).
-  std::string_view string(std::string& buffer) {
-    expect('"');
-    const char* start = p_;
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\') ++p_;
-    if (p_ < end_ && *p_ == '"') return {start, static_cast<std::size_t>(p_++ - start)};
-    buffer.assign(start, p_);
-    while (p_ < end_ && *p_ != '"') {
-      if (*p_ == '\\') {
-        if (++p_ >= end_) break;
-        switch (*p_) {
-          case 'n':
-            buffer += '\n';
-            break;
-          case 't':
-            buffer += '\t';
-            break;
-          case 'r':
-            buffer += '\r';
-            break;
-          case 'b':
-            buffer += '\b';
-            break;
-          case 'f':
-            buffer += '\f';
-            break;
-          case 'u': {
-            // Keys are names we chose; a \u escape is kept as written.
-            buffer += "\\u";
-            break;
-          }
-          default:
-            buffer += *p_;
-        }
-        ++p_;
-      } else {
-        buffer += *p_++;
-      }
-    }
-    if (p_ >= end_) fail("unterminated string");
-    ++p_;
-    return buffer;
-  }
-  bool integer(std::int64_t& out) {
-    ws();
-    const char* start = p_;
-    bool negative = p_ < end_ && *p_ == '-';
-    if (negative) ++p_;
-    std::uint64_t v = 0;
-    const char* digits = p_;
-    while (p_ < end_ && *p_ >= '0' && *p_ <= '9')
-      v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-    if (p_ == digits || (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E'))) {
-      p_ = start;
-      return false;
-    }
-    out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
-    return true;
-  }
-  bool null() {
-    ws();
-    if (end_ - p_ >= 4 && std::memcmp(p_, "null", 4) == 0) {
-      p_ += 4;
-      return true;
-    }
-    return false;
-  }
-  void skip_value() {
-    ws();
-    if (p_ >= end_) fail("malformed JSON");
-    if (*p_ == '"') {
-      std::string ignored;
-      string(ignored);
-      return;
-    }
-    if (*p_ == '[' || *p_ == '{') {
-      const char close = *p_ == '[' ? ']' : '}';
-      ++p_;
-      if (take(close)) return;
-      do {
-        if (close == '}') {
-          std::string ignored;
-          string(ignored);
-          expect(':');
-        }
-        skip_value();
-      } while (take(','));
-      expect(close);
-      return;
-    }
-    const char* start = p_;
-    while (p_ < end_ && *p_ != ',' && *p_ != '}' && *p_ != ']' && *p_ != ' ') ++p_;
-    if (p_ == start) fail("malformed JSON");
-  }
-  const char* position() const { return p_; }
-  void seek(const char* p) { p_ = p; }
-  bool at_end() {
-    ws();
-    return p_ >= end_;
-  }
-
- private:
-  const char* p_;
-  const char* end_;
-};
-
-// Fills the table's scratch from a txn value; false if it is not one.
-bool scratch_from_scan(LineScanner& s, TxnTable& table, std::string& buffer,
-                       std::vector<std::string>& keys) {
-  table.scratch_mops.clear();
-  table.scratch_elements.clear();
-  if (!s.take('[')) return false;
-  if (s.take(']')) return true;
-  std::size_t n = 0;
-  do {
-    s.expect('[');
-    std::string ignored;
-    const std::string_view f = s.string(ignored);
-    const bool append = f == kAppendMop;
-    if (!append && f != kReadMop) return false;
-    s.expect(',');
-    // The key's text outlives the line (string_views into the scratch).
-    if (keys.size() <= n) keys.emplace_back();
-    keys[n] = s.string(buffer);
-    TxnTable::MopInput in{.key = keys[n]};
-    ++n;
-    s.expect(',');
-    if (append) {
-      if (!s.integer(in.value)) return false;
-    } else if (s.null()) {
-      in.kind = MopKind::unread;
-    } else {
-      in.kind = MopKind::read;
-      in.first = static_cast<std::uint32_t>(table.scratch_elements.size());
-      s.expect('[');
-      if (!s.take(']')) {
-        do {
-          std::int64_t e = 0;
-          if (!s.integer(e)) return false;
-          table.scratch_elements.push_back(e);
-        } while (s.take(','));
-        s.expect(']');
-      }
-      in.count = static_cast<std::uint32_t>(table.scratch_elements.size()) - in.first;
-    }
-    s.expect(']');
-    table.scratch_mops.push_back(in);
-  } while (s.take(','));
-  s.expect(']');
-  // Keys referenced by string_view: rebuild them now that `keys` is final.
-  for (std::size_t i = 0; i < table.scratch_mops.size(); ++i) table.scratch_mops[i].key = keys[i];
-  return true;
-}
-
-}  // namespace
-
-TxnTable TxnTable::read(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-  TxnTable table;
-  std::vector<char> buffer(std::size_t{4} << 20);
-  std::size_t filled = 0, line_number = 0;
-  std::uint64_t index = 0;  // as CompactHistory numbers them: non-empty lines
-  std::string text, field;
-  std::vector<std::string> keys;
-  auto scan_line = [&](const char* begin, const char* end) {
-    ++line_number;
-    if (begin == end) return;
-    const std::uint64_t i = index++;
-    try {
-      LineScanner s(begin, end);
-      s.expect('{');
-      std::int64_t time = 0, process = 0;
-      bool nemesis = false, is_txn = false;
-      OpType type = OpType::invoke;
-      const char* value = nullptr;
-      bool parsed = false;
-      if (!s.take('}')) {
-        do {
-          const std::string_view name = s.string(field);
-          s.expect(':');
-          if (name == "f") {
-            is_txn = s.string(text) == kTxnF;
-            if (!is_txn) return;  // the recorder writes f first: most lines end here
-          } else if (name == "time") {
-            if (!s.integer(time)) s.fail("'time' is not an integer");
-          } else if (name == "process") {
-            if (!s.integer(process)) {
-              nemesis = true;
-              s.skip_value();
-            }
-          } else if (name == "type") {
-            const std::string_view t = s.string(text);
-            if (t == "invoke")
-              type = OpType::invoke;
-            else if (t == "ok")
-              type = OpType::ok;
-            else if (t == "fail")
-              type = OpType::fail;
-            else if (t == "info")
-              type = OpType::info;
-            else
-              s.fail("unknown 'type'");
-          } else if (name == "value") {
-            if (is_txn) {
-              // f came first (the recorder's order): read it now, once.
-              const char* start = s.position();
-              parsed = scratch_from_scan(s, table, text, keys);
-              if (!parsed) {
-                // Not a txn's shape: judged as the compact history's reader would.
-                s.seek(start);
-                s.skip_value();
-              }
-            } else {
-              value = s.position();
-              s.skip_value();
-            }
-          } else {
-            s.skip_value();
-          }
-        } while (s.take(','));
-        s.expect('}');
-      }
-      if (!is_txn || nemesis) return;
-      const char* after = s.position();
-      if (value != nullptr) {
-        s.seek(value);
-        parsed = scratch_from_scan(s, table, text, keys);
-        s.seek(after);
-      }
-      if (!parsed) {
-        if (type != OpType::invoke) return;
-        table.scratch_mops.clear();
-      }
-      if (type == OpType::invoke)
-        table.invoke(process, i, time);
-      else
-        table.complete(process, i, time, type);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(path + ":" + std::to_string(line_number) + ": " + e.what());
-    }
-  };
-  for (;;) {
-    if (filled == buffer.size()) buffer.resize(buffer.size() * 2);  // a line longer than the buffer
-    const ssize_t got = ::read(fd, buffer.data() + filled, buffer.size() - filled);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw std::runtime_error("cannot read " + path + ": " + std::strerror(err));
-    }
-    const bool eof = got == 0;
-    filled += static_cast<std::size_t>(got);
-    const char* start = buffer.data();
-    const char* end = buffer.data() + filled;
-    try {
-      for (const char* nl; (nl = static_cast<const char*>(std::memchr(start, '\n', end - start)));
-           start = nl + 1)
-        scan_line(start, nl);
-      if (eof && start < end) {
-        scan_line(start, end);
-        start = end;
-      }
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    filled = static_cast<std::size_t>(end - start);
-    std::memmove(buffer.data(), start, filled);
-    if (eof) break;
-  }
-  ::close(fd);
-  for (const auto& [process, id] : table.pending_) table.index_appends(id);
+  table.finish();
   return table;
 }
 

@@ -17,7 +17,6 @@
 // as the CompactHistory does, so witnesses come back through it.
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "controllers/history/compact_history.hpp"
@@ -132,6 +131,12 @@ class TxnTable {
   void take_read(std::uint32_t mop, const std::int64_t* elements, std::uint32_t count);
   void check_internal(std::uint32_t txn);
   void index_appends(std::uint32_t txn);
+  // After the last operation: the txns still pending, then the value index.
+  void finish();
+  // Room for a history of `bytes` of list-append lines.
+  void reserve_for(std::size_t bytes);
+  // The txn `process` has in flight (kNoTxn: none), to read or set.
+  std::uint32_t& pending_of(std::int64_t process);
 
   std::vector<Txn> txns_;
   std::vector<Mop> mops_;
@@ -149,13 +154,32 @@ class TxnTable {
   };
   std::vector<Seen> seen_;
   std::vector<std::string> key_names_;
-  std::unordered_map<std::string, std::uint32_t> keys_;
-  std::unordered_map<std::int64_t, std::uint32_t> pending_;  // process -> its txn in flight
+  // key -> id, open addressing (4M lookups in a 1M-txn history: a
+  // std::unordered_map<std::string> took a std::string and a node per key).
+  // A slot holds the id + 1 (0: empty), the key's size and its first eight
+  // bytes: a short key is compared without reading its name.
+  struct KeySlot {
+    std::uint64_t head = 0;
+    std::uint32_t id_plus_one = 0, size = 0;
+  };
+  std::vector<KeySlot> key_slots_;
+  // process -> its txn in flight (kNoTxn: none), open addressing; a process
+  // stays once seen, as few do (Jepsen's number a crashed one's successor)
+  struct PendingSlot {
+    std::int64_t process = 0;
+    std::uint32_t txn = kNoTxn;
+    bool used = false;
+  };
+  std::vector<PendingSlot> pending_;
+  std::size_t processes_ = 0;
+  // The append mops in the order their txns ended, indexed by finish() in one
+  // pass over a table sized once (inserts as they came cost a cache miss each)
+  std::vector<std::uint32_t> appended_;
   // value -> append mop, open addressing (values are dense integers; a
   // std::unordered_map of 2M entries costs five times the memory and time)
   std::vector<AppendSlot> slots_;
   std::size_t slots_used_ = 0;
-  void insert_value(std::int64_t value, std::uint32_t mop);
+  void insert_value(std::size_t slot, std::uint32_t mop);
 };
 
 }  // namespace faultline
