@@ -25,6 +25,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+std::string faults_text(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " fault" : " faults");
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 std::string read_text(const fs::path& path) {
@@ -165,7 +169,7 @@ int shrink_run(const ShrinkCommand& command) {
         candidate_document(base, s),
         "Shrunk by faultline from " + schedule_file.string() + " (" +
             std::to_string(start.faults.size()) + " faults) after " + std::to_string(runs) +
-            " runs: " + std::to_string(s.faults.size()) + " faults, still violating " + target +
+            " runs: " + faults_text(s.faults.size()) + ", still violating " + target +
             "\nwith seed " + std::to_string(seed) + ". Replay: faultline run " + minimal.string());
   };
   ShrinkOptions options;
@@ -176,7 +180,7 @@ int shrink_run(const ShrinkCommand& command) {
   };
   options.on_step = [&](const ShrinkStep& step) {
     std::cout << "  run " << step.run << ": " << step.change << ": " << outcome_name(step.outcome)
-              << " (best: " << step.best->faults.size() << " faults, "
+              << " (best: " << faults_text(step.best->faults.size()) << ", "
               << format_duration(step.best->duration) << ")\n"
               << std::flush;
   };
