@@ -141,12 +141,10 @@ std::optional<FaultSpec> template_fault(Reader& r, const toml::table& given, con
   return f;
 }
 
-// The keys of a nemesis's `command` table: the command kind's, less what the
-// draw gives.
+// The keys of a nemesis's `command` table (nemesis_keys() has them).
 Keys command_keys() {
   Keys names;
-  for (const KeySpec& key : find_fault_kind("command")->keys)
-    if (key.name != "region") names.push_back(key.name);
+  for (const KeySpec& key : find_key(nemesis_keys(), "command")->fields) names.push_back(key.name);
   return names;
 }
 

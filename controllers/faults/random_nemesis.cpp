@@ -162,6 +162,14 @@ std::vector<std::pair<std::string, std::string>> links_of(const Experiment& e, c
   return links;
 }
 
+// The command kind's keys but `region`, which the draw gives.
+std::vector<KeySpec> drawn_command_keys() {
+  std::vector<KeySpec> keys;
+  for (const KeySpec& key : find_fault_kind("command")->keys)
+    if (key.name != "region") keys.push_back(key);
+  return keys;
+}
+
 }  // namespace
 
 const std::vector<std::string>& nemesis_kinds() { return kKinds; }
@@ -217,7 +225,8 @@ const std::vector<KeySpec>& nemesis_keys() {
       {.name = "command",
        .type = KeyType::table,
        .description = "what a drawn command fault runs, in the region drawn: the command "
-                      "kind's keys but region ({ host = \"db\", run = [...], at_end = [...] })"},
+                      "kind's keys but region ({ host = \"db\", run = [...], at_end = [...] })",
+       .fields = drawn_command_keys()},
       {.name = "delay",
        .type = KeyType::range,
        .description = "a drawn delay's delay, and how much later a drawn slow-db's answers "
