@@ -19,7 +19,7 @@ trap 'rm -rf "$results"' EXIT
 
 printf '| bug | invariant | faults drawn | faults left | runs | 1-minimal | time |\n|---|---|---|---|---|---|---|\n'
 bugs=${BUGS:-lww-wall-clock failover-any-geo no-anti-entropy stale-session ack-before-commit no-replication
-  health-ignores-latency retry-storm}
+  health-ignores-latency retry-storm no-ramp no-static-fallback migration-drops-data}
 for bug in $bugs; do
   experiment=$here/experiments/random-$bug.toml
   out=$results/$bug
