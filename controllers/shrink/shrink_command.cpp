@@ -164,6 +164,7 @@ int shrink_run(const ShrinkCommand& command) {
   install_interrupt_handlers();
   const auto began = SteadyClock::now();
   int candidate_number = 0;
+  std::string broken;  // why a candidate could not be judged, which stops the search
   auto write_minimal = [&](const Schedule& s, int runs) {
     std::ofstream(minimal) << render_document(
         candidate_document(base, s),
@@ -200,8 +201,17 @@ int shrink_run(const ShrinkCommand& command) {
     fs::permissions(results, fs::perms::owner_all | fs::perms::group_read |
                                  fs::perms::group_exec | fs::perms::others_read |
                                  fs::perms::others_exec);
-    const int code = run_child(file.string(), results, seed, work / (name + ".log"));
+    const fs::path log = work / (name + ".log");
+    const int code = run_child(file.string(), results, seed, log);
     if (code == kExitInterrupted || interrupt_requested()) return Outcome::stop;
+    // A run that ended without a verdict (its target did not start, faultline
+    // could not run, an internal error) says nothing of the invariant: taken
+    // for a pass it would drop a fault that mattered.
+    if (code != kExitHolds && code != kExitViolated && code != kExitUnknown) {
+      broken = name + " ended with exit " + std::to_string(code) + ", not a verdict: see " +
+               log.string();
+      return Outcome::stop;
+    }
     for (const auto& entry : fs::directory_iterator(results))
       if (entry.is_directory()) {
         const auto found = violated_in(entry.path() / "verdict.json");
@@ -219,6 +229,11 @@ int shrink_run(const ShrinkCommand& command) {
             << (result.one_minimal ? ", 1-minimal: no single fault can be removed"
                                    : ", not shown 1-minimal (budget or interrupt)")
             << "\n  wrote " << minimal.string() << "\n";
+  if (!broken.empty()) {
+    std::cerr << "faultline: shrink stopped: " << broken
+              << "; minimal.toml holds the best schedule before it\n";
+    return kExitInternal;
+  }
   return interrupt_requested() ? kExitInterrupted : 0;
 }
 
