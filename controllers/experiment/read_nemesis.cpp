@@ -138,7 +138,6 @@ std::optional<FaultSpec> template_fault(Reader& r, const toml::table& given, con
   for (std::size_t i = before; i < r.diagnostics().size(); ++i)
     if (r.diagnostics()[i].where.line == 0) r.diagnostics()[i].where = f.where;
   return std::nullopt;
-  return f;
 }
 
 // The keys of a nemesis's `command` table (nemesis_keys() has them).
