@@ -15,12 +15,7 @@ trap 'rm -rf "$results"' EXIT
 # shellcheck source=run_ids.sh
 . "$(dirname "$0")/run_ids.sh"
 
-set +e
-"$faultline" run --results "$results" "$experiment" > "$results/run.out" 2>&1
-code=$?
-set -e
-[[ $code -eq 1 ]] || { echo "FAIL: the run exited $code, expected 1" >&2; tail -20 "$results/run.out" >&2; exit 1; }
-run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
+run_dir=$(failing_run "$faultline" "$experiment" "$results")
 drawn=$(grep -c '^\[\[fault\]\]' "$run_dir/schedule.toml")
 echo "run failed with $drawn faults: $run_dir"
 # schedule.toml replays the draw: its plan is the original's with the seed.

@@ -12,12 +12,9 @@ results=$(mktemp -d)
 chmod 755 "$results"
 trap 'rm -rf "$results"' EXIT
 
-set +e
-"$faultline" run --results "$results" "$experiment" > "$results/run.out" 2>&1
-code=$?
-set -e
-[[ $code -eq 1 ]] || { echo "FAIL: the run exited $code, expected 1" >&2; exit 1; }
-run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
+# shellcheck source=run_ids.sh
+. "$(dirname "$0")/run_ids.sh"
+run_dir=$(failing_run "$faultline" "$experiment" "$results")
 grep -q 'faultline-router' "$run_dir/schedule.toml" ||
   { echo "FAIL: schedule.toml names no faultline-router to break" >&2; exit 1; }
 sed -i 's/faultline-router/false/' "$run_dir/schedule.toml"
@@ -34,9 +31,7 @@ if grep -q 'passes' "$results/shrink.out"; then
   echo "FAIL: a candidate without a verdict was taken for a pass" >&2; exit 1
 fi
 [[ -f $run_dir/minimal.toml ]] || { echo "FAIL: no minimal.toml" >&2; exit 1; }
-for id in $(grep -rho '"run_id": "[^"]*"' "$results" --include=journal.json --include=verdict.json | cut -d'"' -f4 | sort -u); do
-  if ls /run/netns 2>/dev/null | grep -q "^fl-$id-"; then
-    echo "FAIL: namespaces of run $id left behind" >&2; exit 1
-  fi
-done
+if id=$(left_behind "$results"); then
+  echo "FAIL: namespaces of run $id left behind" >&2; exit 1
+fi
 echo "ok: shrink stopped at a candidate without a verdict, exit 255, minimal.toml kept, nothing left"

@@ -12,12 +12,9 @@ results=$(mktemp -d)
 chmod 755 "$results"
 trap 'rm -rf "$results"' EXIT
 
-set +e
-"$faultline" run --results "$results" "$experiment" > "$results/run.out" 2>&1
-code=$?
-set -e
-[[ $code -eq 1 ]] || { echo "FAIL: the run exited $code, expected 1" >&2; exit 1; }
-run_dir=$(find "$results" -mindepth 1 -maxdepth 1 -type d | head -1)
+# shellcheck source=run_ids.sh
+. "$(dirname "$0")/run_ids.sh"
+run_dir=$(failing_run "$faultline" "$experiment" "$results")
 drawn=$(grep -c '^\[\[fault\]\]' "$run_dir/schedule.toml")
 
 "$faultline" shrink "$run_dir" > "$results/shrink.out" 2>&1 &
@@ -37,11 +34,9 @@ cat "$results/shrink.out"
 [[ $code -eq 130 ]] || { echo "FAIL: shrink exited $code after SIGINT, expected 130" >&2; exit 1; }
 left=$(grep -c '^\[\[fault\]\]' "$run_dir/minimal.toml" || true)
 [[ $left -lt $drawn ]] || { echo "FAIL: minimal.toml has $left faults, not fewer than $drawn" >&2; exit 1; }
-for id in $(grep -rho '"run_id": "[^"]*"' "$results" --include=journal.json --include=verdict.json | cut -d'"' -f4 | sort -u); do
-  if ls /run/netns 2>/dev/null | grep -q "^fl-$id-"; then
-    echo "FAIL: namespaces of run $id left behind" >&2; exit 1
-  fi
-done
+if id=$(left_behind "$results"); then
+  echo "FAIL: namespaces of run $id left behind" >&2; exit 1
+fi
 if pgrep -f "$run_dir/shrink" > /dev/null; then
   echo "FAIL: processes of a shrink candidate left behind:" >&2; pgrep -af "$run_dir/shrink" >&2; exit 1
 fi
