@@ -18,7 +18,10 @@ std::optional<std::string> resolve_program(const std::string& program,
   };
   if (program.find('/') != std::string::npos) {
     fs::path p = fs::path(program).is_absolute() ? fs::path(program) : fs::path(base_dir) / program;
-    if (executable(p)) return fs::weakly_canonical(p).string();
+    // Absolute and without "..", but not through its symlinks: a multi-call
+    // program (Debian's /usr/bin/psql is a link to pg_wrapper, busybox)
+    // decides what to be from the name it is run by.
+    if (executable(p)) return fs::absolute(p).lexically_normal().string();
     return std::nullopt;
   }
   std::error_code ec;

@@ -7,9 +7,12 @@
 // witnesses.
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <typeindex>
 #include <unordered_map>
 #include <vector>
 
@@ -91,6 +94,18 @@ class CompactHistory {
   // The history.jsonl it was read from; empty when built in memory.
   const std::string& path() const { return path_; }
 
+  // A view of this history several invariants judge (the isolation models'
+  // transaction table, a second reading of history.jsonl that costs more
+  // than their checks): built by the first to ask, with `build`, and kept as
+  // long as the history. One view per type.
+  template <typename View, typename Build>
+  const View& derived(Build&& build) const {
+    std::lock_guard lock(derived_->mutex);
+    std::shared_ptr<const void>& view = derived_->views[std::type_index(typeid(View))];
+    if (!view) view = std::make_shared<const View>(build());
+    return *static_cast<const View*>(view.get());
+  }
+
   // Symbols of the functions checkers look for (kNoSymbol when absent).
   std::uint32_t f_read = kNoSymbol, f_write = kNoSymbol, f_final_read = kNoSymbol,
                 f_heal = kNoSymbol, f_register = kNoSymbol, f_probe = kNoSymbol,
@@ -123,6 +138,11 @@ class CompactHistory {
   std::string path_;
   std::vector<std::uint64_t> offsets_;
   std::size_t lexed_by_nlohmann_ = 0;
+  struct Derived {
+    std::mutex mutex;
+    std::map<std::type_index, std::shared_ptr<const void>> views;
+  };
+  std::unique_ptr<Derived> derived_ = std::make_unique<Derived>();
 };
 
 // Each invocation among the operations `wanted` accepts, with its

@@ -127,3 +127,19 @@ TEST_CASE("for_each_invocation pairs invocations with completions by process; th
       {1, 2}, {0, SIZE_MAX}, {3, SIZE_MAX}, {4, SIZE_MAX}};
   CHECK(seen == expected);
 }
+
+TEST_CASE("a view derived from a compact history is built once and shared", "[history]") {
+  const CompactHistory h = CompactHistory::from({});
+  int built = 0;
+  auto build = [&] {
+    ++built;
+    return std::vector<int>{1, 2, 3};
+  };
+  const auto& first = h.derived<std::vector<int>>(build);
+  const auto& second = h.derived<std::vector<int>>(build);
+  CHECK(built == 1);
+  CHECK(&first == &second);
+  CHECK(second == std::vector<int>{1, 2, 3});
+  // Another type is another view.
+  CHECK(h.derived<std::string>([] { return std::string("x"); }) == "x");
+}

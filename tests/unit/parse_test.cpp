@@ -1,6 +1,10 @@
 #include "controllers/experiment/parse.hpp"
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace faultline;
 using namespace std::chrono_literals;
@@ -257,4 +261,22 @@ TEST_CASE("latency, rpo and recovery read their keys and say what is missing", "
   CHECK(r.invariants.back().recovery_max_jump == 0.5);
   CHECK(r.invariants.back().within == Duration(6000));
   CHECK(r.invariants.back().min_fraction == Approx(0.95));
+}
+
+TEST_CASE("a program named by a path keeps the name it is run by, links and all", "[parse]") {
+  // Debian's /usr/bin/psql is a link to pg_wrapper, which picks the client
+  // by the name it was run as: resolved through the link it would not run.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("faultline-program-" + std::to_string(::getpid()));
+  fs::create_directories(dir / "bin");
+  {
+    std::ofstream wrapper(dir / "bin" / "wrapper");
+    wrapper << "#!/bin/sh\n";
+  }
+  fs::permissions(dir / "bin" / "wrapper", fs::perms::owner_all);
+  fs::create_symlink("wrapper", dir / "bin" / "tool");
+  CHECK(resolve_program((dir / "bin" / "tool").string(), "/") == (dir / "bin" / "tool").string());
+  CHECK(resolve_program("bin/../bin/tool", dir.string()) == (dir / "bin" / "tool").string());
+  CHECK(resolve_program("bin/nothing", dir.string()) == std::nullopt);
+  fs::remove_all(dir);
 }

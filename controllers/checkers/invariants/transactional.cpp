@@ -19,10 +19,11 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
 
 CheckResult check(IsolationModel model, const InvariantSpec& spec, const CompactHistory& history) {
   // A long run's table comes straight from its history.jsonl (the JSON the
-  // compact history holds of a million transactions is gigabytes); the
-  // witnesses come back through the compact history either way.
-  const TxnTable table =
-      history.path().empty() ? TxnTable::from(history) : TxnTable::read(history.path());
+  // compact history holds of a million transactions is gigabytes), once for
+  // the three models; the witnesses come back through the compact history.
+  const TxnTable& table = history.derived<TxnTable>([&] {
+    return history.path().empty() ? TxnTable::from(history) : TxnTable::read(history.path());
+  });
   return check_list_append(table, model, spec.budget,
                            [&](std::uint64_t index) { return history.operation(index); });
 }
