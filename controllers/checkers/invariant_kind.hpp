@@ -21,6 +21,10 @@ struct InvariantTable {
   Reader& reader;
   const toml::table& table;
   const Experiment& experiment;
+  // Whether experiment.faults holds every fault of the run: false when its
+  // [[nemesis]] tables were not drawn, for an error before, and then a kind
+  // that needs a fault has no reason to say it lacks one.
+  bool faults_known = true;
 };
 
 struct InvariantKind {

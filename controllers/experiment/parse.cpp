@@ -45,9 +45,10 @@ Experiment parse_experiment(std::string_view text, const std::string& path,
   // Drawn into the faults before the invariants, which may ask for a fault
   // (recovery, latency of untouched regions), and before validation, which
   // then judges a drawn schedule as it judges a written one.
-  if (r.diagnostics().empty())
+  const bool drawn = r.diagnostics().empty();
+  if (drawn)
     for (auto& [at, problem] : draw_all_nemeses(e)) r.error(at, std::move(problem));
-  read_invariants(r, root, e);
+  read_invariants(r, root, e, drawn || e.nemeses.empty());
   for (auto& d : validate_experiment(e)) r.diagnostics().push_back(std::move(d));
   if (!r.diagnostics().empty()) throw ExperimentError(std::move(r.diagnostics()));
   return e;

@@ -20,7 +20,7 @@ std::string kinds_taking(const std::string& key) {
 
 }  // namespace
 
-void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
+void read_invariants(Reader& r, const toml::table& root, Experiment& e, bool faults_known) {
   const toml::array* invariants = r.tables(root, "invariant");
   if (invariants == nullptr) return;
   const Keys keys = invariant_keys();
@@ -41,7 +41,7 @@ void read_invariants(Reader& r, const toml::table& root, Experiment& e) {
         continue;
       r.error(value, "'" + k + "' applies to " + kinds_taking(k) + " only");
     }
-    if (kind.read != nullptr) kind.read(InvariantTable{r, t, e}, inv);
+    if (kind.read != nullptr) kind.read(InvariantTable{r, t, e, faults_known}, inv);
     e.invariants.push_back(inv);
   }
 }

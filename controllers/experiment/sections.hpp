@@ -24,7 +24,8 @@ void read_workload(Reader& r, const toml::table& root, Experiment& e, const std:
 void read_wan(Reader& r, const toml::table& root, Experiment& e);
 void read_faults(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
                  const ProgramResolver& resolver);
-void read_invariants(Reader& r, const toml::table& root, Experiment& e);
+// `faults_known`: e.faults holds every fault (no [[nemesis]] left undrawn).
+void read_invariants(Reader& r, const toml::table& root, Experiment& e, bool faults_known);
 // [[nemesis]]: read and checked; parse_experiment draws their faults after.
 void read_nemeses(Reader& r, const toml::table& root, Experiment& e, const std::string& base_dir,
                   const ProgramResolver& resolver);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "controllers/experiment/units.hpp"
+#include "controllers/faults/fault_registry.hpp"
 
 namespace faultline {
 
@@ -25,10 +26,15 @@ constexpr std::size_t kPairsTried = 3;
 // A region out of a group ends when the groups have one region each.
 constexpr int kUntilNoneFails = INT_MAX;
 
-const std::set<std::string> kLinkKinds{"delay",   "loss",    "duplicate",
-                                       "reorder", "corrupt", "bandwidth"};
-
 std::string kind_of(const toml::table& fault) { return fault["kind"].value_or(std::string()); }
+
+// A fault on the WAN's links between regions (delay, loss, bandwidth, ...), as
+// its kind declares: those take `between` and `direction`.
+bool on_links(const toml::table& fault) {
+  const FaultKind* kind = find_fault_kind(kind_of(fault));
+  return kind != nullptr && kind->family == FaultFamily::traffic &&
+         kind->shapes == ShapedPath::wan_links;
+}
 
 std::vector<std::string> strings(const toml::array* array) {
   std::vector<std::string> out;
@@ -110,8 +116,7 @@ std::vector<NarrowerFault> one_pair(const toml::table& fault,
                                     const std::vector<std::string>& regions) {
   std::vector<NarrowerFault> out;
   // With two regions every pair is the one pair: nothing narrower.
-  if (!kLinkKinds.count(kind_of(fault)) || fault.contains("between") || regions.size() < 3)
-    return out;
+  if (!on_links(fault) || fault.contains("between") || regions.size() < 3) return out;
   for (std::size_t a = 0; a < regions.size() && out.size() < kPairsTried; ++a)
     for (std::size_t b = a + 1; b < regions.size() && out.size() < kPairsTried; ++b) {
       toml::table narrower = fault;
@@ -136,7 +141,7 @@ std::vector<NarrowerFault> one_way(const toml::table& fault,
     }
     return out;
   }
-  if (!kLinkKinds.count(kind_of(fault))) return out;
+  if (!on_links(fault)) return out;
   std::vector<std::string> pair = strings(fault["between"].as_array());
   // Two regions' only link, named so that it can have a way.
   if (pair.empty() && regions.size() == 2) pair = regions;
@@ -191,34 +196,40 @@ std::vector<NarrowerFault> halve_percent(const toml::table& fault, const char* k
   return {{narrower, change.str()}};
 }
 
-std::vector<NarrowerFault> weaker(const toml::table& fault) {
-  const std::string kind = kind_of(fault);
-  if (kind == "delay") return halve_duration(fault, "delay", kWeakestDelay);
-  if (kind == "loss" || kind == "duplicate" || kind == "reorder" || kind == "corrupt")
-    return halve_percent(fault, "percent");
-  if (kind == "clock-skew") return halve_duration(fault, "offset", kWeakestOffset);
-  return {};
+// A strength of some kinds, halved on its own: `delay` of delay and slow-db,
+// the percentages, a clock's offset.
+struct Strength {
+  std::set<std::string> kinds;
+  std::function<std::vector<NarrowerFault>(const toml::table&)> halve;
+};
+
+const std::vector<Strength>& strengths() {
+  static const std::vector<Strength> all{
+      {{"delay", "slow-db"},
+       [](const toml::table& f) { return halve_duration(f, "delay", kWeakestDelay); }},
+      {{"loss", "duplicate", "reorder", "corrupt"},
+       [](const toml::table& f) { return halve_percent(f, "percent"); }},
+      {{"slow-db"}, [](const toml::table& f) { return halve_percent(f, "loss"); }},
+      {{"clock-skew"},
+       [](const toml::table& f) { return halve_duration(f, "offset", kWeakestOffset); }},
+  };
+  return all;
 }
 
 }  // namespace
 
 std::vector<Narrowing> narrowings(const std::vector<std::string>& regions) {
-  return {
+  std::vector<Narrowing> ways{
       {kUntilNoneFails, [regions](const toml::table& f) { return regions_out(f, regions); }},
       {1, [regions](const toml::table& f) { return one_pair(f, regions); }},
       {1, [regions](const toml::table& f) { return one_way(f, regions); }},
-      {kHalvings, weaker},
-      // slow-db's two strengths, each halved on its own.
-      {kHalvings,
-       [](const toml::table& f) {
-         return kind_of(f) == "slow-db" ? halve_duration(f, "delay", kWeakestDelay)
-                                        : std::vector<NarrowerFault>{};
-       }},
-      {kHalvings,
-       [](const toml::table& f) {
-         return kind_of(f) == "slow-db" ? halve_percent(f, "loss") : std::vector<NarrowerFault>{};
-       }},
   };
+  for (const Strength& strength : strengths())
+    ways.push_back({kHalvings, [&strength](const toml::table& f) {
+                      return strength.kinds.count(kind_of(f)) ? strength.halve(f)
+                                                              : std::vector<NarrowerFault>{};
+                    }});
+  return ways;
 }
 
 }  // namespace faultline

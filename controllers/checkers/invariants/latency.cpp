@@ -31,9 +31,7 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
     if (auto during = in.reader.choice(in.table, "during", kDuring, "latency window"))
       spec.during = kDuring[*during];
   if (auto untouched = in.reader.boolean(in.table, "untouched")) spec.untouched = *untouched;
-  // A nemesis not drawn, for an error before, is no reason for another.
-  const bool drawn = in.experiment.nemeses.empty() || in.reader.diagnostics().empty();
-  if (spec.untouched && in.experiment.faults.empty() && drawn)
+  if (spec.untouched && in.experiment.faults.empty() && in.faults_known)
     in.reader.error(spec.where,
                     "latency with untouched = true needs a [[fault]]: without one "
                     "every region is untouched; drop 'untouched'");

@@ -30,9 +30,7 @@ void read(const InvariantTable& in, InvariantSpec& spec) {
     spec.percentiles = {{0.99, *p99}};
   const bool takes_down = std::any_of(in.experiment.faults.begin(), in.experiment.faults.end(),
                                       [](const FaultSpec& f) { return !f.region.empty(); });
-  // A nemesis not drawn, for an error before, is no reason for another.
-  const bool drawn = in.experiment.nemeses.empty() || in.reader.diagnostics().empty();
-  if (!takes_down && drawn)
+  if (!takes_down && in.faults_known)
     in.reader.error(spec.where,
                     "recovery judges a region coming back: it needs a [[fault]] with "
                     "a region (kill, isolate, pause, ...)");
