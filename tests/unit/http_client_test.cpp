@@ -31,8 +31,21 @@ struct RecordingServer {
   std::thread thread;
 
   RecordingServer() {
+    // A random port, another if that one is taken (tests run side by side,
+    // and their connections' own ports come from the same range).
     std::random_device rd;
-    port = static_cast<unsigned short>(20000 + rd() % 20000);
+    for (int attempt = 0;; ++attempt) {
+      port = static_cast<unsigned short>(20000 + rd() % 20000);
+      try {
+        listen();
+        break;
+      } catch (const std::exception&) {
+        if (attempt == 20) throw;
+      }
+    }
+    thread = std::thread([this] { server->run(); });
+  }
+  void listen() {
     server = std::make_unique<kvstore::HttpServer>(
         [this](const kvstore::HttpRequest& request) {
           {
@@ -50,7 +63,6 @@ struct RecordingServer {
           return kvstore::json_reply(request, 200, json::object());
         },
         "127.0.0.1", port);
-    thread = std::thread([this] { server->run(); });
   }
   ~RecordingServer() {
     server->stop();
