@@ -312,8 +312,18 @@ std::vector<KeyHistory> register_histories(const CompactHistory& h) {
     return f != kNoSymbol &&
            (f == h.f_read || f == h.f_write || f == h.f_cas || f == h.f_final_read);
   };
+  // The final reads are read again, round after round, until every region
+  // agrees (FinalStateReader): an earlier round's read of a key probes a
+  // region still catching up, whichever region the workload's own reads go
+  // to, and a later one of the same reader supersedes it. Only each final
+  // reader's last read of a key is judged.
+  std::map<std::pair<std::int64_t, std::uint32_t>, std::size_t> last_final_read;
+  for (std::size_t i = 0; i < h.size(); ++i)
+    if (h[i].f == h.f_final_read && h[i].f != kNoSymbol && h[i].type == OpType::invoke)
+      last_final_read[{h[i].process, h[i].key}] = i;
   auto close = [&](std::size_t invoke_index, const CompactOp* done) {
     const CompactOp& inv = h[invoke_index];
+    if (inv.f == h.f_final_read && last_final_read[{inv.process, inv.key}] != invoke_index) return;
     RegisterOp op;
     op.invoke_index = invoke_index;
     op.process = inv.process;

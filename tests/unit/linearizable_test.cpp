@@ -346,3 +346,24 @@ TEST_CASE("a shrink cut by its budget says the witness may not be minimal",
   // Unbounded, the same history shrinks to the writes and the stale read.
   CHECK(window_of(s.check()) == std::vector<std::string>{"write 1", "write 2", "read 1"});
 }
+
+TEST_CASE("a final reader's earlier round is superseded: only its last read of a key is judged",
+          "[linearizable]") {
+  // Round 1 read a region still catching up (1); round 2, once the regions
+  // agreed, read 2.
+  const std::int64_t reader = 1000001;
+  auto final_read = [&](Script& s, json v) -> Script& {
+    return s.invoke(reader, kFinalReadF, "k", nullptr).ok(reader, kFinalReadF, "k", std::move(v));
+  };
+  Script caught_up;
+  caught_up.write(0, "k", 1).write(0, "k", 2);
+  final_read(final_read(caught_up, 1), 2);
+  const CheckResult r = caught_up.check();
+  CHECK(r.validity == Validity::holds);
+  CHECK(r.judged == 3);
+  // Its last read stale: still a violation.
+  Script stale;
+  stale.write(0, "k", 1).write(0, "k", 2);
+  final_read(final_read(stale, 2), 1);
+  CHECK(stale.check().validity == Validity::violated);
+}
